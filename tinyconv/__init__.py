@@ -1,0 +1,48 @@
+"""tinyconv: a PyTorch-style autograd framework on NumPy with Cython convolution kernels.
+
+    import tinyconv as tc
+    x = tc.randn(8, 3, 32, 32, requires_grad=True)
+"""
+from . import autograd
+from ._random import Generator, get_rng_state, manual_seed, set_rng_state
+from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
+from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                      linspace, ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
+                      zeros_like)
+from .tensor import (Tensor, abs, add, bool, cat, clamp, div, double, exp, flatten, float,
+                     float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
+                     int64, log, long, matmul, maximum, minimum, mul, neg, pow, set_default_dtype,
+                     sqrt, stack, sub, uint8, where)
+from .ops import _kernels  # noqa: F401  - fail at import, with build instructions, if unbuilt
+
+__version__ = "0.1.0"
+
+
+def _tensor_method(name):
+    def fn(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = f"Functional form of ``Tensor.{name}``."
+    return fn
+
+
+sum = _tensor_method("sum")
+mean = _tensor_method("mean")
+max = _tensor_method("max")
+min = _tensor_method("min")
+amax = _tensor_method("amax")
+argmax = _tensor_method("argmax")
+argmin = _tensor_method("argmin")
+var = _tensor_method("var")
+std = _tensor_method("std")
+reshape = _tensor_method("reshape")
+permute = _tensor_method("permute")
+transpose = _tensor_method("transpose")
+unsqueeze = _tensor_method("unsqueeze")
+squeeze = _tensor_method("squeeze")
+relu = _tensor_method("relu")
+sigmoid = _tensor_method("sigmoid")
+tanh = _tensor_method("tanh")
+softmax = _tensor_method("softmax")
+log_softmax = _tensor_method("log_softmax")

@@ -1,0 +1,67 @@
+"""The package's random state: one NumPy Generator that every random draw goes through.
+
+``manual_seed`` reseeds it (and NumPy's legacy global state, for user code that uses it);
+``Generator`` mirrors ``torch.Generator`` for places that take ``generator=``.
+"""
+import numpy as np
+
+_state = {"rng": np.random.default_rng(0x7C0FFEE)}
+
+
+class Generator:
+    """A separately seeded random stream (``torch.Generator``'s role)."""
+
+    def __init__(self, seed=None):
+        self.rng = np.random.default_rng(seed)
+
+    def manual_seed(self, seed):
+        self.rng = np.random.default_rng(_check_seed(seed))
+        return self
+
+    def get_state(self):
+        return self.rng.bit_generator.state
+
+    def set_state(self, state):
+        self.rng.bit_generator.state = state
+        return self
+
+
+def _check_seed(seed):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"manual_seed: seed must be non-negative, got {seed}")
+    return int(seed)
+
+
+def manual_seed(seed):
+    """Seed every random source of tinyconv (init, dropout, randn/rand, shuffling)."""
+    seed = _check_seed(seed)
+    _state["rng"] = np.random.default_rng(seed)
+    np.random.seed(seed % 2**32)
+    return _state["rng"]
+
+
+def default_rng():
+    """The package-wide NumPy Generator (replaced by ``manual_seed``)."""
+    return _state["rng"]
+
+
+def _gen(generator=None):
+    if generator is None:
+        return _state["rng"]
+    if isinstance(generator, Generator):
+        return generator.rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"generator must be a tinyconv.Generator, got {type(generator).__name__}")
+
+
+def get_rng_state():
+    """The package generator's state as a JSON-friendly dict (for checkpoints)."""
+    return _state["rng"].bit_generator.state
+
+
+def set_rng_state(state):
+    """Restore a state returned by ``get_rng_state``."""
+    _state["rng"].bit_generator.state = state

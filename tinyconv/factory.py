@@ -1,0 +1,123 @@
+"""Tensor factories with torch's names: tensor, from_numpy, zeros, ones, randn, arange, ..."""
+import numbers
+
+import numpy as np
+
+from ._random import _gen
+from .tensor import Tensor, _as_array, _canonical_dtype, _shape_arg, get_default_dtype
+
+
+def _finish(arr, requires_grad):
+    t = Tensor._make(arr, False, None)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    dt = _canonical_dtype(dtype)
+    return get_default_dtype() if dt is None else dt
+
+
+def tensor(data, dtype=None, requires_grad=False, device=None):
+    """A new tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64)."""
+    arr = _as_array(data, _canonical_dtype(dtype))
+    src = data.data if isinstance(data, Tensor) else data
+    if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
+        arr = arr.copy()
+    return _finish(np.ascontiguousarray(arr), requires_grad)
+
+
+as_tensor = tensor
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with ``ndarray`` (its dtype is kept)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor._make(ndarray, False, None)
+
+
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    return _finish(np.zeros(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    return _finish(np.ones(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    return _finish(np.empty(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = np.bool_
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = np.int64
+    return _finish(np.full(_shape_arg((size,)), fill_value, dtype=_float_dtype(dtype)),
+                   requires_grad)
+
+
+def zeros_like(input, dtype=None, requires_grad=False):
+    return _finish(np.zeros(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
+                   requires_grad)
+
+
+def ones_like(input, dtype=None, requires_grad=False):
+    return _finish(np.ones(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
+                   requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False):
+    return _finish(np.full(input.shape, fill_value, dtype=_canonical_dtype(dtype) or input.dtype),
+                   requires_grad)
+
+
+def empty_like(input, dtype=None, requires_grad=False):
+    return _finish(np.empty(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
+                   requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal samples from the package generator (see ``tc.manual_seed``)."""
+    dt = _float_dtype(dtype)
+    arr = _gen(generator).standard_normal(_shape_arg(size), dtype=np.float64).astype(dt)
+    return _finish(arr, requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform samples on [0, 1) from the package generator."""
+    dt = _float_dtype(dtype)
+    arr = _gen(generator).random(_shape_arg(size), dtype=np.float64).astype(dt)
+    return _finish(arr, requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
+    if high is None:
+        low, high = 0, low
+    arr = _gen(generator).integers(low, high, size=_shape_arg((size,)))
+    return Tensor._make(arr.astype(_canonical_dtype(dtype) or np.int64), False, None)
+
+
+def randperm(n, dtype=None, generator=None, device=None):
+    return Tensor._make(_gen(generator).permutation(n).astype(_canonical_dtype(dtype) or np.int64),
+                        False, None)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = np.int64 if ints else get_default_dtype()
+    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

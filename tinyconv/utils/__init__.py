@@ -1,0 +1,1 @@
+"""Utilities: data loading, serialization, summaries, hooks."""
