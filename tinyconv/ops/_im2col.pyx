@@ -57,3 +57,7 @@ def col2im(const floating[:, ::1] cols, floating[:, :, :, ::1] x,
                             w = ow * sw - pl + j * dw
                             if 0 <= w < W:
                                 x[n, c, h, w] += cols[row, (n * OH + oh) * OW + ow]
+
+
+# ------------------------------------------------------------------------------- pooling
+include "_pool.pxi"

@@ -1,0 +1,75 @@
+"""Timing helpers shared by the benchmarks: medians, ratios, one table format.
+
+Every benchmark runs tinyconv and torch on the same work in the same process run, alternating
+between them, so that a noisy shared machine slows both alike; it reports medians and the
+ratio tinyconv/torch.
+"""
+import gc
+import statistics
+import time
+
+
+def time_fn(fn, repeat=7, warmup=2, min_time=0.0):
+    """Median wall time of ``fn()`` in seconds (after ``warmup`` untimed calls)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        t_end = time.perf_counter() + min_time
+        while len(times) < repeat or time.perf_counter() < t_end:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    finally:
+        if gc_was:
+            gc.enable()
+    return statistics.median(times)
+
+
+def compare(fn_tc, fn_torch, repeat=7, warmup=2, rounds=3):
+    """Medians of tinyconv and torch, interleaved over ``rounds`` to share the noise."""
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(time_fn(fn_tc, repeat=repeat, warmup=warmup))
+        b.append(time_fn(fn_torch, repeat=repeat, warmup=warmup))
+        warmup = 1
+    return statistics.median(a), statistics.median(b)
+
+
+def format_table(rows, headers):
+    """A Markdown table from a list of row tuples."""
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for r in cells[1:]:
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+    return "\n".join(lines)
+
+
+def _fmt(c):
+    if isinstance(c, float):
+        return f"{c:.3g}" if abs(c) < 1000 else f"{c:.0f}"
+    return str(c)
+
+
+def machine_line():
+    """Date, CPU and thread settings, for the header of a results table."""
+    import os
+    import platform
+
+    import numpy as np
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (f"{time.strftime('%Y-%m-%d')}, {cpu}, {os.cpu_count()} cores, numpy {np.__version__}, "
+            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}")
