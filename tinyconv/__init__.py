@@ -9,13 +9,16 @@ from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
                       zeros_like)
-from .tensor import (Tensor, abs, add, bool, cat, clamp, div, double, exp, flatten, float,
-                     float16, float32, float64, get_default_dtype, half, int, int8, int16, int32,
-                     int64, log, long, matmul, maximum, minimum, mul, neg, pow, set_default_dtype,
-                     sqrt, stack, sub, uint8, where)
+from .tensor import (Tensor, abs, add, bool_, cat, clamp, div, exp, flatten, float16, float32,
+                     float64, get_default_dtype, int8, int16, int32, int64, log, matmul, maximum,
+                     minimum, mul, neg, pow, set_default_dtype, sqrt, stack, sub, uint8, where)
 from .ops import _kernels  # noqa: F401  - fail at import, with build instructions, if unbuilt
 
 __version__ = "0.1.0"
+
+# torch's short dtype names (they shadow builtins only inside this namespace)
+bool = bool_  # noqa: A001
+half, float, double, long, int = float16, float32, float64, int64, int32  # noqa: A001
 
 
 def _tensor_method(name):

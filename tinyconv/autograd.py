@@ -403,9 +403,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         err = np.abs(jac_a - jac_n) - (atol + rtol * np.abs(jac_n))
         if err.size and err.max() > 0:
             k, j = np.unravel_index(int(np.argmax(err)), err.shape)
-            msg = (f"gradcheck failed for input {i} element "
-                   f"{np.unravel_index(j, x.shape) if x.ndim else ()} and output element "
-                   f"{np.unravel_index(k, y0.shape) if y0.ndim else ()}: "
+            xi = tuple(int(v) for v in np.unravel_index(j, x.shape)) if x.ndim else ()
+            yi = tuple(int(v) for v in np.unravel_index(k, y0.shape)) if y0.ndim else ()
+            msg = (f"gradcheck failed for input {i} element {xi} and output element {yi}: "
                    f"numerical {jac_n[k, j]:.10g}, analytical {jac_a[k, j]:.10g}")
             if worst is None or err.max() > worst[0]:
                 worst = (err.max(), msg)

@@ -25,7 +25,9 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     src = data.data if isinstance(data, Tensor) else data
     if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
         arr = arr.copy()
-    return _finish(np.ascontiguousarray(arr), requires_grad)
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)  # (never on 0-d input: it would become 1-d)
+    return _finish(arr, requires_grad)
 
 
 as_tensor = tensor

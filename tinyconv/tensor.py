@@ -25,12 +25,9 @@ int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
-bool = np.dtype(np.bool_)  # noqa: A001 - torch's name
-half, float, double, long, int = float16, float32, float64, int64, int32  # noqa: A001
+bool_ = np.dtype(np.bool_)  # exported as tinyconv.bool
 
-_py_bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool
-_py_float = __builtins__["float"] if isinstance(__builtins__, dict) else __builtins__.float
-_py_int = __builtins__["int"] if isinstance(__builtins__, dict) else __builtins__.int
+_py_bool, _py_float, _py_int = bool, float, int
 
 _default_dtype = [float32]
 
@@ -67,6 +64,8 @@ def _as_array(data, dtype=None):
         arr = data.data
     elif isinstance(data, np.ndarray):
         arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)  # NumPy scalars keep their dtype, as in torch
     else:
         arr = np.asarray(data)
         if dtype is None:
@@ -230,7 +229,7 @@ class Tensor:
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extra = []
-        if self.data.dtype not in (get_default_dtype(), int64, bool):
+        if self.data.dtype not in (get_default_dtype(), int64, bool_):
             extra.append(f"dtype=tinyconv.{self.data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn={self.grad_fn!r}")
@@ -268,7 +267,7 @@ class Tensor:
         return self.to(int32)
 
     def bool(self):
-        return self.to(bool)
+        return self.to(bool_)
 
     def half(self):
         return self.to(float16)
@@ -515,7 +514,7 @@ class Tensor:
         return _compare(np.greater_equal, self, other)
 
     def __invert__(self):
-        if self.dtype != bool:
+        if self.dtype != bool_:
             raise TypeError("~ is only supported on bool tensors here")
         return Tensor._make(~self.data, False, None)
 
@@ -776,7 +775,7 @@ def _scalar_dtype(value, like):
         return like
     if isinstance(value, (_py_float, np.floating)):
         return get_default_dtype()
-    if like == bool and isinstance(value, (numbers.Integral,)) and not isinstance(value, _py_bool):
+    if like == bool_ and isinstance(value, (numbers.Integral,)) and not isinstance(value, _py_bool):
         return int64
     return like
 
@@ -998,9 +997,7 @@ def _var(x, dim, unbiased, keepdim, correction, sqrt_):
         correction = 1 if unbiased is None or unbiased else 0
     elif unbiased is not None:
         raise RuntimeError("var: pass either unbiased or correction, not both")
-    if not isinstance(dim, (type(None), int, tuple, list)) and isinstance(dim, _py_bool):
-        raise TypeError("var: dim must be an int or a tuple of ints")
-    if isinstance(dim, _py_bool):  # torch's old var(unbiased) positional form
+    if isinstance(dim, bool):  # torch's old var(unbiased) positional form
         correction, dim = (1 if dim else 0), None
     if not _is_float(x.data.dtype):
         raise RuntimeError(f"{'std' if sqrt_ else 'var'}: input dtype must be floating point, got {x.dtype}")

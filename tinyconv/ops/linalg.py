@@ -19,6 +19,8 @@ class MatMul(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # dot product: gy is 0-d
+            return (gy * b if na else None), (gy * a if nb else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a.ndim == 1:

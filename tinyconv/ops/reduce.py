@@ -112,8 +112,7 @@ class MaxDim(Function):
         if ctx.dim is None:
             return gy.copy()
         if not ctx.keepdim:
-            gy = np.expand_dims(gy, ctx.dim)
-            idx = np.expand_dims(idx, ctx.dim)
+            gy = np.expand_dims(gy, ctx.dim)  # idx was saved with the dim kept
         gx = np.zeros(ctx.shape, dtype=gy.dtype)
         np.put_along_axis(gx, idx, gy, axis=ctx.dim)
         return gx

@@ -1,0 +1,234 @@
+"""The engine: graph walk, accumulation, retain_graph, freeing, grad mode, gradcheck, errors."""
+import gc
+import subprocess
+import sys
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+import tinyconv as tc
+from tinyconv.autograd import Function
+
+
+def test_deep_chain_10000_ops():
+    x = tc.tensor(np.ones(3), requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 1.0001 ** 10_000), rtol=1e-9)
+
+
+def test_accumulates_across_backward_calls_like_torch():
+    a = np.arange(4.0)
+    x, t = tc.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    for _ in range(2):
+        (x * x).sum().backward()
+        (t * t).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_second_backward_raises_unless_retained():
+    x = tc.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 8.0])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_second_backward_through_ops_without_saved_buffers_works_like_torch():
+    x = tc.tensor([1.0, 2.0], requires_grad=True)
+    y = (x + 1.0).sum()
+    y.backward()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_saved_buffers_freed_after_backward():
+    class Keep(Function):
+        @staticmethod
+        def forward(ctx, x):
+            buf = x * 2.0
+            ctx.save_for_backward(buf)
+            Keep.last = weakref.ref(buf)
+            return buf
+
+        @staticmethod
+        def backward(ctx, gy):
+            (buf,) = ctx.saved_tensors
+            return gy * 2.0
+
+    x = tc.tensor(np.ones(5), requires_grad=True)
+    y = Keep.apply(x)
+    z = (y * y).sum()
+    del y
+    gc.collect()
+    assert Keep.last() is not None  # held by the graph
+    z.backward()
+    gc.collect()
+    assert Keep.last() is None, "saved buffer still alive after backward"
+
+
+def test_graph_released_when_output_dropped():
+    x = tc.tensor(np.ones(5), requires_grad=True)
+    y = (x.exp() * 3.0).sum()
+    node = weakref.ref(y.grad_fn)
+    y.backward()
+    del y
+    gc.collect()
+    assert node() is None
+
+
+def test_backward_with_gradient_for_non_scalar():
+    a = np.arange(6.0).reshape(2, 3)
+    g = np.linspace(-1, 1, 6).reshape(2, 3)
+    x, t = tc.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (x * x).backward(tc.tensor(g))
+    (t * t).backward(torch.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_errors_name_shapes():
+    x = tc.randn(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"implicitly created only for scalar.*\(2, 3\)"):
+        (x * 2.0).backward()
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3, 2\).*\(2, 3\)"):
+        (x * 2.0).backward(tc.ones(3, 2))
+    with pytest.raises(RuntimeError, match=r"\(2, 3\).*\(4,\)"):
+        x + tc.randn(4)
+    with pytest.raises(RuntimeError, match=r"matmul.*\(2, 3\).*\(2, 3\)"):
+        x @ x
+    with pytest.raises(RuntimeError, match="floating point"):
+        tc.tensor([1, 2, 3], requires_grad=True)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tc.randn(3).sum().backward()
+    with pytest.raises(RuntimeError, match="invalid for input of size 6"):
+        x.reshape(4, 2)
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[tc.tensor([0, 5])]
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.add_(1.0)
+
+
+def test_grad_only_on_leaves_and_retain_grad():
+    x = tc.randn(3, requires_grad=True)
+    y = x * 2.0
+    z = y * y
+    y.retain_grad()
+    z.sum().backward()
+    assert x.is_leaf and not y.is_leaf
+    np.testing.assert_allclose(y.grad.numpy(), 2 * y.data)
+    w = x * 3.0
+    (w * 1.0).sum().backward()
+    assert w.grad is None
+
+
+def test_no_grad_and_enable_grad():
+    x = tc.randn(3, requires_grad=True)
+    with tc.no_grad():
+        y = x * 2.0
+        assert not tc.is_grad_enabled()
+        with tc.enable_grad():
+            z = x * 2.0
+    assert not y.requires_grad and y.grad_fn is None
+    assert z.requires_grad
+    assert tc.is_grad_enabled()
+
+    @tc.no_grad()
+    def f(t):
+        return t * 2.0
+
+    assert not f(x).requires_grad
+    with tc.set_grad_enabled(False):
+        assert not (x + 1.0).requires_grad
+
+
+def test_detach_and_requires_grad_():
+    x = tc.randn(3, requires_grad=True)
+    d = (x * 2.0).detach()
+    assert not d.requires_grad and d.is_leaf
+    assert np.shares_memory(d.data, (d * 1.0).data) is False
+    d.requires_grad_()
+    (d * d).sum().backward()
+    assert d.grad is not None and x.grad is None
+    with pytest.raises(RuntimeError, match="leaf"):
+        (x * 2.0).requires_grad_(False)
+
+
+def test_backward_on_a_leaf():
+    x = tc.tensor(3.0, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_broadcast_grad_reduced_to_input_shape():
+    x = tc.randn(1, 3, requires_grad=True)
+    b = tc.randn(3, requires_grad=True)
+    y = (x + tc.randn(4, 1, 3)) * b
+    y.sum().backward()
+    assert x.grad.shape == (1, 3) and b.grad.shape == (3,)
+
+
+def test_gradcheck_passes_and_names_worst_element():
+    x = tc.randn(3, 2, dtype=tc.float64, requires_grad=True)
+    w = tc.randn(2, 4, dtype=tc.float64, requires_grad=True)
+    assert tc.gradcheck(lambda a, b: (a @ b).exp() / (1.0 + a.sum()), (x, w))
+
+    class BadSquare(Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, gy):
+            (a,) = ctx.saved_tensors
+            g = gy * 2.0 * a
+            g.reshape(-1)[1] += 1.0  # wrong in exactly one element
+            return g
+
+    with pytest.raises(RuntimeError, match=r"input 0 element \(0, 1\).*numerical.*analytical"):
+        tc.gradcheck(BadSquare.apply, (x,))
+    with pytest.raises(TypeError, match="float64"):
+        tc.gradcheck(lambda a: a * 2.0, (tc.randn(3, requires_grad=True),))
+
+
+def test_manual_seed_reproducible():
+    tc.manual_seed(123)
+    a = tc.randn(5).numpy().copy()
+    tc.manual_seed(123)
+    b = tc.randn(5).numpy().copy()
+    assert np.array_equal(a, b)
+    assert tc.randn(2).dtype == tc.float32
+    with pytest.raises(ValueError):
+        tc.manual_seed(-1)
+
+
+def test_import_does_not_import_torch():
+    code = "import sys, tinyconv; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_tensor_basics():
+    x = tc.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.dtype == tc.float32 and x.shape == (2, 2) and x.size(1) == 2 and x.numel() == 4
+    assert x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert x.sum().item() == 10.0
+    assert x.double().dtype == tc.float64 and x.long().dtype == tc.int64
+    assert "tensor(" in repr(x)
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(x)
+    y = tc.from_numpy(np.zeros(3))
+    y.data[0] = 1.0
+    assert y.dtype == tc.float64
+    a = np.ones(2)
+    z = tc.tensor(a)
+    a[0] = 5
+    assert z[0].item() == 1.0  # tc.tensor copies
+    with pytest.raises(RuntimeError, match="requires grad"):
+        tc.randn(2, requires_grad=True).numpy()
