@@ -1,1 +1,2 @@
 """Utilities: data loading, serialization, summaries, hooks."""
+from . import data  # noqa: F401
