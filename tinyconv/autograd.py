@@ -99,10 +99,11 @@ _FREED_MSG = (
 class Context:
     """Per-call scratch space of an op: saved arrays, hyper-parameters, needs_input_grad."""
 
+    _saved = ()
+    _freed = False
+
     def __init__(self, needs_input_grad=()):
         self.needs_input_grad = needs_input_grad
-        self._saved = ()
-        self._freed = False
 
     def save_for_backward(self, *arrays):
         """Keep arrays for ``backward``; the engine frees them after backward."""
@@ -115,9 +116,12 @@ class Context:
         return self._saved
 
     def _free(self):
-        if self._saved:
+        if self._saved:  # only ops that saved buffers refuse a second backward
             self._saved = ()
             self._freed = True
+
+
+_Tensor = None  # tinyconv.tensor.Tensor, bound by tensor.py (the import goes the other way)
 
 
 class Node:
@@ -158,36 +162,33 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors and record it for backward when needed."""
-        from .tensor import Tensor
-
-        arrays = []
-        needs = []
-        any_grad = False
-        record = _mode.enabled
-        for t in inputs:
-            if type(t) is not Tensor and not isinstance(t, Tensor):
-                raise TypeError(
-                    f"{cls.__name__}: expected Tensor inputs, got {type(t).__name__}")
-            arrays.append(t.data)
-            rg = record and t.requires_grad
-            needs.append(rg)
-            any_grad = any_grad or rg
-        ctx = Context(tuple(needs))
+        make = _Tensor._make
+        try:
+            arrays = [t.data for t in inputs]
+        except AttributeError:
+            bad = next(t for t in inputs if not isinstance(t, _Tensor))
+            raise TypeError(
+                f"{cls.__name__}: expected Tensor inputs, got {type(bad).__name__}") from None
+        if _mode.enabled:
+            needs = tuple([t.requires_grad for t in inputs])
+            any_grad = True in needs
+        else:
+            needs = (False,) * len(inputs)
+            any_grad = False
+        ctx = Context(needs)
         out = cls.forward(ctx, *arrays, **params)
         aux = None
         if type(out) is tuple:
             out, aux = out[0], out[1:]
         if any_grad:
-            nxt = tuple(
-                (t.grad_fn if t.grad_fn is not None else t) if n else None
-                for t, n in zip(inputs, needs))
-            meta = tuple((a.shape, a.dtype) for a in arrays)
-            y = Tensor._make(out, True, Node(cls, ctx, nxt, meta))
+            nxt = tuple([(t.grad_fn or t) if n else None for t, n in zip(inputs, needs)])
+            meta = tuple([(a.shape, a.dtype) for a in arrays])
+            y = make(out, True, Node(cls, ctx, nxt, meta))
         else:
-            y = Tensor._make(out, False, None)
+            y = make(out, False, None)
         if aux is None:
             return y
-        return (y,) + tuple(Tensor._make(a, False, None) for a in aux)
+        return (y,) + tuple([make(a, False, None) for a in aux])
 
 
 # --------------------------------------------------------------------------------------------

@@ -782,17 +782,22 @@ def _scalar_dtype(value, like):
 
 def _pair(a, b, op):
     """Two Tensors of one dtype, with torch's promotion for scalars and mixed dtypes."""
-    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if ta and tb:
-        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
-            dt = _promote(a.data.dtype, b.data.dtype)
-            a, b = a.to(dt), b.to(dt)
-        return a, b
-    if ta:
-        return a, _const(b, a.data.dtype, op)
-    if tb:
-        return _const(a, b.data.dtype, op), b
-    raise TypeError(f"{op}: expected at least one Tensor")
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            da, db = a.data.dtype, b.data.dtype
+            if da is not db and da != db:
+                dt = _promote(da, db)
+                a, b = a.to(dt), b.to(dt)
+            return a, b
+        b = _const(b, a.data.dtype, op)
+    elif isinstance(b, Tensor):
+        a = _const(a, b.data.dtype, op)
+    else:
+        raise TypeError(f"{op}: expected at least one Tensor")
+    if a.data.dtype != b.data.dtype:  # e.g. an int tensor with a float scalar
+        dt = _promote(a.data.dtype, b.data.dtype)
+        a, b = a.to(dt), b.to(dt)
+    return a, b
 
 
 def _const(value, like, op):
@@ -805,50 +810,40 @@ def _const(value, like, op):
     return Tensor._make(np.asarray(value, dtype=_scalar_dtype(value, like)), False, None)
 
 
-def _fix_int_pair(a, b):
-    """Cast int operands to float where the op needs it and the other side is float."""
-    if a.data.dtype != b.data.dtype:
-        dt = _promote(a.data.dtype, b.data.dtype)
-        a, b = a.to(dt), b.to(dt)
-    return a, b
+def _binary(fn, a, b, op):
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        if a.data.shape != b.data.shape:
+            _check_broadcast(a, b, op)
+        raise
 
 
 def add(input, other, alpha=1):
     a, b = _pair(input, other if alpha == 1 else other * alpha, "add")
-    if a.data.shape != b.data.shape:
-        _check_broadcast(a, b, "add")
-    return E.Add.apply(*_fix_int_pair(a, b))
+    return _binary(E.Add, a, b, "add")
 
 
 def sub(input, other, alpha=1):
     a, b = _pair(input, other if alpha == 1 else other * alpha, "sub")
-    if a.data.shape != b.data.shape:
-        _check_broadcast(a, b, "sub")
-    return E.Sub.apply(*_fix_int_pair(a, b))
+    return _binary(E.Sub, a, b, "sub")
 
 
 def mul(input, other):
     a, b = _pair(input, other, "mul")
-    if a.data.shape != b.data.shape:
-        _check_broadcast(a, b, "mul")
-    return E.Mul.apply(*_fix_int_pair(a, b))
+    return _binary(E.Mul, a, b, "mul")
 
 
 def div(input, other):
     a, b = _pair(input, other, "div")
-    if a.data.shape != b.data.shape:
-        _check_broadcast(a, b, "div")
-    a, b = _fix_int_pair(a, b)
     if not _is_float(a.data.dtype):  # true division of integers gives the default float
         a, b = a.to(get_default_dtype()), b.to(get_default_dtype())
-    return E.Div.apply(a, b)
+    return _binary(E.Div, a, b, "div")
 
 
 def pow(input, exponent):
     a, b = _pair(input, exponent, "pow")
-    if a.data.shape != b.data.shape:
-        _check_broadcast(a, b, "pow")
-    return E.Pow.apply(*_fix_int_pair(a, b))
+    return _binary(E.Pow, a, b, "pow")
 
 
 def matmul(input, other):
@@ -914,12 +909,12 @@ def clamp(input, min=None, max=None):
 
 def maximum(input, other):
     a, b = _pair(input, other, "maximum")
-    return E.Maximum.apply(*_fix_int_pair(a, b))
+    return _binary(E.Maximum, a, b, "maximum")
 
 
 def minimum(input, other):
     a, b = _pair(input, other, "minimum")
-    return E.Minimum.apply(*_fix_int_pair(a, b))
+    return _binary(E.Minimum, a, b, "minimum")
 
 
 def where(condition, input, other):
@@ -928,7 +923,6 @@ def where(condition, input, other):
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = _pair(input, other, "where")
-    a, b = _fix_int_pair(a, b)
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
@@ -965,6 +959,9 @@ def _max_min(x, dim, keepdim, mode):
     d = R.normalize_dims(dim, x.ndim, mode)[0] if x.ndim else 0
     values, indices = R.MaxDim.apply(x, dim=d, keepdim=keepdim, mode=mode)
     return _MaxResult(values, indices)
+
+
+autograd._Tensor = Tensor
 
 
 class _MaxResult(tuple):
