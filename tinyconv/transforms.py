@@ -135,7 +135,7 @@ class ToTensor:
                 raise ValueError(f"ToTensor: expected a (H, W) or (H, W, C) uint8 image, "
                                  f"got shape {arr.shape}")
             out = arr.astype(np.float32)
-            out *= 1.0 / 255.0
+            out /= 255.0                      # divide (not * 1/255) to match torch bit for bit
         else:
             out = arr.astype(np.float32, copy=False)
         return Tensor._make(np.ascontiguousarray(out), False, None)
@@ -146,11 +146,11 @@ class ToTensor:
             return arr.astype(np.float32, copy=False)
         if arr.ndim == 3:
             out = np.empty((arr.shape[0], 1) + arr.shape[1:], dtype=np.float32)
-            np.multiply(arr[:, None], np.float32(1.0 / 255.0), out=out)
+            np.divide(arr[:, None], np.float32(255.0), out=out)
         elif arr.ndim == 4:
             n, h, w, c = arr.shape
             out = np.empty((n, c, h, w), dtype=np.float32)
-            np.multiply(arr.transpose(0, 3, 1, 2), np.float32(1.0 / 255.0), out=out)
+            np.divide(arr.transpose(0, 3, 1, 2), np.float32(255.0), out=out)
         else:
             raise ValueError(f"ToTensor: expected a (N, H, W) or (N, H, W, C) uint8 batch, "
                              f"got shape {arr.shape}")

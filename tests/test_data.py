@@ -1,0 +1,214 @@
+"""Dataset / DataLoader: order, reproducibility under a seed, collate, fast path, prefetch."""
+import numpy as np
+import pytest
+
+import tinyconv as tc
+from tinyconv import transforms as T
+from tinyconv.utils.data import (DataLoader, Dataset, RandomSampler, SequentialSampler, Subset,
+                                 TensorDataset, default_collate, random_split)
+
+
+class ListDataset(Dataset):
+    """A dataset without the fast path: samples are (array, int, float, str, dict)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return (np.full((2,), i, np.float32), i, float(i) / 2, f"s{i}",
+                {"a": tc.tensor([float(i)])})
+
+
+def _collect(loader):
+    return [tuple(t.numpy().copy() for t in b) for b in loader]
+
+
+def test_tensor_dataset_items_and_mismatch():
+    x = np.arange(10, dtype=np.float32).reshape(5, 2)
+    y = np.arange(5)
+    ds = TensorDataset(tc.tensor(x), y)
+    assert len(ds) == 5
+    a, b = ds[3]
+    assert isinstance(a, tc.Tensor) and a.tolist() == [6.0, 7.0] and b.item() == 3
+    with pytest.raises(ValueError, match="size mismatch"):
+        TensorDataset(x, np.arange(4))
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+@pytest.mark.parametrize("n,bs,drop_last", [(10, 3, False), (10, 3, True), (9, 3, False),
+                                            (2, 5, False), (2, 5, True)])
+def test_sequential_order_and_len(n, bs, drop_last, prefetch):
+    x = np.arange(n * 2, dtype=np.float32).reshape(n, 2)
+    y = np.arange(n, dtype=np.int64)
+    dl = DataLoader(TensorDataset(x, y), batch_size=bs, drop_last=drop_last, prefetch=prefetch)
+    batches = _collect(dl)
+    assert len(batches) == len(dl) == (n // bs if drop_last else -(-n // bs))
+    labels = np.concatenate([b[1] for b in batches]) if batches else np.zeros(0, np.int64)
+    expected = np.arange((n // bs) * bs if drop_last else n)
+    np.testing.assert_array_equal(labels, expected)
+    for bx, by in batches:
+        np.testing.assert_array_equal(bx, x[by])
+        assert bx.dtype == np.float32 and by.dtype == np.int64
+
+
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_shuffle_is_permutation_and_reproducible(prefetch):
+    n = 50
+    ds = TensorDataset(np.arange(n, dtype=np.float32)[:, None], np.arange(n))
+    tc.manual_seed(0)
+    dl = DataLoader(ds, batch_size=8, shuffle=True, prefetch=prefetch)
+    e1 = np.concatenate([b[1] for b in _collect(dl)])
+    e2 = np.concatenate([b[1] for b in _collect(dl)])
+    assert sorted(e1.tolist()) == list(range(n)) and sorted(e2.tolist()) == list(range(n))
+    assert not np.array_equal(e1, e2)                           # new order every pass
+    assert not np.array_equal(e1, np.arange(n))
+    tc.manual_seed(0)
+    dl2 = DataLoader(ds, batch_size=8, shuffle=True, prefetch=not prefetch)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in _collect(dl2)]), e1)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in _collect(dl2)]), e2)
+
+
+def test_seed_and_set_epoch_and_generator():
+    ds = TensorDataset(np.arange(30), np.arange(30))
+    a = DataLoader(ds, batch_size=30, shuffle=True, seed=7)
+    first, second = _collect(a)[0][1], _collect(a)[0][1]
+    assert not np.array_equal(first, second)
+    b = DataLoader(ds, batch_size=30, shuffle=True, seed=7)
+    b.set_epoch(1)
+    np.testing.assert_array_equal(_collect(b)[0][1], second)     # resume at pass 1
+    tc.manual_seed(123)                                          # seed= ignores global state
+    c = DataLoader(ds, batch_size=30, shuffle=True, seed=7)
+    np.testing.assert_array_equal(_collect(c)[0][1], first)
+    g1 = DataLoader(ds, batch_size=30, shuffle=True, generator=tc.Generator(3))
+    g2 = DataLoader(ds, batch_size=30, shuffle=True, generator=tc.Generator(3))
+    np.testing.assert_array_equal(_collect(g1)[0][1], _collect(g2)[0][1])
+
+
+class AugDataset(TensorDataset):
+    """A TensorDataset whose images go through a (random) transform, batched in _get_batch."""
+
+    def __init__(self, x, y, transform):
+        super().__init__(x, y)
+        self.transform = transform
+
+    def __getitem__(self, i):
+        x, y = super().__getitem__(i)
+        return self.transform(x.numpy()), y
+
+    def _get_batch(self, idx):
+        x, y = super()._get_batch(idx)
+        return T.apply_batch(self.transform, x), y
+
+
+def test_random_augmentation_reproducible_with_and_without_prefetch():
+    x = np.random.default_rng(0).standard_normal((40, 1, 6, 6)).astype(np.float32)
+    ds = AugDataset(x, np.arange(40), T.Compose([T.RandomCrop(6, padding=2),
+                                                 T.RandomHorizontalFlip()]))
+    runs = []
+    for prefetch in (True, False):
+        tc.manual_seed(5)
+        dl = DataLoader(ds, batch_size=16, shuffle=True, prefetch=prefetch)
+        # draws from the package generator in between batches must not disturb the loader
+        out = []
+        for bx, by in dl:
+            tc.randn(3)
+            out.append((bx.numpy().copy(), by.numpy().copy()))
+        runs.append(out)
+    for (ax, ay), (bx, by) in zip(*runs):
+        np.testing.assert_array_equal(ay, by)
+        np.testing.assert_array_equal(ax, bx)
+    assert not np.array_equal(runs[0][0][0], x[runs[0][0][1]])   # augmentation did something
+
+
+def test_generic_dataset_default_collate():
+    dl = DataLoader(ListDataset(5), batch_size=2)
+    batches = list(dl)
+    assert len(batches) == len(dl) == 3
+    arr, ints, floats, strs, d = batches[0]
+    assert arr.shape == (2, 2) and arr.dtype == tc.float32
+    assert ints.tolist() == [0, 1] and ints.dtype == tc.int64
+    assert floats.tolist() == [0.0, 0.5] and floats.dtype == tc.float64
+    assert strs == ["s0", "s1"]
+    assert d["a"].shape == (2, 1) and d["a"].tolist() == [[0.0], [1.0]]
+    assert batches[2][1].tolist() == [4]
+
+
+def test_default_collate_structures():
+    out = default_collate([{"x": np.ones(3, np.float32), "y": 1}, {"x": np.zeros(3, np.float32),
+                                                                   "y": 2}])
+    assert out["x"].shape == (2, 3) and out["y"].tolist() == [1, 2]
+    with pytest.raises(TypeError, match="default_collate"):
+        default_collate([object(), object()])
+
+
+def test_custom_collate_and_batch_size_none():
+    dl = DataLoader(TensorDataset(np.arange(4)), batch_size=2, collate_fn=lambda s: len(s))
+    assert list(dl) == [2, 2]
+    single = list(DataLoader(TensorDataset(np.arange(3)), batch_size=None))
+    assert [s[0].item() for s in single] == [0, 1, 2]
+
+
+def test_sampler_and_subset():
+    ds = TensorDataset(np.arange(10) * 10)
+    dl = DataLoader(ds, batch_size=4, sampler=[9, 0, 5, 5, 1])
+    assert [b[0].tolist() for b in dl] == [[90, 0, 50, 50], [10]]
+    sub = Subset(ds, [3, 1, 4])
+    assert len(sub) == 3 and sub[2][0].item() == 40
+    assert [b[0].tolist() for b in DataLoader(sub, batch_size=2)] == [[30, 10], [40]]
+    assert list(SequentialSampler(sub)) == [0, 1, 2]
+    assert sorted(RandomSampler(sub, generator=tc.Generator(0))) == [0, 1, 2]
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(ds, sampler=[0], shuffle=True)
+
+
+def test_bad_arguments():
+    ds = TensorDataset(np.arange(3))
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="batch_size"):
+            DataLoader(ds, batch_size=bad)
+
+
+def test_random_split_lengths_fractions_and_generator():
+    ds = TensorDataset(np.arange(10))
+    a, b = random_split(ds, [7, 3], generator=tc.Generator(0))
+    idx = sorted(a.indices.tolist() + b.indices.tolist())
+    assert len(a) == 7 and len(b) == 3 and idx == list(range(10))
+    c, d = random_split(ds, [7, 3], generator=tc.Generator(0))
+    assert a.indices.tolist() == c.indices.tolist()
+    parts = random_split(ds, [0.5, 0.3, 0.2])
+    assert [len(p) for p in parts] == [5, 3, 2]
+    parts = random_split(TensorDataset(np.arange(11)), [0.5, 0.5])
+    assert [len(p) for p in parts] == [6, 5]
+    with pytest.raises(ValueError, match="sum of input lengths"):
+        random_split(ds, [5, 6])
+
+
+class Boom(Dataset):
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        if i == 6:
+            raise KeyError("boom at 6")
+        return np.float32(i)
+
+
+def test_errors_in_prefetch_thread_reach_the_consumer():
+    dl = DataLoader(Boom(), batch_size=2, prefetch=True)
+    got = []
+    with pytest.raises(KeyError, match="boom"):
+        for b in dl:
+            got.append(b.tolist())
+    assert got == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+
+
+def test_breaking_out_early_then_iterating_again():
+    ds = TensorDataset(np.arange(100))
+    dl = DataLoader(ds, batch_size=10, prefetch=True)
+    for i, _ in enumerate(dl):
+        if i == 1:
+            break
+    assert [b[0].tolist()[0] for b in dl] == list(range(0, 100, 10))
