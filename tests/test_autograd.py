@@ -232,3 +232,24 @@ def test_tensor_basics():
     assert z[0].item() == 1.0  # tc.tensor copies
     with pytest.raises(RuntimeError, match="requires grad"):
         tc.randn(2, requires_grad=True).numpy()
+
+
+def test_detect_anomaly_names_the_op_forward_and_backward():
+    x = tc.tensor([1.0, 0.0, 2.0], requires_grad=True)
+    with tc.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match="Log forward produced inf"):
+            (x - 1.0).abs().log()
+        y = (x.sqrt() * 0.0).sum()  # forward finite; d sqrt at 0 is inf -> 0*inf = nan
+        with pytest.raises(RuntimeError, match=r"SqrtBackward \(gradient of input 0\) produced nan"):
+            y.backward()
+    # outside the context nothing is checked
+    (x - 1.0).abs().log()
+
+
+def test_detect_anomaly_names_calling_modules():
+    from tinyconv.autograd import module_scope
+
+    x = tc.tensor([-1.0], requires_grad=True)
+    with tc.autograd.detect_anomaly(), module_scope("Net"), module_scope("Sequential"):
+        with pytest.raises(RuntimeError, match="op called from Net > Sequential"):
+            x.sqrt()

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "Context", "Function", "Node", "backward", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "gradcheck", "grad",
+    "is_grad_enabled", "gradcheck", "grad", "detect_anomaly", "is_anomaly_enabled",
 ]
 
 
@@ -34,6 +34,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 class _GradMode(threading.local):
     enabled = True
+    anomaly = False
+    module_stack = ()  # names of the modules being called, kept only in anomaly mode
 
 
 _mode = _GradMode()
@@ -85,6 +87,70 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
+class detect_anomaly:
+    """Raise at the first op whose forward or backward produces NaN or Inf.
+
+    The error names the op and the modules that were being called when it ran, e.g.
+    ``detect_anomaly: LogBackward produced nan in the gradient of input 0 (op called from
+    MiniVGG > Sequential > Conv2d)``.  Checking every result costs a pass over each array, so
+    use it to debug, not to train.  Works as a context manager and as a decorator.
+    """
+
+    def __init__(self, check_nan=True):
+        self.check_nan = bool(check_nan)
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = (_mode.anomaly, _mode.module_stack)
+        _mode.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _mode.anomaly, _mode.module_stack = self.prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_anomaly_enabled():
+    return _mode.anomaly
+
+
+class module_scope:
+    """Record that a module is running (used by ``Module.__call__`` in anomaly mode)."""
+
+    __slots__ = ("name", "prev")
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        self.prev = _mode.module_stack
+        _mode.module_stack = self.prev + (self.name,)
+
+    def __exit__(self, *exc):
+        _mode.module_stack = self.prev
+        return False
+
+
+def _where():
+    stack = _mode.module_stack
+    return f" (op called from {' > '.join(stack)})" if stack else ""
+
+
+def _check_finite(arr, what, trace):
+    if arr is None or arr.dtype.kind not in "fc" or np.isfinite(arr).all():
+        return
+    kind = "nan" if np.isnan(arr).any() else "inf"
+    raise RuntimeError(f"detect_anomaly: {what} produced {kind} values{trace}")
+
+
 # --------------------------------------------------------------------------------------------
 # Context, Node, Function
 # --------------------------------------------------------------------------------------------
@@ -132,7 +198,7 @@ class Node:
     and dtype so gradients can be reduced and cast without keeping the input alive.
     """
 
-    __slots__ = ("fn", "ctx", "next", "meta", "retained", "__weakref__")
+    __slots__ = ("fn", "ctx", "next", "meta", "retained", "trace", "__weakref__")
 
     def __init__(self, fn, ctx, next_, meta):
         self.fn = fn
@@ -140,6 +206,7 @@ class Node:
         self.next = next_
         self.meta = meta
         self.retained = None  # weakref to an output tensor that called retain_grad()
+        self.trace = None  # where the forward ran, recorded in anomaly mode
 
     def name(self):
         return self.fn.__name__ + "Backward"
@@ -180,10 +247,15 @@ class Function:
         aux = None
         if type(out) is tuple:
             out, aux = out[0], out[1:]
+        if _mode.anomaly:
+            _check_finite(np.asarray(out), f"{cls.__name__} forward", _where())
         if any_grad:
             nxt = tuple([(t.grad_fn or t) if n else None for t, n in zip(inputs, needs)])
             meta = tuple([(a.shape, a.dtype) for a in arrays])
-            y = make(out, True, Node(cls, ctx, nxt, meta))
+            node = Node(cls, ctx, nxt, meta)
+            if _mode.anomaly:
+                node.trace = _where()
+            y = make(out, True, node)
         else:
             y = make(out, False, None)
         if aux is None:
@@ -273,6 +345,10 @@ def backward(root, gradient, retain_graph=False):
                 ctx._free()
             if type(gxs) is not tuple:
                 gxs = (gxs,)
+            if node.trace is not None:
+                for i, g in enumerate(gxs):
+                    _check_finite(None if g is None else np.asarray(g),
+                                  f"{node.name()} (gradient of input {i})", node.trace)
             if len(gxs) != len(node.next):
                 raise RuntimeError(
                     f"{node.name()}: backward returned {len(gxs)} gradients for "

@@ -8,6 +8,11 @@ import numpy as np
 from ..autograd import Function
 
 
+def _quiet():
+    """inf/nan results are values here, as in torch, not NumPy warnings."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
@@ -47,14 +52,16 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with _quiet():
+            return a / b
 
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = gy / b if na else None
-        gb = -gy * a / (b * b) if nb else None
+        with _quiet():
+            ga = gy / b if na else None
+            gb = -gy * a / (b * b) if nb else None
         return ga, gb
 
 
@@ -73,7 +80,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a ** b
+        with _quiet():
+            y = a ** b
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -82,23 +90,24 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         ga = gb = None
-        if na:
-            if b.ndim == 0 and b == 2:
-                ga = gy * (a + a)
-            else:
-                ga = gy * b * a ** (b - 1)
-        if nb:
-            # d(a^b)/db = a^b * log(a); torch defines it as 0 where a == 0 and b >= 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                la = np.log(a)
-            gb = np.where((a == 0) & (b >= 0), 0, gy * y * la).astype(y.dtype, copy=False)
+        with _quiet():
+            if na:
+                if b.ndim == 0 and b == 2:
+                    ga = gy * (a + a)
+                else:
+                    ga = gy * b * a ** (b - 1)
+            if nb:
+                # d(a^b)/db = a^b * log(a); torch defines it as 0 where a == 0 and b >= 0
+                gb = np.where((a == 0) & (b >= 0), 0, gy * y * np.log(a)).astype(y.dtype,
+                                                                                 copy=False)
         return ga, gb
 
 
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
-        y = np.exp(x)
+        with _quiet():
+            y = np.exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -112,25 +121,29 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        with _quiet():
+            return np.log(x)
 
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy / x
+        with _quiet():
+            return gy / x
 
 
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        y = np.sqrt(x)
+        with _quiet():
+            y = np.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy / (y + y)
+        with _quiet():
+            return gy / (y + y)
 
 
 class Abs(Function):
