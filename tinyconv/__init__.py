@@ -13,6 +13,7 @@ from .tensor import (Tensor, abs, add, bool_, cat, clamp, div, exp, flatten, flo
                      float64, get_default_dtype, int8, int16, int32, int64, log, matmul, maximum,
                      minimum, mul, neg, pow, set_default_dtype, sqrt, stack, sub, uint8, where)
 from .ops import _kernels  # noqa: F401  - fail at import, with build instructions, if unbuilt
+from .ops.conv import get_conv_workspace_limit, set_conv_workspace_limit
 
 __version__ = "0.1.0"
 

@@ -7,56 +7,129 @@ over disjoint outputs so that accumulations never race.
 """
 from cython cimport floating
 from cython.parallel cimport prange
+from libc.string cimport memcpy, memset
+
+
+cdef inline Py_ssize_t _first_valid(Py_ssize_t off, Py_ssize_t s, Py_ssize_t n) noexcept nogil:
+    """Smallest o in [0, n] with o*s + off >= 0."""
+    cdef Py_ssize_t o
+    if off >= 0:
+        return 0
+    o = (-off + s - 1) // s
+    return o if o < n else n
+
+
+cdef inline Py_ssize_t _end_valid(Py_ssize_t off, Py_ssize_t s, Py_ssize_t size,
+                                  Py_ssize_t n) noexcept nogil:
+    """Smallest o in [0, n] with o*s + off >= size (taps at o*s + off inside [0, size) end there)."""
+    cdef Py_ssize_t o
+    if size - off <= 0:
+        return 0
+    o = (size - off + s - 1) // s
+    return o if o < n else n
+
+
 
 
 def im2col(const floating[:, :, :, ::1] x, floating[:, ::1] cols,
            Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
            Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
-           Py_ssize_t OH, Py_ssize_t OW):
-    """Fill cols (C*KH*KW, N*OH*OW) from x (N, C, H, W); out-of-image taps are zero."""
+           Py_ssize_t OH, Py_ssize_t OW, int nthreads):
+    """Fill cols (C*KH*KW, N*OH*OW) from x (N, C, H, W); out-of-image taps are zero.
+
+    Row (c, i, j) of cols holds, for every output position (n, oh, ow), the input value at
+    (n, c, oh*sh - pt + i*dh, ow*sw - pl + j*dw).  That layout lets the forward GEMM run as
+    w (F, C*KH*KW) @ cols with no transpose.  Threads split the (c, n) planes; each writes
+    the disjoint column block n of the rows of channel c.
+    """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t row, c, i, j, n, oh, ow, h, w, col
+    cdef Py_ssize_t KK = KH * KW, P = OH * OW
+    cdef Py_ssize_t cn, row, c, i, j, n, oh, ow, h, lo, hi, off
+    cdef floating* dst
+    cdef const floating* src
+    if C * KK == 0 or N * P == 0:
+        return
     with nogil:
-        for row in prange(C * KH * KW, schedule="static"):
-            c = row // (KH * KW)
-            i = (row // KW) % KH
-            j = row % KW
-            col = 0
-            for n in range(N):
-                for oh in range(OH):
-                    h = oh * sh - pt + i * dh
-                    for ow in range(OW):
-                        w = ow * sw - pl + j * dw
-                        if 0 <= h < H and 0 <= w < W:
-                            cols[row, col] = x[n, c, h, w]
+        # one (c, n) input plane per step: it stays in L1 while its KH*KW row segments
+        # (each P contiguous values) are written
+        for cn in prange(C * N, schedule="static", num_threads=nthreads):
+            c = cn // N
+            n = cn % N
+            for i in range(KH):
+                for j in range(KW):
+                    row = (c * KH + i) * KW + j
+                    off = j * dw - pl
+                    lo = _first_valid(off, sw, OW)
+                    hi = _end_valid(off, sw, W, OW)
+                    if hi < lo:
+                        hi = lo
+                    dst = &cols[row, 0] + n * P
+                    for oh in range(OH):
+                        h = oh * sh - pt + i * dh
+                        if h < 0 or h >= H or hi == lo:
+                            for ow in range(OW):
+                                dst[ow] = 0
                         else:
-                            cols[row, col] = 0
-                        col = col + 1
+                            src = &x[n, c, h, 0] + off
+                            for ow in range(lo):
+                                dst[ow] = 0
+                            if sw == 1:
+                                for ow in range(lo, hi):
+                                    dst[ow] = src[ow]
+                            else:
+                                for ow in range(lo, hi):
+                                    dst[ow] = src[ow * sw]
+                            for ow in range(hi, OW):
+                                dst[ow] = 0
+                        dst = dst + OW
 
 
 def col2im(const floating[:, ::1] cols, floating[:, :, :, ::1] x,
            Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
            Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
-           Py_ssize_t OH, Py_ssize_t OW):
-    """Accumulate cols (C*KH*KW, N*OH*OW) into x (N, C, H, W), which the caller zeroed."""
+           Py_ssize_t OH, Py_ssize_t OW, int nthreads):
+    """Overwrite x (N, C, H, W) with the sum of cols (C*KH*KW, N*OH*OW) over overlapping taps.
+
+    The adjoint of im2col: every tap that im2col copies out, col2im adds back; taps in the
+    padding are dropped.  One (n, c) plane per thread, so every += lands in memory no other
+    thread touches.
+    """
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t nc, n, c, i, j, oh, ow, h, w, row
+    cdef Py_ssize_t KK = KH * KW, NP = N * OH * OW
+    cdef Py_ssize_t nc, n, c, i, j, oh, ow, h, row, lo, hi, off
+    cdef floating* plane
+    cdef floating* dst
+    cdef const floating* src
+    if N * C == 0:
+        return
     with nogil:
-        # one (n, c) plane per thread: every += lands in a plane no other thread touches
-        for nc in prange(N * C, schedule="static"):
+        for nc in prange(N * C, schedule="static", num_threads=nthreads):
             n = nc // C
             c = nc % C
+            plane = &x[n, c, 0, 0]
+            memset(plane, 0, H * W * sizeof(floating))
+            if NP == 0:
+                continue
             for i in range(KH):
                 for j in range(KW):
                     row = (c * KH + i) * KW + j
+                    off = j * dw - pl
+                    lo = _first_valid(off, sw, OW)
+                    hi = _end_valid(off, sw, W, OW)
+                    if hi <= lo:
+                        continue
                     for oh in range(OH):
                         h = oh * sh - pt + i * dh
                         if h < 0 or h >= H:
                             continue
-                        for ow in range(OW):
-                            w = ow * sw - pl + j * dw
-                            if 0 <= w < W:
-                                x[n, c, h, w] += cols[row, (n * OH + oh) * OW + ow]
+                        src = &cols[row, 0] + (n * OH + oh) * OW
+                        dst = plane + h * W + off
+                        if sw == 1:
+                            for ow in range(lo, hi):
+                                dst[ow] += src[ow]
+                        else:
+                            for ow in range(lo, hi):
+                                dst[ow * sw] += src[ow]
 
 
 # ------------------------------------------------------------------------------- pooling

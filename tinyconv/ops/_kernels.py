@@ -13,7 +13,204 @@ except ImportError as exc:  # pragma: no cover - exercised by hand in a source t
         f"Original error: {exc}") from exc
 
 # ------------------------------------------------------------------------------- convolution
-im2col = _ext.im2col
-col2im = _ext.col2im
+import os as _os
+
+import numpy as _np
+
+_FLOATS = (_np.dtype(_np.float32), _np.dtype(_np.float64))
+# threads for the conv kernels (OpenMP); BLAS keeps its own pool
+conv_threads = max(1, _os.cpu_count() or 1)
+
+
+def conv_output_size(size, k, stride, pad_total, dilation):
+    """Output length of a convolution along one axis (pad_total = both sides together)."""
+    return (size + pad_total - dilation * (k - 1) - 1) // stride + 1
+
+
+def _check_conv_geometry(op, KH, KW, stride, pads, dilation, out_size):
+    if KH < 1 or KW < 1 or min(stride) < 1 or min(dilation) < 1 or min(pads) < 0 \
+            or min(out_size) < 0:
+        raise ValueError(
+            f"{op}: bad geometry kernel {(KH, KW)}, stride {tuple(stride)}, pads {tuple(pads)}, "
+            f"dilation {tuple(dilation)}, output size {tuple(out_size)}")
+
+
+def im2col(x, KH, KW, stride, pads, dilation, out_size, out=None):
+    """cols (C*KH*KW, N*OH*OW) from x (N, C, H, W); see _im2col.im2col.
+
+    ``pads`` is (top, left); taps outside the image read zero.  ``out`` may be a C-contiguous
+    buffer of the right shape and dtype to fill.
+    """
+    if x.dtype not in _FLOATS:
+        raise TypeError(f"im2col: expected float32 or float64 input, got {x.dtype}")
+    if x.ndim != 4:
+        raise ValueError(f"im2col: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    _check_conv_geometry("im2col", KH, KW, stride, pads, dilation, out_size)
+    x = _np.ascontiguousarray(x)
+    N, C = x.shape[:2]
+    OH, OW = out_size
+    shape = (C * KH * KW, N * OH * OW)
+    if out is None:
+        out = _np.empty(shape, dtype=x.dtype)
+    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"im2col: out must be C-contiguous {x.dtype} of shape {shape}, got "
+                         f"{out.dtype} {out.shape}")
+    _ext.im2col(x, out, KH, KW, stride[0], stride[1], pads[0], pads[1], dilation[0],
+                dilation[1], OH, OW, conv_threads)
+    return out
+
+
+def col2im(cols, x_shape, KH, KW, stride, pads, dilation, out_size, out=None):
+    """x (N, C, H, W) = sum of cols (C*KH*KW, N*OH*OW) over overlapping taps (im2col's adjoint).
+
+    ``out``, if given, is overwritten (no need to zero it); it must be C-contiguous.
+    """
+    if cols.dtype not in _FLOATS:
+        raise TypeError(f"col2im: expected float32 or float64 columns, got {cols.dtype}")
+    _check_conv_geometry("col2im", KH, KW, stride, pads, dilation, out_size)
+    N, C, H, W = x_shape
+    OH, OW = out_size
+    shape = (C * KH * KW, N * OH * OW)
+    if cols.shape != shape:
+        raise ValueError(f"col2im: cols has shape {cols.shape}, expected {shape} for input "
+                         f"shape {tuple(x_shape)} and output size {tuple(out_size)}")
+    cols = _np.ascontiguousarray(cols)
+    if out is None:
+        out = _np.empty(tuple(x_shape), dtype=cols.dtype)
+    elif out.shape != tuple(x_shape) or out.dtype != cols.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"col2im: out must be C-contiguous {cols.dtype} of shape "
+                         f"{tuple(x_shape)}, got {out.dtype} {out.shape}")
+    _ext.col2im(cols, out, KH, KW, stride[0], stride[1], pads[0], pads[1], dilation[0],
+                dilation[1], OH, OW, conv_threads)
+    return out
+
 
 # ------------------------------------------------------------------------------- pooling
+# Wrappers over the pooling kernels of _pool.pxi.  They take (N, C, H, W) or (C, H, W) arrays,
+# view them as (P, H, W) planes (P = N*C), allocate the outputs and check every bound the
+# nogil code relies on (dtype, contiguity, positive steps, matching shapes).
+import math as _pmath
+
+import numpy as _pnp
+
+_POOL_DTYPES = (_pnp.dtype(_pnp.float32), _pnp.dtype(_pnp.float64))
+
+
+def _pool_planes(op, x):
+    """x as a C-contiguous (P, H, W) float array."""
+    if x.dtype not in _POOL_DTYPES:
+        raise TypeError(f"{op}: expected a float32 or float64 input, got {x.dtype}")
+    if x.ndim < 2 or x.shape[-2] < 1 or x.shape[-1] < 1:
+        raise ValueError(f"{op}: input of shape {x.shape} has no (H, W) plane")
+    return _pnp.ascontiguousarray(x).reshape(-1, x.shape[-2], x.shape[-1])
+
+
+def _check_pool_geometry(op, kernel_size, stride, padding, dilation, out_hw):
+    if (min(kernel_size) < 1 or min(stride) < 1 or min(padding) < 0 or min(dilation) < 1
+            or min(out_hw) < 0):
+        raise ValueError(
+            f"{op}: bad geometry kernel_size {tuple(kernel_size)}, stride {tuple(stride)}, "
+            f"padding {tuple(padding)}, dilation {tuple(dilation)}, output size {tuple(out_hw)}")
+
+
+def _grad_planes(op, gy, x_shape, dtype):
+    """gy as C-contiguous (P, OH, OW) planes of ``dtype``, checked against the input shape."""
+    if dtype not in _POOL_DTYPES:
+        raise TypeError(f"{op}: expected a float32 or float64 gradient, got {dtype}")
+    if (gy.ndim != len(x_shape) or gy.shape[:-2] != tuple(x_shape[:-2])
+            or x_shape[-2] < 1 or x_shape[-1] < 1):
+        raise ValueError(f"{op}: gradient of shape {gy.shape} does not match input shape "
+                         f"{tuple(x_shape)}")
+    if gy.dtype != dtype:
+        gy = gy.astype(dtype)
+    P = _pmath.prod(x_shape[:-2])
+    return _pnp.ascontiguousarray(gy).reshape(P, gy.shape[-2], gy.shape[-1])
+
+
+def max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw, with_indices):
+    """y (..., OH, OW) = window maxima of x (..., H, W); indices (int64, flat h*W+w) or None.
+
+    A tie goes to the first maximum in row-major window order and NaN propagates (as torch).
+    """
+    _check_pool_geometry("max_pool2d", kernel_size, stride, padding, dilation, out_hw)
+    xp = _pool_planes("max_pool2d", x)
+    OH, OW = out_hw
+    y = _pnp.empty((xp.shape[0], OH, OW), dtype=x.dtype)
+    idx = _pnp.empty((xp.shape[0], OH, OW), dtype=_pnp.int64) if with_indices else None
+    if y.size:
+        _ext.max_pool2d_forward(xp, y, idx, kernel_size[0], kernel_size[1], stride[0],
+                                stride[1], padding[0], padding[1], dilation[0], dilation[1])
+    shape = x.shape[:-2] + (OH, OW)
+    return y.reshape(shape), (idx.reshape(shape) if with_indices else None)
+
+
+def max_pool2d_backward(gy, indices, x_shape, dtype):
+    """gx (x_shape) with each gy routed to its window's argmax (overlaps accumulate)."""
+    gyp = _grad_planes("max_pool2d_backward", gy, x_shape, dtype)
+    if indices.dtype != _pnp.int64 or indices.shape != gy.shape:
+        raise ValueError(f"max_pool2d_backward: indices must be int64 of shape {gy.shape}, got "
+                         f"{indices.dtype} {indices.shape}")
+    ip = _pnp.ascontiguousarray(indices).reshape(gyp.shape)
+    gx = _pnp.empty(x_shape, dtype=dtype)
+    if gx.size:
+        if gy.size == 0:
+            gx.fill(0)
+        else:
+            _ext.max_pool2d_backward(gyp, ip, gx.reshape(-1, x_shape[-2], x_shape[-1]))
+    return gx
+
+
+def avg_pool2d_forward(x, kernel_size, stride, padding, out_hw, count_include_pad,
+                       divisor_override):
+    """y (..., OH, OW) = window means of x (..., H, W) with torch's divisor rules."""
+    _check_pool_geometry("avg_pool2d", kernel_size, stride, padding, (1, 1), out_hw)
+    xp = _pool_planes("avg_pool2d", x)
+    OH, OW = out_hw
+    y = _pnp.empty((xp.shape[0], OH, OW), dtype=x.dtype)
+    if y.size:
+        _ext.avg_pool2d_forward(xp, y, kernel_size[0], kernel_size[1], stride[0], stride[1],
+                                padding[0], padding[1], bool(count_include_pad),
+                                divisor_override or 0)
+    return y.reshape(x.shape[:-2] + (OH, OW))
+
+
+def avg_pool2d_backward(gy, x_shape, dtype, kernel_size, stride, padding, count_include_pad,
+                        divisor_override):
+    """gx (x_shape): each gy spread evenly over its window (overlaps accumulate)."""
+    _check_pool_geometry("avg_pool2d_backward", kernel_size, stride, padding, (1, 1),
+                         gy.shape[-2:])
+    gyp = _grad_planes("avg_pool2d_backward", gy, x_shape, dtype)
+    gx = _pnp.empty(x_shape, dtype=dtype)
+    if gx.size:
+        if gy.size == 0:
+            gx.fill(0)
+        else:
+            _ext.avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]),
+                                     kernel_size[0], kernel_size[1], stride[0], stride[1],
+                                     padding[0], padding[1], bool(count_include_pad),
+                                     divisor_override or 0)
+    return gx
+
+
+def adaptive_avg_pool2d_forward(x, out_hw):
+    """y (..., OH, OW): means of x over torch's adaptive bins."""
+    xp = _pool_planes("adaptive_avg_pool2d", x)
+    OH, OW = out_hw
+    if OH < 0 or OW < 0:
+        raise ValueError(f"adaptive_avg_pool2d: bad output size {tuple(out_hw)}")
+    y = _pnp.empty((xp.shape[0], OH, OW), dtype=x.dtype)
+    if y.size:
+        _ext.adaptive_avg_pool2d_forward(xp, y)
+    return y.reshape(x.shape[:-2] + (OH, OW))
+
+
+def adaptive_avg_pool2d_backward(gy, x_shape, dtype):
+    """gx (x_shape): each gy spread evenly over its adaptive bin."""
+    gyp = _grad_planes("adaptive_avg_pool2d_backward", gy, x_shape, dtype)
+    gx = _pnp.empty(x_shape, dtype=dtype)
+    if gx.size:
+        if gy.size == 0:
+            gx.fill(0)
+        else:
+            _ext.adaptive_avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]))
+    return gx

@@ -1,0 +1,332 @@
+"""Convolution ops: Conv2d, ConvTranspose2d and Pad.
+
+Legend: x input (N, C, H, W); w weight (F, C/G, KH, KW); b bias (F,); y output (N, F, OH, OW);
+gradients gy, gx, gw, gb.  G groups, Cg = C/G and Fg = F/G channels per group, K = KH*KW taps,
+P = OH*OW output positions, CK = C*K rows of the im2col matrix.
+
+How a convolution runs is chosen per shape by ``select_algorithm`` from ``ALGORITHMS``: each
+algorithm is an object with ``forward(x, w, b, geom)``, ``backward_input(gy, w, x_shape,
+geom)`` and ``backward_weight(gy, x, w_shape, geom)`` working on ndarrays, so another one (for
+example Winograd for 3x3 stride-1 layers) can be added without touching the Functions.
+ConvTranspose2d is the adjoint of Conv2d and reuses the same three entry points with the roles
+of forward and backward_input swapped.
+
+Memory stays bounded: the im2col matrix is built for a chunk of the batch at a time, sized to
+stay under ``get_conv_workspace_limit()`` bytes (and, for speed, near the last-level cache).
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd import Function
+from . import _kernels
+
+conv_output_size = _kernels.conv_output_size
+
+# ------------------------------------------------------------------------------- workspace
+_WORKSPACE = [256 << 20]
+# the chunk that keeps an im2col buffer hot in cache for the GEMM that reads it next
+_CACHE_CHUNK_BYTES = 16 << 20
+
+
+def set_conv_workspace_limit(nbytes):
+    """Set the largest im2col buffer (in bytes) a convolution may allocate.
+
+    Args:
+        nbytes: a positive int; the batch is split into chunks so the buffer stays below it
+            (a single sample's columns are always allowed).
+    """
+    if isinstance(nbytes, bool) or not isinstance(nbytes, (int, np.integer)) or nbytes < 1:
+        raise ValueError(f"set_conv_workspace_limit: expected a positive int, got {nbytes!r}")
+    _WORKSPACE[0] = int(nbytes)
+
+
+def get_conv_workspace_limit():
+    """The current limit on the im2col buffer of a convolution, in bytes (default 256 MB)."""
+    return _WORKSPACE[0]
+
+
+def _chunk_size(N, per_sample_bytes):
+    """Samples per im2col chunk: under the workspace limit, and near the cache size."""
+    budget = min(_WORKSPACE[0], max(_CACHE_CHUNK_BYTES, 1))
+    if _WORKSPACE[0] < _CACHE_CHUNK_BYTES:
+        budget = _WORKSPACE[0]
+    return int(max(1, min(N, budget // max(per_sample_bytes, 1))))
+
+
+# ------------------------------------------------------------------------------- geometry
+class ConvGeometry(namedtuple("ConvGeometry", "stride pads dilation groups out_size")):
+    """stride (sh, sw), pads (top, bottom, left, right), dilation (dh, dw), groups,
+    out_size (OH, OW) of the convolution x -> y."""
+
+    __slots__ = ()
+
+
+# ------------------------------------------------------------------------------- im2col path
+class Im2colGemm:
+    """im2col into a (CK, n*P) buffer per chunk of n samples, then one (batched over groups)
+    GEMM; col2im for the input gradient.  Works for every geometry."""
+
+    name = "im2col"
+
+    @staticmethod
+    def forward(x, w, b, geom):
+        N, C, H, W = x.shape
+        F, Cg, KH, KW = w.shape
+        G = geom.groups
+        OH, OW = geom.out_size
+        P = OH * OW
+        CK = C * KH * KW
+        y = np.empty((N, F, P), dtype=x.dtype)
+        if N == 0 or P == 0:
+            return y.reshape(N, F, OH, OW)
+        wg = w.reshape(G, F // G, Cg * KH * KW)  # (G, Fg, Cg*K)
+        nc = _chunk_size(N, CK * P * x.itemsize)
+        cbuf = np.empty(CK * nc * P, dtype=x.dtype)
+        ybuf = np.empty(F * nc * P, dtype=x.dtype)
+        bias = None if b is None else b.reshape(1, F, 1)
+        pads = (geom.pads[0], geom.pads[2])
+        for n0 in range(0, N, nc):
+            m = min(nc, N - n0)
+            cols = cbuf[:CK * m * P].reshape(CK, m * P)
+            _kernels.im2col(x[n0:n0 + m], KH, KW, geom.stride, pads, geom.dilation,
+                            geom.out_size, out=cols)
+            yc = ybuf[:F * m * P]
+            if G == 1:
+                np.matmul(wg[0], cols, out=yc.reshape(F, m * P))
+            else:
+                np.matmul(wg, cols.reshape(G, Cg * KH * KW, m * P),
+                          out=yc.reshape(G, F // G, m * P))
+            yt = yc.reshape(F, m, P).transpose(1, 0, 2)  # (m, F, P)
+            if bias is None:
+                np.copyto(y[n0:n0 + m], yt)
+            else:
+                np.add(yt, bias, out=y[n0:n0 + m])
+        return y.reshape(N, F, OH, OW)
+
+    @staticmethod
+    def backward(gy, x, w, x_shape, geom, need_x, need_w):
+        N, C, H, W = x_shape
+        F, Cg, KH, KW = w.shape
+        G = geom.groups
+        Fg, CgK = F // G, Cg * KH * KW
+        OH, OW = geom.out_size
+        P = OH * OW
+        CK = C * KH * KW
+        gx = np.empty(x_shape, dtype=gy.dtype) if need_x else None
+        gw = np.zeros((G, Fg, CgK), dtype=gy.dtype) if need_w else None
+        if N == 0 or (P == 0 and need_x):
+            if need_x:
+                gx[...] = 0
+            return gx, (gw.reshape(w.shape) if need_w else None)
+        gy3 = gy.reshape(N, F, P)
+        wg = w.reshape(G, Fg, CgK)
+        nc = _chunk_size(N, CK * P * gy.itemsize)
+        cbuf = np.empty(CK * nc * P, dtype=gy.dtype)
+        gbuf = np.empty(F * nc * P, dtype=gy.dtype)
+        tmp = np.empty((G, Fg, CgK), dtype=gy.dtype) if need_w else None
+        pads = (geom.pads[0], geom.pads[2])
+        first = True
+        for n0 in range(0, N, nc):
+            m = min(nc, N - n0)
+            g2 = gbuf[:F * m * P]
+            np.copyto(g2.reshape(F, m, P), gy3[n0:n0 + m].transpose(1, 0, 2))
+            g2 = g2.reshape(G, Fg, m * P)  # (G, Fg, m*P)
+            cols = cbuf[:CK * m * P].reshape(G, CgK, m * P)
+            if need_w:
+                _kernels.im2col(x[n0:n0 + m], KH, KW, geom.stride, pads, geom.dilation,
+                                geom.out_size, out=cols.reshape(CK, m * P))
+                np.matmul(g2, cols.transpose(0, 2, 1), out=gw if first else tmp)
+                if not first:
+                    gw += tmp
+                first = False
+            if need_x:
+                np.matmul(wg.transpose(0, 2, 1), g2, out=cols)  # (G, Cg*K, m*P)
+                _kernels.col2im(cols.reshape(CK, m * P), (m, C, H, W), KH, KW, geom.stride,
+                                pads, geom.dilation, geom.out_size, out=gx[n0:n0 + m])
+        return gx, (gw.reshape(w.shape) if need_w else None)
+
+    @classmethod
+    def backward_input(cls, gy, w, x_shape, geom):
+        return cls.backward(gy, None, w, x_shape, geom, True, False)[0]
+
+    @classmethod
+    def backward_weight(cls, gy, x, w_shape, geom):
+        w = np.empty(w_shape, dtype=gy.dtype)  # only its shape is used
+        return cls.backward(gy, x, w, x.shape, geom, False, True)[1]
+
+
+class Pointwise:
+    """1x1 kernel, stride 1, no padding: y[n] = w @ x[n] as batched GEMMs, no im2col."""
+
+    name = "gemm1x1"
+
+    @staticmethod
+    def applies(x_shape, w_shape, geom):
+        return (w_shape[2] == 1 and w_shape[3] == 1 and geom.stride == (1, 1)
+                and not any(geom.pads))
+
+    @staticmethod
+    def forward(x, w, b, geom):
+        N, C, H, W = x.shape
+        F, G = w.shape[0], geom.groups
+        x4 = x.reshape(N, G, C // G, H * W)
+        y = np.matmul(w.reshape(G, F // G, C // G), x4)  # (N, G, Fg, P)
+        y = y.reshape(N, F, H, W)
+        if b is not None:
+            y += b.reshape(1, F, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(gy, x, w, x_shape, geom, need_x, need_w):
+        N, C, H, W = x_shape
+        F, G = w.shape[0], geom.groups
+        gy4 = gy.reshape(N, G, F // G, H * W)
+        gx = gw = None
+        if need_x:
+            wt = w.reshape(G, F // G, C // G).transpose(0, 2, 1)  # (G, Cg, Fg)
+            gx = np.matmul(wt, gy4).reshape(x_shape)
+        if need_w:
+            x4 = x.reshape(N, G, C // G, H * W)
+            if G == 1:
+                # (F, N*P) @ (N*P, C): one GEMM over the whole batch
+                g2 = np.ascontiguousarray(gy4[:, 0].transpose(1, 0, 2)).reshape(F, N * H * W)
+                x2 = np.ascontiguousarray(x4[:, 0].transpose(1, 0, 2)).reshape(C, N * H * W)
+                gw = np.matmul(g2, x2.T)
+            else:
+                gw = np.matmul(gy4, x4.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, Fg, Cg)
+            gw = gw.reshape(w.shape)
+        return gx, gw
+
+    @classmethod
+    def backward_input(cls, gy, w, x_shape, geom):
+        return cls.backward(gy, None, w, x_shape, geom, True, False)[0]
+
+    @classmethod
+    def backward_weight(cls, gy, x, w_shape, geom):
+        w = np.empty(w_shape, dtype=gy.dtype)
+        return cls.backward(gy, x, w, x.shape, geom, False, True)[1]
+
+
+ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise}
+use_pointwise_gemm = True  # the 1x1 stride-1 fast path (a switch for tests and benchmarks)
+
+
+def select_algorithm(x_shape, w_shape, geom, dtype):
+    """The algorithm object that runs a convolution of this shape (forward and backward)."""
+    if use_pointwise_gemm and Pointwise.applies(x_shape, w_shape, geom):
+        return Pointwise
+    return Im2colGemm
+
+
+# ------------------------------------------------------------------------------- Functions
+class Conv2d(Function):
+    """y = conv(x, w) + b.  Params: geom (ConvGeometry), already validated."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, geom=None):
+        algo = select_algorithm(x.shape, w.shape, geom, x.dtype)
+        y = algo.forward(x, w, b, geom)
+        ctx.geom, ctx.algo = geom, algo
+        ctx.save_for_backward(x, w)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx, gw = ctx.algo.backward(gy, x, w, x.shape, ctx.geom, needs[0], needs[1])
+        if len(needs) == 2:
+            return gx, gw
+        gb = gy.sum(axis=(0, 2, 3)) if needs[2] else None
+        return gx, gw, gb
+
+
+class ConvTranspose2d(Function):
+    """y = conv_transpose(x, w) + b, the adjoint of conv2d with weight w (Cin, Cout/G, KH, KW).
+
+    Params: geom describes the forward convolution y -> x (its out_size is x's H, W).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b=None, geom=None, out_shape=None):
+        algo = select_algorithm(out_shape, w.shape, geom, x.dtype)
+        y = algo.backward_input(x, w, out_shape, geom)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        ctx.geom, ctx.algo = geom, algo
+        ctx.save_for_backward(x, w)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        algo, geom = ctx.algo, ctx.geom
+        gx = algo.forward(gy, w, None, geom) if needs[0] else None
+        gw = algo.backward_weight(x, gy, w.shape, geom) if needs[1] else None
+        if len(needs) == 2:
+            return gx, gw
+        gb = gy.sum(axis=(0, 2, 3)) if needs[2] else None
+        return gx, gw, gb
+
+
+class Pad(Function):
+    """Pad the last len(pads)//2 dims: pads = (last_lo, last_hi, prev_lo, prev_hi, ...).
+
+    mode 'constant' (negative pads crop), 'reflect' or 'replicate'.
+    """
+
+    @staticmethod
+    def forward(ctx, x, pads, mode, value):
+        nd = len(pads) // 2
+        ctx.shape, ctx.pads, ctx.mode = x.shape, pads, mode
+        width = [(0, 0)] * (x.ndim - nd) + [
+            (pads[2 * k], pads[2 * k + 1]) for k in reversed(range(nd))]
+        if mode == "constant":
+            crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(width, x.shape))
+            xc = x[crop]
+            width = [(max(lo, 0), max(hi, 0)) for lo, hi in width]
+            return np.pad(xc, width, mode="constant", constant_values=value)
+        return np.pad(x, width, mode="reflect" if mode == "reflect" else "edge")
+
+    @staticmethod
+    def backward(ctx, gy):
+        shape, pads, mode = ctx.shape, ctx.pads, ctx.mode
+        nd = len(pads) // 2
+        ndim = len(shape)
+        if mode == "constant":
+            gx = np.zeros(shape, dtype=gy.dtype)
+            src, dst = [], []
+            for d in range(ndim):
+                k = ndim - 1 - d
+                lo, hi = (pads[2 * k], pads[2 * k + 1]) if k < nd else (0, 0)
+                n = shape[d]
+                # input index i sits at output index i + lo
+                i0, i1 = max(0, -lo), min(n, gy.shape[d] - lo)
+                dst.append(slice(i0, max(i0, i1)))
+                src.append(slice(i0 + lo, max(i0, i1) + lo))
+            gx[tuple(dst)] = gy[tuple(src)]
+            return gx
+        g = gy
+        for k in range(nd):
+            d = ndim - 1 - k
+            lo, hi = pads[2 * k], pads[2 * k + 1]
+            n = shape[d]
+            core = np.take(g, np.arange(lo, lo + n), axis=d)  # a copy we may add into
+            left = np.take(g, np.arange(0, lo), axis=d)
+            right = np.take(g, np.arange(lo + n, lo + n + hi), axis=d)
+            idx = [slice(None)] * g.ndim
+            if mode == "reflect":
+                # output index lo-1-t mirrors input index t+1; lo+n+t mirrors n-2-t
+                idx[d] = slice(1, lo + 1)
+                core[tuple(idx)] += np.flip(left, axis=d)
+                idx[d] = slice(n - 1 - hi, n - 1)
+                core[tuple(idx)] += np.flip(right, axis=d)
+            else:
+                idx[d] = slice(0, 1)
+                core[tuple(idx)] += left.sum(axis=d, keepdims=True)
+                idx[d] = slice(n - 1, n)
+                core[tuple(idx)] += right.sum(axis=d, keepdims=True)
+            g = core
+        return g
