@@ -1,2 +1,299 @@
 # Pooling kernels, included into _im2col.pyx (one compiled module for conv and pool).
-# Shape legend as in _im2col.pyx.
+# Shape legend as in _im2col.pyx; P = N*C planes.  Every kernel works on (P, H, W) arrays,
+# C-contiguous, and runs one plane per OpenMP iteration: planes are disjoint, so the
+# scatter-adds of the backward kernels never race.  Backward kernels zero their own plane of
+# gx first (the caller passes np.empty), so the gradient is written once, while it is in cache.
+# The Python wrappers in _kernels.py validate shapes and parameters before calling in here.
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport INFINITY
+from libc.stdint cimport int64_t
+from libc.string cimport memset
+
+
+# ------------------------------------------------------------------ max pool, one plane
+cdef void _max_pool_plane(const floating* x, floating* y, int64_t* idx,
+                          Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW,
+                          Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                          Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh,
+                          Py_ssize_t dw) noexcept nogil:
+    # torch's rule: scan the window row-major, take a value when it is strictly greater than
+    # the best so far or NaN; so the first of tied maxima wins.  A window with no tap inside
+    # the image gives -inf and an index outside the plane (the backward kernel skips it).
+    cdef Py_ssize_t oh, ow, h0, h1, w0, w1, h, w, i, best_i
+    cdef floating best, v
+    for oh in range(OH):
+        h0 = oh * sh - ph
+        h1 = min(h0 + (KH - 1) * dh + 1, H)
+        while h0 < 0:
+            h0 = h0 + dh
+        for ow in range(OW):
+            w0 = ow * sw - pw
+            w1 = min(w0 + (KW - 1) * dw + 1, W)
+            while w0 < 0:
+                w0 = w0 + dw
+            best = -INFINITY
+            best_i = h0 * W + w0
+            h = h0
+            while h < h1:
+                w = w0
+                while w < w1:
+                    i = h * W + w
+                    v = x[i]
+                    if v > best or v != v:
+                        best = v
+                        best_i = i
+                    w = w + dw
+                h = h + dh
+            y[oh * OW + ow] = best
+            if idx != NULL:
+                idx[oh * OW + ow] = best_i
+
+
+cdef void _max_pool_2x2_plane(const floating* x, floating* y, int64_t* idx,
+                              Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW) noexcept nogil:
+    # kernel 2, stride 2, no padding, every window inside the image (checked by the caller)
+    cdef Py_ssize_t oh, ow, i
+    cdef const floating* r0
+    cdef const floating* r1
+    cdef floating m, v
+    for oh in range(OH):
+        r0 = x + 2 * oh * W
+        r1 = r0 + W
+        if idx == NULL:
+            for ow in range(OW):
+                m = r0[2 * ow]
+                v = r0[2 * ow + 1]
+                if v > m or v != v:
+                    m = v
+                v = r1[2 * ow]
+                if v > m or v != v:
+                    m = v
+                v = r1[2 * ow + 1]
+                if v > m or v != v:
+                    m = v
+                y[oh * OW + ow] = m
+        else:
+            for ow in range(OW):
+                i = 2 * oh * W + 2 * ow
+                m = r0[2 * ow]
+                v = r0[2 * ow + 1]
+                if v > m or v != v:
+                    m = v
+                    i = 2 * oh * W + 2 * ow + 1
+                v = r1[2 * ow]
+                if v > m or v != v:
+                    m = v
+                    i = (2 * oh + 1) * W + 2 * ow
+                v = r1[2 * ow + 1]
+                if v > m or v != v:
+                    m = v
+                    i = (2 * oh + 1) * W + 2 * ow + 1
+                y[oh * OW + ow] = m
+                idx[oh * OW + ow] = i
+
+
+def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y, int64_t[:, :, ::1] idx,
+                       Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                       Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw):
+    """Max pool x (P, H, W) into y (P, OH, OW); the argmax (flat h*W+w) into idx unless None."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2]
+    cdef Py_ssize_t p
+    cdef bint save = idx is not None
+    cdef bint fast2 = (KH == 2 and KW == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
+                       and dh == 1 and dw == 1 and 2 * OH <= H and 2 * OW <= W)
+    with nogil:
+        for p in prange(P, schedule="static"):
+            if fast2:
+                _max_pool_2x2_plane(&x[p, 0, 0], &y[p, 0, 0],
+                                    &idx[p, 0, 0] if save else NULL, W, OH, OW)
+            else:
+                _max_pool_plane(&x[p, 0, 0], &y[p, 0, 0], &idx[p, 0, 0] if save else NULL,
+                                H, W, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw)
+
+
+def max_pool2d_backward(const floating[:, :, ::1] gy, const int64_t[:, :, ::1] idx,
+                        floating[:, :, ::1] gx):
+    """Route gy (P, OH, OW) to the saved argmax positions of gx (P, H, W); gx is overwritten."""
+    cdef Py_ssize_t P = gx.shape[0], HW = gx.shape[1] * gx.shape[2]
+    cdef Py_ssize_t K = gy.shape[1] * gy.shape[2]
+    cdef Py_ssize_t p, k, i
+    cdef floating* g
+    cdef const floating* go
+    cdef const int64_t* ix
+    with nogil:
+        for p in prange(P, schedule="static"):
+            g = &gx[p, 0, 0]
+            go = &gy[p, 0, 0]
+            ix = &idx[p, 0, 0]
+            memset(g, 0, HW * sizeof(floating))
+            for k in range(K):
+                i = ix[k]
+                if 0 <= i < HW:
+                    g[i] = g[i] + go[k]
+
+
+# ------------------------------------------------------------------ average pool
+cdef void _avg_pool_plane(const floating* x, floating* y, floating* gx, const floating* gy,
+                          Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW,
+                          Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                          Py_ssize_t ph, Py_ssize_t pw, bint count_include_pad,
+                          Py_ssize_t divisor) noexcept nogil:
+    # Forward when x != NULL (y = window sum / divisor), else backward (gx += gy / divisor).
+    # torch's divisor: divisor_override if given; else the window clipped to the padded
+    # input (count_include_pad) or to the input itself.
+    cdef Py_ssize_t oh, ow, h0, h1, w0, w1, h, w, n
+    cdef floating s, d
+    for oh in range(OH):
+        for ow in range(OW):
+            h0 = oh * sh - ph
+            w0 = ow * sw - pw
+            h1 = min(h0 + KH, H + ph)
+            w1 = min(w0 + KW, W + pw)
+            n = (h1 - h0) * (w1 - w0)
+            h0 = max(h0, 0)
+            w0 = max(w0, 0)
+            h1 = min(h1, H)
+            w1 = min(w1, W)
+            if h0 >= h1 or w0 >= w1:
+                if x != NULL:
+                    y[oh * OW + ow] = 0
+                continue
+            if divisor != 0:
+                n = divisor
+            elif not count_include_pad:
+                n = (h1 - h0) * (w1 - w0)
+            if x != NULL:
+                s = 0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        s = s + x[h * W + w]
+                y[oh * OW + ow] = s / <floating>n
+            else:
+                d = gy[oh * OW + ow] / <floating>n
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        gx[h * W + w] = gx[h * W + w] + d
+
+
+cdef void _avg_pool_2x2_plane(const floating* x, floating* y, floating* gx, const floating* gy,
+                              Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH,
+                              Py_ssize_t OW) noexcept nogil:
+    # kernel 2, stride 2, no padding, every window inside: divisor 4 (unless overridden,
+    # which the caller routes to the generic kernel).  Backward writes all of gx itself.
+    cdef Py_ssize_t oh, ow, h, w
+    cdef const floating* r0
+    cdef const floating* r1
+    cdef floating* g0
+    cdef floating* g1
+    cdef floating d
+    if x != NULL:
+        for oh in range(OH):
+            r0 = x + 2 * oh * W
+            r1 = r0 + W
+            for ow in range(OW):
+                y[oh * OW + ow] = (((r0[2 * ow] + r0[2 * ow + 1]) + r1[2 * ow])
+                                   + r1[2 * ow + 1]) / <floating>4
+        return
+    for oh in range(OH):
+        g0 = gx + 2 * oh * W
+        g1 = g0 + W
+        for ow in range(OW):
+            d = gy[oh * OW + ow] / <floating>4
+            g0[2 * ow] = d
+            g0[2 * ow + 1] = d
+            g1[2 * ow] = d
+            g1[2 * ow + 1] = d
+        for w in range(2 * OW, W):  # odd width: the last column is in no window
+            g0[w] = 0
+            g1[w] = 0
+    for h in range(2 * OH * W, H * W):  # odd height: the last row likewise
+        gx[h] = 0
+
+
+def avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
+                       Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                       Py_ssize_t ph, Py_ssize_t pw, bint count_include_pad,
+                       Py_ssize_t divisor):
+    """Average pool x (P, H, W) into y (P, OH, OW); divisor 0 means no divisor_override."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2]
+    cdef Py_ssize_t p
+    cdef bint fast2 = (KH == 2 and KW == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
+                       and divisor == 0 and 2 * OH <= H and 2 * OW <= W)
+    with nogil:
+        for p in prange(P, schedule="static"):
+            if fast2:
+                _avg_pool_2x2_plane(&x[p, 0, 0], &y[p, 0, 0], NULL, NULL, H, W, OH, OW)
+            else:
+                _avg_pool_plane(&x[p, 0, 0], &y[p, 0, 0], NULL, NULL, H, W, OH, OW,
+                                KH, KW, sh, sw, ph, pw, count_include_pad, divisor)
+
+
+def avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx,
+                        Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+                        Py_ssize_t ph, Py_ssize_t pw, bint count_include_pad,
+                        Py_ssize_t divisor):
+    """Spread gy (P, OH, OW) over the windows of gx (P, H, W); gx is overwritten."""
+    cdef Py_ssize_t P = gx.shape[0], H = gx.shape[1], W = gx.shape[2]
+    cdef Py_ssize_t OH = gy.shape[1], OW = gy.shape[2]
+    cdef Py_ssize_t p
+    cdef bint fast2 = (KH == 2 and KW == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
+                       and divisor == 0 and 2 * OH <= H and 2 * OW <= W)
+    with nogil:
+        for p in prange(P, schedule="static"):
+            if fast2:
+                _avg_pool_2x2_plane(NULL, NULL, &gx[p, 0, 0], &gy[p, 0, 0], H, W, OH, OW)
+            else:
+                memset(&gx[p, 0, 0], 0, H * W * sizeof(floating))
+                _avg_pool_plane(NULL, NULL, &gx[p, 0, 0], &gy[p, 0, 0], H, W, OH, OW,
+                                KH, KW, sh, sw, ph, pw, count_include_pad, divisor)
+
+
+# ------------------------------------------------------------------ adaptive average pool
+cdef void _adaptive_avg_plane(const floating* x, floating* y, floating* gx, const floating* gy,
+                              Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH,
+                              Py_ssize_t OW) noexcept nogil:
+    # torch's bins: rows floor(oh*H/OH) .. ceil((oh+1)*H/OH), likewise columns; the mean is
+    # taken as sum / kh / kw, as torch does.  Forward when x != NULL, else backward.
+    cdef Py_ssize_t oh, ow, h0, h1, w0, w1, h, w
+    cdef floating s, d
+    for oh in range(OH):
+        h0 = (oh * H) // OH
+        h1 = ((oh + 1) * H + OH - 1) // OH
+        for ow in range(OW):
+            w0 = (ow * W) // OW
+            w1 = ((ow + 1) * W + OW - 1) // OW
+            if x != NULL:
+                s = 0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        s = s + x[h * W + w]
+                y[oh * OW + ow] = s / <floating>(h1 - h0) / <floating>(w1 - w0)
+            else:
+                d = gy[oh * OW + ow] / <floating>(h1 - h0) / <floating>(w1 - w0)
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        gx[h * W + w] = gx[h * W + w] + d
+
+
+def adaptive_avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y):
+    """Adaptive average pool x (P, H, W) into y (P, OH, OW)."""
+    cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
+    cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2]
+    cdef Py_ssize_t p
+    with nogil:
+        for p in prange(P, schedule="static"):
+            _adaptive_avg_plane(&x[p, 0, 0], &y[p, 0, 0], NULL, NULL, H, W, OH, OW)
+
+
+def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx):
+    """Spread gy (P, OH, OW) over the bins of gx (P, H, W); gx is overwritten."""
+    cdef Py_ssize_t P = gx.shape[0], H = gx.shape[1], W = gx.shape[2]
+    cdef Py_ssize_t OH = gy.shape[1], OW = gy.shape[2]
+    cdef Py_ssize_t p
+    with nogil:
+        for p in prange(P, schedule="static"):
+            memset(&gx[p, 0, 0], 0, H * W * sizeof(floating))
+            _adaptive_avg_plane(NULL, NULL, &gx[p, 0, 0], &gy[p, 0, 0], H, W, OH, OW)

@@ -1,0 +1,79 @@
+"""Pooling ops: max pool (with argmax indices), average pool, adaptive average pool.
+
+Legend: x input, y output, gy/gx gradients; shapes (N, C, H, W) -> (N, C, OH, OW), or the
+unbatched (C, H, W) -> (C, OH, OW).  The work is done by the Cython kernels in ``_pool.pxi``
+(through ``_kernels``), one (H, W) plane per OpenMP iteration.  Hyper-parameters arrive
+validated and normalised to pairs by ``nn.functional``.
+"""
+from ..autograd import Function
+from . import _kernels as K
+
+
+def pool_output_size(size, k, stride, pad, dilation=1, ceil_mode=False):
+    """Number of pooling windows along one axis, torch's rule.
+
+    floor((size + 2*pad - dilation*(k-1) - 1) / stride) + 1, or with ceil in ceil_mode; in
+    ceil_mode the last window must start inside the input or the left padding, so a window
+    starting in the right padding is dropped.
+    """
+    span = size + 2 * pad - dilation * (k - 1) - 1
+    if ceil_mode:
+        out = (span + stride - 1) // stride + 1
+        if (out - 1) * stride >= size + pad:
+            out -= 1
+        return out
+    return span // stride + 1
+
+
+class MaxPool2d(Function):
+    """Window maximum; the gradient goes to the (first) argmax of each window.
+
+    Returns ``(y, indices)`` when ``return_indices``; indices are flat positions h*W+w in the
+    input plane, int64, as torch's.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride, padding, dilation, output_size,
+                return_indices=False):
+        need = ctx.needs_input_grad[0]
+        y, idx = K.max_pool2d_forward(x, kernel_size, stride, padding, dilation, output_size,
+                                      need or return_indices)
+        if need:
+            ctx.save_for_backward(idx)
+            ctx.x_shape, ctx.x_dtype = x.shape, x.dtype
+        return (y, idx) if return_indices else y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (idx,) = ctx.saved_tensors
+        return K.max_pool2d_backward(gy, idx, ctx.x_shape, ctx.x_dtype)
+
+
+class AvgPool2d(Function):
+    """Window mean with torch's divisor (count_include_pad, divisor_override)."""
+
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride, padding, output_size, count_include_pad=True,
+                divisor_override=None):
+        ctx.x_shape, ctx.x_dtype = x.shape, x.dtype
+        ctx.params = (kernel_size, stride, padding, count_include_pad, divisor_override)
+        return K.avg_pool2d_forward(x, kernel_size, stride, padding, output_size,
+                                    count_include_pad, divisor_override)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return K.avg_pool2d_backward(gy, ctx.x_shape, ctx.x_dtype, *ctx.params)
+
+
+class AdaptiveAvgPool2d(Function):
+    """Mean over torch's adaptive bins: rows floor(i*H/OH) .. ceil((i+1)*H/OH), likewise
+    columns (neighbouring bins overlap when OH does not divide H)."""
+
+    @staticmethod
+    def forward(ctx, x, output_size):
+        ctx.x_shape, ctx.x_dtype = x.shape, x.dtype
+        return K.adaptive_avg_pool2d_forward(x, output_size)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return K.adaptive_avg_pool2d_backward(gy, ctx.x_shape, ctx.x_dtype)
