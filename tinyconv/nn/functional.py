@@ -455,12 +455,709 @@ def adaptive_avg_pool2d(input, output_size):
 
 # ----------------------------------------------------------------------------- normalization
 # (batch_norm, group_norm, layer_norm, instance_norm: tinyconv/ops/norm.py)
+import math as _math  # noqa: E402
+import numbers as _nums  # noqa: E402
+import warnings as _warnings  # noqa: E402
+
+import numpy as _np  # noqa: E402
+
+from .. import _random as _rnd  # noqa: E402
+from ..autograd import is_grad_enabled as _grad_enabled  # noqa: E402
+from ..ops import activation as _act  # noqa: E402
+from ..ops import linalg as _linalg  # noqa: E402
+from ..ops import loss as _loss  # noqa: E402
+from ..ops import norm as _norm  # noqa: E402
+from ..ops import reduce as _R  # noqa: E402
+from ..tensor import Tensor as _Tensor  # noqa: E402,F811
+from ..tensor import get_default_dtype as _default_dtype  # noqa: E402
+
+
+def _int_like(v):
+    return isinstance(v, _nums.Integral) and not isinstance(v, bool)
+
+
+def _float_input(op, input, min_dim=0, layout=""):
+    if not isinstance(input, _Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+    if input.ndim < min_dim:
+        raise ValueError(f"{op}: expected an input of at least {min_dim} dims {layout}, but got "
+                         f"input of shape {tuple(input.shape)}")
+
+
+def _per_channel(op, name, t, C, input, dtype=None):
+    """Check an optional per-channel tensor (C elements) and return its flat 1-D view."""
+    if t is None:
+        return None
+    if not isinstance(t, _Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor or None, not {type(t).__name__}")
+    if t.data.size != C:
+        raise RuntimeError(
+            f"{op}: {name} should contain {C} elements (one per channel of input of shape "
+            f"{tuple(input.shape)}), but got {name} of shape {tuple(t.shape)}")
+    if dtype is not None and t.dtype != dtype:
+        t = t.to(dtype)
+    return t if t.ndim == 1 else t.reshape(C)
+
+
+def _running_arrays(op, running_mean, running_var, C, input):
+    """The running statistics' 1-D ndarrays (views updated in place), or (None, None)."""
+    if running_mean is None and running_var is None:
+        return None, None
+    if running_mean is None or running_var is None:
+        raise RuntimeError(f"{op}: running_mean and running_var must both be given or both be "
+                           f"None")
+    arrays = []
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        _per_channel(op, name, t, C, input)
+        if t.dtype.kind != "f":
+            raise TypeError(f"{op}: {name} must be a floating point tensor, got {t.dtype}")
+        a = t.data.reshape(C)
+        if not _np.shares_memory(a, t.data):
+            raise ValueError(f"{op}: {name} must be contiguous to be updated in place")
+        arrays.append(a)
+    return arrays[0], arrays[1]
+
+
+def _affine(op, input, weight, bias, C):
+    w = _per_channel(op, "weight", weight, C, input, input.dtype)
+    b = _per_channel(op, "bias", bias, C, input, input.dtype)
+    return tuple(t for t in (w, b) if t is not None), w is not None, b is not None
+
+
+def _check_eps_momentum(op, eps, momentum, training):
+    if momentum is None or isinstance(momentum, bool) or not isinstance(momentum, _nums.Real):
+        raise TypeError(f"{op}: argument 'momentum' must be float, not "
+                        f"{type(momentum).__name__}")
+    if training and eps <= 0.0:
+        raise ValueError(f"{op}: eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"{op}: eps must be non-negative, but got {eps}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalization: normalise each channel over the batch and spatial dims.
+
+    Args:
+        input: (N, C, *) float tensor.
+        running_mean, running_var: (C,) tensors or None.  When training they are updated in
+            place: ``new = (1 - momentum) * old + momentum * batch`` with the unbiased batch
+            variance.  Eval mode (``training=False``) normalises with them.
+        weight, bias: optional (C,) affine parameters.
+        training: use the batch's statistics (biased variance) instead of the running ones.
+        momentum: a float, as in torch's functional form (``BatchNorm*`` modules implement
+            ``momentum=None``, the cumulative average, by passing ``1/num_batches_tracked``).
+        eps: added to the variance.
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    _float_input("batch_norm", input, 2, "(N, C, *)")
+    _check_eps_momentum("batch_norm", eps, momentum, training)
+    shape = input.shape
+    C = shape[1]
+    rm, rv = _running_arrays("batch_norm", running_mean, running_var, C, input)
+    wb, has_w, has_b = _affine("batch_norm", input, weight, bias, C)
+    if training:
+        m = input.data.size // C if C else 0
+        if m == 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {tuple(shape)}")
+        if m == 0:
+            raise ValueError(f"batch_norm: cannot compute batch statistics of an empty input "
+                             f"(shape {tuple(shape)})")
+    elif rm is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
+                           "evaluation mode (training=False)")
+    return _norm.BatchNorm.apply(input, *wb, running_mean=rm, running_var=rv,
+                                 training=bool(training), momentum=float(momentum),
+                                 eps=float(eps), has_w=has_w, has_b=has_b)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalization: normalise each sample over groups of C/num_groups channels.
+
+    Args:
+        input: (N, C, *) float tensor.
+        num_groups: number of groups; must divide C.
+        weight, bias: optional (C,) per-channel affine parameters.
+        eps: added to the variance.
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    _float_input("group_norm", input, 2, "(N, C, *)")
+    C = input.shape[1]
+    if not _int_like(num_groups) or num_groups <= 0 or C % num_groups:
+        raise RuntimeError(
+            f"group_norm: expected number of channels in input to be divisible by num_groups, "
+            f"but got input of shape {tuple(input.shape)} and num_groups={num_groups}")
+    wb, has_w, has_b = _affine("group_norm", input, weight, bias, C)
+    return _norm.GroupNorm.apply(input, *wb, num_groups=int(num_groups), eps=float(eps),
+                                 has_w=has_w, has_b=has_b)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalization over the trailing dims given by ``normalized_shape``.
+
+    Args:
+        input: (*, normalized_shape...) float tensor.
+        normalized_shape: int or sequence of ints: the trailing shape to normalise over.
+        weight, bias: optional affine parameters of shape ``normalized_shape``.
+        eps: added to the variance.
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    _float_input("layer_norm", input)
+    ns = (normalized_shape,) if _int_like(normalized_shape) else tuple(normalized_shape)
+    if not ns or not all(_int_like(s) for s in ns):
+        raise TypeError(f"layer_norm: normalized_shape must be an int or a non-empty sequence "
+                        f"of ints, got {normalized_shape!r}")
+    nd = len(ns)
+    if input.ndim < nd or tuple(input.shape[input.ndim - nd:]) != ns:
+        raise RuntimeError(
+            f"layer_norm: given normalized_shape={list(ns)}, expected input with shape "
+            f"[*, {', '.join(map(str, ns))}], but got input of shape {tuple(input.shape)}")
+    wb = []
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        if not isinstance(t, _Tensor):
+            raise TypeError(f"layer_norm: {name} must be a Tensor or None")
+        if tuple(t.shape) != ns:
+            raise RuntimeError(
+                f"layer_norm: expected {name} to be of same shape as normalized_shape, but got "
+                f"{name} of shape {tuple(t.shape)} and normalized_shape={list(ns)}")
+        wb.append(t if t.dtype == input.dtype else t.to(input.dtype))
+    return _norm.LayerNorm.apply(input, *wb, nd=nd, eps=float(eps), has_w=weight is not None,
+                                 has_b=bias is not None)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalization: normalise each (sample, channel) over its spatial dims.
+
+    Args:
+        input: (N, C, *) float tensor with at least one spatial dim.
+        running_mean, running_var: optional (C,) tensors; with ``use_input_stats`` they are
+            updated in place with the per-sample statistics averaged over N.
+        weight, bias: optional (C,) affine parameters.
+        use_input_stats: normalise with each instance's own statistics; otherwise with the
+            running statistics (which must then be given).
+        momentum, eps: as in ``batch_norm``.
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    _float_input("instance_norm", input, 2, "(N, C, *)")
+    _check_eps_momentum("instance_norm", eps, momentum, use_input_stats)
+    C = input.shape[1]
+    rm, rv = _running_arrays("instance_norm", running_mean, running_var, C, input)
+    wb, has_w, has_b = _affine("instance_norm", input, weight, bias, C)
+    if not use_input_stats:
+        if rm is None:
+            raise RuntimeError("instance_norm: expected running_mean and running_var to be "
+                               "defined when use_input_stats is False")
+        return _norm.BatchNorm.apply(input, *wb, running_mean=rm, running_var=rv,
+                                     training=False, eps=float(eps), has_w=has_w, has_b=has_b)
+    spatial = input.data.size // (input.shape[0] * C) if input.data.size else 0
+    if spatial <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input of shape {tuple(input.shape)}")
+    return _norm.InstanceNorm.apply(input, *wb, eps=float(eps), has_w=has_w, has_b=has_b,
+                                    running_mean=rm, running_var=rv, momentum=float(momentum))
+
+
 
 # ----------------------------------------------------------------------------- activations
 # (relu, leaky_relu, gelu, sigmoid, tanh, softmax, log_softmax, dropout: tinyconv/ops/activation.py)
+def _records(input):
+    """Whether an op on ``input`` is recorded for backward (in-place is then refused)."""
+    return input.requires_grad and _grad_enabled()
+
+
+def _act_input(op, input, float_only=True):
+    if not isinstance(input, _Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if float_only and input.dtype.kind != "f":
+        return input.to(_default_dtype())
+    return input
+
+
+def relu(input, inplace=False):
+    """max(input, 0), elementwise.
+
+    Args:
+        input: any tensor.
+        inplace: overwrite ``input`` when no graph is being recorded through it; while one is,
+            a new tensor is returned instead (tinyconv has no version counters to make in-place
+            ops in a graph safe).
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    input = _act_input("relu", input, float_only=False)
+    if inplace and not _records(input):
+        _np.maximum(input.data, 0, out=input.data)
+        return input
+    return _act.ReLU.apply(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input > 0, else negative_slope * input.
+
+    Args:
+        input: float tensor.
+        negative_slope: slope for negative inputs.
+        inplace: as in ``relu``.
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    input = _act_input("leaky_relu", input)
+    slope = float(negative_slope)
+    if inplace and not _records(input):
+        x = input.data
+        _np.multiply(x, slope, out=x, where=x <= 0)
+        return input
+    return _act.LeakyReLU.apply(input, negative_slope=slope)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit: input * Phi(input).
+
+    Args:
+        input: float tensor.
+        approximate: 'none' (exact, with erf) or 'tanh' (torch's tanh approximation).
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                           f"{approximate!r}")
+    return _act.GELU.apply(_act_input("gelu", input), approximate=approximate)
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-input)), computed without overflow.
+
+    Args:
+        input: tensor (integers are converted to the default float dtype).
+
+    Returns:
+        A float tensor of input's shape.
+    """
+    return _act.Sigmoid.apply(_act_input("sigmoid", input))
+
+
+def tanh(input):
+    """Hyperbolic tangent, elementwise.
+
+    Args:
+        input: tensor (integers are converted to the default float dtype).
+
+    Returns:
+        A float tensor of input's shape.
+    """
+    return _act.Tanh.apply(_act_input("tanh", input))
+
+
+def _softmax_args(op, input, dim, dtype, stacklevel):
+    if not isinstance(input, _Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input (or dtype=), got {input.dtype}")
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+        _warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
+                       f"to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    axis = _R.normalize_dims(dim, input.ndim, op)
+    if len(axis) != 1:
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    return input, (axis[0] if input.ndim else None)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(input) / sum(exp(input)) along ``dim``, computed stably.
+
+    Args:
+        input: float tensor.
+        dim: the dimension to normalise over (None: torch's deprecated implicit choice).
+        dtype: cast the input to this dtype first.
+
+    Returns:
+        A tensor of input's shape.
+    """
+    input, axis = _softmax_args("softmax", input, dim, dtype, _stacklevel)
+    return _act.Softmax.apply(input, dim=axis)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(input)) along ``dim``, computed stably (finite for any finite input).
+
+    Args:
+        input: float tensor.
+        dim: the dimension to normalise over (None: torch's deprecated implicit choice).
+        dtype: cast the input to this dtype first.
+
+    Returns:
+        A tensor of input's shape.
+    """
+    input, axis = _softmax_args("log_softmax", input, dim, dtype, _stacklevel)
+    return _act.LogSoftmax.apply(input, dim=axis)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (when training).
+
+    Args:
+        input: float tensor.
+        p: drop probability in [0, 1].
+        training: apply dropout; otherwise return ``input`` unchanged.
+        inplace: as in ``relu``.
+
+    Returns:
+        A tensor of input's shape and dtype; the mask comes from the package RNG
+        (``tc.manual_seed``).
+    """
+    if isinstance(p, bool) or not isinstance(p, _nums.Real) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
+    input = _act_input("dropout", input)
+    if not training or p == 0.0 or input.data.size == 0:
+        return input
+    rng = _rnd.default_rng()
+    y = _act.Dropout.apply(input, p=float(p), rng=rng)
+    if inplace and not _records(input):
+        input.data[...] = y.data
+        return input
+    return y
+
 
 # ----------------------------------------------------------------------------- linear
 # (linear: tinyconv/ops/linalg.py)
+def linear(input, weight, bias=None):
+    """y = input @ weight.T + bias.
+
+    Args:
+        input: (*, in_features) float tensor.
+        weight: (out_features, in_features).
+        bias: optional (out_features,).
+
+    Returns:
+        (*, out_features) tensor.
+    """
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, _Tensor):
+            raise TypeError(f"linear: {name} must be a Tensor, not {type(t).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"linear: expected a floating point input, got {input.dtype}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                           f"{tuple(weight.shape)}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise RuntimeError(
+            f"linear: input of shape {tuple(input.shape)} has "
+            f"{input.shape[-1] if input.ndim else 0} features but weight of shape "
+            f"{tuple(weight.shape)} expects in_features={weight.shape[1]}")
+    wb = (weight,)
+    if bias is not None:
+        if not isinstance(bias, _Tensor):
+            raise TypeError(f"linear: bias must be a Tensor or None, not {type(bias).__name__}")
+        if tuple(bias.shape) != (weight.shape[0],):
+            raise RuntimeError(f"linear: bias of shape {tuple(bias.shape)} does not match "
+                               f"out_features={weight.shape[0]} (weight shape "
+                               f"{tuple(weight.shape)})")
+        wb += (bias,)
+    for name, t in zip(("weight", "bias"), wb):
+        if t.dtype != input.dtype:
+            raise RuntimeError(f"linear: expected {name} to have the input's dtype "
+                               f"{input.dtype}, but got {t.dtype}")
+    return _linalg.Linear.apply(input, *wb, has_b=bias is not None)
+
+
+
 
 # ----------------------------------------------------------------------------- losses
 # (cross_entropy, nll_loss, mse_loss, ...: tinyconv/ops/loss.py)
+def _reduction_arg(op, size_average, reduce, reduction):
+    """torch's reduction argument, including the deprecated size_average/reduce pair."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        _warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction (expected "
+                         f"'none', 'mean' or 'sum')")
+    return reduction
+
+
+def _loss_tensor(op, name, t):
+    if not isinstance(t, _Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, not {type(t).__name__}")
+
+
+def _class_target(op, input, target, ignore_index):
+    """Validate class-index targets against input (N, C, *) or (C,); return int64 data."""
+    shape, tshape = tuple(input.shape), tuple(target.shape)
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: input must have at least 1 dim (C,) or (N, C, *), got a "
+                           f"0-d input")
+    if target.dtype != _np.int64 and target.dtype != _np.uint8:
+        raise RuntimeError(f"{op}: expected target dtype to be int64 (or uint8) class indices, "
+                           f"but got {target.dtype} (input shape {shape}, target shape "
+                           f"{tshape})")
+    if input.ndim == 1:
+        if target.ndim != 0:
+            raise RuntimeError(f"{op}: input of shape {shape} (C,) expects a 0-d target, but "
+                               f"got target of shape {tshape}")
+    elif target.ndim == 0 or tshape[0] != shape[0]:
+        raise ValueError(f"{op}: expected input batch_size ({shape[0]}) to match target "
+                         f"batch_size ({tshape[0] if target.ndim else 'a 0-d target'}): input "
+                         f"shape {shape}, target shape {tshape}")
+    elif tshape[1:] != shape[2:]:
+        raise RuntimeError(f"{op}: expected target of shape {(shape[0],) + shape[2:]} for input "
+                           f"of shape {shape}, but got target of shape {tshape}")
+    t = target.data.astype(_np.int64, copy=False)
+    C = shape[1] if input.ndim > 1 else shape[0]
+    if t.size and (t.min() < 0 or t.max() >= C):
+        bad = t[((t < 0) | (t >= C)) & (t != ignore_index)]
+        if bad.size:
+            raise IndexError(f"{op}: target {int(bad.flat[0])} is out of bounds for {C} classes "
+                             f"(input shape {shape}, target shape {tshape}, "
+                             f"ignore_index={ignore_index})")
+    return t
+
+
+def _class_weight(op, weight, input):
+    if weight is None:
+        return None
+    _loss_tensor(op, "weight", weight)
+    C = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if weight.ndim != 1 or weight.shape[0] != C:
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {C} classes "
+                           f"or no classes, but got weight tensor of shape {tuple(weight.shape)} "
+                           f"(input shape {tuple(input.shape)})")
+    if weight.requires_grad and _grad_enabled():
+        raise RuntimeError(f"{op}: the loss is not differentiable with respect to 'weight'; "
+                           f"this input cannot have requires_grad=True")
+    return weight.data.astype(input.dtype, copy=False)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross entropy between logits and class indices (or class probabilities).
+
+    Fuses log-softmax and NLL with a stable backward (softmax - one-hot), finite for any
+    finite logits.
+
+    Args:
+        input: logits (N, C), (N, C, d1, ...) or (C,).
+        target: int64 class indices (N,), (N, d1, ...) or () -- or float class probabilities
+            of input's shape.
+        weight: optional (C,) class weights (not differentiable).
+        size_average, reduce: deprecated, as in torch.
+        ignore_index: class-index targets equal to it add nothing (and are not counted by
+            'mean').
+        reduction: 'none' | 'mean' | 'sum'.  'mean' divides by the summed weights of the
+            counted targets (the batch size for probability targets).
+        label_smoothing: in [0, 1]; mixes the target with the uniform distribution.
+
+    Returns:
+        The loss: a 0-d tensor, or target's shape (batch shape) with reduction='none'.
+    """
+    op = "cross_entropy"
+    _loss_tensor(op, "input", input)
+    _loss_tensor(op, "target", target)
+    reduction = _reduction_arg(op, size_average, reduce, reduction)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected floating point logits, got {input.dtype}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                           f"{label_smoothing}")
+    w = _class_weight(op, weight, input)
+    if input.ndim >= 1 and target.shape == input.shape:
+        if target.dtype.kind != "f":
+            raise RuntimeError(f"{op}: expected a floating point target for class "
+                               f"probabilities (target shape equals input shape "
+                               f"{tuple(input.shape)}), got {target.dtype}")
+        if target.dtype != input.dtype:
+            target = target.to(input.dtype)
+        return _loss.CrossEntropyProbs.apply(input, target, weight=w, reduction=reduction,
+                                             label_smoothing=float(label_smoothing))
+    t = _class_target(op, input, target, ignore_index)
+    return _loss.CrossEntropy.apply(input, target=t, weight=w, ignore_index=int(ignore_index),
+                                    reduction=reduction, label_smoothing=float(label_smoothing))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of class indices given log-probabilities.
+
+    Args:
+        input: log-probabilities (N, C), (N, C, d1, ...) or (C,).
+        target: int64 class indices (N,), (N, d1, ...) or ().
+        weight: optional (C,) class weights (not differentiable).
+        size_average, reduce: deprecated, as in torch.
+        ignore_index: targets equal to it add nothing and are not counted by 'mean'.
+        reduction: 'none' | 'mean' (divides by the summed weights of counted targets) | 'sum'.
+
+    Returns:
+        The loss: a 0-d tensor, or target's shape with reduction='none'.
+    """
+    op = "nll_loss"
+    _loss_tensor(op, "input", input)
+    _loss_tensor(op, "target", target)
+    reduction = _reduction_arg(op, size_average, reduce, reduction)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected floating point input, got {input.dtype}")
+    w = _class_weight(op, weight, input)
+    t = _class_target(op, input, target, ignore_index)
+    return _loss.NLLLoss.apply(input, target=t, weight=w, ignore_index=int(ignore_index),
+                               reduction=reduction)
+
+
+def _pointwise_args(op, input, target, size_average, reduce, reduction):
+    _loss_tensor(op, "input", input)
+    _loss_tensor(op, "target", target)
+    reduction = _reduction_arg(op, size_average, reduce, reduction)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got {input.dtype}")
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    if target.shape != input.shape:
+        try:
+            _np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: target of shape {tuple(target.shape)} cannot be broadcast "
+                               f"to input of shape {tuple(input.shape)}") from None
+        _warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the "
+                       f"input size ({tuple(input.shape)}). This will likely lead to incorrect "
+                       f"results due to broadcasting. Please ensure they have the same size.",
+                       UserWarning, stacklevel=3)
+    return target, reduction
+
+
+def _weighted(op, fn, input, target, reduction, weight, **kw):
+    """torch's weighted pointwise loss: sum(w * l) / sum(w) for 'mean'."""
+    if weight is None:
+        return fn.apply(input, target, reduction=reduction, **kw)
+    _loss_tensor(op, "weight", weight)
+    if weight.shape != input.shape:
+        raise ValueError(f"{op}: weights and input must have the same size, got weight of "
+                         f"shape {tuple(weight.shape)} and input of shape {tuple(input.shape)}")
+    lw = fn.apply(input, target, reduction="none", **kw) * weight
+    if reduction == "none":
+        return lw
+    if reduction == "sum":
+        return lw.sum()
+    return lw.sum() / weight.sum()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error (input - target)^2, optionally weighted per element.
+
+    Args:
+        input: float tensor.
+        target: tensor broadcastable to input (a warning is raised when shapes differ).
+        size_average, reduce: deprecated, as in torch.
+        reduction: 'none' | 'mean' | 'sum'.
+        weight: optional per-element weights of input's shape ('mean' divides by their sum).
+
+    Returns:
+        The loss: 0-d, or the broadcast shape with reduction='none'.
+    """
+    target, reduction = _pointwise_args("mse_loss", input, target, size_average, reduce,
+                                        reduction)
+    return _weighted("mse_loss", _loss.MSELoss, input, target, reduction, weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error |input - target|, optionally weighted per element.
+
+    Args:
+        input: float tensor.
+        target: tensor broadcastable to input (a warning is raised when shapes differ).
+        size_average, reduce: deprecated, as in torch.
+        reduction: 'none' | 'mean' | 'sum'.
+        weight: optional per-element weights of input's shape ('mean' divides by their sum).
+
+    Returns:
+        The loss: 0-d, or the broadcast shape with reduction='none'.
+    """
+    target, reduction = _pointwise_args("l1_loss", input, target, size_average, reduce,
+                                        reduction)
+    return _weighted("l1_loss", _loss.L1Loss, input, target, reduction, weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Huber-style loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target).
+
+    Args:
+        input: float tensor.
+        target: tensor broadcastable to input.
+        size_average, reduce: deprecated, as in torch.
+        reduction: 'none' | 'mean' | 'sum'.
+        beta: the threshold (>= 0; 0 gives the L1 loss).
+
+    Returns:
+        The loss: 0-d, or the broadcast shape with reduction='none'.
+    """
+    target, reduction = _pointwise_args("smooth_l1_loss", input, target, size_average, reduce,
+                                        reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    return _loss.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross entropy of sigmoid(input) against target, computed from logits stably.
+
+    Args:
+        input: logits, float tensor.
+        target: probabilities of input's shape.
+        weight: optional weights broadcastable to input (not differentiable).
+        size_average, reduce: deprecated, as in torch.
+        reduction: 'none' | 'mean' | 'sum'.
+        pos_weight: optional weight of positive examples, broadcastable to input (usually
+            (C,) for input (N, C); not differentiable).
+
+    Returns:
+        The loss: 0-d, or input's shape with reduction='none'.
+    """
+    op = "binary_cross_entropy_with_logits"
+    _loss_tensor(op, "input", input)
+    _loss_tensor(op, "target", target)
+    reduction = _reduction_arg(op, size_average, reduce, reduction)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected floating point logits, got {input.dtype}")
+    if target.shape != input.shape:
+        raise ValueError(f"{op}: target size {tuple(target.shape)} must be the same as input "
+                         f"size {tuple(input.shape)}")
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    consts = {}
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is None:
+            consts[name] = None
+            continue
+        _loss_tensor(op, name, t)
+        try:
+            if _np.broadcast_shapes(t.shape, input.shape) != tuple(input.shape):
+                raise ValueError
+        except ValueError:
+            raise RuntimeError(f"{op}: {name} of shape {tuple(t.shape)} cannot be broadcast to "
+                               f"input of shape {tuple(input.shape)}") from None
+        if t.requires_grad and _grad_enabled():
+            raise RuntimeError(f"{op}: the loss is not differentiable with respect to "
+                               f"'{name}'; this input cannot have requires_grad=True")
+        consts[name] = t.data.astype(input.dtype, copy=False)
+    return _loss.BCEWithLogits.apply(input, target, reduction=reduction, **consts)

@@ -37,3 +37,35 @@ class MatMul(Function):
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
+
+
+class Linear(Function):
+    """y = x @ w.T + b for x (..., in_features), w (out_features, in_features), b (out_features,).
+
+    Inputs: x, w, then b if ``has_b``.  Leading dims of x are flattened into rows for the
+    weight gradient: gw = gy2.T @ x2 with x2 (R, in_features), gy2 (R, out_features).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, *b, has_b=False):
+        y = np.matmul(x, w.T)
+        if has_b:
+            y += b[0]
+        ctx.has_b = has_b
+        ctx.save_for_backward(x, w)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            gx = np.matmul(gy, w)  # (..., in_features)
+        if needs[1] or (ctx.has_b and needs[2]):
+            gy2 = gy.reshape(-1, w.shape[0])  # (R, out_features)
+            if needs[1]:
+                gw = gy2.T @ x.reshape(-1, w.shape[1])  # (out_features, in_features)
+            if ctx.has_b and needs[2]:
+                gb = gy2.sum(axis=0)
+        return (gx, gw, gb) if ctx.has_b else (gx, gw)

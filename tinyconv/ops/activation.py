@@ -1,0 +1,199 @@
+"""Activations: ReLU, LeakyReLU, GELU (exact and tanh), Sigmoid, Tanh, Softmax, LogSoftmax, Dropout.
+
+Legend: x input, y output, gy/gx gradients; ``dim`` is a non-negative axis.  Every formula is
+written so that no intermediate overflows (no NumPy warnings for any finite input).
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (y > 0)  # the gradient at 0 is 0, as torch's
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        pos = x > 0
+        y = np.where(pos, x, x * negative_slope)
+        ctx.slope = negative_slope
+        ctx.save_for_backward(pos)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (pos,) = ctx.saved_tensors
+        return np.where(pos, gy, gy * ctx.slope)
+
+
+# ---------------------------------------------------------------------------- erf for GELU
+# NumPy has no erf.  erf is evaluated from Chebyshev interpolants on 24 intervals of width
+# 0.25 over [0, 6] (built once from math.erf at 12 nodes each; accurate to a few ulp in float64),
+# with erf(z) = 1 to double precision for z >= 6 and erf(-z) = -erf(z).
+_ERF_STEP = 0.25
+_ERF_TOP = 6.0
+_ERF_DEG = 12
+_erf_coef = []
+
+
+def _erf_table():
+    if not _erf_coef:
+        n = _ERF_DEG
+        nodes = np.cos(np.pi * (np.arange(n) + 0.5) / n)  # Chebyshev nodes on [-1, 1]
+        rows = []
+        for k in range(int(_ERF_TOP / _ERF_STEP)):
+            mid = (k + 0.5) * _ERF_STEP
+            vals = [math.erf(mid + 0.5 * _ERF_STEP * t) for t in nodes]
+            rows.append(np.polynomial.chebyshev.chebfit(nodes, vals, n - 1))
+        _erf_coef.append(np.array(rows, dtype=np.float64).T.copy())  # (DEG, pieces)
+    return _erf_coef[0]
+
+
+def erf(x):
+    """Elementwise error function of a float ndarray (computed in float64, cast back)."""
+    coef = _erf_table()
+    z = np.abs(x).astype(np.float64).ravel()
+    k = np.minimum(z * (1.0 / _ERF_STEP), coef.shape[1] - 1).astype(np.intp)
+    t = (z - (k + 0.5) * _ERF_STEP) * (2.0 / _ERF_STEP)  # position inside the piece, [-1, 1]
+    t2 = t + t
+    b1 = np.zeros_like(t)
+    b2 = np.zeros_like(t)
+    for j in range(coef.shape[0] - 1, 0, -1):  # Clenshaw
+        b1, b2 = coef[j][k] + t2 * b1 - b2, b1
+    r = coef[0][k] + t * b1 - b2
+    r[z >= _ERF_TOP] = 1.0
+    r = r.reshape(x.shape)
+    return np.copysign(r, x).astype(x.dtype, copy=False)
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+
+
+class GELU(Function):
+    """y = x * Phi(x); 'tanh' uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            u = (x + 0.044715 * (x * x * x)) * _SQRT_2_PI
+            th = np.tanh(u)
+            ctx.save_for_backward(x, th)
+            return 0.5 * x * (1.0 + th)
+        cdf = 0.5 * (1.0 + erf(x * _SQRT1_2))
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, s = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            du = _SQRT_2_PI * (1.0 + (3.0 * 0.044715) * (x * x))
+            return gy * (0.5 * (1.0 + s) + 0.5 * x * (1.0 - s * s) * du)
+        pdf = np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
+        return gy * (s + x * pdf)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (y * (1.0 - y))
+
+
+def sigmoid(x):
+    """Overflow-free logistic function of an ndarray: exp is only taken of -|x|."""
+    e = np.exp(-np.abs(x))
+    r = 1.0 / (1.0 + e)
+    return np.where(x >= 0, r, e * r)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = np.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy * (1.0 - y * y)
+
+
+def log_softmax(x, dim):
+    """Stable log-softmax of an ndarray along ``dim``."""
+    z = x - x.max(axis=dim, keepdims=True)
+    z -= np.log(np.exp(z).sum(axis=dim, keepdims=True))
+    return z
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        e /= e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(e)
+        return e
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        gx = gy * y
+        gx -= y * gx.sum(axis=ctx.dim, keepdims=True)
+        return gx
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        y = log_softmax(x, dim)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (y,) = ctx.saved_tensors
+        return gy - np.exp(y) * gy.sum(axis=ctx.dim, keepdims=True)
+
+
+class Dropout(Function):
+    """y = x * mask / (1 - p), with mask ~ Bernoulli(1 - p) drawn from ``rng``."""
+
+    @staticmethod
+    def forward(ctx, x, p=0.5, rng=None):
+        if p >= 1.0:
+            m = np.zeros(x.shape, dtype=x.dtype)
+        else:
+            keep = rng.random(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
+            m = (keep >= p).astype(x.dtype)
+            m *= 1.0 / (1.0 - p)
+        ctx.save_for_backward(m)
+        return x * m
+
+    @staticmethod
+    def backward(ctx, gy):
+        (m,) = ctx.saved_tensors
+        return gy * m
