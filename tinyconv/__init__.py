@@ -13,6 +13,8 @@ from .tensor import (Tensor, abs, add, bool_, cat, clamp, div, exp, flatten, flo
                      float64, get_default_dtype, int8, int16, int32, int64, log, matmul, maximum,
                      minimum, mul, neg, pow, set_default_dtype, sqrt, stack, sub, uint8, where)
 from .ops import _kernels  # noqa: F401  - fail at import, with build instructions, if unbuilt
+from . import nn, optim  # noqa: E402,F401  (Module/optimizers; issue 4)
+from .utils.serialization import load, save  # noqa: E402,F401
 from .ops.conv import get_conv_workspace_limit, set_conv_workspace_limit
 
 __version__ = "0.1.0"

@@ -1,2 +1,8 @@
 """tinyconv.nn: functional ops, Module and Parameter, layers, init."""
 from . import functional  # noqa: F401
+from . import init, utils  # noqa: F401
+from .module import Module, Parameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
+
+__all__ = ["functional", "init", "utils", "Module", "Parameter", *_modules_all]

@@ -1,0 +1,217 @@
+"""Parameter initialisation (torch.nn.init): in place, without recording a graph, keeping dtype.
+
+Every function draws from the package generator (``tc.manual_seed``) unless ``generator=`` is
+given, writes into ``tensor.data`` and returns ``tensor``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .._random import _gen
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
+    "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "orthogonal_",
+]
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity (torch's values).
+
+    Args:
+        nonlinearity: 'linear', 'conv{1,2,3}d', 'conv_transpose{1,2,3}d', 'sigmoid', 'tanh',
+            'relu', 'leaky_relu' or 'selu'.
+        param: negative slope for 'leaky_relu' (default 0.01).
+
+    Returns:
+        float
+    """
+    linear_fns = ["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                  "conv_transpose2d", "conv_transpose3d"]
+    if nonlinearity in linear_fns or nonlinearity == "sigmoid":
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif not isinstance(param, bool) and isinstance(param, (int, float)):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _no_op_if_empty(tensor, name):
+    if 0 in tensor.data.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
+
+
+def _write(tensor, values):
+    # assignment casts into the tensor's own dtype; no graph is recorded (plain ndarray write)
+    tensor.data[...] = values
+    return tensor
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    shape = tensor.data.shape
+    if len(shape) < 2:
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(shape {tuple(shape)})")
+    receptive = 1
+    for s in shape[2:]:
+        receptive *= s
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor, mode):
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b)."""
+    return _write(tensor, _gen(generator).uniform(a, b, size=tensor.data.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std**2)."""
+    return _write(tensor, _gen(generator).normal(mean, std, size=tensor.data.shape))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with N(mean, std**2) truncated to [a, b] (resampling values outside the bounds).
+
+    Args:
+        a, b: the absolute bounds of the truncation.
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution "
+            "of values may be incorrect.", UserWarning, stacklevel=2)
+    rng = _gen(generator)
+    n = tensor.data.size
+    lo_p = 0.5 * (1.0 + math.erf((a - mean) / (std * math.sqrt(2.0))))
+    hi_p = 0.5 * (1.0 + math.erf((b - mean) / (std * math.sqrt(2.0))))
+    out = np.empty(n, dtype=np.float64)
+    if hi_p - lo_p > 0.05:
+        # rejection sampling: exact truncated normal
+        filled = 0
+        while filled < n:
+            draw = rng.normal(mean, std, size=max(16, int((n - filled) / (hi_p - lo_p) * 1.1)))
+            draw = draw[(draw >= a) & (draw <= b)][: n - filled]
+            out[filled:filled + draw.size] = draw
+            filled += draw.size
+    else:
+        # far tail: inverse CDF by bisection on erf (vectorised), exact up to float64
+        u = rng.uniform(lo_p, hi_p, size=n)
+        lo = np.full(n, a, dtype=np.float64)
+        hi = np.full(n, b, dtype=np.float64)
+        erf = np.vectorize(math.erf, otypes=[np.float64])
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            cdf = 0.5 * (1.0 + erf((mid - mean) / (std * math.sqrt(2.0))))
+            below = cdf < u
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+        out = 0.5 * (lo + hi)
+    return _write(tensor, np.clip(out, a, b).reshape(tensor.data.shape))
+
+
+def constant_(tensor, val):
+    """Fill with ``val``."""
+    return _write(tensor, val)
+
+
+def ones_(tensor):
+    """Fill with 1."""
+    return _write(tensor, 1)
+
+
+def zeros_(tensor):
+    """Fill with 0."""
+    return _write(tensor, 0)
+
+
+def eye_(tensor):
+    """Fill a 2-D tensor with the identity matrix."""
+    if tensor.data.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _write(tensor, np.eye(*tensor.data.shape, dtype=tensor.data.dtype))
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return uniform_(tensor, -a, a, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan).
+
+    Args:
+        a: negative slope of the following leaky_relu.
+        mode: 'fan_in' (preserve forward variance) or 'fan_out' (backward).
+        nonlinearity: name passed to ``calculate_gain``.
+    """
+    if _no_op_if_empty(tensor, "kaiming_uniform_"):
+        return tensor
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
+    if _no_op_if_empty(tensor, "kaiming_normal_"):
+        return tensor
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    std = gain / math.sqrt(fan)
+    return normal_(tensor, 0.0, std, generator)
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix (trailing dimensions flattened), times ``gain``."""
+    if tensor.data.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.data.size == 0:
+        return tensor
+    rows = tensor.data.shape[0]
+    cols = tensor.data.size // rows
+    flat = _gen(generator).standard_normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    # sign fix makes the result uniformly (Haar) distributed
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (q * gain).reshape(tensor.data.shape))

@@ -1,0 +1,18 @@
+"""Layer modules (torch.nn's names, constructor arguments and state_dict keys)."""
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+
+__all__ = [
+    "Sequential", "ModuleList", "ModuleDict", "Conv2d", "ConvTranspose2d", "MaxPool2d",
+    "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d",
+    "GroupNorm", "LayerNorm", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
+    "LogSoftmax", "Linear", "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss",
+    "MSELoss",
+]

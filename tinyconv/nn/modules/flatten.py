@@ -1,0 +1,20 @@
+"""Flatten."""
+from ...tensor import flatten
+from ..module import Module
+
+__all__ = ["Flatten"]
+
+
+class Flatten(Module):
+    """Flatten dimensions start_dim..end_dim into one (default: all but the batch dimension)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input):
+        return flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

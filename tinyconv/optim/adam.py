@@ -1,0 +1,117 @@
+"""Adam (with amsgrad and L2 weight decay) and AdamW (decoupled weight decay)."""
+import math
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, _params_with_grad, _step_tensor
+
+__all__ = ["Adam", "AdamW"]
+
+
+def _check(lr, betas, eps, weight_decay):
+    if lr < 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps < 0.0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if weight_decay < 0.0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _zeros_like(p):
+    return Tensor._make(np.zeros_like(p.data), False, None)
+
+
+class Adam(Optimizer):
+    """Adam as torch.optim.Adam.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-3).
+        betas: coefficients of the running averages of the gradient and its square.
+        eps: added to the denominator.
+        weight_decay: L2 penalty added to the gradient (decoupled if decoupled_weight_decay).
+        amsgrad: use the maximum of past squared-gradient averages.
+        maximize: maximise the objective.
+        decoupled_weight_decay: AdamW's decay (p *= 1 - lr*weight_decay).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check(lr, betas, eps, weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
+
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure's loss."""
+        loss = self._closure(closure)
+        self._opt_called = True
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
+            eps = float(group["eps"])
+            wd = float(group["weight_decay"])
+            amsgrad = bool(group["amsgrad"])
+            maximize = bool(group["maximize"])
+            decoupled = bool(group.get("decoupled_weight_decay", False))
+            for p, g in _params_with_grad(group):
+                d = p.data
+                st = self.state[p]
+                if not st:
+                    st["step"] = _step_tensor()
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                    if amsgrad:
+                        st["max_exp_avg_sq"] = _zeros_like(p)
+                st["step"].data += 1
+                step = float(st["step"].data)
+                if maximize:
+                    g = -g
+                if wd != 0:
+                    if decoupled:
+                        d *= 1.0 - lr * wd
+                    else:
+                        g = g + d * wd
+                m = st["exp_avg"].data
+                v = st["exp_avg_sq"].data
+                m += (g - m) * (1.0 - beta1)
+                v *= beta2
+                v += (g * g) * (1.0 - beta2)
+                bc1 = 1.0 - beta1 ** step
+                bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
+                step_size = lr / bc1
+                if amsgrad:
+                    vmax = st["max_exp_avg_sq"].data
+                    np.maximum(vmax, v, out=vmax)
+                    denom = np.sqrt(vmax)
+                else:
+                    denom = np.sqrt(v)
+                denom /= bc2_sqrt
+                denom += eps
+                d -= (m / denom) * step_size
+        return loss
+
+
+class AdamW(Adam):
+    """AdamW as torch.optim.AdamW: Adam with decoupled weight decay (default 1e-2)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -1,0 +1,79 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, _params_with_grad
+
+__all__ = ["SGD"]
+
+
+def _check(lr, momentum, weight_decay, nesterov, dampening):
+    if lr < 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if momentum < 0.0:
+        raise ValueError(f"Invalid momentum value: {momentum}")
+    if weight_decay < 0.0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+
+class SGD(Optimizer):
+    """SGD as torch.optim.SGD (torch's momentum form: v = mu*v + (1-dampening)*g; p -= lr*v).
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-3).
+        momentum: momentum factor.
+        dampening: dampening for momentum.
+        weight_decay: L2 penalty added to the gradient.
+        nesterov: Nesterov momentum.
+        maximize: maximise the objective instead of minimising.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        _check(lr, momentum, weight_decay, nesterov, dampening)
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        _check(group["lr"], group["momentum"], group["weight_decay"], group["nesterov"],
+               group["dampening"])
+
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure's loss."""
+        loss = self._closure(closure)
+        self._opt_called = True
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            momentum = float(group["momentum"])
+            dampening = float(group["dampening"])
+            wd = float(group["weight_decay"])
+            nesterov = bool(group["nesterov"])
+            maximize = bool(group["maximize"])
+            for p, g in _params_with_grad(group):
+                d = p.data
+                if maximize:
+                    g = -g
+                if wd != 0:
+                    g = g + d * wd
+                if momentum != 0:
+                    st = self.state[p]
+                    buf = st.get("momentum_buffer")
+                    if buf is None:
+                        buf = Tensor._make(g.copy(), False, None)
+                        st["momentum_buffer"] = buf
+                    else:
+                        b = buf.data
+                        b *= momentum
+                        if dampening == 0:
+                            b += g
+                        else:
+                            b += g * (1.0 - dampening)
+                    g = g + buf.data * momentum if nesterov else buf.data
+                d -= g * lr
+        return loss
