@@ -1,0 +1,210 @@
+"""Worker script that tests/test_distributed.py launches under ``mpiexec -n P``.
+
+    python tests/mpi_worker.py MODE OUTDIR [key=value ...]
+
+Each rank writes ``OUTDIR/<mode>_rank<r>.npz``; the assertions (against single-process runs
+and torch) live in the test file, which also imports the model and data builders from here so
+that both sides build exactly the same thing.
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import tinyconv as tc  # noqa: E402
+import tinyconv.distributed as dist  # noqa: E402
+from tinyconv import nn  # noqa: E402
+
+GLOBAL_BATCH = 8
+IN_FEATURES, HIDDEN, OUT_FEATURES = 6, 5, 3
+
+
+class TinyNet(nn.Module):
+    """Dense net built from engine ops only: a weight used twice, one parameter never used."""
+
+    def __init__(self, seed, dtype):
+        super().__init__()
+        rng = np.random.default_rng(seed)
+
+        def param(*shape):
+            return nn.Parameter(tc.tensor(rng.standard_normal(shape).astype(dtype) * 0.5))
+
+        self.w1 = param(IN_FEATURES, HIDDEN)
+        self.b1 = param(HIDDEN)
+        self.shared = param(HIDDEN, HIDDEN)
+        self.w2 = param(HIDDEN, OUT_FEATURES)
+        self.b2 = param(OUT_FEATURES)
+        self.unused = param(4)
+
+    def forward(self, x):
+        z = x @ self.w1 + self.b1
+        h = z * (z * z * -0.1).exp()
+        h = h + (h @ self.shared) @ self.shared * 0.3
+        return h @ self.w2 + self.b2
+
+
+def make_batch(step, dtype, n=GLOBAL_BATCH):
+    """The global batch of one step (every rank builds it and takes its own slice)."""
+    rng = np.random.default_rng(1000 + step)
+    x = rng.standard_normal((n, IN_FEATURES)).astype(dtype)
+    y = rng.standard_normal((n, OUT_FEATURES)).astype(dtype)
+    return tc.tensor(x), tc.tensor(y)
+
+
+def mse(out, y):
+    d = out - y
+    return (d * d).mean()
+
+
+def sgd_step(params, lr, momentum, weight_decay, bufs):
+    """Plain SGD with momentum and weight decay (torch's update rule), skipping grad=None."""
+    for p in params:
+        if p.grad is None:
+            continue
+        g = p.grad.data + weight_decay * p.data
+        if id(p) in bufs:
+            buf = bufs[id(p)]
+            buf *= momentum
+            buf += g
+        else:
+            buf = bufs[id(p)] = g.copy()
+        p.data -= lr * buf
+
+
+def train(model, steps, rank, world, dtype, step_fn):
+    """``steps`` SGD steps; rank r of world P uses rows r*B/P .. (r+1)*B/P of each batch."""
+    params = list(model.parameters())
+    bufs = {}
+    per = GLOBAL_BATCH // world
+    for step in range(steps):
+        x, y = make_batch(step, dtype)
+        x, y = x[rank * per:(rank + 1) * per], y[rank * per:(rank + 1) * per]
+        for p in params:
+            p.grad = None
+        loss = mse(model(x), y)
+        loss.backward()
+        step_fn()
+        sgd_step(params, 0.1, 0.9, 1e-2, bufs)
+    return params
+
+
+def _save(outdir, mode, rank, arrays):
+    np.savez(os.path.join(outdir, f"{mode}_rank{rank}.npz"), **arrays)
+
+
+def mode_train(outdir, opts):
+    dtype = np.dtype(opts.get("dtype", "float64"))
+    steps = int(opts.get("steps", 5))
+    cap = float(opts.get("bucket_cap_mb", 25))
+    rank, world = dist.get_rank(), dist.get_world_size()
+    # a different initialisation per rank: DDP must broadcast rank 0's
+    model = TinyNet(seed=rank, dtype=dtype)
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=cap)
+    train(ddp, steps, rank, world, dtype, lambda: None)
+    out = {n: p.data for n, p in model.named_parameters()}
+    out.update({"grad." + n: p.grad.data for n, p in model.named_parameters()
+                if p.grad is not None})
+    out["n_buckets"] = np.array(len(ddp.reducer.buckets))
+    out["reductions"] = np.array(ddp.reducer.reductions)
+    out["early_launches"] = np.array(ddp.reducer.early_launches)
+    _save(outdir, "train", rank, out)
+
+
+def mode_sampler(outdir, opts):
+    n = int(opts["n"])
+    rank = dist.get_rank()
+    out = {}
+    for shuffle in (False, True):
+        for drop_last in (False, True):
+            s = dist.DistributedSampler(list(range(n)), shuffle=shuffle, seed=7,
+                                        drop_last=drop_last)
+            for epoch in range(3):
+                s.set_epoch(epoch)
+                out[f"{int(shuffle)}{int(drop_last)}{epoch}"] = np.array(list(s), dtype=np.int64)
+                out[f"len{int(shuffle)}{int(drop_last)}"] = np.array(len(s))
+    _save(outdir, "sampler", rank, out)
+
+
+def mode_fail(outdir, opts):
+    """Rank 1 raises in the forward of step 2 while rank 0 waits for its gradients."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    model = TinyNet(seed=0, dtype=np.float64)
+    ddp = dist.DistributedDataParallel(model)
+
+    class Boom:
+        step = 0
+
+    def step_fn():
+        Boom.step += 1
+        if rank == 1 and Boom.step == 2:
+            raise RuntimeError("deliberate failure on rank 1 at step 2")
+
+    train(ddp, 5, rank, world, np.float64, step_fn)
+    print(f"rank {rank} finished training", flush=True)
+
+
+def mode_unused(outdir, opts):
+    """A parameter used on rank 0 only: every rank must end with rank 0's gradient / P."""
+    rank = dist.get_rank()
+
+    class Branchy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(tc.tensor(np.arange(1.0, 4.0)))
+            self.b = nn.Parameter(tc.tensor(np.array([2.0, -1.0, 0.5])))
+            self.never = nn.Parameter(tc.tensor(np.ones(2)))
+
+        def forward(self, x, use_b):
+            y = x * self.a
+            return y * self.b if use_b else y
+
+    model = Branchy()
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-5)
+    x = tc.tensor(np.array([1.0, 2.0, 3.0]) * (rank + 1))
+    ddp(x, use_b=(rank == 0)).sum().backward()
+    out = {n: p.grad.data for n, p in model.named_parameters() if p.grad is not None}
+    _save(outdir, "unused", rank, out)
+
+
+def mode_syncbn(outdir, opts):
+    """SyncBatchNorm on uneven shards (rank r holds 3 + 2r samples)."""
+    rank = dist.get_rank()
+    x_all, g_all, sizes = syncbn_data(dist.get_world_size())
+    start = sum(sizes[:rank])
+    sl = slice(start, start + sizes[rank])
+    bn = dist.SyncBatchNorm(3, momentum=0.3, dtype=np.float64)
+    bn.weight.data[...] = [1.5, -0.5, 2.0]
+    bn.bias.data[...] = [0.1, 0.2, -0.3]
+    x = tc.tensor(x_all[sl], requires_grad=True)
+    y = bn(x)
+    (y * tc.tensor(g_all[sl])).sum().backward()
+    _save(outdir, "syncbn", rank, {
+        "y": y.data, "gx": x.grad.data, "gw": bn.weight.grad.data, "gb": bn.bias.grad.data,
+        "running_mean": bn.running_mean.data, "running_var": bn.running_var.data,
+        "num_batches_tracked": bn.num_batches_tracked.data})
+
+
+def syncbn_data(world):
+    sizes = [3 + 2 * r for r in range(world)]
+    rng = np.random.default_rng(5)
+    n = sum(sizes)
+    x = rng.standard_normal((n, 3, 4, 5)) * 2.0 + 1.0
+    g = rng.standard_normal((n, 3, 4, 5))
+    return x, g, sizes
+
+
+MODES = {"train": mode_train, "sampler": mode_sampler, "fail": mode_fail,
+         "unused": mode_unused, "syncbn": mode_syncbn}
+
+
+def main(argv):
+    mode, outdir = argv[0], argv[1]
+    opts = dict(a.split("=", 1) for a in argv[2:])
+    dist.init()
+    MODES[mode](outdir, opts)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,207 @@
+"""tinyconv.distributed: DDP, DistributedSampler, SyncBatchNorm and abort-on-failure, checked by
+launching ``mpiexec -n 2`` on tests/mpi_worker.py and comparing with single-process runs / torch.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import tinyconv as tc
+import tinyconv.distributed as dist
+from tests import mpi_worker as W
+from tests.utils import assert_close
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORKER = os.path.join(ROOT, "tests", "mpi_worker.py")
+
+
+def _find_mpiexec():
+    # the mpich wheel puts mpiexec next to the interpreter; prefer it over any other MPI
+    local = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    if os.access(local, os.X_OK):
+        return local
+    return shutil.which("mpiexec")
+
+
+MPIEXEC = _find_mpiexec()
+needs_mpi = pytest.mark.skipif(
+    not dist.is_available() or MPIEXEC is None,
+    reason="mpi4py or mpiexec not installed (pip install -e '.[distributed]')")
+
+
+def run_mpi(mode, outdir, *opts, n=2, timeout=120):
+    """Run the worker under mpiexec; returns (returncode, combined output).
+
+    The timeout only guards against a hang (the whole process group is killed then)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    cmd = [MPIEXEC, "-n", str(n), sys.executable, WORKER, mode, str(outdir), *opts]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"mpiexec {mode} hung for {timeout} s; output:\n{out}")
+    return proc.returncode, out
+
+
+def load(outdir, mode, n=2):
+    return [dict(np.load(os.path.join(outdir, f"{mode}_rank{r}.npz"))) for r in range(n)]
+
+
+def run_ok(mode, outdir, *opts, n=2):
+    rc, out = run_mpi(mode, outdir, *opts, n=n)
+    assert rc == 0, f"mpiexec {mode} failed (rc={rc}):\n{out}"
+    return load(outdir, mode, n)
+
+
+# ------------------------------------------------------------------------------------ DDP
+@needs_mpi
+@pytest.mark.parametrize("cap", ["25", "0.00005"])  # one bucket / one bucket per parameter
+def test_ddp_sgd_matches_single_process_on_concatenated_batch(tmp_path, cap):
+    ranks = run_ok("train", tmp_path, f"bucket_cap_mb={cap}", "steps=5")
+    ref = W.TinyNet(seed=0, dtype=np.float64)  # rank 0's initialisation
+    W.train(ref, 5, 0, 1, np.float64, lambda: None)
+    n_params = len(list(ref.parameters()))
+    for r, got in enumerate(ranks):
+        assert int(got["n_buckets"]) == (1 if cap == "25" else n_params)
+        assert int(got["reductions"]) == 5
+        if cap != "25":  # buckets were reduced while backward was still running
+            assert int(got["early_launches"]) >= 5 * (n_params - 2)
+        for name, p in ref.named_parameters():
+            assert_close(got[name], p.data, dtype=np.float64, what=f"rank {r} {name}")
+            if p.grad is None:
+                assert "grad." + name not in got, f"rank {r}: unused {name} got a gradient"
+            else:
+                assert_close(got["grad." + name], p.grad.data, dtype=np.float64,
+                             what=f"rank {r} grad {name}")
+        # the parameters moved: the comparison is not between two untouched copies
+        assert not np.allclose(got["w1"], W.TinyNet(seed=0, dtype=np.float64).w1.data)
+    for name in ranks[0]:
+        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+
+
+@needs_mpi
+def test_ddp_parameter_used_on_one_rank_only(tmp_path):
+    g0, g1 = run_ok("unused", tmp_path)
+    # rank r's input is r+1 times [1, 2, 3]; rank 0 computes sum(x*a*b), rank 1 sum(x*a)
+    x0, x1 = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
+    a, b = np.arange(1.0, 4.0), np.array([2.0, -1.0, 0.5])
+    for g in (g0, g1):
+        assert_close(g["a"], (x0 * b + x1) / 2, dtype=np.float64, what="grad a")
+        assert_close(g["b"], (x0 * a) / 2, dtype=np.float64, what="grad b")
+        assert "never" not in g  # no rank produced a gradient: stays None
+
+
+# -------------------------------------------------------------------------------- sampler
+@needs_mpi
+@pytest.mark.parametrize("n", [11, 12])
+def test_sampler_shards_without_overlap_and_covers(tmp_path, n):
+    r0, r1 = run_ok("sampler", tmp_path, f"n={n}")
+    for shuffle in (0, 1):
+        for drop_last in (0, 1):
+            orders = []
+            for epoch in range(3):
+                key = f"{shuffle}{drop_last}{epoch}"
+                a, b = r0[key], r1[key]
+                assert len(a) == len(b) == int(r0[f"len{shuffle}{drop_last}"])
+                both = np.concatenate([a, b])
+                if drop_last:
+                    assert len(both) == 2 * (n // 2)
+                    assert len(set(both.tolist())) == len(both)  # no overlap
+                else:
+                    assert len(both) == 2 * ((n + 1) // 2)
+                    assert set(both.tolist()) == set(range(n))  # covers the dataset
+                    # the only repeats are the padding
+                    assert len(set(both.tolist())) == n
+                    assert len(set(a.tolist()) & set(b.tolist())) == len(both) - n
+                # the in-process sampler with explicit rank gives the same shards
+                for rank, got in ((0, a), (1, b)):
+                    s = dist.DistributedSampler(list(range(n)), num_replicas=2, rank=rank,
+                                                shuffle=bool(shuffle), seed=7,
+                                                drop_last=bool(drop_last))
+                    s.set_epoch(epoch)
+                    np.testing.assert_array_equal(list(s), got)
+                orders.append(both)
+            if shuffle:
+                assert not all(np.array_equal(orders[0], o) for o in orders[1:])
+
+
+@pytest.mark.parametrize("n,replicas,drop_last", [(10, 3, False), (10, 3, True), (2, 5, False),
+                                                  (9, 3, False), (7, 4, True)])
+def test_sampler_unshuffled_equals_torch(n, replicas, drop_last):
+    from torch.utils.data.distributed import DistributedSampler as TorchSampler
+
+    for rank in range(replicas):
+        ours = dist.DistributedSampler(range(n), num_replicas=replicas, rank=rank,
+                                       shuffle=False, drop_last=drop_last)
+        theirs = TorchSampler(range(n), num_replicas=replicas, rank=rank, shuffle=False,
+                              drop_last=drop_last)
+        assert list(ours) == list(theirs)
+        assert len(ours) == len(theirs)
+
+
+def test_sampler_bad_rank():
+    with pytest.raises(ValueError, match=r"Invalid rank 3, rank should be in the interval"):
+        dist.DistributedSampler(range(10), num_replicas=3, rank=3)
+
+
+# ------------------------------------------------------------------------------- failure
+@needs_mpi
+def test_exception_in_one_rank_aborts_the_job(tmp_path):
+    rc, out = run_mpi("fail", tmp_path, timeout=60)
+    assert rc != 0, out
+    assert "deliberate failure on rank 1 at step 2" in out
+    assert "rank 1 of 2 raised an uncaught exception" in out
+    assert "finished training" not in out
+
+
+# ----------------------------------------------------------------------------- SyncBN
+@needs_mpi
+def test_sync_batchnorm_matches_batchnorm_on_concatenated_batch(tmp_path):
+    ranks = run_ok("syncbn", tmp_path)
+    x, g, sizes = W.syncbn_data(2)
+    bn = torch.nn.BatchNorm2d(3, momentum=0.3, dtype=torch.float64)
+    with torch.no_grad():
+        bn.weight[...] = torch.tensor([1.5, -0.5, 2.0], dtype=torch.float64)
+        bn.bias[...] = torch.tensor([0.1, 0.2, -0.3], dtype=torch.float64)
+    xt = torch.tensor(x, requires_grad=True)
+    y = bn(xt)
+    (y * torch.tensor(g)).sum().backward()
+    start = 0
+    for r, got in enumerate(ranks):
+        sl = slice(start, start + sizes[r])
+        start += sizes[r]
+        assert_close(got["y"], y[sl], dtype=np.float64, what=f"rank {r} y")
+        assert_close(got["gx"], xt.grad[sl], dtype=np.float64, what=f"rank {r} gx")
+        assert_close(got["running_mean"], bn.running_mean, what=f"rank {r} running_mean")
+        assert_close(got["running_var"], bn.running_var, what=f"rank {r} running_var")
+        assert int(got["num_batches_tracked"]) == 1
+    # weight/bias gradients are per-rank partial sums (DDP then averages them)
+    assert_close(ranks[0]["gw"] + ranks[1]["gw"], bn.weight.grad, what="gw")
+    assert_close(ranks[0]["gb"] + ranks[1]["gb"], bn.bias.grad, what="gb")
+
+
+# ------------------------------------------------------------------- single process API
+def test_single_process_world():
+    dist.init()
+    dist.init()  # idempotent
+    assert dist.is_initialized()
+    assert dist.get_rank() == 0 and dist.get_world_size() == 1
+    t = tc.tensor(np.array([1.0, -2.0, 3.0]))
+    for op in ("sum", "mean", "max", "min", dist.ReduceOp.SUM):
+        dist.all_reduce(t, op=op)
+        np.testing.assert_array_equal(t.data, [1.0, -2.0, 3.0])
+    work = dist.all_reduce(t, op="mean", async_op=True)
+    work.wait()
+    assert work.is_completed()
+    with pytest.raises(ValueError, match="all_reduce: op must be one of"):
+        dist.all_reduce(t, op="median")
+    dist.barrier()
