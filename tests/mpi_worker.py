@@ -16,6 +16,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import tinyconv as tc  # noqa: E402
 import tinyconv.distributed as dist  # noqa: E402
 from tinyconv import nn  # noqa: E402
+from tinyconv.models import LeNet5  # noqa: E402
+from tinyconv.nn import functional as F  # noqa: E402
 
 GLOBAL_BATCH = 8
 IN_FEATURES, HIDDEN, OUT_FEATURES = 6, 5, 3
@@ -45,49 +47,63 @@ class TinyNet(nn.Module):
         return h @ self.w2 + self.b2
 
 
-def make_batch(step, dtype, n=GLOBAL_BATCH):
+def build(kind, seed, dtype):
+    """The model of a test: ``tiny`` (engine ops, MSE), ``lenet`` (LeNet-5 on 28x28),
+    ``convbn`` (conv - BatchNorm - ReLU - pool - linear)."""
+    if kind == "tiny":
+        return TinyNet(seed, dtype)
+    tc.manual_seed(seed)
+    if kind == "lenet":
+        model = LeNet5(in_channels=1, num_classes=10, input_size=28)
+    elif kind == "convbn":
+        model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4, momentum=0.2),
+                              nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    else:
+        raise ValueError(f"unknown model kind {kind!r}")
+    return model.to(dtype)
+
+
+def make_batch(kind, step, dtype, n=GLOBAL_BATCH):
     """The global batch of one step (every rank builds it and takes its own slice)."""
     rng = np.random.default_rng(1000 + step)
-    x = rng.standard_normal((n, IN_FEATURES)).astype(dtype)
-    y = rng.standard_normal((n, OUT_FEATURES)).astype(dtype)
-    return tc.tensor(x), tc.tensor(y)
+    if kind == "tiny":
+        x = rng.standard_normal((n, IN_FEATURES)).astype(dtype)
+        y = rng.standard_normal((n, OUT_FEATURES)).astype(dtype)
+        return tc.tensor(x), tc.tensor(y)
+    shape, classes = ((n, 1, 28, 28), 10) if kind == "lenet" else ((n, 2, 8, 8), 3)
+    x = rng.standard_normal(shape).astype(dtype)
+    return tc.tensor(x), tc.tensor(rng.integers(0, classes, n))
 
 
-def mse(out, y):
-    d = out - y
-    return (d * d).mean()
+def loss_fn(kind, out, y):
+    if kind == "tiny":
+        d = out - y
+        return (d * d).mean()
+    return F.cross_entropy(out, y)
 
 
-def sgd_step(params, lr, momentum, weight_decay, bufs):
-    """Plain SGD with momentum and weight decay (torch's update rule), skipping grad=None."""
-    for p in params:
-        if p.grad is None:
-            continue
-        g = p.grad.data + weight_decay * p.data
-        if id(p) in bufs:
-            buf = bufs[id(p)]
-            buf *= momentum
-            buf += g
-        else:
-            buf = bufs[id(p)] = g.copy()
-        p.data -= lr * buf
-
-
-def train(model, steps, rank, world, dtype, step_fn):
-    """``steps`` SGD steps; rank r of world P uses rows r*B/P .. (r+1)*B/P of each batch."""
-    params = list(model.parameters())
-    bufs = {}
+def train(model, kind, steps, rank, world, dtype, step_fn=None, chunks=1):
+    """``steps`` steps of SGD (momentum, weight decay); rank r of world P uses rows
+    r*B/P .. (r+1)*B/P of each global batch.  ``chunks > 1`` (single process only) runs the
+    forward once per chunk and averages the losses: what P ranks with local BatchNorm
+    statistics compute together."""
+    opt = tc.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-2)
     per = GLOBAL_BATCH // world
     for step in range(steps):
-        x, y = make_batch(step, dtype)
+        x, y = make_batch(kind, step, dtype)
         x, y = x[rank * per:(rank + 1) * per], y[rank * per:(rank + 1) * per]
-        for p in params:
-            p.grad = None
-        loss = mse(model(x), y)
+        opt.zero_grad()
+        c = per // chunks
+        loss = loss_fn(kind, model(x[:c]), y[:c])
+        for k in range(1, chunks):
+            loss = loss + loss_fn(kind, model(x[k * c:(k + 1) * c]), y[k * c:(k + 1) * c])
+        if chunks > 1:
+            loss = loss * (1.0 / chunks)
         loss.backward()
-        step_fn()
-        sgd_step(params, 0.1, 0.9, 1e-2, bufs)
-    return params
+        if step_fn is not None:
+            step_fn()
+        opt.step()
+    return model
 
 
 def _save(outdir, mode, rank, arrays):
@@ -95,20 +111,25 @@ def _save(outdir, mode, rank, arrays):
 
 
 def mode_train(outdir, opts):
+    kind = opts.get("model", "tiny")
     dtype = np.dtype(opts.get("dtype", "float64"))
     steps = int(opts.get("steps", 5))
     cap = float(opts.get("bucket_cap_mb", 25))
+    sync_bn = opts.get("sync_batchnorm", "0") == "1"
     rank, world = dist.get_rank(), dist.get_world_size()
     # a different initialisation per rank: DDP must broadcast rank 0's
-    model = TinyNet(seed=rank, dtype=dtype)
-    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=cap)
-    train(ddp, steps, rank, world, dtype, lambda: None)
+    model = build(kind, seed=rank, dtype=dtype)
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=cap, sync_batchnorm=sync_bn)
+    train(ddp, kind, steps, rank, world, dtype)
+    model = ddp.module
     out = {n: p.data for n, p in model.named_parameters()}
+    out.update({n: b.data for n, b in model.named_buffers()})
     out.update({"grad." + n: p.grad.data for n, p in model.named_parameters()
                 if p.grad is not None})
     out["n_buckets"] = np.array(len(ddp.reducer.buckets))
     out["reductions"] = np.array(ddp.reducer.reductions)
     out["early_launches"] = np.array(ddp.reducer.early_launches)
+    out["n_syncbn"] = np.array(sum(isinstance(m, dist.SyncBatchNorm) for m in model.modules()))
     _save(outdir, "train", rank, out)
 
 
@@ -141,7 +162,7 @@ def mode_fail(outdir, opts):
         if rank == 1 and Boom.step == 2:
             raise RuntimeError("deliberate failure on rank 1 at step 2")
 
-    train(ddp, 5, rank, world, np.float64, step_fn)
+    train(ddp, "tiny", 5, rank, world, np.float64, step_fn)
     print(f"rank {rank} finished training", flush=True)
 
 

@@ -63,18 +63,9 @@ def run_ok(mode, outdir, *opts, n=2):
 
 
 # ------------------------------------------------------------------------------------ DDP
-@needs_mpi
-@pytest.mark.parametrize("cap", ["25", "0.00005"])  # one bucket / one bucket per parameter
-def test_ddp_sgd_matches_single_process_on_concatenated_batch(tmp_path, cap):
-    ranks = run_ok("train", tmp_path, f"bucket_cap_mb={cap}", "steps=5")
-    ref = W.TinyNet(seed=0, dtype=np.float64)  # rank 0's initialisation
-    W.train(ref, 5, 0, 1, np.float64, lambda: None)
-    n_params = len(list(ref.parameters()))
+def _check_against(ranks, ref, buffers=True):
     for r, got in enumerate(ranks):
-        assert int(got["n_buckets"]) == (1 if cap == "25" else n_params)
         assert int(got["reductions"]) == 5
-        if cap != "25":  # buckets were reduced while backward was still running
-            assert int(got["early_launches"]) >= 5 * (n_params - 2)
         for name, p in ref.named_parameters():
             assert_close(got[name], p.data, dtype=np.float64, what=f"rank {r} {name}")
             if p.grad is None:
@@ -82,10 +73,61 @@ def test_ddp_sgd_matches_single_process_on_concatenated_batch(tmp_path, cap):
             else:
                 assert_close(got["grad." + name], p.grad.data, dtype=np.float64,
                              what=f"rank {r} grad {name}")
-        # the parameters moved: the comparison is not between two untouched copies
-        assert not np.allclose(got["w1"], W.TinyNet(seed=0, dtype=np.float64).w1.data)
-    for name in ranks[0]:
-        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+        if buffers:
+            for name, b in ref.named_buffers():
+                if b.data.dtype.kind == "f":
+                    assert_close(got[name], b.data, what=f"rank {r} buffer {name}")
+                else:
+                    np.testing.assert_array_equal(got[name], b.data, err_msg=name)
+    # every rank holds exactly the same parameters and gradients
+    for name, _ in ref.named_parameters():
+        for key in (name, "grad." + name):
+            if key in ranks[0]:
+                np.testing.assert_array_equal(ranks[0][key], ranks[1][key], err_msg=key)
+
+
+@needs_mpi
+@pytest.mark.parametrize("kind,cap", [("tiny", "25"), ("tiny", "0.00005"), ("lenet", "0.05")])
+def test_ddp_sgd_matches_single_process_on_concatenated_batch(tmp_path, kind, cap):
+    """5 SGD steps on 2 ranks (each with half of every batch) == 5 steps on the whole batch."""
+    ranks = run_ok("train", tmp_path, f"model={kind}", f"bucket_cap_mb={cap}", "steps=5")
+    ref = W.build(kind, seed=0, dtype=np.float64)  # rank 0's initialisation
+    W.train(ref, kind, 5, 0, 1, np.float64)
+    _check_against(ranks, ref)
+    n_params = len(list(ref.parameters()))
+    for got in ranks:
+        if cap == "25":
+            assert int(got["n_buckets"]) == 1
+        else:  # several buckets, reduced while backward was still running
+            assert 1 < int(got["n_buckets"]) <= n_params
+            assert int(got["early_launches"]) >= 5 * (int(got["n_buckets"]) - 1)
+    # the parameters moved: the comparison is not between two untouched copies
+    fresh = W.build(kind, seed=0, dtype=np.float64)
+    first = next(iter(dict(fresh.named_parameters())))
+    assert not np.allclose(ranks[0][first], dict(fresh.named_parameters())[first].data)
+
+
+@needs_mpi
+def test_ddp_sync_batchnorm_matches_single_process_batchnorm(tmp_path):
+    ranks = run_ok("train", tmp_path, "model=convbn", "sync_batchnorm=1", "steps=5")
+    assert all(int(got["n_syncbn"]) == 1 for got in ranks)
+    ref = W.build("convbn", seed=0, dtype=np.float64)
+    W.train(ref, "convbn", 5, 0, 1, np.float64)
+    _check_against(ranks, ref)
+
+
+@needs_mpi
+def test_ddp_batchnorm_statistics_are_local_by_default(tmp_path):
+    """Without sync, each rank normalises with its own batch's statistics: the same as one
+    process running the two halves separately and averaging their losses."""
+    ranks = run_ok("train", tmp_path, "model=convbn", "steps=5")
+    assert all(int(got["n_syncbn"]) == 0 for got in ranks)
+    ref = W.build("convbn", seed=0, dtype=np.float64)
+    W.train(ref, "convbn", 5, 0, 1, np.float64, chunks=2)
+    _check_against(ranks, ref, buffers=False)
+    whole = W.build("convbn", seed=0, dtype=np.float64)
+    W.train(whole, "convbn", 5, 0, 1, np.float64)
+    assert not np.allclose(ranks[0]["0.weight"], whole[0].weight.data, rtol=0, atol=1e-6)
 
 
 @needs_mpi
