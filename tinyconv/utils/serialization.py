@@ -43,7 +43,7 @@ class _Encoder:
     def array(self, arr):
         if arr.dtype.hasobject:
             raise TypeError("save: arrays of dtype object cannot be stored without pickle")
-        self.arrays.append(np.ascontiguousarray(arr))
+        self.arrays.append(arr if arr.flags.c_contiguous else arr.copy(order="C"))
         return len(self.arrays) - 1
 
     def key(self, k, path):
