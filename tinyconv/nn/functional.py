@@ -455,7 +455,6 @@ def adaptive_avg_pool2d(input, output_size):
 
 # ----------------------------------------------------------------------------- normalization
 # (batch_norm, group_norm, layer_norm, instance_norm: tinyconv/ops/norm.py)
-import math as _math  # noqa: E402
 import numbers as _nums  # noqa: E402
 import warnings as _warnings  # noqa: E402
 

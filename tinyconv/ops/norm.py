@@ -55,6 +55,13 @@ def _dot3(a, b):
     return t.reshape(A, S).sum(axis=0) if A > 1 else t
 
 
+def _spatial(shape):
+    L = 1
+    for s in shape[2:]:
+        L *= s
+    return L
+
+
 def _center(x3, eps):
     """Batch statistics of an (A, S, L) view: mean, xc, biased var, invstd."""
     A, S, L = x3.shape
@@ -103,7 +110,7 @@ class BatchNorm(Function):
     def forward(ctx, x, *wb, running_mean=None, running_var=None, training=False,
                 momentum=0.1, eps=1e-5, has_w=False, has_b=False):
         N, C = x.shape[0], x.shape[1]
-        x3 = x.reshape(N, C, -1)  # (N, C, L)
+        x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
         w = wb[0] if has_w else None
         b = wb[-1] if has_b else None
         ctx.shape, ctx.has_w, ctx.has_b, ctx.training = x.shape, has_w, has_b, training
@@ -131,7 +138,7 @@ class BatchNorm(Function):
         needs = ctx.needs_input_grad
         nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
         N, C = ctx.shape[0], ctx.shape[1]
-        gy3 = gy.reshape(N, C, -1)  # (N, C, L)
+        gy3 = gy.reshape(N, C, _spatial(ctx.shape))  # (N, C, L)
         gx = gw = gb = None
         if ctx.training:
             xc, invstd, w = ctx.saved_tensors
