@@ -386,12 +386,15 @@ def test_kernel_wrappers_reject_bad_arrays():
         K.max_pool2d_forward(x, (2, 2), (0, 2), (0, 0), (1, 1), (2, 2), True)
     with pytest.raises(ValueError, match="bad geometry"):
         K.avg_pool2d_forward(x, (2, 2), (2, 2), (-1, 0), (2, 2), True, None)
-    idx = np.zeros((1, 1, 2, 2), dtype=np.int64)
+    idx = np.zeros((1, 1, 2, 2), dtype=np.int32)  # the kernels' own index type
     with pytest.raises(ValueError, match="does not match input shape"):
         K.max_pool2d_backward(np.zeros((2, 1, 2, 2), np.float32), idx, x.shape, x.dtype)
-    with pytest.raises(ValueError, match="indices must be int64"):
-        K.max_pool2d_backward(np.zeros((1, 1, 2, 2), np.float32), idx.astype(np.int32),
+    with pytest.raises(ValueError, match="indices must be int32"):
+        K.max_pool2d_backward(np.zeros((1, 1, 2, 2), np.float32), idx.astype(np.int64),
                               x.shape, x.dtype)
+    with pytest.raises(ValueError, match="indices must be int32 of shape"):
+        K.max_pool2d_backward(np.zeros((1, 1, 2, 2), np.float32), idx[..., :1], x.shape,
+                              x.dtype)
 
 
 # ------------------------------------------------------------------------------ dtypes

@@ -128,15 +128,19 @@ def _grad_planes(op, gy, x_shape, dtype):
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw, with_indices):
-    """y (..., OH, OW) = window maxima of x (..., H, W); indices (int64, flat h*W+w) or None.
+    """y (..., OH, OW) = window maxima of x (..., H, W); indices or None.
 
-    A tie goes to the first maximum in row-major window order and NaN propagates (as torch).
+    Indices are flat positions h*W+w in the input plane, int32 (half the memory traffic of
+    torch's int64; convert for users).  A tie goes to the first maximum in row-major window
+    order and NaN propagates, as in torch.
     """
     _check_pool_geometry("max_pool2d", kernel_size, stride, padding, dilation, out_hw)
     xp = _pool_planes("max_pool2d", x)
+    if xp.shape[1] * xp.shape[2] >= 2**31:
+        raise ValueError(f"max_pool2d: input plane {xp.shape[1:]} has 2**31 elements or more")
     OH, OW = out_hw
     y = _pnp.empty((xp.shape[0], OH, OW), dtype=x.dtype)
-    idx = _pnp.empty((xp.shape[0], OH, OW), dtype=_pnp.int64) if with_indices else None
+    idx = _pnp.empty((xp.shape[0], OH, OW), dtype=_pnp.int32) if with_indices else None
     if y.size:
         _ext.max_pool2d_forward(xp, y, idx, kernel_size[0], kernel_size[1], stride[0],
                                 stride[1], padding[0], padding[1], dilation[0], dilation[1])
@@ -145,10 +149,13 @@ def max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw, with_i
 
 
 def max_pool2d_backward(gy, indices, x_shape, dtype):
-    """gx (x_shape) with each gy routed to its window's argmax (overlaps accumulate)."""
+    """gx (x_shape) with each gy routed to its window's argmax (overlaps accumulate).
+
+    ``indices`` are max_pool2d_forward's (int32); positions outside the plane get nothing.
+    """
     gyp = _grad_planes("max_pool2d_backward", gy, x_shape, dtype)
-    if indices.dtype != _pnp.int64 or indices.shape != gy.shape:
-        raise ValueError(f"max_pool2d_backward: indices must be int64 of shape {gy.shape}, got "
+    if indices.dtype != _pnp.int32 or indices.shape != gy.shape:
+        raise ValueError(f"max_pool2d_backward: indices must be int32 of shape {gy.shape}, got "
                          f"{indices.dtype} {indices.shape}")
     ip = _pnp.ascontiguousarray(indices).reshape(gyp.shape)
     gx = _pnp.empty(x_shape, dtype=dtype)

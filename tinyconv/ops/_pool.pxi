@@ -7,12 +7,12 @@
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t
 from libc.string cimport memset
 
 
 # ------------------------------------------------------------------ max pool, one plane
-cdef void _max_pool_plane(const floating* x, floating* y, int64_t* idx,
+cdef void _max_pool_plane(const floating* x, floating* y, int32_t* idx,
                           Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW,
                           Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
                           Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh,
@@ -47,56 +47,73 @@ cdef void _max_pool_plane(const floating* x, floating* y, int64_t* idx,
                 h = h + dh
             y[oh * OW + ow] = best
             if idx != NULL:
-                idx[oh * OW + ow] = best_i
+                idx[oh * OW + ow] = <int32_t>best_i
 
 
-cdef void _max_pool_2x2_plane(const floating* x, floating* y, int64_t* idx,
+cdef void _max_pool_2x2_plane(const floating* x, floating* y, int32_t* idx,
                               Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW) noexcept nogil:
-    # kernel 2, stride 2, no padding, every window inside the image (checked by the caller)
-    cdef Py_ssize_t oh, ow, i
+    # kernel 2, stride 2, no padding, every window inside the image (checked by the caller).
+    # A tournament, a vs b and c vs d then the two winners, each won by the later value only
+    # when strictly greater: the first of tied maxima wins, as in torch's row-major scan.
+    # Written as selects so that the compiler vectorises it; a row holding a NaN (where the
+    # scan's rule "NaN always wins" differs) is redone by the exact scan.
+    cdef Py_ssize_t oh, ow, k
     cdef const floating* r0
     cdef const floating* r1
-    cdef floating m, v
+    cdef floating* yo
+    cdef int32_t* io
+    cdef floating a, b, c, d, ab, cd, v
+    cdef int32_t pos, iab, icd, best_i
+    cdef bint nan
     for oh in range(OH):
         r0 = x + 2 * oh * W
         r1 = r0 + W
+        yo = y + oh * OW
+        io = idx + oh * OW
+        nan = False
         if idx == NULL:
             for ow in range(OW):
-                m = r0[2 * ow]
-                v = r0[2 * ow + 1]
-                if v > m or v != v:
-                    m = v
-                v = r1[2 * ow]
-                if v > m or v != v:
-                    m = v
-                v = r1[2 * ow + 1]
-                if v > m or v != v:
-                    m = v
-                y[oh * OW + ow] = m
+                a = r0[2 * ow]
+                b = r0[2 * ow + 1]
+                c = r1[2 * ow]
+                d = r1[2 * ow + 1]
+                nan = nan | (a != a) | (b != b) | (c != c) | (d != d)
+                ab = b if b > a else a
+                cd = d if d > c else c
+                yo[ow] = cd if cd > ab else ab
         else:
             for ow in range(OW):
-                i = 2 * oh * W + 2 * ow
-                m = r0[2 * ow]
-                v = r0[2 * ow + 1]
-                if v > m or v != v:
-                    m = v
-                    i = 2 * oh * W + 2 * ow + 1
-                v = r1[2 * ow]
-                if v > m or v != v:
-                    m = v
-                    i = (2 * oh + 1) * W + 2 * ow
-                v = r1[2 * ow + 1]
-                if v > m or v != v:
-                    m = v
-                    i = (2 * oh + 1) * W + 2 * ow + 1
-                y[oh * OW + ow] = m
-                idx[oh * OW + ow] = i
+                a = r0[2 * ow]
+                b = r0[2 * ow + 1]
+                c = r1[2 * ow]
+                d = r1[2 * ow + 1]
+                nan = nan | (a != a) | (b != b) | (c != c) | (d != d)
+                pos = <int32_t>(2 * oh * W + 2 * ow)
+                iab = pos + 1 if b > a else pos
+                icd = pos + <int32_t>W + 1 if d > c else pos + <int32_t>W
+                ab = b if b > a else a
+                cd = d if d > c else c
+                io[ow] = icd if cd > ab else iab
+                yo[ow] = cd if cd > ab else ab
+        if nan:
+            for ow in range(OW):
+                best_i = <int32_t>(2 * oh * W + 2 * ow)
+                a = r0[2 * ow]
+                for k in range(1, 4):
+                    v = r0[2 * ow + k] if k == 1 else r1[2 * ow + k - 2]
+                    if v > a or v != v:
+                        a = v
+                        best_i = <int32_t>((2 * oh + k // 2) * W + 2 * ow + k % 2)
+                yo[ow] = a
+                if idx != NULL:
+                    io[ow] = best_i
 
 
-def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y, int64_t[:, :, ::1] idx,
-                       Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
+def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
+                       int32_t[:, :, ::1] idx, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
                        Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw):
-    """Max pool x (P, H, W) into y (P, OH, OW); the argmax (flat h*W+w) into idx unless None."""
+    """Max pool x (P, H, W) into y (P, OH, OW); the argmax (flat h*W+w, int32) into idx
+    unless it is None.  The caller guarantees H*W < 2**31."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2]
     cdef Py_ssize_t p
@@ -113,7 +130,7 @@ def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y, int64
                                 H, W, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw)
 
 
-def max_pool2d_backward(const floating[:, :, ::1] gy, const int64_t[:, :, ::1] idx,
+def max_pool2d_backward(const floating[:, :, ::1] gy, const int32_t[:, :, ::1] idx,
                         floating[:, :, ::1] gx):
     """Route gy (P, OH, OW) to the saved argmax positions of gx (P, H, W); gx is overwritten."""
     cdef Py_ssize_t P = gx.shape[0], HW = gx.shape[1] * gx.shape[2]
@@ -121,7 +138,7 @@ def max_pool2d_backward(const floating[:, :, ::1] gy, const int64_t[:, :, ::1] i
     cdef Py_ssize_t p, k, i
     cdef floating* g
     cdef const floating* go
-    cdef const int64_t* ix
+    cdef const int32_t* ix
     with nogil:
         for p in prange(P, schedule="static"):
             g = &gx[p, 0, 0]

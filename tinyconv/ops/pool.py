@@ -5,6 +5,8 @@ unbatched (C, H, W) -> (C, OH, OW).  The work is done by the Cython kernels in `
 (through ``_kernels``), one (H, W) plane per OpenMP iteration.  Hyper-parameters arrive
 validated and normalised to pairs by ``nn.functional``.
 """
+import numpy as np
+
 from ..autograd import Function
 from . import _kernels as K
 
@@ -41,7 +43,7 @@ class MaxPool2d(Function):
         if need:
             ctx.save_for_backward(idx)
             ctx.x_shape, ctx.x_dtype = x.shape, x.dtype
-        return (y, idx) if return_indices else y
+        return (y, idx.astype(np.int64)) if return_indices else y
 
     @staticmethod
     def backward(ctx, gy):
