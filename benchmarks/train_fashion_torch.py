@@ -14,10 +14,16 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as tnn
-import torch.nn.functional as TF
+if __name__ == "__main__":        # --num-threads must reach OpenMP/BLAS before they start
+    for _i, _a in enumerate(sys.argv):
+        if _a == "--num-threads" and _i + 1 < len(sys.argv):
+            for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[_v] = sys.argv[_i + 1]
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as tnn  # noqa: E402
+import torch.nn.functional as TF  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -113,6 +119,8 @@ def main(argv=None):
     import tinyconv as tc
     from tinyconv.utils.data import DataLoader
 
+    if args.num_threads:
+        torch.set_num_threads(args.num_threads)
     t_start = time.perf_counter()
     tc.manual_seed(args.seed)
     torch.manual_seed(args.seed)

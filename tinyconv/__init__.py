@@ -15,6 +15,8 @@ from .tensor import (Tensor, abs, add, bool_, cat, clamp, div, exp, flatten, flo
 from .ops import _kernels  # noqa: F401  - fail at import, with build instructions, if unbuilt
 from . import nn, optim  # noqa: E402,F401  (Module/optimizers; issue 4)
 from .utils.serialization import load, save  # noqa: E402,F401
+from . import datasets, models, transforms, utils  # noqa: E402,F401  (data, model zoo; issue 5)
+from . import distributed  # noqa: E402,F401  (MPI data parallel; mpi4py loads in init(); issue 6)
 from .ops.conv import get_conv_workspace_limit, set_conv_workspace_limit
 
 __version__ = "0.1.0"

@@ -1,0 +1,353 @@
+"""Train a small ConvNet with tinyconv and evaluate it on the test set every epoch.
+
+    python examples/train.py --model lenet5 --dataset fashion-mnist --epochs 10 --out runs/lenet5
+
+Fashion-MNIST is found offline in /usr/share/datasets/fashion-mnist (Debian package
+``dataset-fashion-mnist``); MNIST and CIFAR-10 need ``--download`` once (or the files in
+``--data-root``/``$TINYCONV_DATA``/``~/.cache/tinyconv``).
+
+Writes into ``--out``: ``checkpoint_last.tc`` after every epoch (model, optimizer, scheduler,
+epoch, RNG state, history), ``checkpoint_best.tc`` (best test accuracy), ``metrics.jsonl`` (one
+line per epoch), and at the end ``curves.png`` and ``filters.png`` (if matplotlib is installed).
+``--resume`` continues from ``checkpoint_last.tc`` exactly: the data order of epoch ``e`` depends
+only on ``(seed, e)`` and the package RNG state is restored, so 2 epochs straight and 1 + resume 1
+give identical parameters.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+
+def _early_num_threads(argv):
+    """Apply --num-threads before NumPy/OpenMP start their thread pools (env vars only work then)."""
+    for i, a in enumerate(argv):
+        if a == "--num-threads" and i + 1 < len(argv):
+            n = argv[i + 1]
+        elif a.startswith("--num-threads="):
+            n = a.split("=", 1)[1]
+        else:
+            continue
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = n
+
+
+if __name__ == "__main__":
+    _early_num_threads(sys.argv[1:])
+
+import numpy as np  # noqa: E402
+
+import tinyconv as tc  # noqa: E402
+import tinyconv.nn.functional as F  # noqa: E402
+from tinyconv import datasets, models, nn, optim  # noqa: E402
+from tinyconv import transforms as T  # noqa: E402
+from tinyconv.utils.data import DataLoader, Subset  # noqa: E402
+
+DATASETS = {
+    # name: (class, channels, size, mean, std)
+    "fashion-mnist": (datasets.FashionMNIST, 1, 28, (0.2860,), (0.3530,)),
+    "mnist": (datasets.MNIST, 1, 28, (0.1307,), (0.3081,)),
+    "cifar10": (datasets.CIFAR10, 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+}
+LAST, BEST = "checkpoint_last.tc", "checkpoint_best.tc"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--model", choices=["lenet5", "minivgg", "threelayer"], default="lenet5")
+    p.add_argument("--dataset", choices=sorted(DATASETS), default="fashion-mnist")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--eval-batch-size", type=int, default=1000)
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default: 0.05 for sgd, 2e-3 for adam/adamw)")
+    p.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], default="adam")
+    p.add_argument("--momentum", type=float, default=0.9, help="sgd momentum")
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="default: 5e-4 for sgd, 0 for adam, 1e-2 for adamw")
+    p.add_argument("--scheduler", choices=["none", "step", "cosine", "onecycle"],
+                   default="cosine")
+    p.add_argument("--augment", action="store_true",
+                   help="random crop (padding 2 for 28x28, 4 for 32x32) + horizontal flip")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="runs/train")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint_last.tc")
+    p.add_argument("--stop-after", type=int, default=None, metavar="N",
+                   help="stop this run after N epochs (the schedule still spans --epochs; "
+                        "continue later with --resume)")
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--download", action="store_true", help="download the dataset if missing")
+    p.add_argument("--limit-train", type=int, default=None, help="use the first N train images")
+    p.add_argument("--limit-test", type=int, default=None, help="use the first N test images")
+    p.add_argument("--no-progress", action="store_true", help="no tqdm bars")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
+    p.add_argument("--num-threads", type=int, default=None,
+                   help="threads for the OpenMP kernels and BLAS (only effective from the command "
+                        "line; 1 is much faster on a machine busy with other work)")
+    args = p.parse_args(argv)
+    if args.lr is None:
+        args.lr = 0.05 if args.optimizer == "sgd" else 2e-3
+    if args.weight_decay is None:
+        args.weight_decay = {"sgd": 5e-4, "adam": 0.0, "adamw": 1e-2}[args.optimizer]
+    return args
+
+
+# ----------------------------------------------------------------------------- recipe pieces
+
+def build_data(args):
+    """(train_set, test_set, (channels, size)) with the recipe's transforms."""
+    cls, c, size, mean, std = DATASETS[args.dataset]
+    test_tf = T.Compose([T.ToTensor(), T.Normalize(mean, std)])
+    train_steps = [T.ToTensor()]
+    if args.augment:
+        train_steps += [T.RandomCrop(size, padding=2 if size == 28 else 4),
+                        T.RandomHorizontalFlip()]
+    train_tf = T.Compose(train_steps + [T.Normalize(mean, std)])
+    train = cls(args.data_root, train=True, transform=train_tf, download=args.download)
+    test = cls(args.data_root, train=False, transform=test_tf, download=args.download)
+    if args.limit_train:
+        train = Subset(train, np.arange(min(args.limit_train, len(train))))
+    if args.limit_test:
+        test = Subset(test, np.arange(min(args.limit_test, len(test))))
+    return train, test, (c, size)
+
+
+def build_model(name, channels, size, num_classes=10):
+    if name == "lenet5":
+        return models.LeNet5(in_channels=channels, num_classes=num_classes, input_size=size)
+    if name == "minivgg":
+        return models.MiniVGG(in_channels=channels, num_classes=num_classes)
+    return models.ThreeLayerConvNet(input_dim=(channels, size, size), num_classes=num_classes)
+
+
+def build_optimizer(args, params, lib=None):
+    lib = lib or optim
+    if args.optimizer == "sgd":
+        return lib.SGD(params, lr=args.lr, momentum=args.momentum,
+                       weight_decay=args.weight_decay, nesterov=args.momentum > 0)
+    cls = lib.Adam if args.optimizer == "adam" else lib.AdamW
+    return cls(params, lr=args.lr, weight_decay=args.weight_decay)
+
+
+def build_scheduler(args, opt, steps_per_epoch, lib=None):
+    """(scheduler or None, per_batch: bool)."""
+    sched = (lib or optim).lr_scheduler
+    if args.scheduler == "step":
+        return sched.StepLR(opt, step_size=max(1, args.epochs // 3), gamma=0.1), False
+    if args.scheduler == "cosine":
+        return sched.CosineAnnealingLR(opt, T_max=args.epochs), False
+    if args.scheduler == "onecycle":
+        return sched.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch), True
+    return None, False
+
+
+# ----------------------------------------------------------------------------- loops
+
+def _bar(iterable, total, desc, enabled):
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+    return tqdm(iterable, total=total, desc=desc, leave=False, dynamic_ncols=True,
+                mininterval=0.5)
+
+
+def train_one_epoch(model, loader, opt, sched, per_batch, epoch, progress=True):
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    t0 = time.perf_counter()
+    bar = _bar(loader, len(loader), f"epoch {epoch} train", progress)
+    for i, (x, y) in enumerate(bar):
+        out = model(x)
+        loss = F.cross_entropy(out, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if per_batch and sched is not None:
+            sched.step()
+        n = y.shape[0]
+        total_loss += loss.item() * n
+        correct += int((out.data.argmax(1) == y.data).sum())
+        seen += n
+        if progress and (i % 20 == 0 or i == len(loader) - 1):
+            bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}",
+                            img_s=f"{seen / (time.perf_counter() - t0):.0f}")
+    if not per_batch and sched is not None:
+        sched.step()
+    return total_loss / max(seen, 1), correct / max(seen, 1), time.perf_counter() - t0
+
+
+def evaluate(model, loader, progress=False):
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    with tc.no_grad():
+        for x, y in _bar(loader, len(loader), "eval", progress):
+            out = model(x)
+            total_loss += F.cross_entropy(out, y, reduction="sum").item()
+            correct += int((out.data.argmax(1) == y.data).sum())
+            seen += y.shape[0]
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+def save_checkpoint(path, model, opt, sched, epoch, best_acc, best_epoch, args):
+    """Everything needed to continue exactly, written atomically (temp file + rename)."""
+    state = {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scheduler": sched.state_dict() if sched is not None else {},
+        "epoch": epoch,
+        "best_acc": best_acc,
+        "best_epoch": best_epoch,
+        "rng_state": json.dumps(tc.get_rng_state()),
+        "args": json.dumps(vars(args)),
+    }
+    tmp = path + ".tmp"
+    tc.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _read_metrics(path, upto=None):
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    row = json.loads(line)
+                    if upto is None or row["epoch"] <= upto:
+                        rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------- plots
+
+def save_plots(out_dir, history, model):
+    """curves.png and filters.png; returns the paths written (none without matplotlib)."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: skipping the plots (pip install 'tinyconv[examples]')")
+        return []
+    paths = []
+    if history:
+        ep = [r["epoch"] for r in history]
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+        a1.plot(ep, [r["train_loss"] for r in history], "o-", label="train")
+        a1.plot(ep, [r["test_loss"] for r in history], "o-", label="test")
+        a1.set_xlabel("epoch")
+        a1.set_ylabel("cross-entropy")
+        a1.legend()
+        a2.plot(ep, [r["train_acc"] for r in history], "o-", label="train")
+        a2.plot(ep, [r["test_acc"] for r in history], "o-", label="test")
+        a2.set_xlabel("epoch")
+        a2.set_ylabel("accuracy")
+        a2.legend()
+        fig.tight_layout()
+        paths.append(os.path.join(out_dir, "curves.png"))
+        fig.savefig(paths[-1], dpi=100)
+        plt.close(fig)
+    conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is not None:
+        w = conv.weight.data.astype(np.float64)                 # (F, C, KH, KW)
+        nf = w.shape[0]
+        cols = int(math.ceil(math.sqrt(nf)))
+        rows = int(math.ceil(nf / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.2, rows * 1.2), squeeze=False)
+        for k, ax in enumerate(axes.ravel()):
+            ax.axis("off")
+            if k >= nf:
+                continue
+            f = w[k]
+            f = (f - f.min()) / (f.max() - f.min() + 1e-12)
+            if f.shape[0] == 3:
+                ax.imshow(f.transpose(1, 2, 0), interpolation="nearest")
+            else:
+                ax.imshow(f[0], cmap="gray", interpolation="nearest")
+        fig.suptitle(f"first conv layer filters {tuple(w.shape)}")
+        paths.append(os.path.join(out_dir, "filters.png"))
+        fig.savefig(paths[-1], dpi=100)
+        plt.close(fig)
+    return paths
+
+
+# ----------------------------------------------------------------------------- main
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    t_start = time.perf_counter()
+    tc.manual_seed(args.seed)
+    train_set, test_set, (c, size) = build_data(args)
+    model = build_model(args.model, c, size)
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                              seed=args.seed)
+    test_loader = DataLoader(test_set, batch_size=args.eval_batch_size)
+    opt = build_optimizer(args, model.parameters())
+    sched, per_batch = build_scheduler(args, opt, len(train_loader))
+    metrics_path = os.path.join(args.out, "metrics.jsonl")
+    last_path, best_path = os.path.join(args.out, LAST), os.path.join(args.out, BEST)
+
+    start_epoch, best_acc, best_epoch = 0, -1.0, 0
+    if args.resume:
+        if not os.path.exists(last_path):
+            raise SystemExit(f"--resume: no checkpoint at {last_path}")
+        ck = tc.load(last_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        if sched is not None and ck["scheduler"]:
+            sched.load_state_dict(ck["scheduler"])
+        start_epoch = int(ck["epoch"])
+        best_acc, best_epoch = float(ck["best_acc"]), int(ck["best_epoch"])
+        tc.set_rng_state(json.loads(ck["rng_state"]))
+        planned = json.loads(ck["args"]).get("epochs")
+        if planned != args.epochs:
+            print(f"note: the checkpoint was planned for {planned} epochs; its scheduler state "
+                  f"keeps that plan (use --stop-after to interrupt a run and resume it exactly)")
+        history = _read_metrics(metrics_path, upto=start_epoch)
+        with open(metrics_path, "w") as f:          # drop epochs after the checkpoint
+            f.writelines(json.dumps(r) + "\n" for r in history)
+        print(f"resumed from {last_path} at epoch {start_epoch} (best test acc {best_acc:.4f})")
+    elif os.path.exists(metrics_path):
+        os.remove(metrics_path)
+
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{args.model} on {args.dataset}: {len(train_set)} train / {len(test_set)} test images, "
+          f"{n_params:,} parameters, {args.optimizer} lr={args.lr} scheduler={args.scheduler}")
+    test_acc = None
+    end = args.epochs if args.stop_after is None else min(args.epochs, start_epoch + args.stop_after)
+    for epoch in range(start_epoch, end):
+        train_loader.set_epoch(epoch)
+        tr_loss, tr_acc, t_train = train_one_epoch(model, train_loader, opt, sched, per_batch,
+                                                   epoch + 1, progress=not args.no_progress)
+        te_loss, test_acc = evaluate(model, test_loader)
+        if test_acc > best_acc:
+            best_acc, best_epoch = test_acc, epoch + 1
+        save_checkpoint(last_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
+        if best_epoch == epoch + 1:
+            save_checkpoint(best_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
+        row = {"epoch": epoch + 1, "train_loss": tr_loss, "train_acc": tr_acc,
+               "test_loss": te_loss, "test_acc": test_acc, "lr": opt.param_groups[0]["lr"],
+               "epoch_time": t_train, "images_per_s": len(train_set) / t_train}
+        with open(metrics_path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"epoch {epoch + 1}/{args.epochs}: train loss {tr_loss:.4f} acc {tr_acc:.4f} | "
+              f"test loss {te_loss:.4f} acc {test_acc:.4f} | {t_train:.1f}s "
+              f"({len(train_set) / t_train:.0f} img/s)", flush=True)
+    if test_acc is None:          # nothing left to train: report the checkpoint's model
+        _, test_acc = evaluate(model, test_loader)
+    if not args.no_plots:
+        for path in save_plots(args.out, _read_metrics(metrics_path), model):
+            print(f"wrote {path}")
+    wall = time.perf_counter() - t_start
+    print(f"final: test accuracy {test_acc:.4f} (best {best_acc:.4f} at epoch {best_epoch}), "
+          f"wall time {wall:.1f}s")
+    return {"test_acc": test_acc, "best_acc": best_acc, "wall_time": wall, "model": model}
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
