@@ -184,9 +184,36 @@ def mode_unused(outdir, opts):
     model = Branchy()
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-5)
     x = tc.tensor(np.array([1.0, 2.0, 3.0]) * (rank + 1))
+    ddp(x * 5.0, use_b=True)  # a forward without backward must not disturb the next one
     ddp(x, use_b=(rank == 0)).sum().backward()
     out = {n: p.grad.data for n, p in model.named_parameters() if p.grad is not None}
     _save(outdir, "unused", rank, out)
+
+
+def mode_partial(outdir, opts):
+    """The forward returns two heads and the loss uses one: the other head's parameters never
+    get their gradient, so the reduction cannot finish inside backward."""
+    rank = dist.get_rank()
+
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(tc.tensor(np.array([1.0, -2.0])))
+            self.b = nn.Parameter(tc.tensor(np.array([0.5, 3.0])))
+
+        def forward(self, x):
+            return x * self.a, x * self.b
+
+    model = TwoHeads()
+    ddp = dist.DistributedDataParallel(model)
+    x = tc.tensor(np.array([1.0, 2.0]) * (rank + 1))
+    out_a, _ = ddp(x)
+    out_a.sum().backward()
+    if opts.get("finish", "1") == "1":
+        ddp.finish_gradient_synchronization()
+    ddp(x)  # without finish_gradient_synchronization() this raises
+    _save(outdir, "partial", rank, {n: p.grad.data for n, p in model.named_parameters()
+                                    if p.grad is not None})
 
 
 def mode_syncbn(outdir, opts):
@@ -217,7 +244,7 @@ def syncbn_data(world):
 
 
 MODES = {"train": mode_train, "sampler": mode_sampler, "fail": mode_fail,
-         "unused": mode_unused, "syncbn": mode_syncbn}
+         "unused": mode_unused, "syncbn": mode_syncbn, "partial": mode_partial}
 
 
 def main(argv):

@@ -142,6 +142,17 @@ def test_ddp_parameter_used_on_one_rank_only(tmp_path):
         assert "never" not in g  # no rank produced a gradient: stays None
 
 
+@needs_mpi
+def test_ddp_output_unused_by_the_loss(tmp_path):
+    g0, g1 = run_ok("partial", tmp_path, "finish=1")
+    for g in (g0, g1):  # rank r's input is (r+1) * [1, 2]; only head a reached the loss
+        assert_close(g["a"], np.array([1.5, 3.0]), dtype=np.float64, what="grad a")
+        assert "b" not in g
+    rc, out = run_mpi("partial", tmp_path, "finish=0")
+    assert rc != 0
+    assert "did not receive all their gradients in backward: b" in out
+
+
 # -------------------------------------------------------------------------------- sampler
 @needs_mpi
 @pytest.mark.parametrize("n", [11, 12])

@@ -120,6 +120,7 @@ class _Reducer:
         self.state = _IDLE
         self._remaining = [0] * len(self.params)
         self._ready = 0
+        self._started = False  # a gradient hook fired in the current iteration
         self._next_launch = 0
         self._inflight = []
         # communication time: blocking waits at the end of backward, and progress polls
@@ -168,13 +169,14 @@ class _Reducer:
 
     def prepare(self, outputs):
         """Start an iteration: expect one gradient per graph edge into each parameter."""
-        if self.state == _RUNNING and self._ready > 0:
+        if self.state == _RUNNING and self._started:
             raise RuntimeError(self._unfinished_message())
         if self._inflight:  # an iteration abandoned mid-way: complete its collectives
             self._MPI.Request.Waitall(self._inflight)
             self._inflight = []
         self._remaining = self._count_uses(outputs)
         self._ready = 0
+        self._started = False
         self._next_launch = 0
         for bucket in self.buckets:
             bucket.pending = len(bucket.members)
@@ -196,6 +198,7 @@ class _Reducer:
                 f"after the reduction of this iteration finished (a second backward through "
                 f"the same forward, or a use outside the wrapped module's forward); run a new "
                 f"forward pass first")
+        self._started = True
         c = self._remaining[i] - 1
         if c < 0:
             raise RuntimeError(
@@ -363,7 +366,7 @@ class DistributedDataParallel(Module):
         out = self.module(*inputs, **kwargs)
         if grad_on and self.require_backward_grad_sync:
             self.reducer.prepare(out)
-        elif grad_on and self.reducer.state == _RUNNING and self.reducer._ready > 0:
+        elif grad_on and self.reducer.state == _RUNNING and self.reducer._started:
             raise RuntimeError(self.reducer._unfinished_message())
         return out
 
