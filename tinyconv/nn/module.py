@@ -622,7 +622,8 @@ class Module:
         with autograd.no_grad():
             for m, kind, name, t, arr in plan:
                 if assign:
-                    data = arr.astype(t.data.dtype) if arr.dtype != t.data.dtype else arr.copy()
+                    # torch's assign=True takes the loaded tensor itself (its dtype, its memory)
+                    data = arr
                     if kind == "_parameters":
                         m._parameters[name] = Parameter(Tensor._make(data, False, None),
                                                         t.requires_grad)

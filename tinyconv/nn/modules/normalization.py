@@ -169,8 +169,8 @@ class GroupNorm(Module):
         super().__init__()
         _check_device(device)
         if num_channels % num_groups != 0:
-            raise ValueError(f"num_channels must be divisible by num_groups "
-                             f"(num_channels={num_channels}, num_groups={num_groups})")
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups "
+                             f"({num_groups})")
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
@@ -241,4 +241,4 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
