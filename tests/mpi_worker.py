@@ -190,6 +190,24 @@ def mode_unused(outdir, opts):
     _save(outdir, "unused", rank, out)
 
 
+def mode_nosync(outdir, opts):
+    """Gradient accumulation: micro-batch 1 under no_sync(), micro-batch 2 synchronised."""
+    rank, world = dist.get_rank(), dist.get_world_size()
+    model = TinyNet(seed=0, dtype=np.float64)
+    ddp = dist.DistributedDataParallel(model, bucket_cap_mb=1e-4)
+    x, y = make_batch("tiny", 0, np.float64)
+    per = GLOBAL_BATCH // world
+    half = per // 2
+    x, y = x[rank * per:(rank + 1) * per], y[rank * per:(rank + 1) * per]
+    with ddp.no_sync():
+        loss_fn("tiny", ddp(x[:half]), y[:half]).backward()
+    local = {n: p.grad.data.copy() for n, p in model.named_parameters() if p.grad is not None}
+    loss_fn("tiny", ddp(x[half:]), y[half:]).backward()
+    out = {n: p.grad.data for n, p in model.named_parameters() if p.grad is not None}
+    out.update({"local." + n: g for n, g in local.items()})
+    _save(outdir, "nosync", rank, out)
+
+
 def mode_partial(outdir, opts):
     """The forward returns two heads and the loss uses one: the other head's parameters never
     get their gradient, so the reduction cannot finish inside backward."""
@@ -244,7 +262,8 @@ def syncbn_data(world):
 
 
 MODES = {"train": mode_train, "sampler": mode_sampler, "fail": mode_fail,
-         "unused": mode_unused, "syncbn": mode_syncbn, "partial": mode_partial}
+         "unused": mode_unused, "syncbn": mode_syncbn, "partial": mode_partial,
+         "nosync": mode_nosync}
 
 
 def main(argv):

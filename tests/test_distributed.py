@@ -153,6 +153,26 @@ def test_ddp_output_unused_by_the_loss(tmp_path):
     assert "did not receive all their gradients in backward: b" in out
 
 
+@needs_mpi
+def test_ddp_no_sync_accumulates_locally_then_averages(tmp_path):
+    ranks = run_ok("nosync", tmp_path)
+    ref = W.TinyNet(seed=0, dtype=np.float64)
+    x, y = W.make_batch("tiny", 0, np.float64)
+    grads = []
+    for k in range(4):  # the 4 micro-batches of 2 rows: (rank 0, rank 1) x (first, second)
+        for p in ref.parameters():
+            p.grad = None
+        W.loss_fn("tiny", ref(x[2 * k:2 * k + 2]), y[2 * k:2 * k + 2]).backward()
+        grads.append({n: p.grad.data.copy() for n, p in ref.named_parameters()
+                      if p.grad is not None})
+    for r, got in enumerate(ranks):
+        for n in grads[0]:
+            # inside no_sync: this rank's own micro-batch gradient, not averaged
+            assert_close(got["local." + n], grads[2 * r][n], dtype=np.float64, what=n)
+            expected = (grads[0][n] + grads[1][n] + grads[2][n] + grads[3][n]) / 2
+            assert_close(got[n], expected, dtype=np.float64, what=f"rank {r} {n}")
+
+
 # -------------------------------------------------------------------------------- sampler
 @needs_mpi
 @pytest.mark.parametrize("n", [11, 12])
@@ -243,6 +263,63 @@ def test_sync_batchnorm_matches_batchnorm_on_concatenated_batch(tmp_path):
 
 
 # ------------------------------------------------------------------- single process API
+class _Net(tc.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = tc.nn.Linear(3, 2)
+        self.head = tc.nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.fc(x), self.head(x)
+
+
+def test_ddp_in_a_world_of_one_is_transparent():
+    dist.init()
+    tc.manual_seed(0)
+    model = _Net()
+    ddp = dist.DistributedDataParallel(model)
+    assert list(ddp.state_dict()) == ["module." + k for k in model.state_dict()]
+    assert [id(p) for p in ddp.parameters()] == [id(p) for p in model.parameters()]
+    x = tc.randn(4, 3)
+    a, b = ddp(x)
+    (a.sum() + b.sum()).backward()
+    got = {n: p.grad.data.copy() for n, p in model.named_parameters()}
+    model.zero_grad()
+    a, b = model(x)
+    (a.sum() + b.sum()).backward()
+    for n, p in model.named_parameters():
+        np.testing.assert_array_equal(got[n], p.grad.data)
+
+
+def test_ddp_misuse_raises():
+    dist.init()
+    with pytest.raises(TypeError, match="module must be a tinyconv.nn.Module"):
+        dist.DistributedDataParallel(lambda x: x)
+    tc.manual_seed(0)
+    model = _Net()
+    with pytest.raises(ValueError, match="bucket_cap_mb must be positive"):
+        dist.DistributedDataParallel(model, bucket_cap_mb=0)
+    ddp = dist.DistributedDataParallel(model)
+    x = tc.randn(4, 3)
+    # a parameter also used outside the forward
+    a, b = ddp(x)
+    with pytest.raises(RuntimeError, match="'fc.weight' received more gradient contributions"):
+        (a.sum() + b.sum() + (model.fc.weight * model.fc.weight).sum()).backward()
+    # an output that never reaches the loss: reported at the next forward
+    a, b = ddp(x)
+    a.sum().backward()
+    with pytest.raises(RuntimeError, match="did not receive all their gradients in backward: "
+                                           "head.weight, head.bias"):
+        ddp(x)
+    # ... unless the reduction is finished explicitly
+    ddp.finish_gradient_synchronization()
+    a, b = ddp(x)
+    a.sum().backward()
+    ddp.finish_gradient_synchronization()
+    ddp(x)
+
+
+
 def test_single_process_world():
     dist.init()
     dist.init()  # idempotent

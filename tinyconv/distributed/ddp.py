@@ -42,7 +42,7 @@ class _Bucket:
     __slots__ = ("index", "dtype", "members", "offsets", "numel", "buffer", "pending",
                  "request")
 
-    def __init__(self, index, dtype, members, params):
+    def __init__(self, index, dtype, members, params, allocate):
         self.index = index
         self.dtype = dtype
         self.members = members
@@ -52,7 +52,8 @@ class _Bucket:
             self.offsets.append(off)
             off += params[i].data.size
         self.numel = off
-        self.buffer = np.zeros(off + len(members), dtype=dtype)
+        # a world of one never communicates, so it needs no buffer
+        self.buffer = np.zeros(off + len(members) if allocate else 0, dtype=dtype)
         self.pending = 0
         self.request = None
 
@@ -112,7 +113,7 @@ class _Reducer:
         for dt in list(open_):
             close(dt)
         for b, (dt, members) in enumerate(order):
-            bucket = _Bucket(b, dt, members, self.params)
+            bucket = _Bucket(b, dt, members, self.params, self.world > 1)
             self.buckets.append(bucket)
             for slot, i in enumerate(members):
                 self.bucket_of[i] = b
@@ -189,18 +190,14 @@ class _Reducer:
     # ---------------------------------------------------------------------------- hooks
     def on_grad(self, i):
         """Post-accumulate-grad hook of parameter ``i``."""
-        state = self.state
-        if state == _IDLE:
+        if self.state != _RUNNING:
+            # no iteration is expecting gradients (no_sync, the module used directly, a
+            # backward after the reduction finished): like torch, leave them local
             return
-        if state == _FINISHED:
-            raise RuntimeError(
-                f"DistributedDataParallel: parameter {self.names[i]!r} received a gradient "
-                f"after the reduction of this iteration finished (a second backward through "
-                f"the same forward, or a use outside the wrapped module's forward); run a new "
-                f"forward pass first")
         self._started = True
         c = self._remaining[i] - 1
         if c < 0:
+            self.state = _IDLE  # this iteration is abandoned
             raise RuntimeError(
                 f"DistributedDataParallel: parameter {self.names[i]!r} received more gradient "
                 f"contributions than its uses in the wrapped module's forward (is it used "
@@ -213,11 +210,23 @@ class _Reducer:
 
     def _mark_ready(self, i, local_grad):
         bucket = self.buckets[self.bucket_of[i]]
+        if self.world > 1:  # a world of one averages nothing: leave the gradients alone
+            self._copy_in(bucket, i, local_grad)
+        bucket.pending -= 1
+        self._ready += 1
+        if bucket.pending == 0:
+            self._launch_ready()
+        if self._ready == len(self.params):
+            self._finalize()
+        elif self._inflight:
+            self._progress()
+
+    def _copy_in(self, bucket, i, local_grad):
+        """Put parameter i's gradient (zeros and flag 0 when it has none) into its bucket."""
         slot = self.slot_of[i]
         off = bucket.offsets[slot]
         p = self.params[i]
-        n = p.data.size
-        view = bucket.buffer[off:off + n]
+        view = bucket.buffer[off:off + p.data.size]
         flag = bucket.numel + slot
         g = p.grad if local_grad else None
         if g is None:
@@ -230,14 +239,6 @@ class _Reducer:
                     f"{tuple(g.data.shape)} but the parameter has shape {tuple(p.data.shape)}")
             view.reshape(p.data.shape)[...] = g.data
             bucket.buffer[flag] = 1
-        bucket.pending -= 1
-        self._ready += 1
-        if bucket.pending == 0:
-            self._launch_ready()
-        if self._ready == len(self.params):
-            self._finalize()
-        elif self._inflight:
-            self._progress()
 
     def _launch_ready(self):
         # strictly in bucket order: every rank must issue the same sequence of collectives
@@ -266,7 +267,7 @@ class _Reducer:
             self._inflight = []
         self.wait_time += time.perf_counter() - t0
         scale = 1.0 / self.world
-        for bucket in self.buckets:
+        for bucket in (self.buckets if self.world > 1 else ()):
             buf = bucket.buffer
             flags = buf[bucket.numel:]
             for slot, i in enumerate(bucket.members):
