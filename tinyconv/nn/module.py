@@ -479,7 +479,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """Cast floating parameters and buffers to a dtype (``to(tc.float64)``); 'cpu' is ignored."""
+        """Cast floating parameters and buffers to ``dtype`` in place ('cpu' is a no-op)."""
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, str):
