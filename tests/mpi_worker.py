@@ -1,6 +1,7 @@
 """Worker script that tests/test_distributed.py launches under ``mpiexec -n P``.
 
     python tests/mpi_worker.py MODE OUTDIR [key=value ...]
+    python tests/mpi_worker.py OUTDIR TAG:MODE[:key=value...] ...   (several modes, one job)
 
 Each rank writes ``OUTDIR/<mode>_rank<r>.npz``; the assertions (against single-process runs
 and torch) live in the test file, which also imports the model and data builders from here so
@@ -267,10 +268,17 @@ MODES = {"train": mode_train, "sampler": mode_sampler, "fail": mode_fail,
 
 
 def main(argv):
-    mode, outdir = argv[0], argv[1]
-    opts = dict(a.split("=", 1) for a in argv[2:])
+    """``MODE OUTDIR [key=value ...]``, or ``OUTDIR TAG:MODE[:key=value...] ...`` to run
+    several modes in one job (each writes into OUTDIR/TAG)."""
     dist.init()
-    MODES[mode](outdir, opts)
+    if argv[0] in MODES:
+        MODES[argv[0]](argv[1], dict(a.split("=", 1) for a in argv[2:]))
+        return
+    for spec in argv[1:]:
+        tag, mode, *opts = spec.split(":")
+        sub = os.path.join(argv[0], tag)
+        os.makedirs(sub, exist_ok=True)
+        MODES[mode](sub, dict(a.split("=", 1) for a in opts))
 
 
 if __name__ == "__main__":

@@ -34,13 +34,13 @@ needs_mpi = pytest.mark.skipif(
     reason="mpi4py or mpiexec not installed (pip install -e '.[distributed]')")
 
 
-def run_mpi(mode, outdir, *opts, n=2, timeout=120):
-    """Run the worker under mpiexec; returns (returncode, combined output).
+def run_mpi(*worker_args, n=2, timeout=120):
+    """Run ``mpiexec -n n python tests/mpi_worker.py *worker_args``; (returncode, output).
 
     The timeout only guards against a hang (the whole process group is killed then)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [MPIEXEC, "-n", str(n), sys.executable, WORKER, mode, str(outdir), *opts]
+    cmd = [MPIEXEC, "-n", str(n), sys.executable, WORKER, *map(str, worker_args)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env, start_new_session=True)
     try:
@@ -48,30 +48,56 @@ def run_mpi(mode, outdir, *opts, n=2, timeout=120):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate()
-        pytest.fail(f"mpiexec {mode} hung for {timeout} s; output:\n{out}")
+        pytest.fail(f"mpiexec {worker_args[:1]} hung for {timeout} s; output:\n{out}")
     return proc.returncode, out
+
+
+# every run that must succeed, launched once as a single MPI job (each launch costs seconds)
+RUNS = {
+    "tiny25": "train:model=tiny:bucket_cap_mb=25:steps=5",
+    "tiny_small": "train:model=tiny:bucket_cap_mb=0.00005:steps=5",
+    "lenet": "train:model=lenet:bucket_cap_mb=0.05:steps=5",
+    "lenet32": "train:model=lenet:bucket_cap_mb=0.05:steps=5:dtype=float32",
+    "convbn_sync": "train:model=convbn:sync_batchnorm=1:steps=5",
+    "convbn_local": "train:model=convbn:steps=5",
+    "unused": "unused",
+    "partial": "partial:finish=1",
+    "nosync": "nosync",
+    "syncbn": "syncbn",
+    "sampler11": "sampler:n=11",
+    "sampler12": "sampler:n=12",
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Directory holding every successful run's results (OUTDIR/TAG/MODE_rank<r>.npz)."""
+    outdir = tmp_path_factory.mktemp("mpi")
+    specs = [f"{tag}:{spec}" for tag, spec in RUNS.items()]
+    rc, out = run_mpi(outdir, *specs, timeout=300)
+    assert rc == 0, f"the MPI test job failed (rc={rc}):\n{out}"
+    return outdir
+
+
+def result(runs, tag, n=2):
+    mode = RUNS[tag].split(":")[0]
+    return load(os.path.join(runs, tag), mode, n)
 
 
 def load(outdir, mode, n=2):
     return [dict(np.load(os.path.join(outdir, f"{mode}_rank{r}.npz"))) for r in range(n)]
 
 
-def run_ok(mode, outdir, *opts, n=2):
-    rc, out = run_mpi(mode, outdir, *opts, n=n)
-    assert rc == 0, f"mpiexec {mode} failed (rc={rc}):\n{out}"
-    return load(outdir, mode, n)
-
-
 # ------------------------------------------------------------------------------------ DDP
-def _check_against(ranks, ref, buffers=True):
+def _check_against(ranks, ref, buffers=True, dtype=np.float64):
     for r, got in enumerate(ranks):
         assert int(got["reductions"]) == 5
         for name, p in ref.named_parameters():
-            assert_close(got[name], p.data, dtype=np.float64, what=f"rank {r} {name}")
+            assert_close(got[name], p.data, dtype=dtype, what=f"rank {r} {name}")
             if p.grad is None:
                 assert "grad." + name not in got, f"rank {r}: unused {name} got a gradient"
             else:
-                assert_close(got["grad." + name], p.grad.data, dtype=np.float64,
+                assert_close(got["grad." + name], p.grad.data, dtype=dtype,
                              what=f"rank {r} grad {name}")
         if buffers:
             for name, b in ref.named_buffers():
@@ -87,13 +113,15 @@ def _check_against(ranks, ref, buffers=True):
 
 
 @needs_mpi
-@pytest.mark.parametrize("kind,cap", [("tiny", "25"), ("tiny", "0.00005"), ("lenet", "0.05")])
-def test_ddp_sgd_matches_single_process_on_concatenated_batch(tmp_path, kind, cap):
+@pytest.mark.parametrize("tag,kind,cap,dtype", [
+    ("tiny25", "tiny", "25", np.float64), ("tiny_small", "tiny", "0.00005", np.float64),
+    ("lenet", "lenet", "0.05", np.float64), ("lenet32", "lenet", "0.05", np.float32)])
+def test_ddp_sgd_matches_single_process_on_concatenated_batch(runs, tag, kind, cap, dtype):
     """5 SGD steps on 2 ranks (each with half of every batch) == 5 steps on the whole batch."""
-    ranks = run_ok("train", tmp_path, f"model={kind}", f"bucket_cap_mb={cap}", "steps=5")
-    ref = W.build(kind, seed=0, dtype=np.float64)  # rank 0's initialisation
-    W.train(ref, kind, 5, 0, 1, np.float64)
-    _check_against(ranks, ref)
+    ranks = result(runs, tag)
+    ref = W.build(kind, seed=0, dtype=dtype)  # rank 0's initialisation
+    W.train(ref, kind, 5, 0, 1, dtype)
+    _check_against(ranks, ref, dtype=dtype)
     n_params = len(list(ref.parameters()))
     for got in ranks:
         if cap == "25":
@@ -102,14 +130,14 @@ def test_ddp_sgd_matches_single_process_on_concatenated_batch(tmp_path, kind, ca
             assert 1 < int(got["n_buckets"]) <= n_params
             assert int(got["early_launches"]) >= 5 * (int(got["n_buckets"]) - 1)
     # the parameters moved: the comparison is not between two untouched copies
-    fresh = W.build(kind, seed=0, dtype=np.float64)
+    fresh = W.build(kind, seed=0, dtype=dtype)
     first = next(iter(dict(fresh.named_parameters())))
     assert not np.allclose(ranks[0][first], dict(fresh.named_parameters())[first].data)
 
 
 @needs_mpi
-def test_ddp_sync_batchnorm_matches_single_process_batchnorm(tmp_path):
-    ranks = run_ok("train", tmp_path, "model=convbn", "sync_batchnorm=1", "steps=5")
+def test_ddp_sync_batchnorm_matches_single_process_batchnorm(runs):
+    ranks = result(runs, "convbn_sync")
     assert all(int(got["n_syncbn"]) == 1 for got in ranks)
     ref = W.build("convbn", seed=0, dtype=np.float64)
     W.train(ref, "convbn", 5, 0, 1, np.float64)
@@ -117,10 +145,10 @@ def test_ddp_sync_batchnorm_matches_single_process_batchnorm(tmp_path):
 
 
 @needs_mpi
-def test_ddp_batchnorm_statistics_are_local_by_default(tmp_path):
+def test_ddp_batchnorm_statistics_are_local_by_default(runs):
     """Without sync, each rank normalises with its own batch's statistics: the same as one
     process running the two halves separately and averaging their losses."""
-    ranks = run_ok("train", tmp_path, "model=convbn", "steps=5")
+    ranks = result(runs, "convbn_local")
     assert all(int(got["n_syncbn"]) == 0 for got in ranks)
     ref = W.build("convbn", seed=0, dtype=np.float64)
     W.train(ref, "convbn", 5, 0, 1, np.float64, chunks=2)
@@ -131,8 +159,8 @@ def test_ddp_batchnorm_statistics_are_local_by_default(tmp_path):
 
 
 @needs_mpi
-def test_ddp_parameter_used_on_one_rank_only(tmp_path):
-    g0, g1 = run_ok("unused", tmp_path)
+def test_ddp_parameter_used_on_one_rank_only(runs):
+    g0, g1 = result(runs, "unused")
     # rank r's input is r+1 times [1, 2, 3]; rank 0 computes sum(x*a*b), rank 1 sum(x*a)
     x0, x1 = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
     a, b = np.arange(1.0, 4.0), np.array([2.0, -1.0, 0.5])
@@ -143,8 +171,8 @@ def test_ddp_parameter_used_on_one_rank_only(tmp_path):
 
 
 @needs_mpi
-def test_ddp_output_unused_by_the_loss(tmp_path):
-    g0, g1 = run_ok("partial", tmp_path, "finish=1")
+def test_ddp_output_unused_by_the_loss(runs, tmp_path):
+    g0, g1 = result(runs, "partial")
     for g in (g0, g1):  # rank r's input is (r+1) * [1, 2]; only head a reached the loss
         assert_close(g["a"], np.array([1.5, 3.0]), dtype=np.float64, what="grad a")
         assert "b" not in g
@@ -154,8 +182,8 @@ def test_ddp_output_unused_by_the_loss(tmp_path):
 
 
 @needs_mpi
-def test_ddp_no_sync_accumulates_locally_then_averages(tmp_path):
-    ranks = run_ok("nosync", tmp_path)
+def test_ddp_no_sync_accumulates_locally_then_averages(runs):
+    ranks = result(runs, "nosync")
     ref = W.TinyNet(seed=0, dtype=np.float64)
     x, y = W.make_batch("tiny", 0, np.float64)
     grads = []
@@ -176,8 +204,8 @@ def test_ddp_no_sync_accumulates_locally_then_averages(tmp_path):
 # -------------------------------------------------------------------------------- sampler
 @needs_mpi
 @pytest.mark.parametrize("n", [11, 12])
-def test_sampler_shards_without_overlap_and_covers(tmp_path, n):
-    r0, r1 = run_ok("sampler", tmp_path, f"n={n}")
+def test_sampler_shards_without_overlap_and_covers(runs, n):
+    r0, r1 = result(runs, f"sampler{n}")
     for shuffle in (0, 1):
         for drop_last in (0, 1):
             orders = []
@@ -238,8 +266,8 @@ def test_exception_in_one_rank_aborts_the_job(tmp_path):
 
 # ----------------------------------------------------------------------------- SyncBN
 @needs_mpi
-def test_sync_batchnorm_matches_batchnorm_on_concatenated_batch(tmp_path):
-    ranks = run_ok("syncbn", tmp_path)
+def test_sync_batchnorm_matches_batchnorm_on_concatenated_batch(runs):
+    ranks = result(runs, "syncbn")
     x, g, sizes = W.syncbn_data(2)
     bn = torch.nn.BatchNorm2d(3, momentum=0.3, dtype=torch.float64)
     with torch.no_grad():
