@@ -194,7 +194,12 @@ class _Reducer:
             # no iteration is expecting gradients (no_sync, the module used directly, a
             # backward after the reduction finished): like torch, leave them local
             return
-        self._started = True
+        if not self._started:
+            # backward has begun on this rank: buckets completed in forward (only locally
+            # unused parameters) may go now; launching them earlier could leave a request
+            # the other ranks never match if this forward gets no backward
+            self._started = True
+            self._launch_ready()
         c = self._remaining[i] - 1
         if c < 0:
             self.state = _IDLE  # this iteration is abandoned
@@ -214,10 +219,8 @@ class _Reducer:
             self._copy_in(bucket, i, local_grad)
         bucket.pending -= 1
         self._ready += 1
-        if bucket.pending == 0:
+        if bucket.pending == 0 and self._started:
             self._launch_ready()
-        if self._ready == len(self.params):
-            self._finalize()
         elif self._inflight:
             self._progress()
 
@@ -252,6 +255,8 @@ class _Reducer:
             if self._ready < len(self.params):
                 self.early_launches += 1  # started while other gradients are still pending
             self._next_launch += 1
+        if self._next_launch == len(buckets):
+            self._finalize()
 
     def _progress(self):
         """Let MPI advance the in-flight reductions (MPICH progresses only inside MPI calls)."""
@@ -287,10 +292,13 @@ class _Reducer:
         """Complete the reduction now, counting every missing gradient as zero (collective)."""
         if self.state != _RUNNING:
             return
+        self._started = True
         for i, c in enumerate(self._remaining):
             if c > 0:
                 self._remaining[i] = 0
                 self._mark_ready(i, local_grad=True)
+        if self.state == _RUNNING:  # every bucket was already complete but none launched
+            self._launch_ready()
 
 
 class DistributedDataParallel(Module):
