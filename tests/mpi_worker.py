@@ -134,6 +134,36 @@ def mode_train(outdir, opts):
     _save(outdir, "train", rank, out)
 
 
+def mode_collectives(outdir, opts):
+    """all_reduce with every op (blocking, async, non-contiguous), broadcast and
+    broadcast_parameters on a model whose parameters and buffers differ per rank."""
+    rank = dist.get_rank()
+    base = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    out = {}
+    for op in ("sum", "mean", "max", "min", "product"):
+        t = tc.tensor(base * (rank + 1))
+        dist.all_reduce(t, op=op)
+        out[op] = t.data
+    t = tc.tensor(base * (rank + 1))
+    work = dist.all_reduce(t, op=dist.ReduceOp.AVG, async_op=True)
+    work.wait()
+    out["async_mean"] = t.data
+    full = tc.tensor(base * (rank + 1))
+    view = full.T  # non-contiguous: reduced into a copy, written back through the view
+    dist.all_reduce(view, op="sum")
+    out["noncontig"] = full.data
+    t = tc.tensor(base * (rank + 1))
+    dist.broadcast(t, src=1)
+    out["broadcast"] = t.data
+    tc.manual_seed(rank)
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).to(np.float64)
+    model[1].running_mean.data[...] = rank + 1.0
+    model[1].num_batches_tracked.data[...] = 10 * rank
+    dist.broadcast_parameters(model)
+    out.update({"model." + n: v.data for n, v in model.state_dict().items()})
+    _save(outdir, "collectives", rank, out)
+
+
 def mode_sampler(outdir, opts):
     n = int(opts["n"])
     rank = dist.get_rank()
@@ -264,7 +294,7 @@ def syncbn_data(world):
 
 MODES = {"train": mode_train, "sampler": mode_sampler, "fail": mode_fail,
          "unused": mode_unused, "syncbn": mode_syncbn, "partial": mode_partial,
-         "nosync": mode_nosync}
+         "nosync": mode_nosync, "collectives": mode_collectives}
 
 
 def main(argv):

@@ -64,6 +64,7 @@ RUNS = {
     "partial": "partial:finish=1",
     "nosync": "nosync",
     "syncbn": "syncbn",
+    "collectives": "collectives",
     "sampler11": "sampler:n=11",
     "sampler12": "sampler:n=12",
 }
@@ -254,6 +255,25 @@ def test_sampler_bad_rank():
         dist.DistributedSampler(range(10), num_replicas=3, rank=3)
 
 
+@needs_mpi
+def test_collectives(runs):
+    base = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    a, b = base, 2 * base  # rank 0 and rank 1's values
+    expected = {"sum": a + b, "mean": (a + b) / 2, "max": np.maximum(a, b),
+                "min": np.minimum(a, b), "product": a * b, "async_mean": (a + b) / 2,
+                "noncontig": a + b, "broadcast": b}
+    ranks = result(runs, "collectives")
+    for r, got in enumerate(ranks):
+        for key, want in expected.items():
+            np.testing.assert_array_equal(got[key], want, err_msg=f"rank {r} {key}")
+    tc.manual_seed(0)  # rank 0's model: what broadcast_parameters gives every rank
+    ref = tc.nn.Sequential(tc.nn.Linear(3, 2), tc.nn.BatchNorm1d(2)).to(np.float64)
+    ref[1].running_mean.data[...] = 1.0
+    for r, got in enumerate(ranks):
+        for n, v in ref.state_dict().items():
+            np.testing.assert_array_equal(got["model." + n], v.data, err_msg=f"rank {r} {n}")
+
+
 # ------------------------------------------------------------------------------- failure
 @needs_mpi
 def test_exception_in_one_rank_aborts_the_job(tmp_path):
@@ -301,6 +321,7 @@ class _Net(tc.nn.Module):
         return self.fc(x), self.head(x)
 
 
+@needs_mpi
 def test_ddp_in_a_world_of_one_is_transparent():
     dist.init()
     tc.manual_seed(0)
@@ -319,6 +340,7 @@ def test_ddp_in_a_world_of_one_is_transparent():
         np.testing.assert_array_equal(got[n], p.grad.data)
 
 
+@needs_mpi
 def test_ddp_misuse_raises():
     dist.init()
     with pytest.raises(TypeError, match="module must be a tinyconv.nn.Module"):
@@ -348,6 +370,7 @@ def test_ddp_misuse_raises():
 
 
 
+@needs_mpi
 def test_single_process_world():
     dist.init()
     dist.init()  # idempotent
