@@ -17,12 +17,13 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
 
 def _early_num_threads(argv):
-    """Apply --num-threads before NumPy/OpenMP start their thread pools (env vars only work then)."""
+    """Apply --num-threads before NumPy/OpenMP start their thread pools (env vars act only then)."""
     for i, a in enumerate(argv):
         if a == "--num-threads" and i + 1 < len(argv):
             n = argv[i + 1]
@@ -140,7 +141,8 @@ def build_scheduler(args, opt, steps_per_epoch, lib=None):
     if args.scheduler == "cosine":
         return sched.CosineAnnealingLR(opt, T_max=args.epochs), False
     if args.scheduler == "onecycle":
-        return sched.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch), True
+        total = args.epochs * steps_per_epoch
+        return sched.OneCycleLR(opt, max_lr=args.lr, total_steps=total), True
     return None, False
 
 
@@ -319,7 +321,9 @@ def main(argv=None):
     print(f"{args.model} on {args.dataset}: {len(train_set)} train / {len(test_set)} test images, "
           f"{n_params:,} parameters, {args.optimizer} lr={args.lr} scheduler={args.scheduler}")
     test_acc = None
-    end = args.epochs if args.stop_after is None else min(args.epochs, start_epoch + args.stop_after)
+    end = args.epochs
+    if args.stop_after is not None:
+        end = min(args.epochs, start_epoch + args.stop_after)
     for epoch in range(start_epoch, end):
         train_loader.set_epoch(epoch)
         tr_loss, tr_acc, t_train = train_one_epoch(model, train_loader, opt, sched, per_batch,
@@ -328,8 +332,9 @@ def main(argv=None):
         if test_acc > best_acc:
             best_acc, best_epoch = test_acc, epoch + 1
         save_checkpoint(last_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
-        if best_epoch == epoch + 1:
-            save_checkpoint(best_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
+        if best_epoch == epoch + 1:      # the same content: copy rather than serialise again
+            shutil.copyfile(last_path, best_path + ".tmp")
+            os.replace(best_path + ".tmp", best_path)
         row = {"epoch": epoch + 1, "train_loss": tr_loss, "train_acc": tr_acc,
                "test_loss": te_loss, "test_acc": test_acc, "lr": opt.param_groups[0]["lr"],
                "epoch_time": t_train, "images_per_s": len(train_set) / t_train}

@@ -44,7 +44,8 @@ def _metrics(out):
 
 RECIPES = [
     ["--model", "lenet5", "--optimizer", "sgd", "--scheduler", "onecycle", "--augment"],
-    ["--model", "minivgg", "--optimizer", "adamw", "--scheduler", "cosine", "--limit-train", "16"],
+    ["--model", "minivgg", "--optimizer", "adamw", "--scheduler", "cosine", "--limit-train", "4",
+     "--limit-test", "2"],
     ["--model", "threelayer", "--optimizer", "adam", "--scheduler", "step", "--augment"],
 ]
 
@@ -75,8 +76,8 @@ def test_resume_is_exact(tmp_path, fake_root, recipe):
 
 def test_outputs_and_summary_line(tmp_path, fake_root, capsys):
     out = str(tmp_path / "run")
-    res = train.main(["--data-root", fake_root, "--epochs", "2", "--batch-size", "16",
-                      "--no-progress", "--out", out, "--limit-test", "8"])
+    res = train.main(["--data-root", fake_root, "--epochs", "2", "--batch-size", "8",
+                      "--no-progress", "--out", out, "--limit-train", "16", "--limit-test", "8"])
     printed = capsys.readouterr().out
     final = [line for line in printed.splitlines() if line.startswith("final:")]
     assert len(final) == 1 and "test accuracy" in final[0] and "wall time" in final[0]
@@ -109,7 +110,8 @@ def test_resume_without_checkpoint_fails(tmp_path, fake_root):
 
 
 def test_overfit_small_batch_reaches_100_percent(fake_root, capsys):
-    acc, steps = overfit.main(["--data-root", fake_root, "--samples", "40", "--max-steps", "300"])
+    acc, steps = overfit.main(["--data-root", fake_root, "--samples", "20", "--lr", "5e-3",
+                               "--max-steps", "300"])
     assert acc == 1.0
     assert "OK: lenet5 reached 100.0%" in capsys.readouterr().out
 

@@ -32,7 +32,7 @@ _local = threading.local()
 
 @contextlib.contextmanager
 def _using_rng(rng):
-    """Within the block (and this thread), transforms without their own generator draw from ``rng``."""
+    """In this block and thread, transforms without their own generator draw from ``rng``."""
     prev = getattr(_local, "rng", None)
     _local.rng = rng
     try:
@@ -161,7 +161,7 @@ class ToTensor:
 
 
 class Normalize:
-    """``(x - mean[c]) / std[c]`` per channel of a float ``(C, H, W)`` image or ``(N, C, H, W)`` batch.
+    """``(x - mean[c]) / std[c]`` per channel of a float (C, H, W) image or (N, C, H, W) batch.
 
     Args:
         mean (sequence or float): per-channel means.
