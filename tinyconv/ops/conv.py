@@ -20,6 +20,7 @@ import numpy as np
 
 from ..autograd import Function
 from . import _kernels
+from . import winograd as _winograd
 
 conv_output_size = _kernels.conv_output_size
 
@@ -208,7 +209,7 @@ class Pointwise:
         return cls.backward(gy, x, w, x.shape, geom, False, True)[1]
 
 
-ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise}
+ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "winograd": _winograd.Winograd}
 use_pointwise_gemm = True  # the 1x1 stride-1 fast path (a switch for tests and benchmarks)
 
 
@@ -216,6 +217,8 @@ def select_algorithm(x_shape, w_shape, geom, dtype):
     """The algorithm object that runs a convolution of this shape (forward and backward)."""
     if use_pointwise_gemm and Pointwise.applies(x_shape, w_shape, geom):
         return Pointwise
+    if _winograd.use_winograd(x_shape, w_shape, geom, dtype):  # 3x3 stride 1, where it pays
+        return _winograd.Winograd
     return Im2colGemm
 
 

@@ -1,0 +1,413 @@
+# Winograd F(4x4, 3x3) kernels, included into _im2col.pyx (one compiled module).
+#
+# Lavin and Gray's minimal filtering: a 3x3 stride-1 convolution over 4x4 output tiles is
+#     y_tile = A^T [ (G g G^T) * (B^T d B) ] A
+# with d the 6x6 input tile (overlapping its neighbours by 2), g the 3x3 filter and "*" the
+# element-wise product, which summed over input channels becomes 36 independent GEMMs
+# (done by NumPy's BLAS in tinyconv/ops/winograd.py).  The transforms live here.
+#
+# Layout: tiles are numbered t = (n*TH + th)*TW + tw over the (N, TH, TW) grid; a chunk is a
+# run of whole tile rows r0 .. r0+R-1 (r = n*TH + th), so T = R*TW tiles.  Transformed arrays
+# are (36, C, T): component k = 6*i + j of every tile of channel c is contiguous in t, which is
+# what the batched GEMM (36, F, C) @ (36, C, T) wants and what lets the kernels below run
+# their inner loops over contiguous tiles.  Each kernel parallelises over (channel, tile row)
+# or (channel, image) pairs, so writes never overlap between threads.
+#
+# The backward pass uses the adjoint of the same algorithm (gradients of a linear map):
+#     Mg = A gy_tile A^T      (gy_transform; 4x4 gy tile -> 6x6)
+#     dU = sum_t Mg . V       (GEMM)  and  gw = G^T dU G  (filter_transform_adjoint)
+#     dV = U^T Mg             (GEMM)  and  gx += B dV B^T over the overlapping 6x6 tiles
+#                                          (input_transform_adjoint)
+from cython cimport floating
+from cython.parallel cimport parallel, prange
+from libc.stdlib cimport malloc, free
+from libc.string cimport memset
+
+
+cdef inline void _wg_load_rows(const floating* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
+                               Py_ssize_t w0, Py_ssize_t nrows, floating* buf,
+                               Py_ssize_t Wb) noexcept nogil:
+    """buf[i, u] = x[h0 + i, w0 + u] inside the (H, W) plane, else 0, for i < nrows, u < Wb."""
+    cdef Py_ssize_t i, u, h, lo, hi
+    lo = -w0 if w0 < 0 else 0
+    hi = W - w0 if W - w0 < Wb else Wb
+    if hi < lo:
+        hi = lo
+    for i in range(nrows):
+        h = h0 + i
+        if h < 0 or h >= H or hi == lo:
+            memset(buf + i * Wb, 0, Wb * sizeof(floating))
+            continue
+        for u in range(lo):
+            buf[i * Wb + u] = 0
+        for u in range(lo, hi):
+            buf[i * Wb + u] = x[h * W + w0 + u]
+        for u in range(hi, Wb):
+            buf[i * Wb + u] = 0
+
+
+def winograd_input_transform(const floating[:, :, :, ::1] x, floating[:, :, ::1] V,
+                             Py_ssize_t r0, Py_ssize_t TH, Py_ssize_t TW,
+                             Py_ssize_t pt, Py_ssize_t pl, int nthreads):
+    """V[6i+j, c, t] = (B^T d B)[i, j] for the 6x6 input tile d of tile t, channel c.
+
+    Tile (n, th, tw) reads x[n, c, 4th - pt : 4th - pt + 6, 4tw - pl : 4tw - pl + 6]; taps
+    outside the image are zero (so any padding, even negative, is handled here).  V is
+    (36, C, R*TW) for the tile rows r0 .. r0+R-1.
+    """
+    cdef Py_ssize_t C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t T = V.shape[2], R = T // TW, Wb = 4 * TW + 2
+    cdef Py_ssize_t KS = C * T  # stride between components k in V
+    cdef Py_ssize_t cr, c, rr, r, n, th, u, tw, j
+    cdef floating* buf
+    cdef floating* ct
+    cdef floating* e
+    cdef floating* out
+    cdef floating d0, d1, d2, d3, d4, d5
+    if C == 0 or T == 0:
+        return
+    buf = ct = NULL
+    with nogil, parallel(num_threads=nthreads):
+        buf = <floating*>malloc(12 * Wb * sizeof(floating))
+        ct = buf + 6 * Wb
+        for cr in prange(C * R, schedule="static"):
+            c = cr // R
+            rr = cr % R
+            r = r0 + rr
+            n = r // TH
+            th = r % TH
+            _wg_load_rows(&x[n, c, 0, 0], H, W, 4 * th - pt, -pl, 6, buf, Wb)
+            # columns: ct[i, u] = (B^T d)[i, u], contiguous over u
+            for u in range(Wb):
+                d0 = buf[u]
+                d1 = buf[Wb + u]
+                d2 = buf[2 * Wb + u]
+                d3 = buf[3 * Wb + u]
+                d4 = buf[4 * Wb + u]
+                d5 = buf[5 * Wb + u]
+                ct[u] = 4 * d0 - 5 * d2 + d4
+                ct[Wb + u] = d4 + d3 - 4 * (d1 + d2)
+                ct[2 * Wb + u] = d4 - d3 + 4 * (d1 - d2)
+                ct[3 * Wb + u] = d4 - d2 + 2 * (d3 - d1)
+                ct[4 * Wb + u] = d4 - d2 - 2 * (d3 - d1)
+                ct[5 * Wb + u] = 4 * d1 - 5 * d3 + d5
+            # rows: V[6i + j] = (ct B)[i, j] per tile
+            for j in range(6):
+                e = ct + j * Wb
+                out = &V[6 * j, c, rr * TW]
+                for tw in range(TW):
+                    d0 = e[4 * tw]
+                    d1 = e[4 * tw + 1]
+                    d2 = e[4 * tw + 2]
+                    d3 = e[4 * tw + 3]
+                    d4 = e[4 * tw + 4]
+                    d5 = e[4 * tw + 5]
+                    out[tw] = 4 * d0 - 5 * d2 + d4
+                    out[KS + tw] = d4 + d3 - 4 * (d1 + d2)
+                    out[2 * KS + tw] = d4 - d3 + 4 * (d1 - d2)
+                    out[3 * KS + tw] = d4 - d2 + 2 * (d3 - d1)
+                    out[4 * KS + tw] = d4 - d2 - 2 * (d3 - d1)
+                    out[5 * KS + tw] = 4 * d1 - 5 * d3 + d5
+        free(buf)
+
+
+def winograd_output_transform(const floating[:, :, ::1] M, floating[:, :, :, ::1] y,
+                              const floating[::1] bias, Py_ssize_t r0, Py_ssize_t TH,
+                              Py_ssize_t TW, int nthreads):
+    """y[n, f, 4th + a, 4tw + b] = (A^T m A)[a, b] (+ bias[f]) for the 6x6 tile m of M.
+
+    M is (36, F, R*TW) for the tile rows r0 .. r0+R-1; tiles cut by the border of y
+    (OH, OW not multiples of 4) write only their inside part.  bias may be None.
+    """
+    cdef Py_ssize_t F = y.shape[1], OH = y.shape[2], OW = y.shape[3]
+    cdef Py_ssize_t T = M.shape[2], R = T // TW, Wb = 4 * TW
+    cdef Py_ssize_t KS = F * T
+    cdef Py_ssize_t fr, f, rr, r, n, th, tw, i, a, u, h, wmax
+    cdef floating* buf
+    cdef floating* s
+    cdef floating* dst
+    cdef const floating* mp
+    cdef floating m0, m1, m2, m3, m4, m5, bf
+    cdef bint has_bias = bias is not None
+    if F == 0 or T == 0:
+        return
+    wmax = OW if OW < Wb else Wb
+    buf = s = dst = NULL
+    with nogil, parallel(num_threads=nthreads):
+        # s: (6, 4, TW) row-transformed tiles; then the 4 output rows (4, 4*TW)
+        buf = <floating*>malloc((24 * TW + 4 * Wb) * sizeof(floating))
+        for fr in prange(F * R, schedule="static"):
+            f = fr // R
+            rr = fr % R
+            r = r0 + rr
+            n = r // TH
+            th = r % TH
+            s = buf
+            for i in range(6):
+                mp = &M[6 * i, f, rr * TW]
+                for tw in range(TW):
+                    m0 = mp[tw]
+                    m1 = mp[KS + tw]
+                    m2 = mp[2 * KS + tw]
+                    m3 = mp[3 * KS + tw]
+                    m4 = mp[4 * KS + tw]
+                    m5 = mp[5 * KS + tw]
+                    s[(4 * i) * TW + tw] = m0 + m1 + m2 + m3 + m4
+                    s[(4 * i + 1) * TW + tw] = m1 - m2 + 2 * (m3 - m4)
+                    s[(4 * i + 2) * TW + tw] = m1 + m2 + 4 * (m3 + m4)
+                    s[(4 * i + 3) * TW + tw] = m1 - m2 + 8 * (m3 - m4) + m5
+            dst = buf + 24 * TW
+            for a in range(4):  # column b of the output tile: s[i, a] over i
+                for tw in range(TW):
+                    m0 = s[a * TW + tw]
+                    m1 = s[(4 + a) * TW + tw]
+                    m2 = s[(8 + a) * TW + tw]
+                    m3 = s[(12 + a) * TW + tw]
+                    m4 = s[(16 + a) * TW + tw]
+                    m5 = s[(20 + a) * TW + tw]
+                    dst[4 * tw + a] = m0 + m1 + m2 + m3 + m4
+                    dst[Wb + 4 * tw + a] = m1 - m2 + 2 * (m3 - m4)
+                    dst[2 * Wb + 4 * tw + a] = m1 + m2 + 4 * (m3 + m4)
+                    dst[3 * Wb + 4 * tw + a] = m1 - m2 + 8 * (m3 - m4) + m5
+            bf = bias[f] if has_bias else 0
+            for a in range(4):
+                h = 4 * th + a
+                if h >= OH:
+                    break
+                if has_bias:
+                    for u in range(wmax):
+                        y[n, f, h, u] = dst[a * Wb + u] + bf
+                else:
+                    for u in range(wmax):
+                        y[n, f, h, u] = dst[a * Wb + u]
+        free(buf)
+
+
+def winograd_gy_transform(const floating[:, :, :, ::1] gy, floating[:, :, ::1] Mg,
+                          Py_ssize_t r0, Py_ssize_t TH, Py_ssize_t TW, int nthreads):
+    """Mg[6i+j, f, t] = (A g A^T)[i, j] for the 4x4 tile g of gy (zero outside (OH, OW)).
+
+    The adjoint of winograd_output_transform (without bias): Mg is (36, F, R*TW).
+    """
+    cdef Py_ssize_t F = gy.shape[1], OH = gy.shape[2], OW = gy.shape[3]
+    cdef Py_ssize_t T = Mg.shape[2], R = T // TW, Wb = 4 * TW
+    cdef Py_ssize_t KS = F * T
+    cdef Py_ssize_t fr, f, rr, r, n, th, u, tw, j
+    cdef floating* buf
+    cdef floating* ct
+    cdef floating* e
+    cdef floating* out
+    cdef floating g0, g1, g2, g3
+    if F == 0 or T == 0:
+        return
+    buf = ct = NULL
+    with nogil, parallel(num_threads=nthreads):
+        buf = <floating*>malloc(10 * Wb * sizeof(floating))
+        ct = buf + 4 * Wb
+        for fr in prange(F * R, schedule="static"):
+            f = fr // R
+            rr = fr % R
+            r = r0 + rr
+            n = r // TH
+            th = r % TH
+            _wg_load_rows(&gy[n, f, 0, 0], OH, OW, 4 * th, 0, 4, buf, Wb)
+            # columns: ct[i, u] = (A g)[i, u], A = (A^T)^T rows (1,0,0,0), (1,1,1,1),
+            # (1,-1,1,-1), (1,2,4,8), (1,-2,4,-8), (0,0,0,1)
+            for u in range(Wb):
+                g0 = buf[u]
+                g1 = buf[Wb + u]
+                g2 = buf[2 * Wb + u]
+                g3 = buf[3 * Wb + u]
+                ct[u] = g0
+                ct[Wb + u] = (g0 + g2) + (g1 + g3)
+                ct[2 * Wb + u] = (g0 + g2) - (g1 + g3)
+                ct[3 * Wb + u] = (g0 + 4 * g2) + 2 * (g1 + 4 * g3)
+                ct[4 * Wb + u] = (g0 + 4 * g2) - 2 * (g1 + 4 * g3)
+                ct[5 * Wb + u] = g3
+            for j in range(6):
+                e = ct + j * Wb
+                out = &Mg[6 * j, f, rr * TW]
+                for tw in range(TW):
+                    g0 = e[4 * tw]
+                    g1 = e[4 * tw + 1]
+                    g2 = e[4 * tw + 2]
+                    g3 = e[4 * tw + 3]
+                    out[tw] = g0
+                    out[KS + tw] = (g0 + g2) + (g1 + g3)
+                    out[2 * KS + tw] = (g0 + g2) - (g1 + g3)
+                    out[3 * KS + tw] = (g0 + 4 * g2) + 2 * (g1 + 4 * g3)
+                    out[4 * KS + tw] = (g0 + 4 * g2) - 2 * (g1 + 4 * g3)
+                    out[5 * KS + tw] = g3
+        free(buf)
+
+
+def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, floating[:, :, :, ::1] gx,
+                                     Py_ssize_t r0, Py_ssize_t TH, Py_ssize_t TW,
+                                     Py_ssize_t pt, Py_ssize_t pl, int nthreads):
+    """gx[n, c] += B dV_t B^T placed at (4th - pt, 4tw - pl) for every tile t of the chunk.
+
+    The adjoint of winograd_input_transform: overlapping tiles add, taps in the padding are
+    dropped.  dV is (36, C, R*TW) for tile rows r0 .. r0+R-1; gx (N, C, H, W) must hold the
+    sum so far (zeros before the first chunk).  One (image, channel) plane per thread.
+    """
+    cdef Py_ssize_t C = gx.shape[1], H = gx.shape[2], W = gx.shape[3]
+    cdef Py_ssize_t T = dV.shape[2], R = T // TW, Wb = 4 * TW + 2
+    cdef Py_ssize_t KS = C * T
+    cdef Py_ssize_t nfirst = r0 // TH, nlast = (r0 + R - 1) // TH, nimg = nlast - nfirst + 1
+    cdef Py_ssize_t cn, c, n, r, rlo, rhi, rr, th, j, tw, u, i, h, lo, hi
+    cdef floating* q
+    cdef floating* row
+    cdef const floating* vp
+    cdef floating v0, v1, v2, v3, v4, v5
+    if C == 0 or T == 0:
+        return
+    lo = pl if pl > 0 else 0
+    hi = W + pl if W + pl < Wb else Wb
+    q = NULL
+    with nogil, parallel(num_threads=nthreads):
+        q = <floating*>malloc(6 * Wb * sizeof(floating))
+        for cn in prange(C * nimg, schedule="static"):
+            c = cn // nimg
+            n = nfirst + cn % nimg
+            rlo = n * TH if n * TH > r0 else r0
+            rhi = (n + 1) * TH if (n + 1) * TH < r0 + R else r0 + R
+            for r in range(rlo, rhi):
+                rr = r - r0
+                th = r % TH
+                # rows of the tile: q[j, 4tw + m] = sum_l dV[6j + l] B^T[l, m]
+                for j in range(6):
+                    vp = &dV[6 * j, c, rr * TW]
+                    row = q + j * Wb
+                    for tw in range(TW):
+                        v0 = vp[tw]
+                        v1 = vp[KS + tw]
+                        v2 = vp[2 * KS + tw]
+                        v3 = vp[3 * KS + tw]
+                        v4 = vp[4 * KS + tw]
+                        v5 = vp[5 * KS + tw]
+                        row[4 * tw] = 4 * v0
+                        row[4 * tw + 1] = 4 * (v2 - v1) + 2 * (v4 - v3) + 4 * v5
+                        row[4 * tw + 2] = -5 * v0 - 4 * (v1 + v2) - (v3 + v4)
+                        row[4 * tw + 3] = (v1 - v2) + 2 * (v3 - v4) - 5 * v5
+                    row[4 * TW] = 0
+                    row[4 * TW + 1] = 0
+                    for tw in range(TW):  # the 2 columns shared with the next tile
+                        v0 = vp[tw]
+                        v1 = vp[KS + tw]
+                        v2 = vp[2 * KS + tw]
+                        v3 = vp[3 * KS + tw]
+                        v4 = vp[4 * KS + tw]
+                        v5 = vp[5 * KS + tw]
+                        row[4 * tw + 4] += v0 + v1 + v2 + v3 + v4
+                        row[4 * tw + 5] += v5
+                # columns: gx[4th - pt + i, u - pl] += sum_j B^T[j, i] q[j, u]
+                for i in range(6):
+                    h = 4 * th - pt + i
+                    if h < 0 or h >= H:
+                        continue
+                    row = &gx[n, c, h, 0] - pl
+                    if i == 0:
+                        for u in range(lo, hi):
+                            row[u] += 4 * q[u]
+                    elif i == 1:
+                        for u in range(lo, hi):
+                            row[u] += (4 * (q[2 * Wb + u] - q[Wb + u])
+                                       + 2 * (q[4 * Wb + u] - q[3 * Wb + u]) + 4 * q[5 * Wb + u])
+                    elif i == 2:
+                        for u in range(lo, hi):
+                            row[u] += (-5 * q[u] - 4 * (q[Wb + u] + q[2 * Wb + u])
+                                       - (q[3 * Wb + u] + q[4 * Wb + u]))
+                    elif i == 3:
+                        for u in range(lo, hi):
+                            row[u] += ((q[Wb + u] - q[2 * Wb + u])
+                                       + 2 * (q[3 * Wb + u] - q[4 * Wb + u]) - 5 * q[5 * Wb + u])
+                    elif i == 4:
+                        for u in range(lo, hi):
+                            row[u] += (q[u] + q[Wb + u] + q[2 * Wb + u] + q[3 * Wb + u]
+                                       + q[4 * Wb + u])
+                    else:
+                        for u in range(lo, hi):
+                            row[u] += q[5 * Wb + u]
+        free(q)
+
+
+def winograd_filter_transform(const floating[:, :, :, ::1] w, floating[:, :, ::1] U,
+                              int nthreads):
+    """U[6i+j, f, c] = (G g G^T)[i, j] for the 3x3 filter g = w[f, c]; U is (36, F, C)."""
+    cdef Py_ssize_t F = w.shape[0], C = w.shape[1]
+    cdef Py_ssize_t fc, f, c, i, j
+    cdef floating* t
+    cdef floating g0, g1, g2
+    cdef floating h = <floating>1 / <floating>6
+    cdef floating q = <floating>1 / <floating>24
+    cdef floating e = <floating>1 / <floating>12
+    if F * C == 0:
+        return
+    t = NULL
+    with nogil, parallel(num_threads=nthreads):
+        t = <floating*>malloc(18 * sizeof(floating))  # G g (6x3), per thread
+        for fc in prange(F * C, schedule="static"):
+            f = fc // C
+            c = fc % C
+            for j in range(3):  # t = G g (6x3), column by column
+                g0 = w[f, c, 0, j]
+                g1 = w[f, c, 1, j]
+                g2 = w[f, c, 2, j]
+                t[j] = g0 * <floating>0.25
+                t[3 + j] = -(g0 + g1 + g2) * h
+                t[6 + j] = -(g0 - g1 + g2) * h
+                t[9 + j] = g0 * q + g1 * e + g2 * h
+                t[12 + j] = g0 * q - g1 * e + g2 * h
+                t[15 + j] = g2
+            for i in range(6):  # U = t G^T
+                g0 = t[3 * i]
+                g1 = t[3 * i + 1]
+                g2 = t[3 * i + 2]
+                U[6 * i, f, c] = g0 * <floating>0.25
+                U[6 * i + 1, f, c] = -(g0 + g1 + g2) * h
+                U[6 * i + 2, f, c] = -(g0 - g1 + g2) * h
+                U[6 * i + 3, f, c] = g0 * q + g1 * e + g2 * h
+                U[6 * i + 4, f, c] = g0 * q - g1 * e + g2 * h
+                U[6 * i + 5, f, c] = g2
+        free(t)
+
+
+def winograd_filter_transform_adjoint(const floating[:, :, ::1] dU, floating[:, :, :, ::1] gw,
+                                      int nthreads):
+    """gw[f, c] = G^T dU_fc G (3x3) for dU (36, F, C): the adjoint of the filter transform."""
+    cdef Py_ssize_t F = gw.shape[0], C = gw.shape[1]
+    cdef Py_ssize_t fc, f, c, i, j
+    cdef floating* t
+    cdef floating m0, m1, m2, m3, m4, m5
+    cdef floating h = <floating>1 / <floating>6
+    cdef floating q = <floating>1 / <floating>24
+    cdef floating e = <floating>1 / <floating>12
+    if F * C == 0:
+        return
+    t = NULL
+    with nogil, parallel(num_threads=nthreads):
+        t = <floating*>malloc(18 * sizeof(floating))  # G^T m (3x6), per thread
+        for fc in prange(F * C, schedule="static"):
+            f = fc // C
+            c = fc % C
+            for j in range(6):  # t = G^T m (3x6), column by column
+                m0 = dU[j, f, c]
+                m1 = dU[6 + j, f, c]
+                m2 = dU[12 + j, f, c]
+                m3 = dU[18 + j, f, c]
+                m4 = dU[24 + j, f, c]
+                m5 = dU[30 + j, f, c]
+                t[j] = m0 * <floating>0.25 - (m1 + m2) * h + (m3 + m4) * q
+                t[6 + j] = (m2 - m1) * h + (m3 - m4) * e
+                t[12 + j] = -(m1 + m2) * h + (m3 + m4) * h + m5
+            for i in range(3):  # gw = t G
+                m0 = t[6 * i]
+                m1 = t[6 * i + 1]
+                m2 = t[6 * i + 2]
+                m3 = t[6 * i + 3]
+                m4 = t[6 * i + 4]
+                m5 = t[6 * i + 5]
+                gw[f, c, i, 0] = m0 * <floating>0.25 - (m1 + m2) * h + (m3 + m4) * q
+                gw[f, c, i, 1] = (m2 - m1) * h + (m3 - m4) * e
+                gw[f, c, i, 2] = -(m1 + m2) * h + (m3 + m4) * h + m5
+        free(t)

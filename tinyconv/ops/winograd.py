@@ -1,0 +1,211 @@
+"""Winograd F(4x4, 3x3) convolution for 3x3, stride-1, dilation-1, groups-1 layers.
+
+Legend: x input (N, C, H, W); w weight (F, C, 3, 3); b bias (F,); y output (N, F, OH, OW);
+gradients gy, gx, gw.  Output tiles are 4x4 over a (TH, TW) grid per image (TH = ceil(OH/4)),
+each read from a 6x6 input tile; the transforms (Cython, tinyconv/ops/_winograd.pxi) turn
+the convolution into 36 GEMMs over channels, which NumPy's BLAS runs as one batched matmul:
+
+    U = G w G^T        (36, F, C)    filter transform
+    V = B^T x B        (36, C, T)    input transform of T tiles
+    M = U @ V          (36, F, T)    36 GEMMs, 2.25 multiplications per output instead of 9
+    y = A^T M A                      output transform (tiles cut by the border write less)
+
+The backward pass is the adjoint of the same linear maps, sharing one transform of gy:
+
+    Mg = A gy A^T      (36, F, T)
+    gw = G^T (sum over chunks of Mg @ V^T) G
+    gx = B (U^T @ Mg) B^T            overlapping tiles add up
+
+Memory stays bounded as for im2col: the transformed tiles are built for a chunk of tile rows
+at a time, under ``get_conv_workspace_limit()`` bytes.  ``tinyconv.backends.conv.winograd``
+switches the path off; ``select`` decides per layer shape between this and im2col.
+"""
+import numpy as np
+
+from .. import backends
+from . import _kernels
+
+_ext = _kernels._ext
+
+# Bytes of transformed tiles per chunk that keep them in cache between the transform, the
+# GEMM and the inverse transform (the last-level cache is shared by the threads).
+_CACHE_CHUNK_BYTES = 8 << 20
+
+
+def _conv():
+    from . import conv  # conv imports this module; import lazily to keep the cycle harmless
+
+    return conv
+
+
+def _grid(OH, OW):
+    """(TH, TW): 4x4 output tiles per image, along each axis."""
+    return -(-OH // 4), -(-OW // 4)
+
+
+def _rows_per_chunk(rows, TW, per_tile, itemsize):
+    """Tile rows per chunk: ``per_tile`` values per tile (all buffers), under the workspace
+    limit and near the cache size; at least one tile row."""
+    limit = _conv().get_conv_workspace_limit()
+    budget = min(limit, _CACHE_CHUNK_BYTES)
+    per_row = per_tile * TW * itemsize
+    return int(max(1, min(rows, budget // max(per_row, 1))))
+
+
+def filter_transform(w):
+    """U (36, F, C) = G w G^T per 3x3 filter of w (F, C, 3, 3)."""
+    w = np.ascontiguousarray(w)
+    U = np.empty((36,) + w.shape[:2], dtype=w.dtype)
+    _ext.winograd_filter_transform(w, U, _kernels.conv_threads)
+    return U
+
+
+def winograd_conv2d_3x3(x, w, pads, b=None, chunk_rows=None):
+    """Cross-correlation of x with the 3x3 filters w, stride 1, by Winograd F(4x4, 3x3).
+
+    Args:
+        x: (N, C, H, W) float32 or float64.
+        w: (F, C, 3, 3), same dtype.
+        pads: (top, bottom, left, right) zero padding; negative values crop.
+        b: optional bias (F,).
+        chunk_rows: tile rows per chunk (default: from the workspace limit).
+
+    Returns:
+        y (N, F, OH, OW) with OH = H + top + bottom - 2, OW = W + left + right - 2.
+    """
+    N, C, H, W = x.shape
+    F = w.shape[0]
+    pt, pb, pl, pr = pads
+    OH, OW = H + pt + pb - 2, W + pl + pr - 2
+    y = np.empty((N, F, OH, OW), dtype=x.dtype)
+    if y.size == 0:
+        return y
+    if C == 0:
+        y[...] = 0 if b is None else b.reshape(1, F, 1, 1)
+        return y
+    x = np.ascontiguousarray(x)
+    bias = None if b is None else np.ascontiguousarray(b, dtype=x.dtype)
+    TH, TW = _grid(OH, OW)
+    rows = N * TH
+    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), x.itemsize)
+    U = filter_transform(w)
+    vbuf = np.empty(36 * C * R * TW, dtype=x.dtype)
+    mbuf = np.empty(36 * F * R * TW, dtype=x.dtype)
+    nth = _kernels.conv_threads
+    for r0 in range(0, rows, R):
+        T = min(R, rows - r0) * TW
+        V = vbuf[:36 * C * T].reshape(36, C, T)
+        M = mbuf[:36 * F * T].reshape(36, F, T)
+        _ext.winograd_input_transform(x, V, r0, TH, TW, pt, pl, nth)
+        np.matmul(U, V, out=M)  # (36, F, T)
+        _ext.winograd_output_transform(M, y, bias, r0, TH, TW, nth)
+    return y
+
+
+def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=True,
+                                 chunk_rows=None):
+    """(gx, gw) of y = winograd_conv2d_3x3(x, w, pads), each None unless asked for.
+
+    Args:
+        gy: (N, F, OH, OW) gradient of the output.
+        x: the input (N, C, H, W), needed only for gw (may be None otherwise).
+        w: the weight (F, C, 3, 3).
+        x_shape: (N, C, H, W).
+        pads: (top, bottom, left, right) as in the forward call.
+        need_x, need_w: which gradients to compute.
+        chunk_rows: tile rows per chunk (default: from the workspace limit).
+
+    Returns:
+        gx (N, C, H, W) or None, gw (F, C, 3, 3) or None; the dtype of gy.
+    """
+    N, C, H, W = x_shape
+    F = w.shape[0]
+    _, _, OH, OW = gy.shape
+    pt, pb, pl, pr = pads
+    dt = gy.dtype
+    gx = np.zeros(x_shape, dtype=dt) if need_x else None
+    gw = np.zeros(w.shape, dtype=dt) if need_w else None
+    if not (need_x or need_w) or gy.size == 0 or C == 0:
+        return gx, gw
+    gy = np.ascontiguousarray(gy)
+    if need_w:
+        x = np.ascontiguousarray(x)
+    TH, TW = _grid(OH, OW)
+    rows = N * TH
+    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), gy.itemsize)
+    nth = _kernels.conv_threads
+    Ut = filter_transform(w).transpose(0, 2, 1) if need_x else None  # (36, C, F)
+    gbuf = np.empty(36 * F * R * TW, dtype=dt)
+    vbuf = np.empty(36 * C * R * TW, dtype=dt)  # V for gw, then dV for gx
+    dU = np.zeros((36, F, C), dtype=dt) if need_w else None
+    tmp = np.empty((36, F, C), dtype=dt) if need_w and R < rows else None
+    for r0 in range(0, rows, R):
+        T = min(R, rows - r0) * TW
+        Mg = gbuf[:36 * F * T].reshape(36, F, T)
+        V = vbuf[:36 * C * T].reshape(36, C, T)
+        _ext.winograd_gy_transform(gy, Mg, r0, TH, TW, nth)
+        if need_w:
+            _ext.winograd_input_transform(x, V, r0, TH, TW, pt, pl, nth)
+            if r0 == 0:
+                np.matmul(Mg, V.transpose(0, 2, 1), out=dU)  # (36, F, C)
+            else:
+                np.matmul(Mg, V.transpose(0, 2, 1), out=tmp)
+                dU += tmp
+        if need_x:
+            np.matmul(Ut, Mg, out=V)  # dV (36, C, T)
+            _ext.winograd_input_transform_adjoint(V, gx, r0, TH, TW, pt, pl, nth)
+    if need_w:
+        _ext.winograd_filter_transform_adjoint(dU, gw, nth)
+    return gx, gw
+
+
+# ------------------------------------------------------------------------------- selection
+# Winograd pays when the GEMMs are deep enough to hide the transforms (C and F channels) and
+# the 4x4 tiles are not mostly border waste.  From the benchmark (benchmarks/bench_winograd.py):
+# with few input channels (an RGB first layer) the GEMMs are so shallow that the transforms
+# dominate, and im2col's single GEMM wins.
+MIN_CHANNELS = 16
+MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
+
+
+def use_winograd(x_shape, w_shape, geom, dtype):
+    """Whether a convolution of this shape runs on the Winograd path (the per-shape rule)."""
+    if not (backends.conv.winograd and Winograd.applies(x_shape, w_shape, geom)):
+        return False
+    if np.dtype(dtype) not in _kernels._FLOATS:
+        return False
+    C, F = w_shape[1], w_shape[0]
+    OH, OW = geom.out_size
+    TH, TW = _grid(OH, OW)
+    if min(C, F) < MIN_CHANNELS or OH * OW == 0:
+        return False
+    return OH * OW >= MIN_TILE_USE * 16 * TH * TW
+
+
+class Winograd:
+    """The Winograd F(4x4, 3x3) path as a conv algorithm (the interface of conv.Im2colGemm)."""
+
+    name = "winograd"
+
+    @staticmethod
+    def applies(x_shape, w_shape, geom):
+        """3x3 kernel, stride 1, dilation 1, groups 1 (any padding)."""
+        return (tuple(w_shape[2:]) == (3, 3) and tuple(geom.stride) == (1, 1)
+                and tuple(geom.dilation) == (1, 1) and geom.groups == 1)
+
+    @staticmethod
+    def forward(x, w, b, geom):
+        return winograd_conv2d_3x3(x, w, geom.pads, b)
+
+    @staticmethod
+    def backward(gy, x, w, x_shape, geom, need_x, need_w):
+        return winograd_conv2d_3x3_backward(gy, x, w, x_shape, geom.pads, need_x, need_w)
+
+    @staticmethod
+    def backward_input(gy, w, x_shape, geom):
+        return winograd_conv2d_3x3_backward(gy, None, w, x_shape, geom.pads, True, False)[0]
+
+    @staticmethod
+    def backward_weight(gy, x, w_shape, geom):
+        w = np.empty(w_shape, dtype=gy.dtype)  # only its shape is used
+        return winograd_conv2d_3x3_backward(gy, x, w, x.shape, geom.pads, False, True)[1]
