@@ -266,30 +266,33 @@ def mode_partial(outdir, opts):
 
 
 def mode_syncbn(outdir, opts):
-    """SyncBatchNorm on uneven shards (rank r holds 3 + 2r samples)."""
+    """SyncBatchNorm on uneven shards (rank r holds 3 + 2r samples), two training passes."""
     rank = dist.get_rank()
-    x_all, g_all, sizes = syncbn_data(dist.get_world_size())
+    ndim, dtype = int(opts.get("ndim", 4)), np.dtype(opts.get("dtype", "float64"))
+    momentum = None if opts.get("momentum") == "none" else float(opts.get("momentum", 0.3))
+    x_all, g_all, sizes = syncbn_data(dist.get_world_size(), ndim, dtype)
     start = sum(sizes[:rank])
     sl = slice(start, start + sizes[rank])
-    bn = dist.SyncBatchNorm(3, momentum=0.3, dtype=np.float64)
+    bn = dist.SyncBatchNorm(3, momentum=momentum, dtype=dtype)
     bn.weight.data[...] = [1.5, -0.5, 2.0]
     bn.bias.data[...] = [0.1, 0.2, -0.3]
     x = tc.tensor(x_all[sl], requires_grad=True)
-    y = bn(x)
-    (y * tc.tensor(g_all[sl])).sum().backward()
+    for _ in range(2):
+        y = bn(x)
+        (y * tc.tensor(g_all[sl])).sum().backward()
     _save(outdir, "syncbn", rank, {
         "y": y.data, "gx": x.grad.data, "gw": bn.weight.grad.data, "gb": bn.bias.grad.data,
         "running_mean": bn.running_mean.data, "running_var": bn.running_var.data,
         "num_batches_tracked": bn.num_batches_tracked.data})
 
 
-def syncbn_data(world):
+def syncbn_data(world, ndim=4, dtype=np.float64):
     sizes = [3 + 2 * r for r in range(world)]
     rng = np.random.default_rng(5)
-    n = sum(sizes)
-    x = rng.standard_normal((n, 3, 4, 5)) * 2.0 + 1.0
-    g = rng.standard_normal((n, 3, 4, 5))
-    return x, g, sizes
+    shape = (sum(sizes), 3, 4, 5)[:ndim]
+    x = rng.standard_normal(shape) * 2.0 + 1.0
+    g = rng.standard_normal(shape)
+    return x.astype(dtype), g.astype(dtype), sizes
 
 
 MODES = {"train": mode_train, "sampler": mode_sampler, "fail": mode_fail,

@@ -63,7 +63,9 @@ RUNS = {
     "unused": "unused",
     "partial": "partial:finish=1",
     "nosync": "nosync",
-    "syncbn": "syncbn",
+    "syncbn": "syncbn:ndim=4:dtype=float64",
+    "syncbn_2d_f32": "syncbn:ndim=2:dtype=float32:momentum=none",
+    "syncbn_3d": "syncbn:ndim=3:dtype=float64:momentum=0.1",
     "collectives": "collectives",
     "sampler11": "sampler:n=11",
     "sampler12": "sampler:n=12",
@@ -286,28 +288,36 @@ def test_exception_in_one_rank_aborts_the_job(tmp_path):
 
 # ----------------------------------------------------------------------------- SyncBN
 @needs_mpi
-def test_sync_batchnorm_matches_batchnorm_on_concatenated_batch(runs):
-    ranks = result(runs, "syncbn")
-    x, g, sizes = W.syncbn_data(2)
-    bn = torch.nn.BatchNorm2d(3, momentum=0.3, dtype=torch.float64)
+@pytest.mark.parametrize("tag,ndim,dtype,momentum", [
+    ("syncbn", 4, np.float64, 0.3), ("syncbn_2d_f32", 2, np.float32, None),
+    ("syncbn_3d", 3, np.float64, 0.1)])
+def test_sync_batchnorm_matches_batchnorm_on_concatenated_batch(runs, tag, ndim, dtype, momentum):
+    """SyncBatchNorm over uneven shards == torch BatchNorm on the concatenated batch (two
+    training passes: outputs, input gradients, summed weight/bias gradients, running stats)."""
+    ranks = result(runs, tag)
+    x, g, sizes = W.syncbn_data(2, ndim, dtype)
+    tdt = torch.float64 if dtype == np.float64 else torch.float32
+    bn = torch.nn.BatchNorm1d(3, momentum=momentum, dtype=tdt) if ndim < 4 else \
+        torch.nn.BatchNorm2d(3, momentum=momentum, dtype=tdt)
     with torch.no_grad():
-        bn.weight[...] = torch.tensor([1.5, -0.5, 2.0], dtype=torch.float64)
-        bn.bias[...] = torch.tensor([0.1, 0.2, -0.3], dtype=torch.float64)
+        bn.weight[...] = torch.tensor([1.5, -0.5, 2.0], dtype=tdt)
+        bn.bias[...] = torch.tensor([0.1, 0.2, -0.3], dtype=tdt)
     xt = torch.tensor(x, requires_grad=True)
-    y = bn(xt)
-    (y * torch.tensor(g)).sum().backward()
+    for _ in range(2):
+        y = bn(xt)
+        (y * torch.tensor(g)).sum().backward()
     start = 0
     for r, got in enumerate(ranks):
         sl = slice(start, start + sizes[r])
         start += sizes[r]
-        assert_close(got["y"], y[sl], dtype=np.float64, what=f"rank {r} y")
-        assert_close(got["gx"], xt.grad[sl], dtype=np.float64, what=f"rank {r} gx")
-        assert_close(got["running_mean"], bn.running_mean, what=f"rank {r} running_mean")
-        assert_close(got["running_var"], bn.running_var, what=f"rank {r} running_var")
-        assert int(got["num_batches_tracked"]) == 1
+        assert_close(got["y"], y[sl], dtype=dtype, what=f"rank {r} y")
+        assert_close(got["gx"], xt.grad[sl], dtype=dtype, what=f"rank {r} gx")
+        assert_close(got["running_mean"], bn.running_mean, dtype=dtype, what="running_mean")
+        assert_close(got["running_var"], bn.running_var, dtype=dtype, what="running_var")
+        assert int(got["num_batches_tracked"]) == 2
     # weight/bias gradients are per-rank partial sums (DDP then averages them)
-    assert_close(ranks[0]["gw"] + ranks[1]["gw"], bn.weight.grad, what="gw")
-    assert_close(ranks[0]["gb"] + ranks[1]["gb"], bn.bias.grad, what="gb")
+    assert_close(ranks[0]["gw"] + ranks[1]["gw"], bn.weight.grad, dtype=dtype, what="gw")
+    assert_close(ranks[0]["gb"] + ranks[1]["gb"], bn.bias.grad, dtype=dtype, what="gb")
 
 
 # ------------------------------------------------------------------- single process API
@@ -386,3 +396,44 @@ def test_single_process_world():
     with pytest.raises(ValueError, match="all_reduce: op must be one of"):
         dist.all_reduce(t, op="median")
     dist.barrier()
+
+
+@needs_mpi
+def test_sync_batchnorm_in_a_world_of_one_and_eval_is_batchnorm():
+    dist.init()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 3, 5, 5)) + 2.0
+    bn = dist.SyncBatchNorm(3, momentum=0.2, dtype=np.float64)
+    ref = torch.nn.BatchNorm2d(3, momentum=0.2, dtype=torch.float64)
+    for train in (True, False):
+        bn.train(train)
+        ref.train(train)
+        xa, xb = tc.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ya, yb = bn(xa), ref(xb)
+        assert_close(ya, yb, dtype=np.float64, what=f"y train={train}")
+        ya.sum().backward()
+        yb.sum().backward()
+        assert_close(xa.grad, xb.grad, dtype=np.float64, what=f"gx train={train}")
+        assert_close(bn.running_var, ref.running_var, what=f"running_var train={train}")
+    with pytest.raises(ValueError, match="input has 4 channels but the layer expects "
+                                         "num_features=3"):
+        bn(tc.randn(2, 4, 3, 3))
+
+
+def test_convert_sync_batchnorm_shares_parameters_and_keeps_keys():
+    tc.manual_seed(0)
+    model = tc.nn.Sequential(tc.nn.Conv2d(1, 4, 3), tc.nn.BatchNorm2d(4),
+                             tc.nn.Sequential(tc.nn.Flatten(), tc.nn.BatchNorm1d(4 * 4 * 4,
+                                                                                affine=False)))
+    model[1].running_mean.data[...] = 0.5
+    keys = list(model.state_dict())
+    weight = model[1].weight
+    conv = dist.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert conv is model  # containers are converted in place, as torch does
+    assert isinstance(model[1], dist.SyncBatchNorm)
+    assert isinstance(model[2][1], dist.SyncBatchNorm)
+    assert model[1].weight is weight and model[2][1].weight is None
+    assert list(model.state_dict()) == keys
+    np.testing.assert_array_equal(model[1].running_mean.data, np.full(4, 0.5, np.float32))
+    lone = dist.SyncBatchNorm.convert_sync_batchnorm(tc.nn.BatchNorm2d(2).eval())
+    assert isinstance(lone, dist.SyncBatchNorm) and not lone.training
