@@ -113,6 +113,7 @@ LAYERS = [
     ("nn.LayerNorm(4, elementwise_affine=False)", (2, 3, 4)),
     ("nn.InstanceNorm2d(3)", (2, 3, 5, 4)),
     ("nn.InstanceNorm2d(3, affine=True, track_running_stats=True)", (2, 3, 5, 4)),
+    ("nn.InstanceNorm2d(3, affine=True, track_running_stats=True, momentum=0.4)", (3, 5, 4)),
     ("nn.ReLU()", (3, 4)),
     ("nn.LeakyReLU(0.2)", (3, 4)),
     ("nn.GELU()", (3, 4)),
