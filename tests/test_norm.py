@@ -303,3 +303,31 @@ def test_norm_argument_errors():
         TF.group_norm(torch.randn(2, 6, 3), 4)
     with pytest.raises(RuntimeError):
         TF.batch_norm(torch.randn(4, 3, 5), torch.zeros(2), torch.ones(2), training=True)
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocked_and_threaded_passes_match_torch(monkeypatch, block, threads):
+    """Force tiny blocks (and worker threads) so small inputs take the large-input code path."""
+    from tinyconv.ops import norm as N
+
+    monkeypatch.setattr(N, "_BLOCK", block)
+    monkeypatch.setattr(N, "_THREADS", threads)
+    N._blocks.cache_clear()
+    try:
+        rng = np.random.default_rng(block + threads)
+        x, w, b = _arr(rng, (6, 4, 5, 7), F64, 2.0, 1.0), _arr(rng, 4, F64), _arr(rng, 4, F64)
+        rm, rv = tc.zeros(4, dtype=tc.float64), tc.ones(4, dtype=tc.float64)
+        rmr, rvr = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
+        for training in (True, False):
+            _run(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=training),
+                 lambda x, w, b: TF.batch_norm(x, rmr, rvr, w, b, training=training),
+                 [x, w, b], F64)
+        assert_close(rm, rmr, F64)
+        assert_close(rv, rvr, F64)
+        _run(lambda x, w, b: F.group_norm(x, 2, w, b),
+             lambda x, w, b: TF.group_norm(x, 2, w, b), [x, w, b], F64)
+        _run(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+             lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [x, w, b], F64)
+    finally:
+        N._blocks.cache_clear()

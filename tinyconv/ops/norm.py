@@ -1,21 +1,27 @@
 """Normalization ops: batch, group, layer and instance norm, each with a closed-form backward.
 
-Legend: x input, y output, w/b affine weight and bias, gy/gx/gw/gb gradients.  Statistics are
-taken over a 3-D view ``(A, S, L)`` of x: one mean/variance per S, over the A and L axes.
+Legend: x input, y output, w/b affine weight and bias, gy/gx/gw/gb gradients; N batch, C
+channels, L = prod(spatial), G groups.  ``xc = x - mean`` (centered), ``invstd =
+1/sqrt(var + eps)``, ``xhat = xc * invstd``, ``gxhat = gy * w``; the backward is the compact
+formula ``gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))``.
 
-    batch norm     (N, C, *)  -> (N, C, L)       stats per channel
-    group norm     (N, C, *)  -> (1, N*G, C/G*L) stats per (sample, group)
-    instance norm  (N, C, *)  -> (1, N*C, L)     stats per (sample, channel)
-    layer norm     (*, D...)  -> (1, R, M)       stats per row of the trailing normalized shape
+Batch, group and instance norm work on the (N, C, L) view of x, where every coefficient of the
+forward and backward is constant along L: per channel (batch norm) or per (sample, channel)
+(group and instance norm).  So each op is a few streaming passes over x and gy:
 
-``xc = x - mean`` (centered), ``invstd = 1/sqrt(var + eps)``, ``xhat = xc * invstd``.  The
-backward is the compact formula
-``gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))`` with ``gxhat = gy * w``.
+    forward    per-(n, c) sums (BLAS matvec) -> centered sums of squares -> y
+    backward   per-(n, c) sums of gy and gy * xc -> gx = gy * k - xc * d - e
 
-Per-S sums run as a matrix-vector product against a vector of ones (one BLAS pass, no
-temporaries) and per-S dot products through ``einsum``; variances are two-pass (centered), in
-the input's dtype.  Running statistics are updated in place on plain ndarrays, never in a graph.
+The elementwise passes walk x in cache-sized blocks, so centering, scaling and shifting a block
+happen while it is in cache and no full-size temporary is allocated; xc is recomputed per block
+instead of stored.  Variances are two-pass (centered) in the input's dtype.  Layer norm, whose
+affine parameters vary along the normalized axes, uses the plain row formulation.  Running
+statistics are updated in place on plain ndarrays, never in a graph.
 """
+import concurrent.futures
+import functools
+import os
+
 import numpy as np
 
 from ..autograd import Function
@@ -73,6 +79,147 @@ def _center(x3, eps):
     return mean, xc, var, invstd
 
 
+_BLOCK = 1 << 16  # elements per block (256 KB of float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _blocks(A, S, L):
+    """(a-slice, s-slice) pairs covering an (A, S, L) array in blocks of about _BLOCK elements."""
+    if S * L <= _BLOCK:
+        step = max(1, _BLOCK // max(S * L, 1))
+        return tuple((slice(i, min(i + step, A)), slice(0, S)) for i in range(0, A, step))
+    step = max(1, _BLOCK // L)
+    return tuple((slice(a, a + 1), slice(j, min(j + step, S)))
+                 for a in range(A) for j in range(0, S, step))
+
+
+def _part(c3, ai, si):
+    """The block of a coefficient array shaped (A or 1, S, 1)."""
+    return c3[ai, si] if c3.shape[0] > 1 else c3[:, si]
+
+
+_POOL = []
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _each_block(x3, work):
+    """Run ``work(blocks, buffer)`` over the blocks of x3; on several cores the blocks are
+    split into contiguous runs handled by worker threads (NumPy and BLAS release the GIL, and
+    every run writes disjoint outputs).  ``buffer`` is a per-run scratch array of one block."""
+    A, S, L = x3.shape
+    blocks = _blocks(A, S, L)
+    size = min(A * S * L, max(_BLOCK, L))
+    n = min(_THREADS, len(blocks) // 4)
+    if n <= 1:
+        work(blocks, np.empty(size, dtype=x3.dtype))
+        return
+    if not _POOL or _POOL[0] != os.getpid():  # a forked child must not reuse dead threads
+        _POOL[:] = [os.getpid(), concurrent.futures.ThreadPoolExecutor(_THREADS, "tinyconv-norm")]
+    step = -(-len(blocks) // n)
+    futures = [_POOL[1].submit(work, blocks[i:i + step], np.empty(size, dtype=x3.dtype))
+               for i in range(step, len(blocks), step)]
+    work(blocks[:step], np.empty(size, dtype=x3.dtype))
+    for f in futures:
+        f.result()
+
+
+def _as_sums(a3):
+    """Per-(a, s) sums over L of an (A, S, L) array: (A, S), one BLAS matvec."""
+    A, S, L = a3.shape
+    if L == 1:
+        return a3.reshape(A, S).copy()
+    return (a3.reshape(A * S, L) @ _ones(L, a3.dtype)).reshape(A, S)
+
+
+def _row_stats(x3):
+    """Per-(a, s) row sums and centered sums of squares (about each row's own mean), in one
+    blocked pass over x: two (A, S) arrays.  Rows are combined into per-channel or per-group
+    variances with Chan's formula (``_combine``), which stays accurate for large offsets."""
+    A, S, L = x3.shape
+    if L == 1:
+        return x3.reshape(A, S).copy(), np.zeros((A, S), dtype=x3.dtype)
+    sums = np.empty((A, S), dtype=x3.dtype)
+    sq = np.empty((A, S), dtype=x3.dtype)
+    ones = _ones(L, x3.dtype)
+    inv_l = 1.0 / L
+
+    def work(blocks, buf):
+        for ai, si in blocks:
+            xb = x3[ai, si]
+            rs = xb.reshape(-1, L) @ ones  # (rows,)
+            sums[ai, si] = rs.reshape(xb.shape[:2])
+            t = buf[:xb.size].reshape(xb.shape)
+            np.subtract(xb, (rs * inv_l).reshape(xb.shape[0], xb.shape[1], 1), out=t)
+            t2 = t.reshape(-1, L)
+            sq[ai, si] = np.einsum("ij,ij->i", t2, t2).reshape(xb.shape[:2])
+
+    _each_block(x3, work)
+    return sums, sq
+
+
+def _combine(sums, sq, L, axis):
+    """Mean and biased variance of groups of rows (reduced over ``axis`` of the row arrays):
+    M2 = sum(row M2) + L * sum((row mean - mean)^2)."""
+    n = L * sums.shape[axis]
+    mean = sums.sum(axis=axis, keepdims=True) * (1.0 / n)
+    dev = sums * (1.0 / L) - mean
+    m2 = sq.sum(axis=axis) + (dev * dev).sum(axis=axis) * float(L)
+    return mean.squeeze(axis), m2 * (1.0 / n)
+
+
+def _affine(x3, scale3, shift3):
+    """y = x * scale + shift, block by block (the coefficients broadcast along L).
+
+    torch's CPU form too: with shift = b - mean * scale it costs two elementwise ops, at the
+    price of rounding relative to |mean| / std (harmless unless the mean dwarfs the spread)."""
+    y = np.empty(x3.shape, dtype=x3.dtype)
+
+    def work(blocks, buf):
+        for ai, si in blocks:
+            yb = y[ai, si]
+            np.multiply(x3[ai, si], _part(scale3, ai, si), out=yb)
+            yb += _part(shift3, ai, si)
+
+    _each_block(x3, work)
+    return y
+
+
+def _grad_sums(gy3, x3):
+    """Per-(a, s) sums over L of gy and of gy * x, in one blocked pass: (A, S) each."""
+    A, S, L = x3.shape
+    sgy = np.empty((A, S), dtype=x3.dtype)
+    sgx = np.empty((A, S), dtype=x3.dtype)
+    ones = _ones(L, x3.dtype)
+
+    def work(blocks, buf):
+        for ai, si in blocks:
+            g2 = gy3[ai, si].reshape(-1, L)  # (rows, L)
+            shape = g2.shape[0] // (si.stop - si.start), si.stop - si.start
+            sgy[ai, si] = (g2 @ ones).reshape(shape)
+            sgx[ai, si] = np.einsum("ij,ij->i", g2, x3[ai, si].reshape(-1, L)).reshape(shape)
+
+    _each_block(x3, work)
+    return sgy, sgx
+
+
+def _grad_affine(gy3, x3, k3, d3, c3):
+    """gx = gy * k - x * d + c, block by block."""
+    gx = np.empty(x3.shape, dtype=x3.dtype)
+
+    def work(blocks, buf):
+        for ai, si in blocks:
+            xb = x3[ai, si]
+            gb = gx[ai, si]
+            t = buf[:xb.size].reshape(xb.shape)
+            np.multiply(gy3[ai, si], _part(k3, ai, si), out=gb)
+            np.multiply(xb, _part(d3, ai, si), out=t)
+            gb -= t
+            gb += _part(c3, ai, si)
+
+    _each_block(x3, work)
+    return gx
+
+
 def _update_running(running_mean, running_var, mean, var, n, momentum):
     """new = (1 - momentum) * old + momentum * batch, with the unbiased batch variance."""
     keep = 1.0 - momentum
@@ -81,6 +228,156 @@ def _update_running(running_mean, running_var, mean, var, n, momentum):
     running_mean += (mean * momentum).astype(running_mean.dtype, copy=False)
     running_var *= keep
     running_var += (var * (momentum * unbias)).astype(running_var.dtype, copy=False)
+
+
+def _outputs(ctx, gx, gw, gb):
+    out = (gx,)
+    if ctx.has_w:
+        out += (gw,)
+    if ctx.has_b:
+        out += (gb,)
+    return out if len(out) > 1 else gx
+
+
+class BatchNorm(Function):
+    """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
+
+    Inputs: x, then w if ``has_w``, then b if ``has_b``.  running_mean/running_var are plain
+    ndarrays (or None) updated in place when training.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *wb, running_mean=None, running_var=None, training=False,
+                momentum=0.1, eps=1e-5, has_w=False, has_b=False):
+        N, C = x.shape[0], x.shape[1]
+        x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
+        w = wb[0] if has_w else None
+        if training:
+            m = N * x3.shape[2]
+            mean, var = _combine(*_row_stats(x3), x3.shape[2], 0)  # (C,) each
+            if running_mean is not None:
+                _update_running(running_mean, running_var, mean, var, m, momentum)
+        else:
+            mean = running_mean.astype(x.dtype, copy=False)
+            var = running_var.astype(x.dtype, copy=False)
+        invstd = 1.0 / np.sqrt(var + eps)
+        scale = invstd * w if has_w else invstd
+        shift = wb[-1] - mean * scale if has_b else -(mean * scale)
+        y = _affine(x3, scale.reshape(1, C, 1), shift.reshape(1, C, 1))
+        ctx.shape, ctx.has_w, ctx.has_b, ctx.training = x.shape, has_w, has_b, training
+        ctx.save_for_backward(x3, mean, invstd, w)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x3, mean, invstd, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
+        N, C, L = x3.shape
+        gy3 = gy.reshape(N, C, L)  # (N, C, L)
+        k = invstd * w if w is not None else invstd
+        gx = gw = gb = None
+        if nw or (nx and ctx.training):
+            sgy, sgx = _grad_sums(gy3, x3)
+            sgy = sgy.sum(axis=0)
+            dot = sgx.sum(axis=0) - mean * sgy  # sum(gy * xc) per channel
+        elif nb:
+            sgy = _as_sums(gy3).sum(axis=0)
+        if not ctx.training:
+            if nx:
+                gx = (gy3 * k[:, None]).reshape(ctx.shape)
+            gw = dot * invstd if nw else None
+            gb = sgy if nb else None
+            return _outputs(ctx, gx, gw, gb)
+        if nw:
+            gw = dot * invstd
+        if nb:
+            gb = sgy
+        if nx:
+            inv_m = 1.0 / (N * L)
+            d = k * invstd * invstd * dot * inv_m
+            c = mean * d - k * sgy * inv_m
+            gx = _grad_affine(gy3, x3, k.reshape(1, C, 1), d.reshape(1, C, 1),
+                              c.reshape(1, C, 1)).reshape(ctx.shape)
+        return _outputs(ctx, gx, gw, gb)
+
+
+class GroupNorm(Function):
+    """Group normalization over (N, C, *): stats per (sample, group of C/G channels).
+
+    Inputs: x, then w if ``has_w``, then b if ``has_b`` (each of shape (C,)).  With
+    running_mean/running_var (instance norm, G = C) the per-sample statistics averaged over N
+    update them in place.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *wb, num_groups=1, eps=1e-5, has_w=False, has_b=False,
+                running_mean=None, running_var=None, momentum=0.1):
+        N, C = x.shape[0], x.shape[1]
+        G = num_groups
+        x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
+        m = (C // G) * x3.shape[2]  # elements per (sample, group)
+        sums, sq = _row_stats(x3)
+        mean, var = _combine(sums.reshape(N, G, -1), sq.reshape(N, G, -1), x3.shape[2], 2)
+        mean_nc = np.repeat(mean, C // G, axis=1)  # (N, C)
+        if running_mean is not None:
+            _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), m,
+                            momentum)
+        invstd = 1.0 / np.sqrt(var + eps)  # (N, G)
+        w = wb[0] if has_w else None
+        scale = np.repeat(invstd, C // G, axis=1)  # (N, C)
+        if has_w:
+            scale *= w
+        shift = mean_nc * scale
+        shift = wb[-1] - shift if has_b else np.negative(shift, out=shift)
+        y = _affine(x3, scale[:, :, None], shift[:, :, None])
+        ctx.shape, ctx.G, ctx.has_w, ctx.has_b = x.shape, G, has_w, has_b
+        ctx.save_for_backward(x3, mean_nc, invstd, w)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x3, mean_nc, invstd, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
+        N, C, L = x3.shape
+        G = ctx.G
+        gy3 = gy.reshape(N, C, L)  # (N, C, L)
+        gx = gw = gb = None
+        if not (nx or nw):
+            gb = _as_sums(gy3).sum(axis=0)
+            return _outputs(ctx, gx, gw, gb)
+        sgy, sgx = _grad_sums(gy3, x3)  # (N, C) each
+        dgy = sgx - mean_nc * sgy  # sums of gy * xc
+        invstd_nc = np.repeat(invstd, C // G, axis=1)  # (N, C)
+        if nw:
+            gw = (dgy * invstd_nc).sum(axis=0)
+        if nb:
+            gb = sgy.sum(axis=0)
+        if nx:
+            inv_m = 1.0 / ((C // G) * L)
+            if w is not None:
+                sgy = sgy * w
+                dgy = dgy * w
+            mg = sgy.reshape(N, G, -1).sum(axis=2) * inv_m  # mean(gxhat) per (n, g)
+            mgx = dgy.reshape(N, G, -1).sum(axis=2) * (invstd * inv_m)  # mean(gxhat * xhat)
+            k = invstd_nc * w if w is not None else invstd_nc
+            d = np.repeat(invstd * invstd * mgx, C // G, axis=1)
+            c = mean_nc * d - np.repeat(invstd * mg, C // G, axis=1)
+            gx = _grad_affine(gy3, x3, k[:, :, None], d[:, :, None],
+                              c[:, :, None]).reshape(ctx.shape)
+        return _outputs(ctx, gx, gw, gb)
+
+
+class InstanceNorm(GroupNorm):
+    """Instance normalization: group norm with one group per channel, plus running stats."""
+
+    @staticmethod
+    def forward(ctx, x, *wb, eps=1e-5, has_w=False, has_b=False, running_mean=None,
+                running_var=None, momentum=0.1):
+        return GroupNorm.forward(ctx, x, *wb, num_groups=x.shape[1], eps=eps, has_w=has_w,
+                                 has_b=has_b, running_mean=running_mean,
+                                 running_var=running_var, momentum=momentum)
 
 
 def _row_backward(gxhat, xhat, invstd, owned):
@@ -97,150 +394,6 @@ def _row_backward(gxhat, xhat, invstd, owned):
     gx -= xhat * (d * inv_m)[:, None]
     gx *= invstd[:, None]
     return gx
-
-
-class BatchNorm(Function):
-    """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
-
-    Inputs: x, then w if ``has_w``, then b if ``has_b``.  running_mean/running_var are plain
-    ndarrays (or None) updated in place when training.
-    """
-
-    @staticmethod
-    def forward(ctx, x, *wb, running_mean=None, running_var=None, training=False,
-                momentum=0.1, eps=1e-5, has_w=False, has_b=False):
-        N, C = x.shape[0], x.shape[1]
-        x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
-        w = wb[0] if has_w else None
-        b = wb[-1] if has_b else None
-        ctx.shape, ctx.has_w, ctx.has_b, ctx.training = x.shape, has_w, has_b, training
-        if training:
-            mean, xc, var, invstd = _center(x3, eps)
-            if running_mean is not None:
-                _update_running(running_mean, running_var, mean, var,
-                                x3.shape[0] * x3.shape[2], momentum)
-            scale = invstd * w if has_w else invstd
-            y = xc * scale[:, None]
-            ctx.save_for_backward(xc, invstd, w)
-        else:
-            invstd = 1.0 / np.sqrt(running_var.astype(x.dtype, copy=False) + eps)
-            mean = running_mean.astype(x.dtype, copy=False)
-            scale = invstd * w if has_w else invstd
-            y = x3 * scale[:, None]
-            y -= (mean * scale)[:, None]
-            ctx.save_for_backward(x3, mean, invstd, w)
-        if has_b:
-            y += b[:, None]
-        return y.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, gy):
-        needs = ctx.needs_input_grad
-        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
-        N, C = ctx.shape[0], ctx.shape[1]
-        gy3 = gy.reshape(N, C, _spatial(ctx.shape))  # (N, C, L)
-        gx = gw = gb = None
-        if ctx.training:
-            xc, invstd, w = ctx.saved_tensors
-            m = gy3.shape[0] * gy3.shape[2]
-            sgy = _sum3(gy3) if (nx or nb) else None
-            dot = _dot3(gy3, xc) if (nx or nw) else None  # sum(gy * xc)
-            if nw:
-                gw = dot * invstd
-            if nb:
-                gb = sgy
-            if nx:
-                k = invstd * w if w is not None else invstd
-                inv_m = 1.0 / m
-                gx = gy3 * k[:, None]
-                gx -= xc * (k * invstd * invstd * dot * inv_m)[:, None]
-                gx -= (k * sgy * inv_m)[:, None]
-                gx = gx.reshape(ctx.shape)
-        else:
-            x3, mean, invstd, w = ctx.saved_tensors
-            if nx:
-                k = invstd * w if w is not None else invstd
-                gx = (gy3 * k[:, None]).reshape(ctx.shape)
-            if nw:
-                gw = (_dot3(gy3, x3) - mean * _sum3(gy3)) * invstd
-            if nb:
-                gb = _sum3(gy3)
-        out = (gx,)
-        if ctx.has_w:
-            out += (gw,)
-        if ctx.has_b:
-            out += (gb,)
-        return out if len(out) > 1 else gx
-
-
-class GroupNorm(Function):
-    """Group normalization over (N, C, *): stats per (sample, group of C/G channels).
-
-    Inputs: x, then w if ``has_w``, then b if ``has_b`` (each of shape (C,)).
-    """
-
-    @staticmethod
-    def forward(ctx, x, *wb, num_groups=1, eps=1e-5, has_w=False, has_b=False,
-                running_mean=None, running_var=None, momentum=0.1):
-        N, C = x.shape[0], x.shape[1]
-        G = num_groups
-        x3 = x.reshape(1, N * G, -1)  # (1, N*G, C/G*L)
-        mean, xc, var, invstd = _center(x3, eps)
-        if running_mean is not None:  # instance norm: average the per-sample stats over N
-            _update_running(running_mean, running_var, mean.reshape(N, C).mean(axis=0),
-                            var.reshape(N, C).mean(axis=0), x3.shape[2], momentum)
-        xhat = xc
-        xhat *= invstd[:, None]
-        y = xhat.reshape(N, C, -1)  # (N, C, L)
-        w = wb[0] if has_w else None
-        if has_w:
-            y = y * w[:, None]
-            if has_b:
-                y += wb[-1][:, None]
-        elif has_b:
-            y = y + wb[-1][:, None]
-        else:
-            y = y.copy()  # xhat is saved for backward: the output must not alias it
-        ctx.shape, ctx.G, ctx.has_w, ctx.has_b = x.shape, G, has_w, has_b
-        ctx.save_for_backward(xhat, invstd, w)
-        return y.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, gy):
-        xhat, invstd, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
-        N, C = ctx.shape[0], ctx.shape[1]
-        gy3 = gy.reshape(N, C, -1)  # (N, C, L)
-        gx = gw = gb = None
-        if nw:
-            gw = _dot3(gy3, xhat.reshape(gy3.shape))
-        if nb:
-            gb = _sum3(gy3)
-        if nx:
-            if w is not None:
-                gxhat, owned = gy3 * w[:, None], True
-            else:
-                gxhat, owned = gy3, False
-            gx = _row_backward(gxhat.reshape(N * ctx.G, -1), xhat.reshape(N * ctx.G, -1),
-                               invstd, owned).reshape(ctx.shape)
-        out = (gx,)
-        if ctx.has_w:
-            out += (gw,)
-        if ctx.has_b:
-            out += (gb,)
-        return out if len(out) > 1 else gx
-
-
-class InstanceNorm(GroupNorm):
-    """Instance normalization: group norm with one group per channel, plus running stats."""
-
-    @staticmethod
-    def forward(ctx, x, *wb, eps=1e-5, has_w=False, has_b=False, running_mean=None,
-                running_var=None, momentum=0.1):
-        return GroupNorm.forward(ctx, x, *wb, num_groups=x.shape[1], eps=eps, has_w=has_w,
-                                 has_b=has_b, running_mean=running_mean,
-                                 running_var=running_var, momentum=momentum)
 
 
 class LayerNorm(Function):
