@@ -87,21 +87,28 @@ class Adam(Optimizer):
                         g = g + d * wd
                 m = st["exp_avg"].data
                 v = st["exp_avg_sq"].data
-                m += (g - m) * (1.0 - beta1)
+                # one scratch array per parameter; everything else updates in place
+                tmp = np.subtract(g, m)
+                tmp *= 1.0 - beta1
+                m += tmp  # m.lerp_(g, 1 - beta1)
+                np.multiply(g, g, out=tmp)
+                tmp *= 1.0 - beta2
                 v *= beta2
-                v += (g * g) * (1.0 - beta2)
+                v += tmp
                 bc1 = 1.0 - beta1 ** step
                 bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
                 step_size = lr / bc1
                 if amsgrad:
                     vmax = st["max_exp_avg_sq"].data
                     np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax)
+                    np.sqrt(vmax, out=tmp)
                 else:
-                    denom = np.sqrt(v)
-                denom /= bc2_sqrt
-                denom += eps
-                d -= (m / denom) * step_size
+                    np.sqrt(v, out=tmp)
+                tmp /= bc2_sqrt
+                tmp += eps
+                np.divide(m, tmp, out=tmp)
+                tmp *= step_size
+                d -= tmp
         return loss
 
 

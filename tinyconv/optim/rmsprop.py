@@ -77,21 +77,28 @@ class RMSprop(Optimizer):
                 if wd != 0:
                     g = g + d * wd
                 sq = st["square_avg"].data
+                avg = np.multiply(g, g)  # the one scratch array of this parameter
+                avg *= 1.0 - alpha
                 sq *= alpha
-                sq += (g * g) * (1.0 - alpha)
+                sq += avg
                 if centered:
                     ga = st["grad_avg"].data
-                    ga += (g - ga) * (1.0 - alpha)
-                    avg = sq - ga * ga
+                    np.subtract(g, ga, out=avg)
+                    avg *= 1.0 - alpha
+                    ga += avg  # ga.lerp_(g, 1 - alpha)
+                    np.multiply(ga, ga, out=avg)
+                    np.subtract(sq, avg, out=avg)
                     np.sqrt(avg, out=avg)
                 else:
-                    avg = np.sqrt(sq)
+                    np.sqrt(sq, out=avg)
                 avg += eps
+                np.divide(g, avg, out=avg)
                 if momentum > 0:
                     buf = st["momentum_buffer"].data
                     buf *= momentum
-                    buf += g / avg
-                    d -= buf * lr
+                    buf += avg
+                    np.multiply(buf, lr, out=avg)
                 else:
-                    d -= (g / avg) * lr
+                    avg *= lr
+                d -= avg
         return loss
