@@ -223,3 +223,84 @@ def adaptive_avg_pool2d_backward(gy, x_shape):
             n = (r1 - r0) * (c1 - c0)
             gx[:, :, r0:r1, c0:c1] += (gy[:, :, oh, ow] / n)[:, :, None, None]
     return gx
+
+
+# ------------------------------------------------------------------------------- winograd
+# Winograd F(4x4, 3x3) (Lavin and Gray, 2015) with the interpolation points 0, 1, -1, 2, -2, inf:
+# y_tile = A^T [(G g G^T) * (B^T d B)] A for a 6x6 input tile d and a 3x3 filter g.  Tiles are
+# numbered t = (n*TH + th)*TW + tw; transformed arrays are (36, C, T) with k = 6*i + j.
+WINOGRAD_BT = np.array([[4, 0, -5, 0, 1, 0],
+                        [0, -4, -4, 1, 1, 0],
+                        [0, 4, -4, -1, 1, 0],
+                        [0, -2, -1, 2, 1, 0],
+                        [0, 2, -1, -2, 1, 0],
+                        [0, 4, 0, -5, 0, 1]], dtype=np.float64)
+WINOGRAD_G = np.array([[1 / 4, 0, 0],
+                       [-1 / 6, -1 / 6, -1 / 6],
+                       [-1 / 6, 1 / 6, -1 / 6],
+                       [1 / 24, 1 / 12, 1 / 6],
+                       [1 / 24, -1 / 12, 1 / 6],
+                       [0, 0, 1]], dtype=np.float64)
+WINOGRAD_AT = np.array([[1, 1, 1, 1, 1, 0],
+                        [0, 1, -1, 2, -2, 0],
+                        [0, 1, 1, 4, 4, 0],
+                        [0, 1, -1, 8, -8, 1]], dtype=np.float64)
+
+
+def winograd_grid(OH, OW):
+    """(TH, TW): 4x4 output tiles along each axis."""
+    return -(-OH // 4), -(-OW // 4)
+
+
+def winograd_tiles(x, pads, TH, TW):
+    """d (N, C, TH, TW, 6, 6): the 6x6 input tiles, tile (th, tw) starting at padded
+    (4th, 4tw); taps outside the image are zero.  pads = (top, left), either sign."""
+    N, C, H, W = x.shape
+    pt, pl = pads
+    d = np.zeros((N, C, TH, TW, 6, 6), dtype=x.dtype)
+    for th in range(TH):
+        for tw in range(TW):
+            for i in range(6):
+                h = 4 * th - pt + i
+                if not 0 <= h < H:
+                    continue
+                for j in range(6):
+                    w = 4 * tw - pl + j
+                    if 0 <= w < W:
+                        d[:, :, th, tw, i, j] = x[:, :, h, w]
+    return d
+
+
+def winograd_input_transform(x, pads, TH, TW):
+    """V (36, C, N*TH*TW) = B^T d B per input tile d."""
+    BT = WINOGRAD_BT.astype(x.dtype)
+    N, C = x.shape[:2]
+    V = np.einsum("ia,nchwab,jb->ijcnhw", BT, winograd_tiles(x, pads, TH, TW), BT)
+    return V.reshape(36, C, N * TH * TW)
+
+
+def winograd_filter_transform(w):
+    """U (36, F, C) = G g G^T per 3x3 filter g of w (F, C, 3, 3)."""
+    G = WINOGRAD_G.astype(w.dtype)
+    U = np.einsum("ia,fcab,jb->ijfc", G, w, G)
+    return U.reshape((36,) + w.shape[:2])
+
+
+def winograd_output_transform(M, N, TH, TW, OH, OW):
+    """y (N, F, OH, OW) from M (36, F, N*TH*TW): A^T m A per tile, cropped to (OH, OW)."""
+    AT = WINOGRAD_AT.astype(M.dtype)
+    F = M.shape[1]
+    m = M.reshape(6, 6, F, N, TH, TW)
+    y = np.einsum("ai,ijfnhw,bj->nfhawb", AT, m, AT)  # (N, F, TH, 4, TW, 4)
+    return y.reshape(N, F, 4 * TH, 4 * TW)[:, :, :OH, :OW]
+
+
+def winograd_conv2d(x, w, pads):
+    """3x3 stride-1 cross-correlation by Winograd F(4x4, 3x3); pads = (top, bottom, left,
+    right).  Agrees with conv2d(x, w, pads=pads) up to rounding."""
+    N, C, H, W = x.shape
+    OH, OW = H + pads[0] + pads[1] - 2, W + pads[2] + pads[3] - 2
+    TH, TW = winograd_grid(OH, OW)
+    V = winograd_input_transform(x, (pads[0], pads[2]), TH, TW)
+    M = np.matmul(winograd_filter_transform(w), V)
+    return winograd_output_transform(M, N, TH, TW, OH, OW)

@@ -154,6 +154,11 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
         if need_x:
             np.matmul(Ut, Mg, out=V)  # dV (36, C, T)
             _ext.winograd_input_transform_adjoint(V, gx, r0, TH, TW, pt, pl, nth)
+    if need_x and (pb < 0 or pr < 0):
+        # cropped rows/columns feed only the discarded part of the border tiles: their
+        # gradient is zero (the adjoint leaves rounding residue there)
+        gx[:, :, max(H + pb, 0) if pb < 0 else H:] = 0
+        gx[:, :, :, max(W + pr, 0) if pr < 0 else W:] = 0
     if need_w:
         _ext.winograd_filter_transform_adjoint(dU, gw, nth)
     return gx, gw

@@ -1,0 +1,338 @@
+"""Winograd F(4x4, 3x3) conv path: kernels vs the NumPy oracle (and as adjoints), the path vs
+the im2col path vs torch (forward and every gradient), the selection rule and its switch, and
+chunked == unchunked."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import tinyconv as tc
+import tinyconv.nn.functional as F
+from tests.utils import assert_close
+from tinyconv.ops import _kernels
+from tinyconv.ops import _reference as R
+from tinyconv.ops import conv as C
+from tinyconv.ops import winograd as W
+
+DTYPES = [np.float64, np.float32]
+TOL32 = 1e-4  # float32, relative to magnitude (the issue's parity tolerance)
+ext = _kernels._ext
+NTH = _kernels.conv_threads
+
+
+def _tol(dtype):
+    return 1e-10 if dtype == np.float64 else TOL32
+
+
+@pytest.fixture
+def workspace():
+    old = tc.get_conv_workspace_limit()
+    yield
+    tc.set_conv_workspace_limit(old)
+
+
+@pytest.fixture
+def switch():
+    old = tc.backends.conv.winograd
+    yield
+    tc.backends.conv.winograd = old
+
+
+def _force(monkeypatch, algo):
+    """Run every conv2d of the test on ``algo`` (W.Winograd or C.Im2colGemm)."""
+    monkeypatch.setattr(C, "select_algorithm", lambda *args: algo)
+
+
+# --------------------------------------------------------------------------- kernels vs oracle
+def _geometry(rng):
+    """Random (N, C, F, H, W, pads) with a non-empty output; pads per side, 0..3."""
+    while True:
+        N, Cn, Fn = (int(v) for v in rng.integers(1, 5, size=3))
+        H, W_ = (int(v) for v in rng.integers(1, 14, size=2))
+        pads = tuple(int(v) for v in rng.integers(0, 4, size=4))
+        if H + pads[0] + pads[1] >= 3 and W_ + pads[2] + pads[3] >= 3:
+            return N, Cn, Fn, H, W_, pads
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", range(8))
+def test_transform_kernels_match_reference(seed, dtype):
+    rng = np.random.default_rng(seed)
+    N, Cn, Fn, H, W_, pads = _geometry(rng)
+    OH, OW = H + pads[0] + pads[1] - 2, W_ + pads[2] + pads[3] - 2
+    TH, TW = R.winograd_grid(OH, OW)
+    x = rng.standard_normal((N, Cn, H, W_)).astype(dtype)
+    w = rng.standard_normal((Fn, Cn, 3, 3)).astype(dtype)
+    b = rng.standard_normal(Fn).astype(dtype)
+    tol = 1e-13 if dtype == np.float64 else 1e-5
+
+    V = np.empty((36, Cn, N * TH * TW), dtype=dtype)
+    ext.winograd_input_transform(x, V, 0, TH, TW, pads[0], pads[2], NTH)
+    assert_close(V, R.winograd_input_transform(x, (pads[0], pads[2]), TH, TW), tol=tol)
+
+    U = np.empty((36, Fn, Cn), dtype=dtype)
+    ext.winograd_filter_transform(w, U, NTH)
+    assert_close(U, R.winograd_filter_transform(w), tol=tol)
+
+    M = rng.standard_normal((36, Fn, N * TH * TW)).astype(dtype)
+    y = np.empty((N, Fn, OH, OW), dtype=dtype)
+    ext.winograd_output_transform(M, y, b, 0, TH, TW, NTH)
+    expect = R.winograd_output_transform(M, N, TH, TW, OH, OW) + b.reshape(1, Fn, 1, 1)
+    assert_close(y, expect, tol=tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", range(6))
+def test_backward_kernels_are_adjoints(seed, dtype):
+    """<T(a), b> == <a, T*(b)> for each transform T and the kernel computing its adjoint."""
+    rng = np.random.default_rng(100 + seed)
+    N, Cn, Fn, H, W_, pads = _geometry(rng)
+    OH, OW = H + pads[0] + pads[1] - 2, W_ + pads[2] + pads[3] - 2
+    TH, TW = R.winograd_grid(OH, OW)
+    T = N * TH * TW
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+
+    def same(a, b):
+        assert abs(a - b) <= tol * max(1.0, abs(a), abs(b)), (a, b)
+
+    # input transform and winograd_input_transform_adjoint
+    x = rng.standard_normal((N, Cn, H, W_)).astype(dtype)
+    dV = rng.standard_normal((36, Cn, T)).astype(dtype)
+    V = np.empty_like(dV)
+    ext.winograd_input_transform(x, V, 0, TH, TW, pads[0], pads[2], NTH)
+    gx = np.zeros_like(x)
+    ext.winograd_input_transform_adjoint(dV, gx, 0, TH, TW, pads[0], pads[2], NTH)
+    same(float(np.vdot(V, dV)), float(np.vdot(x, gx)))
+
+    # output transform (no bias) and winograd_gy_transform
+    M = rng.standard_normal((36, Fn, T)).astype(dtype)
+    gy = rng.standard_normal((N, Fn, OH, OW)).astype(dtype)
+    y = np.empty_like(gy)
+    ext.winograd_output_transform(M, y, None, 0, TH, TW, NTH)
+    Mg = np.empty_like(M)
+    ext.winograd_gy_transform(gy, Mg, 0, TH, TW, NTH)
+    same(float(np.vdot(y, gy)), float(np.vdot(M, Mg)))
+
+    # filter transform and winograd_filter_transform_adjoint
+    w = rng.standard_normal((Fn, Cn, 3, 3)).astype(dtype)
+    dU = rng.standard_normal((36, Fn, Cn)).astype(dtype)
+    gw = np.empty_like(w)
+    ext.winograd_filter_transform_adjoint(dU, gw, NTH)
+    same(float(np.vdot(R.winograd_filter_transform(w), dU)), float(np.vdot(w, gw)))
+
+
+def test_reference_winograd_matches_direct_conv():
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 3, 9, 6)), rng.standard_normal((4, 3, 3, 3))
+    for pads in [(0, 0, 0, 0), (1, 1, 1, 1), (2, 0, 1, 3)]:
+        assert_close(R.winograd_conv2d(x, w, pads), R.conv2d(x, w, None, pads=pads), tol=1e-13)
+
+
+# --------------------------------------------------------------------------- the path vs torch
+def _config(seed):
+    """Random conv2d arguments the Winograd path applies to: 3x3, stride 1, any padding."""
+    rng = np.random.default_rng(1000 + seed)
+    while True:
+        N = int(rng.integers(1, 5))
+        Cn, Fn = int(rng.integers(1, 21)), int(rng.integers(1, 21))
+        H, W_ = int(rng.integers(1, 15)), int(rng.integers(1, 15))
+        padding = int(rng.integers(0, 3)) if rng.random() < 0.7 else \
+            (int(rng.integers(0, 3)), int(rng.integers(0, 3)))
+        ph, pw = (padding, padding) if isinstance(padding, int) else padding
+        if H + 2 * ph >= 3 and W_ + 2 * pw >= 3:
+            return rng, (N, Cn, H, W_), (Fn, Cn, 3, 3), rng.random() < 0.7, padding
+
+
+def _grads(fn, x, w, b, gy_seed, dtype):
+    """(y, gx, gw, gb) of y = fn(x, w, b) with gy drawn from gy_seed."""
+    xs = [tc.tensor(v.astype(dtype), requires_grad=True) for v in (x, w)]
+    if b is not None:
+        xs.append(tc.tensor(b.astype(dtype), requires_grad=True))
+    y = fn(*xs)
+    gy = np.random.default_rng(gy_seed).standard_normal(y.shape).astype(dtype)
+    y.backward(gy)
+    out = [y.data] + [t.grad.data for t in xs]
+    for a in out:
+        assert a.dtype == np.dtype(dtype)
+    return out, gy
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", range(40))
+def test_winograd_path_matches_torch_and_im2col(seed, dtype, monkeypatch):
+    rng, xs, ws, has_b, padding = _config(seed)
+    x = rng.standard_normal(xs)
+    w = rng.standard_normal(ws)
+    b = rng.standard_normal(ws[0]) if has_b else None
+    conv = lambda x, w, b=None: F.conv2d(x, w, b, padding=padding)  # noqa: E731
+    _force(monkeypatch, W.Winograd)
+    wino, gy = _grads(conv, x, w, b, seed, dtype)
+    _force(monkeypatch, C.Im2colGemm)
+    im2col, _ = _grads(conv, x, w, b, seed, dtype)
+
+    xt = torch.tensor(x.astype(dtype), requires_grad=True)
+    wt = torch.tensor(w.astype(dtype), requires_grad=True)
+    bt = None if b is None else torch.tensor(b.astype(dtype), requires_grad=True)
+    yt = TF.conv2d(xt, wt, bt, padding=padding)
+    yt.backward(torch.tensor(gy))
+    expect = [yt, xt.grad, wt.grad] + ([] if bt is None else [bt.grad])
+    for a, i, e, what in zip(wino, im2col, expect, ("y", "gx", "gw", "gb")):
+        assert_close(a, e, dtype=dtype, tol=_tol(dtype), what=f"winograd {what} vs torch")
+        assert_close(a, i, dtype=dtype, tol=_tol(dtype), what=f"winograd {what} vs im2col")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(2, 64, 16, 16, 64), (1, 256, 8, 8, 256), (3, 32, 9, 11, 40)])
+def test_vgg_like_layers_match_torch(shape, dtype, monkeypatch):
+    """Wide layers: many products per output, where float32 Winograd error would show."""
+    N, Cn, H, W_, Fn = shape
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal((N, Cn, H, W_))
+    w = rng.standard_normal((Fn, Cn, 3, 3)) * 0.1
+    b = rng.standard_normal(Fn)
+    _force(monkeypatch, W.Winograd)
+    got, gy = _grads(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, 5, dtype)
+    xt = torch.tensor(x.astype(dtype), requires_grad=True)
+    wt = torch.tensor(w.astype(dtype), requires_grad=True)
+    bt = torch.tensor(b.astype(dtype), requires_grad=True)
+    yt = TF.conv2d(xt, wt, bt, padding=1)
+    yt.backward(torch.tensor(gy))
+    for a, e, what in zip(got, (yt, xt.grad, wt.grad, bt.grad), ("y", "gx", "gw", "gb")):
+        assert_close(a, e, dtype=dtype, tol=_tol(dtype), what=what)
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_conv_transpose2d_on_winograd_matches_torch(padding, monkeypatch):
+    rng = np.random.default_rng(3 + padding)
+    x = rng.standard_normal((2, 5, 7, 6))
+    w = rng.standard_normal((5, 4, 3, 3))
+    b = rng.standard_normal(4)
+    _force(monkeypatch, W.Winograd)
+    got, gy = _grads(lambda x, w, b: F.conv_transpose2d(x, w, b, padding=padding), x, w, b, 1,
+                     np.float64)
+    xt, wt, bt = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
+    yt = TF.conv_transpose2d(xt, wt, bt, padding=padding)
+    yt.backward(torch.tensor(gy))
+    for a, e, what in zip(got, (yt, xt.grad, wt.grad, bt.grad), ("y", "gx", "gw", "gb")):
+        assert_close(a, e, dtype=np.float64, what=what)
+
+
+def test_gradcheck_on_winograd(monkeypatch):
+    _force(monkeypatch, W.Winograd)
+    rng = np.random.default_rng(4)
+    x = tc.tensor(rng.standard_normal((2, 3, 6, 5)), requires_grad=True)
+    w = tc.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    b = tc.tensor(rng.standard_normal(4), requires_grad=True)
+    assert tc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=1), (x, w, b))
+
+
+def test_only_some_gradients(monkeypatch):
+    """needs_input_grad: only the gradients asked for are computed, each still right."""
+    _force(monkeypatch, W.Winograd)
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((2, 4, 7, 7)), rng.standard_normal((3, 4, 3, 3))
+    for need_x in (True, False):
+        xa = tc.tensor(x, requires_grad=need_x)
+        wa = tc.tensor(w, requires_grad=not need_x)
+        F.conv2d(xa, wa, padding=1).sum().backward()
+        xt = torch.tensor(x, requires_grad=need_x)
+        wt = torch.tensor(w, requires_grad=not need_x)
+        TF.conv2d(xt, wt, padding=1).sum().backward()
+        if need_x:
+            assert wa.grad is None
+            assert_close(xa.grad, xt.grad)
+        else:
+            assert xa.grad is None
+            assert_close(wa.grad, wt.grad)
+
+
+# --------------------------------------------------------------------------- selection, switch
+def _geom(pad, out_hw, stride=1, dilation=1, groups=1):
+    return C.ConvGeometry((stride,) * 2, (pad,) * 4, (dilation,) * 2, groups, out_hw)
+
+
+@pytest.mark.parametrize("cin,cout,size,algo", [
+    (3, 64, 32, "im2col"), (64, 64, 32, "winograd"), (64, 128, 16, "winograd"),
+    (128, 128, 16, "winograd"), (128, 256, 8, "winograd"), (256, 256, 8, "winograd")])
+def test_selection_on_minivgg_layers(cin, cout, size, algo, switch):
+    tc.backends.conv.winograd = True
+    got = C.select_algorithm((128, cin, size, size), (cout, cin, 3, 3), _geom(1, (size, size)),
+                             np.float32)
+    assert got.name == algo
+
+
+@pytest.mark.parametrize("geom_kw,w_shape", [
+    (dict(stride=2), (64, 64, 3, 3)), (dict(dilation=2), (64, 64, 3, 3)),
+    (dict(groups=2), (64, 32, 3, 3)), ({}, (64, 64, 5, 5)), ({}, (64, 64, 3, 1))])
+def test_selection_never_picks_winograd_where_it_does_not_apply(geom_kw, w_shape, switch):
+    tc.backends.conv.winograd = True
+    geom = _geom(1, (16, 16), **geom_kw)
+    assert C.select_algorithm((8, 64, 32, 32), w_shape, geom, np.float32) is not W.Winograd
+
+
+def test_switch_turns_winograd_off(switch, monkeypatch):
+    calls = []
+    real = W.winograd_conv2d_3x3
+    monkeypatch.setattr(W, "winograd_conv2d_3x3", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(8)
+    x = tc.tensor(rng.standard_normal((2, 32, 8, 8)).astype(np.float32))
+    w = tc.tensor(rng.standard_normal((32, 32, 3, 3)).astype(np.float32))
+    assert repr(tc.backends.conv) == "tinyconv.backends.conv(winograd=True)"
+    y_on = F.conv2d(x, w, padding=1)
+    assert calls == [1]
+    tc.backends.conv.winograd = False
+    assert C.select_algorithm((2, 32, 8, 8), (32, 32, 3, 3), _geom(1, (8, 8)),
+                              np.float32) is C.Im2colGemm
+    y_off = F.conv2d(x, w, padding=1)
+    assert calls == [1]
+    assert_close(y_on, y_off, dtype=np.float32, tol=TOL32)
+
+
+# --------------------------------------------------------------------------- chunks
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_chunked_equals_unchunked(dtype, workspace, monkeypatch):
+    _force(monkeypatch, W.Winograd)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((5, 6, 9, 13))
+    w = rng.standard_normal((7, 6, 3, 3))
+    b = rng.standard_normal(7)
+    conv = lambda x, w, b: F.conv2d(x, w, b, padding=1)  # noqa: E731
+    whole, _ = _grads(conv, x, w, b, 2, dtype)
+    seen = []
+    real = ext.winograd_input_transform
+
+    def spy(xx, V, *args):
+        seen.append(V.nbytes)
+        return real(xx, V, *args)
+
+    monkeypatch.setattr(ext, "winograd_input_transform", spy)
+    itemsize = np.dtype(dtype).itemsize
+    row = 36 * 6 * 4 * itemsize  # one tile row of V: 36 components x C x TW tiles
+    for limit in (1, 36 * (6 + 7) * 4 * itemsize * 2, 36 * (6 + 7) * 4 * itemsize * 5 + 3):
+        tc.set_conv_workspace_limit(limit)
+        seen.clear()
+        parts, _ = _grads(conv, x, w, b, 2, dtype)
+        rows = max(1, limit // (36 * (6 + 7) * 4 * itemsize))
+        assert max(seen) <= rows * row
+        assert len(seen) == 2 * -(-5 * 3 // rows)  # forward and the weight gradient
+        for a, e, what in zip(parts, whole, ("y", "gx", "gw", "gb")):
+            assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5,
+                         what=what)
+
+
+def test_ndarray_level_functions_with_negative_padding():
+    """pads < 0 crop the input: the kernels take any offset (used by the adjoint form)."""
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((2, 3, 10, 9)), rng.standard_normal((4, 3, 3, 3))
+    pads = (-1, 0, 1, -2)
+    y = W.winograd_conv2d_3x3(x, w, pads)
+    xc = x[:, :, 1:, :-2]  # top and right cropped, left padded
+    assert_close(y, R.conv2d(xc, w, None, pads=(0, 0, 1, 0)))
+    gy = rng.standard_normal(y.shape)
+    gx, gw = W.winograd_conv2d_3x3_backward(gy, x, w, x.shape, pads)
+    xt = torch.tensor(xc, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    TF.conv2d(TF.pad(xt, (1, 0, 0, 0)), wt).backward(torch.tensor(gy))
+    assert_close(gx[:, :, 1:, :-2], xt.grad)
+    assert not gx[:, :, :1].any() and not gx[:, :, :, -2:].any()
+    assert_close(gw, wt.grad)
