@@ -261,6 +261,27 @@ def test_pointwise_fast_path_equals_im2col(groups, dtype, monkeypatch):
         assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kw,wshape", [
+    (dict(groups=4, padding=1), (4, 1, 3, 3)),
+    (dict(groups=4, stride=(2, 3), padding=(2, 1), dilation=(1, 2)), (8, 1, 3, 2)),
+    (dict(groups=2, stride=(1, 2), padding=(0, 2), dilation=(2, 1)), (4, 2, 2, 4)),
+])
+def test_direct_path_equals_im2col(kw, wshape, dtype, monkeypatch):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3, 4, 9, 8)).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    b = rng.standard_normal(wshape[0]).astype(dtype)
+    xs = tc.tensor(x, requires_grad=True)
+    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is C.Direct
+    fast = _conv_grads(x, w, b, **kw)
+    monkeypatch.setattr(C, "use_direct", False)
+    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is not C.Direct
+    slow = _conv_grads(x, w, b, **kw)
+    for a, e in zip(fast, slow):
+        assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5)
+
+
 def test_unbatched_input():
     rng = np.random.default_rng(11)
     x, w = rng.standard_normal((3, 6, 5)), rng.standard_normal((4, 3, 2, 2))

@@ -90,6 +90,38 @@ def test_im2col_batch_chunks_concatenate():
         np.testing.assert_array_equal(part, full[:, n0 * P:n1 * P])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", range(12))
+def test_direct_kernels_match_reference(seed, dtype):
+    rng, shape, KH, KW, stride, pads, dil, out = _random_geometry(200 + seed)
+    G = int(rng.integers(1, 4))
+    N, Cg, H, W = shape
+    Fg = int(rng.integers(1, 3))
+    pads = (pads[0], pads[0], pads[2], pads[2])  # the direct kernels take (top, left) only
+    out = (R.conv_output_size(H, KH, stride[0], 2 * pads[0], dil[0]),
+           R.conv_output_size(W, KW, stride[1], 2 * pads[2], dil[1]))
+    if min(out) < 1:
+        return
+    x = rng.standard_normal((N, Cg * G, H, W)).astype(dtype)
+    w = rng.standard_normal((Fg * G, Cg, KH, KW)).astype(dtype)
+    tl = (pads[0], pads[2])
+    y = K.conv_direct(x, w, stride, tl, dil, G, out)
+    assert_close(y, R.conv2d(x, w, None, stride, pads, dil, G), dtype=dtype, what="forward")
+    # gradients via the im2col oracle: gx = col2im(W^T gy), gw = gy im2col(x)^T, per group
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    cols = R.im2col(x, KH, KW, stride, pads, dil, out)  # (C*K, N*P)
+    P = out[0] * out[1]
+    g2 = gy.reshape(N, G, Fg, P).transpose(1, 2, 0, 3).reshape(G, Fg, N * P)
+    cg = cols.reshape(G, Cg * KH * KW, N * P)
+    gw_ref = np.matmul(g2, cg.transpose(0, 2, 1)).reshape(w.shape)
+    gx_ref = R.col2im(np.matmul(w.reshape(G, Fg, -1).transpose(0, 2, 1), g2).reshape(
+        Cg * G * KH * KW, N * P), x.shape, KH, KW, stride, pads, dil, out)
+    assert_close(K.conv_direct_grad_input(gy, w, x.shape, stride, tl, dil, G), gx_ref,
+                 dtype=dtype, what="grad input")
+    assert_close(K.conv_direct_grad_weight(gy, x, w.shape, stride, tl, dil, G), gw_ref,
+                 dtype=dtype, tol=None if dtype == np.float64 else 1e-4, what="grad weight")
+
+
 def test_reference_conv_matches_torch():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 4, 9, 7))

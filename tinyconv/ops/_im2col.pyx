@@ -132,6 +132,163 @@ def col2im(const floating[:, ::1] cols, floating[:, :, :, ::1] x,
                                 dst[ow * sw] += src[ow]
 
 
+# ------------------------------------------------------------------------------- direct conv
+# For convolutions whose per-group GEMM would be tiny (depthwise: one input and one output
+# channel per group), a direct loop beats im2col + GEMM: no 9x column buffer, and the inner
+# loop runs along a contiguous output row.  G groups, Cg = C/G, Fg = F/G.
+
+def conv_direct(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] w,
+                floating[:, :, :, ::1] y, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pt,
+                Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t G, int nthreads):
+    """y (N, F, OH, OW) = conv(x (N, C, H, W), w (F, C/G, KH, KW)); y is overwritten."""
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t F = w.shape[0], Cg = w.shape[1], KH = w.shape[2], KW = w.shape[3]
+    cdef Py_ssize_t OH = y.shape[2], OW = y.shape[3], Fg = F // G
+    cdef Py_ssize_t nf, n, f, c, cg, i, j, oh, ow, h, lo, hi, off
+    cdef floating wv
+    cdef floating* yp
+    cdef floating* yrow
+    cdef const floating* xp
+    cdef const floating* xrow
+    if N * F * OH * OW == 0:
+        return
+    with nogil:
+        for nf in prange(N * F, schedule="static", num_threads=nthreads):
+            n = nf // F
+            f = nf % F
+            yp = &y[n, f, 0, 0]
+            for ow in range(OH * OW):
+                yp[ow] = 0
+            for cg in range(Cg):
+                c = (f // Fg) * Cg + cg
+                xp = &x[n, c, 0, 0]
+                for i in range(KH):
+                    for j in range(KW):
+                        wv = w[f, cg, i, j]
+                        off = j * dw - pl
+                        lo = _first_valid(off, sw, OW)
+                        hi = _end_valid(off, sw, W, OW)
+                        if hi <= lo:
+                            continue
+                        for oh in range(OH):
+                            h = oh * sh - pt + i * dh
+                            if h < 0 or h >= H:
+                                continue
+                            yrow = yp + oh * OW
+                            xrow = xp + h * W + off
+                            if sw == 1:
+                                for ow in range(lo, hi):
+                                    yrow[ow] = yrow[ow] + wv * xrow[ow]
+                            else:
+                                for ow in range(lo, hi):
+                                    yrow[ow] = yrow[ow] + wv * xrow[ow * sw]
+
+
+def conv_direct_grad_input(const floating[:, :, :, ::1] gy, const floating[:, :, :, ::1] w,
+                           floating[:, :, :, ::1] gx, Py_ssize_t sh, Py_ssize_t sw,
+                           Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh, Py_ssize_t dw,
+                           Py_ssize_t G, int nthreads):
+    """gx (N, C, H, W) = the input gradient of conv_direct for gy (N, F, OH, OW); overwritten.
+
+    One (n, c) input plane per thread, so every += stays in that thread's plane.
+    """
+    cdef Py_ssize_t N = gx.shape[0], C = gx.shape[1], H = gx.shape[2], W = gx.shape[3]
+    cdef Py_ssize_t F = w.shape[0], Cg = w.shape[1], KH = w.shape[2], KW = w.shape[3]
+    cdef Py_ssize_t OH = gy.shape[2], OW = gy.shape[3], Fg = F // G
+    cdef Py_ssize_t nc, n, f, c, cg, fg, i, j, oh, ow, h, lo, hi, off
+    cdef floating wv
+    cdef floating* gxp
+    cdef floating* gxrow
+    cdef const floating* gyp
+    cdef const floating* gyrow
+    if N * C * H * W == 0:
+        return
+    with nogil:
+        for nc in prange(N * C, schedule="static", num_threads=nthreads):
+            n = nc // C
+            c = nc % C
+            cg = c % Cg
+            gxp = &gx[n, c, 0, 0]
+            for ow in range(H * W):
+                gxp[ow] = 0
+            if OH * OW == 0:
+                continue
+            for fg in range(Fg):
+                f = (c // Cg) * Fg + fg
+                gyp = &gy[n, f, 0, 0]
+                for i in range(KH):
+                    for j in range(KW):
+                        wv = w[f, cg, i, j]
+                        off = j * dw - pl
+                        lo = _first_valid(off, sw, OW)
+                        hi = _end_valid(off, sw, W, OW)
+                        if hi <= lo:
+                            continue
+                        for oh in range(OH):
+                            h = oh * sh - pt + i * dh
+                            if h < 0 or h >= H:
+                                continue
+                            gxrow = gxp + h * W + off
+                            gyrow = gyp + oh * OW
+                            if sw == 1:
+                                for ow in range(lo, hi):
+                                    gxrow[ow] = gxrow[ow] + wv * gyrow[ow]
+                            else:
+                                for ow in range(lo, hi):
+                                    gxrow[ow * sw] = gxrow[ow * sw] + wv * gyrow[ow]
+
+
+def conv_direct_grad_weight(const floating[:, :, :, ::1] gy, const floating[:, :, :, ::1] x,
+                            floating[:, :, :, ::1] gw, floating[:, ::1] acc, Py_ssize_t sh,
+                            Py_ssize_t sw, Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t dh,
+                            Py_ssize_t dw, Py_ssize_t G, int nthreads):
+    """gw (F, C/G, KH, KW) = the weight gradient of conv_direct; overwritten.
+
+    One output channel f per thread; each tap's products are summed lane-wise into the
+    scratch row acc[f] (OW long, so the inner loop vectorises) and reduced once at the end.
+    """
+    cdef Py_ssize_t N = x.shape[0], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t F = gw.shape[0], Cg = gw.shape[1], KH = gw.shape[2], KW = gw.shape[3]
+    cdef Py_ssize_t OH = gy.shape[2], OW = gy.shape[3], Fg = F // G
+    cdef Py_ssize_t f, n, c, cg, i, j, oh, ow, h, lo, hi, off
+    cdef floating total
+    cdef floating* a
+    cdef const floating* xrow
+    cdef const floating* gyrow
+    if F * Cg * KH * KW == 0:
+        return
+    with nogil:
+        for f in prange(F, schedule="static", num_threads=nthreads):
+            a = &acc[f, 0]
+            for cg in range(Cg):
+                c = (f // Fg) * Cg + cg
+                for i in range(KH):
+                    for j in range(KW):
+                        off = j * dw - pl
+                        lo = _first_valid(off, sw, OW)
+                        hi = _end_valid(off, sw, W, OW)
+                        for ow in range(OW):
+                            a[ow] = 0
+                        if hi > lo:
+                            for n in range(N):
+                                for oh in range(OH):
+                                    h = oh * sh - pt + i * dh
+                                    if h < 0 or h >= H:
+                                        continue
+                                    xrow = &x[n, c, h, 0] + off
+                                    gyrow = &gy[n, f, oh, 0]
+                                    if sw == 1:
+                                        for ow in range(lo, hi):
+                                            a[ow] = a[ow] + gyrow[ow] * xrow[ow]
+                                    else:
+                                        for ow in range(lo, hi):
+                                            a[ow] = a[ow] + gyrow[ow] * xrow[ow * sw]
+                        total = 0
+                        for ow in range(OW):
+                            total = total + a[ow]
+                        gw[f, cg, i, j] = total
+
+
 # ------------------------------------------------------------------------------- pooling
 include "_pool.pxi"
 

@@ -85,6 +85,58 @@ def col2im(cols, x_shape, KH, KW, stride, pads, dilation, out_size, out=None):
     return out
 
 
+def _direct_args(op, arrays, w_shape, stride, pads, dilation, groups):
+    dt = arrays[0].dtype
+    if dt not in _FLOATS or any(a.dtype != dt for a in arrays):
+        raise TypeError(f"{op}: expected float32 or float64 arrays of one dtype, got "
+                        f"{[str(a.dtype) for a in arrays]}")
+    if min(stride) < 1 or min(dilation) < 1 or min(pads) < 0 or groups < 1 \
+            or w_shape[0] % groups:
+        raise ValueError(f"{op}: bad geometry stride {tuple(stride)}, pads {tuple(pads)}, "
+                         f"dilation {tuple(dilation)}, groups {groups} for weight {w_shape}")
+    return [_np.ascontiguousarray(a) for a in arrays]
+
+
+def conv_direct(x, w, stride, pads, dilation, groups, out_size):
+    """y (N, F, OH, OW) = conv(x, w) by direct loops (for depthwise-like convs); pads (top, left)."""
+    x, w = _direct_args("conv_direct", [x, w], w.shape, stride, pads, dilation, groups)
+    N, C = x.shape[:2]
+    if x.ndim != 4 or w.ndim != 4 or C != w.shape[1] * groups:
+        raise ValueError(f"conv_direct: input {x.shape} does not match weight {w.shape} with "
+                         f"groups={groups}")
+    y = _np.empty((N, w.shape[0]) + tuple(out_size), dtype=x.dtype)
+    _ext.conv_direct(x, w, y, stride[0], stride[1], pads[0], pads[1], dilation[0], dilation[1],
+                     groups, conv_threads)
+    return y
+
+
+def conv_direct_grad_input(gy, w, x_shape, stride, pads, dilation, groups):
+    """gx of shape x_shape for conv_direct's output gradient gy."""
+    gy, w = _direct_args("conv_direct_grad_input", [gy, w], w.shape, stride, pads, dilation,
+                         groups)
+    if gy.ndim != 4 or gy.shape[1] != w.shape[0] or x_shape[1] != w.shape[1] * groups:
+        raise ValueError(f"conv_direct_grad_input: gy {gy.shape}, weight {w.shape} and input "
+                         f"shape {tuple(x_shape)} do not match (groups={groups})")
+    gx = _np.empty(tuple(x_shape), dtype=gy.dtype)
+    _ext.conv_direct_grad_input(gy, w, gx, stride[0], stride[1], pads[0], pads[1], dilation[0],
+                                dilation[1], groups, conv_threads)
+    return gx
+
+
+def conv_direct_grad_weight(gy, x, w_shape, stride, pads, dilation, groups):
+    """gw of shape w_shape for conv_direct's output gradient gy and input x."""
+    gy, x = _direct_args("conv_direct_grad_weight", [gy, x], w_shape, stride, pads, dilation,
+                         groups)
+    if gy.ndim != 4 or x.ndim != 4 or gy.shape[0] != x.shape[0] or gy.shape[1] != w_shape[0] \
+            or x.shape[1] != w_shape[1] * groups:
+        raise ValueError(f"conv_direct_grad_weight: gy {gy.shape}, input {x.shape} and weight "
+                         f"shape {tuple(w_shape)} do not match (groups={groups})")
+    gw = _np.empty(tuple(w_shape), dtype=gy.dtype)
+    acc = _np.empty((w_shape[0], max(gy.shape[3], 1)), dtype=gy.dtype)
+    _ext.conv_direct_grad_weight(gy, x, gw, acc, stride[0], stride[1], pads[0], pads[1],
+                                 dilation[0], dilation[1], groups, conv_threads)
+    return gw
+
 # ------------------------------------------------------------------------------- pooling
 # Wrappers over the pooling kernels of _pool.pxi.  They take (N, C, H, W) or (C, H, W) arrays,
 # view them as (P, H, W) planes (P = N*C), allocate the outputs and check every bound the
@@ -218,6 +270,9 @@ def adaptive_avg_pool2d_backward(gy, x_shape, dtype):
     if gx.size:
         if gy.size == 0:
             gx.fill(0)
+        elif gyp.shape[1:] == (1, 1):
+            _pnp.divide(gyp, float(x_shape[-2] * x_shape[-1]),
+                        out=gx.reshape(-1, x_shape[-2], x_shape[-1]))
         else:
             _ext.adaptive_avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]))
     return gx

@@ -209,14 +209,66 @@ class Pointwise:
         return cls.backward(gy, x, w, x.shape, geom, False, True)[1]
 
 
-ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "winograd": _winograd.Winograd}
-use_pointwise_gemm = True  # the 1x1 stride-1 fast path (a switch for tests and benchmarks)
+class Direct:
+    """Direct loops (Cython) for convs whose per-group GEMM is tiny, e.g. depthwise: no
+    column buffer at all."""
+
+    name = "direct"
+
+    @staticmethod
+    def applies(x_shape, w_shape, geom):
+        # per group a (Fg x Cg*K) @ (Cg*K x P) GEMM with Fg*Cg <= 4 runs BLAS at a crawl
+        return geom.groups > 1 and w_shape[1] * (w_shape[0] // geom.groups) <= 4
+
+    @staticmethod
+    def forward(x, w, b, geom):
+        pads = (geom.pads[0], geom.pads[2])
+        y = _kernels.conv_direct(x, w, geom.stride, pads, geom.dilation, geom.groups,
+                                 geom.out_size)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    @classmethod
+    def backward(cls, gy, x, w, x_shape, geom, need_x, need_w):
+        gx = cls.backward_input(gy, w, x_shape, geom) if need_x else None
+        gw = cls.backward_weight(gy, x, w.shape, geom) if need_w else None
+        return gx, gw
+
+    @staticmethod
+    def backward_input(gy, w, x_shape, geom):
+        return _kernels.conv_direct_grad_input(gy, w, x_shape, geom.stride,
+                                               (geom.pads[0], geom.pads[2]), geom.dilation,
+                                               geom.groups)
+
+    @staticmethod
+    def backward_weight(gy, x, w_shape, geom):
+        return _kernels.conv_direct_grad_weight(gy, x, w_shape, geom.stride,
+                                                (geom.pads[0], geom.pads[2]), geom.dilation,
+                                                geom.groups)
+
+
+ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "direct": Direct,
+              "winograd": _winograd.Winograd}
+# switches for the fast paths (tests and benchmarks compare them with the im2col path)
+use_pointwise_gemm = True
+use_direct = True
 
 
 def select_algorithm(x_shape, w_shape, geom, dtype):
-    """The algorithm object that runs a convolution of this shape (forward and backward)."""
+    """The algorithm object that runs a convolution of this shape (forward and backward).
+
+    Args:
+        x_shape: (N, C, H, W) of the convolution's input; w_shape: (F, C/G, KH, KW).
+        geom: its ConvGeometry; dtype: float32 or float64.
+
+    Returns:
+        One of ``ALGORITHMS``' values; they all give the same results up to rounding.
+    """
     if use_pointwise_gemm and Pointwise.applies(x_shape, w_shape, geom):
         return Pointwise
+    if use_direct and Direct.applies(x_shape, w_shape, geom):
+        return Direct
     if _winograd.use_winograd(x_shape, w_shape, geom, dtype):  # 3x3 stride 1, where it pays
         return _winograd.Winograd
     return Im2colGemm
