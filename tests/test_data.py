@@ -182,6 +182,8 @@ def test_random_split_lengths_fractions_and_generator():
     assert [len(p) for p in parts] == [5, 3, 2]
     parts = random_split(TensorDataset(np.arange(11)), [0.5, 0.5])
     assert [len(p) for p in parts] == [6, 5]
+    parts = random_split(TensorDataset(np.arange(10)), [0.1] * 10)   # float sum 0.9999999999999999
+    assert [len(p) for p in parts] == [1] * 10
     with pytest.raises(ValueError, match="sum of input lengths"):
         random_split(ds, [5, 6])
 

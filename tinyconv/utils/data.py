@@ -144,7 +144,7 @@ def random_split(dataset, lengths, generator=None):
     n = len(dataset)
     lengths = list(lengths)
     if lengths and all(isinstance(x, numbers.Real) and not isinstance(x, numbers.Integral)
-                       for x in lengths) and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1:
+                       for x in lengths) and math.isclose(sum(lengths), 1.0):
         if any(f < 0 or f > 1 for f in lengths):
             raise ValueError(f"random_split: fractions must be in [0, 1], got {lengths}")
         sizes = [int(math.floor(n * f)) for f in lengths]
