@@ -344,3 +344,14 @@ def test_clip_grad_norm_and_value_match_torch():
     cm[0].weight.grad.data[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         tc.nn.utils.clip_grad_norm_(cm.parameters(), 1.0, error_if_nonfinite=True)
+
+
+def test_named_parameters_are_accepted_as_torch():
+    tm, cm = make_models()
+    topt = torch.optim.SGD(tm.named_parameters(), lr=0.1, momentum=0.5)
+    copt = tc.optim.SGD(cm.named_parameters(), lr=0.1, momentum=0.5)
+    assert copt.param_groups[0]["param_names"] == topt.param_groups[0]["param_names"]
+    run_pair(topt, copt, tm, cm, steps=3)
+    assert copt.state_dict()["param_groups"] == topt.state_dict()["param_groups"]
+    with pytest.raises(ValueError, match="with/without names"):
+        copt.add_param_group({"params": [tc.zeros(2, requires_grad=True)]})

@@ -108,6 +108,17 @@ class Optimizer:
                 "instead.")
         else:
             param_group["params"] = list(params)
+        # torch also accepts (name, tensor) pairs, e.g. model.named_parameters()
+        names = [p[0] for p in param_group["params"] if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(param_group["params"]):
+                raise ValueError("all optimizer params should be with/without names. Some "
+                                 "param names are missing")
+            param_group["params"] = [p[1] for p in param_group["params"]]
+            param_group["param_names"] = names
+        if self.param_groups and (("param_names" in param_group)
+                                  != ("param_names" in self.param_groups[0])):
+            raise ValueError("all optimizer param groups should be with/without names.")
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params "
