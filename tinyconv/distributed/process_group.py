@@ -16,7 +16,7 @@ from ..tensor import Tensor
 __all__ = [
     "ReduceOp", "is_available", "init", "init_process_group", "is_initialized", "get_rank",
     "get_world_size", "barrier", "broadcast", "broadcast_parameters", "all_reduce", "abort",
-    "destroy_process_group",
+    "destroy_process_group", "Work",
 ]
 
 _INSTALL_HINT = ("install the MPI extra: pip install 'tinyconv[distributed]' "
@@ -31,6 +31,7 @@ class _State:
     initialized = False
     prev_excepthook = None
     comms = []          # duplicated communicators (DDP, SyncBatchNorm), freed by destroy
+    syncbn_comm = None  # the communicator every SyncBatchNorm layer shares
 
 
 _state = _State()
@@ -123,6 +124,7 @@ def destroy_process_group():
         if c != _state.MPI.COMM_NULL:
             c.Free()
     _state.comms = []
+    _state.syncbn_comm = None
     if sys.excepthook is _abort_excepthook:
         sys.excepthook = _state.prev_excepthook or sys.__excepthook__
     _state.initialized = False

@@ -25,12 +25,9 @@ __all__ = ["SyncBatchNorm", "sync_batch_norm"]
 
 def _comm():
     """The communicator shared by every SyncBatchNorm layer (a duplicate of COMM_WORLD)."""
-    st = pg._state
-    comm = getattr(st, "syncbn_comm", None)
-    if comm is None:
-        comm = pg._new_comm("SyncBatchNorm")
-        st.syncbn_comm = comm
-    return comm
+    if pg._state.syncbn_comm is None:
+        pg._state.syncbn_comm = pg._new_comm("SyncBatchNorm")
+    return pg._state.syncbn_comm
 
 
 class _SyncBatchNormFn(Function):
