@@ -322,7 +322,8 @@ class DistributedDataParallel(Module):
         bucket_cap_mb (float): the largest gradient bucket in MiB (default 25).
         find_unused_parameters (bool): accepted for torch compatibility; unused parameters are
             always detected (walking the output's graph is cheap here).
-        sync_batchnorm (bool): convert BatchNorm layers with ``SyncBatchNorm.convert_sync_batchnorm``.
+        sync_batchnorm (bool): convert the BatchNorm layers to ``SyncBatchNorm`` (through
+            ``SyncBatchNorm.convert_sync_batchnorm``).
         init_sync (bool): broadcast rank 0's parameters and buffers at construction.
 
     Attributes:
