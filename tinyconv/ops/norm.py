@@ -132,9 +132,13 @@ def _as_sums(a3):
 
 
 def _row_stats(x3):
-    """Per-(a, s) row sums and centered sums of squares (about each row's own mean), in one
-    blocked pass over x: two (A, S) arrays.  Rows are combined into per-channel or per-group
-    variances with Chan's formula (``_combine``), which stays accurate for large offsets."""
+    """Per-(a, s) row sums and centered sums of squares over L: two (A, S) arrays.
+
+    One blocked pass: row sums and raw sums of squares (BLAS matvec and einsum), then
+    ``sum((x - mean)^2) = sum(x^2) - sum(x)^2 / L``.  That difference loses precision only
+    when the mean is large next to the spread, so rows with mean^2 > var are recomputed
+    centered while the block is still in cache.  Rows are combined into per-channel or
+    per-group variances with Chan's formula (``_combine``)."""
     A, S, L = x3.shape
     if L == 1:
         return x3.reshape(A, S).copy(), np.zeros((A, S), dtype=x3.dtype)
@@ -145,13 +149,18 @@ def _row_stats(x3):
 
     def work(blocks, buf):
         for ai, si in blocks:
-            xb = x3[ai, si]
-            rs = xb.reshape(-1, L) @ ones  # (rows,)
-            sums[ai, si] = rs.reshape(xb.shape[:2])
-            t = buf[:xb.size].reshape(xb.shape)
-            np.subtract(xb, (rs * inv_l).reshape(xb.shape[0], xb.shape[1], 1), out=t)
-            t2 = t.reshape(-1, L)
-            sq[ai, si] = np.einsum("ij,ij->i", t2, t2).reshape(xb.shape[:2])
+            x2 = x3[ai, si].reshape(-1, L)  # (rows, L)
+            rs = x2 @ ones
+            mean = rs * inv_l
+            q = np.einsum("ij,ij->i", x2, x2)
+            q -= rs * mean
+            bad = np.flatnonzero(q < mean * rs)  # var < mean^2 (also catches q < 0)
+            if bad.size:
+                t = x2[bad] - mean[bad, None]
+                q[bad] = np.einsum("ij,ij->i", t, t)
+            shape = x2.shape[0] // (si.stop - si.start), si.stop - si.start
+            sums[ai, si] = rs.reshape(shape)
+            sq[ai, si] = q.reshape(shape)
 
     _each_block(x3, work)
     return sums, sq
