@@ -201,6 +201,14 @@ def workspace():
     tc.set_conv_workspace_limit(old)
 
 
+@pytest.fixture
+def im2col_only(monkeypatch):
+    """Every convolution on the im2col path (the chunked one)."""
+    monkeypatch.setattr(C, "use_pointwise_gemm", False)
+    monkeypatch.setattr(C, "use_direct", False)
+    monkeypatch.setattr(tc.backends.conv, "winograd", False)
+
+
 def _conv_grads(x, w, b, **kw):
     xs = [tc.tensor(v, requires_grad=True) for v in (x, w, b)]
     y = F.conv2d(*xs, **kw)
@@ -211,7 +219,7 @@ def _conv_grads(x, w, b, **kw):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kw", [dict(stride=2, padding=1), dict(padding="same", groups=2),
                                 dict(dilation=(2, 1), padding=(0, 2))])
-def test_chunked_equals_unchunked(kw, dtype, workspace):
+def test_chunked_equals_unchunked(kw, dtype, workspace, im2col_only):
     rng = np.random.default_rng(9)
     x = rng.standard_normal((7, 4, 9, 8)).astype(dtype)
     w = rng.standard_normal((6, 4 // kw.get("groups", 1), 3, 3)).astype(dtype)
@@ -228,7 +236,7 @@ def test_chunked_equals_unchunked(kw, dtype, workspace):
                          what=what)
 
 
-def test_chunking_bounds_the_buffer(workspace, monkeypatch):
+def test_chunking_bounds_the_buffer(workspace, monkeypatch, im2col_only):
     seen = []
     real = C._kernels.im2col
 

@@ -49,9 +49,7 @@ def get_conv_workspace_limit():
 
 def _chunk_size(N, per_sample_bytes):
     """Samples per im2col chunk: under the workspace limit, and near the cache size."""
-    budget = min(_WORKSPACE[0], max(_CACHE_CHUNK_BYTES, 1))
-    if _WORKSPACE[0] < _CACHE_CHUNK_BYTES:
-        budget = _WORKSPACE[0]
+    budget = min(_WORKSPACE[0], _CACHE_CHUNK_BYTES)
     return int(max(1, min(N, budget // max(per_sample_bytes, 1))))
 
 
