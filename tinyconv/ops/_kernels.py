@@ -148,6 +148,11 @@ import numpy as _pnp
 _POOL_DTYPES = (_pnp.dtype(_pnp.float32), _pnp.dtype(_pnp.float64))
 
 
+def _pool_threads(size):
+    """OpenMP team size for a pooling kernel touching ``size`` elements."""
+    return 1 if size < 1 << 15 else conv_threads
+
+
 def _pool_planes(op, x):
     """x as a C-contiguous (P, H, W) float array."""
     if x.dtype not in _POOL_DTYPES:
@@ -195,7 +200,8 @@ def max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw, with_i
     idx = _pnp.empty((xp.shape[0], OH, OW), dtype=_pnp.int32) if with_indices else None
     if y.size:
         _ext.max_pool2d_forward(xp, y, idx, kernel_size[0], kernel_size[1], stride[0],
-                                stride[1], padding[0], padding[1], dilation[0], dilation[1])
+                                stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                                _pool_threads(x.size))
     shape = x.shape[:-2] + (OH, OW)
     return y.reshape(shape), (idx.reshape(shape) if with_indices else None)
 
@@ -215,7 +221,8 @@ def max_pool2d_backward(gy, indices, x_shape, dtype):
         if gy.size == 0:
             gx.fill(0)
         else:
-            _ext.max_pool2d_backward(gyp, ip, gx.reshape(-1, x_shape[-2], x_shape[-1]))
+            _ext.max_pool2d_backward(gyp, ip, gx.reshape(-1, x_shape[-2], x_shape[-1]),
+                                     _pool_threads(gx.size))
     return gx
 
 
@@ -229,7 +236,7 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, out_hw, count_include_pa
     if y.size:
         _ext.avg_pool2d_forward(xp, y, kernel_size[0], kernel_size[1], stride[0], stride[1],
                                 padding[0], padding[1], bool(count_include_pad),
-                                divisor_override or 0)
+                                divisor_override or 0, _pool_threads(x.size))
     return y.reshape(x.shape[:-2] + (OH, OW))
 
 
@@ -247,7 +254,7 @@ def avg_pool2d_backward(gy, x_shape, dtype, kernel_size, stride, padding, count_
             _ext.avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]),
                                      kernel_size[0], kernel_size[1], stride[0], stride[1],
                                      padding[0], padding[1], bool(count_include_pad),
-                                     divisor_override or 0)
+                                     divisor_override or 0, _pool_threads(gx.size))
     return gx
 
 
@@ -259,7 +266,7 @@ def adaptive_avg_pool2d_forward(x, out_hw):
         raise ValueError(f"adaptive_avg_pool2d: bad output size {tuple(out_hw)}")
     y = _pnp.empty((xp.shape[0], OH, OW), dtype=x.dtype)
     if y.size:
-        _ext.adaptive_avg_pool2d_forward(xp, y)
+        _ext.adaptive_avg_pool2d_forward(xp, y, _pool_threads(x.size))
     return y.reshape(x.shape[:-2] + (OH, OW))
 
 
@@ -274,5 +281,6 @@ def adaptive_avg_pool2d_backward(gy, x_shape, dtype):
             _pnp.divide(gyp, float(x_shape[-2] * x_shape[-1]),
                         out=gx.reshape(-1, x_shape[-2], x_shape[-1]))
         else:
-            _ext.adaptive_avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]))
+            _ext.adaptive_avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]),
+                                              _pool_threads(gx.size))
     return gx

@@ -1,5 +1,6 @@
 # Pooling kernels, included into _im2col.pyx (one compiled module for conv and pool).
-# Shape legend as in _im2col.pyx; P = N*C planes.  Every kernel works on (P, H, W) arrays,
+# Shape legend as in _im2col.pyx; P = N*C planes.  ``nthreads`` is the OpenMP team size
+# (the wrappers pass 1 for small work, where waking a team costs more than it saves).  Every kernel works on (P, H, W) arrays,
 # C-contiguous, and runs one plane per OpenMP iteration: planes are disjoint, so the
 # scatter-adds of the backward kernels never race.  Backward kernels zero their own plane of
 # gx first (the caller passes np.empty), so the gradient is written once, while it is in cache.
@@ -22,6 +23,7 @@ cdef void _max_pool_plane(const floating* x, floating* y, int32_t* idx,
     # the image gives -inf and an index outside the plane (the backward kernel skips it).
     cdef Py_ssize_t oh, ow, h0, h1, w0, w1, h, w, i, best_i
     cdef floating best, v
+    cdef bint nan
     for oh in range(OH):
         h0 = oh * sh - ph
         h1 = min(h0 + (KH - 1) * dh + 1, H)
@@ -34,17 +36,32 @@ cdef void _max_pool_plane(const floating* x, floating* y, int32_t* idx,
                 w0 = w0 + dw
             best = -INFINITY
             best_i = h0 * W + w0
+            nan = False
             h = h0
             while h < h1:
                 w = w0
                 while w < w1:
+                    # selects, not branches: a random window's running max is unpredictable
                     i = h * W + w
                     v = x[i]
-                    if v > best or v != v:
-                        best = v
-                        best_i = i
+                    nan = nan | (v != v)
+                    best_i = i if v > best else best_i
+                    best = v if v > best else best
                     w = w + dw
                 h = h + dh
+            if nan:  # rare: redo with the NaN rule
+                best = -INFINITY
+                h = h0
+                while h < h1:
+                    w = w0
+                    while w < w1:
+                        i = h * W + w
+                        v = x[i]
+                        if v > best or v != v:
+                            best = v
+                            best_i = i
+                        w = w + dw
+                    h = h + dh
             y[oh * OW + ow] = best
             if idx != NULL:
                 idx[oh * OW + ow] = <int32_t>best_i
@@ -111,7 +128,8 @@ cdef void _max_pool_2x2_plane(const floating* x, floating* y, int32_t* idx,
 
 def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
                        int32_t[:, :, ::1] idx, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
-                       Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw):
+                       Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw,
+                       int nthreads):
     """Max pool x (P, H, W) into y (P, OH, OW); the argmax (flat h*W+w, int32) into idx
     unless it is None.  The caller guarantees H*W < 2**31."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
@@ -121,7 +139,7 @@ def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
     cdef bint fast2 = (KH == 2 and KW == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
                        and dh == 1 and dw == 1 and 2 * OH <= H and 2 * OW <= W)
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=nthreads):
             if fast2:
                 _max_pool_2x2_plane(&x[p, 0, 0], &y[p, 0, 0],
                                     &idx[p, 0, 0] if save else NULL, W, OH, OW)
@@ -131,7 +149,7 @@ def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
 
 
 def max_pool2d_backward(const floating[:, :, ::1] gy, const int32_t[:, :, ::1] idx,
-                        floating[:, :, ::1] gx):
+                        floating[:, :, ::1] gx, int nthreads):
     """Route gy (P, OH, OW) to the saved argmax positions of gx (P, H, W); gx is overwritten."""
     cdef Py_ssize_t P = gx.shape[0], HW = gx.shape[1] * gx.shape[2]
     cdef Py_ssize_t K = gy.shape[1] * gy.shape[2]
@@ -140,7 +158,7 @@ def max_pool2d_backward(const floating[:, :, ::1] gy, const int32_t[:, :, ::1] i
     cdef const floating* go
     cdef const int32_t* ix
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=nthreads):
             g = &gx[p, 0, 0]
             go = &gy[p, 0, 0]
             ix = &idx[p, 0, 0]
@@ -232,7 +250,7 @@ cdef void _avg_pool_2x2_plane(const floating* x, floating* y, floating* gx, cons
 def avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
                        Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
                        Py_ssize_t ph, Py_ssize_t pw, bint count_include_pad,
-                       Py_ssize_t divisor):
+                       Py_ssize_t divisor, int nthreads):
     """Average pool x (P, H, W) into y (P, OH, OW); divisor 0 means no divisor_override."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2]
@@ -240,7 +258,7 @@ def avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
     cdef bint fast2 = (KH == 2 and KW == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
                        and divisor == 0 and 2 * OH <= H and 2 * OW <= W)
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=nthreads):
             if fast2:
                 _avg_pool_2x2_plane(&x[p, 0, 0], &y[p, 0, 0], NULL, NULL, H, W, OH, OW)
             else:
@@ -251,7 +269,7 @@ def avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
 def avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx,
                         Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
                         Py_ssize_t ph, Py_ssize_t pw, bint count_include_pad,
-                        Py_ssize_t divisor):
+                        Py_ssize_t divisor, int nthreads):
     """Spread gy (P, OH, OW) over the windows of gx (P, H, W); gx is overwritten."""
     cdef Py_ssize_t P = gx.shape[0], H = gx.shape[1], W = gx.shape[2]
     cdef Py_ssize_t OH = gy.shape[1], OW = gy.shape[2]
@@ -259,7 +277,7 @@ def avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx,
     cdef bint fast2 = (KH == 2 and KW == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
                        and divisor == 0 and 2 * OH <= H and 2 * OW <= W)
     with nogil:
-        for p in prange(P, schedule="static"):
+        for p in prange(P, schedule="static", num_threads=nthreads):
             if fast2:
                 _avg_pool_2x2_plane(NULL, NULL, &gx[p, 0, 0], &gy[p, 0, 0], H, W, OH, OW)
             else:
@@ -269,11 +287,29 @@ def avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx,
 
 
 # ------------------------------------------------------------------ adaptive average pool
+cdef inline floating _row_sum(const floating* r, Py_ssize_t n) noexcept nogil:
+    # four interleaved partial sums: independent adds the compiler can pipeline and
+    # vectorise (a single running sum is one long dependency chain)
+    cdef floating s0 = 0, s1 = 0, s2 = 0, s3 = 0
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
+        s0 = s0 + r[i]
+        s1 = s1 + r[i + 1]
+        s2 = s2 + r[i + 2]
+        s3 = s3 + r[i + 3]
+        i = i + 4
+    while i < n:
+        s0 = s0 + r[i]
+        i = i + 1
+    return (s0 + s1) + (s2 + s3)
+
+
 cdef void _adaptive_avg_plane(const floating* x, floating* y, floating* gx, const floating* gy,
-                              Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH,
-                              Py_ssize_t OW) noexcept nogil:
+                              Py_ssize_t H, Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW,
+                              bint assign) noexcept nogil:
     # torch's bins: rows floor(oh*H/OH) .. ceil((oh+1)*H/OH), likewise columns; the mean is
-    # taken as sum / kh / kw, as torch does.  Forward when x != NULL, else backward.
+    # taken as sum / kh / kw, as torch does.  Forward when x != NULL, else backward: which
+    # adds into a zeroed gx, or with ``assign`` (bins tile the plane exactly) writes it.
     cdef Py_ssize_t oh, ow, h0, h1, w0, w1, h, w
     cdef floating s, d
     for oh in range(OH):
@@ -283,11 +319,18 @@ cdef void _adaptive_avg_plane(const floating* x, floating* y, floating* gx, cons
             w0 = (ow * W) // OW
             w1 = ((ow + 1) * W + OW - 1) // OW
             if x != NULL:
-                s = 0
+                if w0 == 0 and w1 == W:  # whole rows: one contiguous run
+                    s = _row_sum(x + h0 * W, (h1 - h0) * W)
+                else:
+                    s = 0
+                    for h in range(h0, h1):
+                        s = s + _row_sum(x + h * W + w0, w1 - w0)
+                y[oh * OW + ow] = s / <floating>(h1 - h0) / <floating>(w1 - w0)
+            elif assign:
+                d = gy[oh * OW + ow] / <floating>(h1 - h0) / <floating>(w1 - w0)
                 for h in range(h0, h1):
                     for w in range(w0, w1):
-                        s = s + x[h * W + w]
-                y[oh * OW + ow] = s / <floating>(h1 - h0) / <floating>(w1 - w0)
+                        gx[h * W + w] = d
             else:
                 d = gy[oh * OW + ow] / <floating>(h1 - h0) / <floating>(w1 - w0)
                 for h in range(h0, h1):
@@ -295,22 +338,26 @@ cdef void _adaptive_avg_plane(const floating* x, floating* y, floating* gx, cons
                         gx[h * W + w] = gx[h * W + w] + d
 
 
-def adaptive_avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y):
+def adaptive_avg_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
+                                int nthreads):
     """Adaptive average pool x (P, H, W) into y (P, OH, OW)."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
     cdef Py_ssize_t OH = y.shape[1], OW = y.shape[2]
     cdef Py_ssize_t p
     with nogil:
-        for p in prange(P, schedule="static"):
-            _adaptive_avg_plane(&x[p, 0, 0], &y[p, 0, 0], NULL, NULL, H, W, OH, OW)
+        for p in prange(P, schedule="static", num_threads=nthreads):
+            _adaptive_avg_plane(&x[p, 0, 0], &y[p, 0, 0], NULL, NULL, H, W, OH, OW, False)
 
 
-def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx):
+def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy, floating[:, :, ::1] gx,
+                                 int nthreads):
     """Spread gy (P, OH, OW) over the bins of gx (P, H, W); gx is overwritten."""
     cdef Py_ssize_t P = gx.shape[0], H = gx.shape[1], W = gx.shape[2]
     cdef Py_ssize_t OH = gy.shape[1], OW = gy.shape[2]
     cdef Py_ssize_t p
+    cdef bint tiled = H % OH == 0 and W % OW == 0  # disjoint bins covering every element
     with nogil:
-        for p in prange(P, schedule="static"):
-            memset(&gx[p, 0, 0], 0, H * W * sizeof(floating))
-            _adaptive_avg_plane(NULL, NULL, &gx[p, 0, 0], &gy[p, 0, 0], H, W, OH, OW)
+        for p in prange(P, schedule="static", num_threads=nthreads):
+            if not tiled:
+                memset(&gx[p, 0, 0], 0, H * W * sizeof(floating))
+            _adaptive_avg_plane(NULL, NULL, &gx[p, 0, 0], &gy[p, 0, 0], H, W, OH, OW, tiled)
