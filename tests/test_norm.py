@@ -331,3 +331,23 @@ def test_blocked_and_threaded_passes_match_torch(monkeypatch, block, threads):
              lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [x, w, b], F64)
     finally:
         N._blocks.cache_clear()
+
+
+@pytest.mark.parametrize("dtype", [F64, F32])
+def test_large_offsets_and_constant_channels_match_torch(dtype):
+    """Rows whose mean dwarfs their spread take the centered fallback; constant rows give
+    zero variance (no negative rounding, no warnings)."""
+    rng = np.random.default_rng(11)
+    x = _arr(rng, (4, 4, 3, 5), dtype, scale=1.0, shift=0.0)
+    x[:, 0] += 1000.0  # huge offset
+    x[:, 1] = 7.0  # constant channel
+    x[1, 2] = -3.0  # one constant (sample, channel) row
+    w, b = _arr(rng, 4, dtype), _arr(rng, 4, dtype)
+    tol = None if dtype == F64 else 2e-3
+    _run(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+         lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True), [x, w, b], dtype,
+         tol=tol)
+    _run(lambda x, w, b: F.group_norm(x, 2, w, b),
+         lambda x, w, b: TF.group_norm(x, 2, w, b), [x, w, b], dtype, tol=tol)
+    _run(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+         lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [x, w, b], dtype, tol=tol)
