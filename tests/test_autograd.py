@@ -253,3 +253,19 @@ def test_detect_anomaly_names_calling_modules():
     with tc.autograd.detect_anomaly(), module_scope("Net"), module_scope("Sequential"):
         with pytest.raises(RuntimeError, match="op called from Net > Sequential"):
             x.sqrt()
+
+
+def test_detect_anomaly_inside_modules():
+    import tinyconv.nn as nn
+
+    class Log(nn.Module):
+        def forward(self, x):
+            return x.log()
+
+    net = nn.Sequential(nn.Linear(2, 2), Log())
+    with tc.no_grad():
+        net[0].weight.fill_(-1.0)
+        net[0].bias.fill_(0.0)
+    with tc.autograd.detect_anomaly():
+        with pytest.raises(RuntimeError, match=r"Log forward produced nan.*Sequential > Log"):
+            net(tc.ones(1, 2))
