@@ -12,7 +12,6 @@ split of the im2col path into its kernels and GEMMs, and the peak memory of one 
 forward+backward.  Pooling cases come from bench_pool.py when that file exists.
 """
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -224,7 +223,7 @@ def main(argv):
     filters = [a for a in argv if not a.startswith("--")]
     want = (lambda name: any(f in name for f in filters)) if filters else (lambda name: True)
     t_start = time.perf_counter()
-    lines = [f"# Benchmarks: tinyconv vs torch (CPU)", "",
+    lines = ["## Convolution and pooling (`python benchmarks/bench_conv.py`)", "",
              f"Machine: {harness.machine_line()}; torch {torch.__version__} with "
              f"{torch.get_num_threads()} threads; conv kernel threads {_kernels.conv_threads}.", "",
              "Medians over interleaved rounds in one process run (the machine is shared, so "
@@ -249,7 +248,7 @@ def main(argv):
                              flops / f_th / 1e9, ceil))
             print(harness.format_table(rows[-1:], HEADERS).splitlines()[-1], flush=True)
     if rows:
-        lines += ["## conv2d", "", harness.format_table(rows, HEADERS), "",
+        lines += ["### conv2d", "", harness.format_table(rows, HEADERS), "",
                   "GFLOP/s columns are forward GFLOP/s (2*N*F*OH*OW*C/groups*KH*KW per "
                   "forward); `numpy GEMM` is numpy's float32 matmul on the im2col path's GEMM "
                   "shape (one chunk), the ceiling for any im2col convolution on this BLAS. "
@@ -266,7 +265,7 @@ def main(argv):
                      gbi, gbc))
         print(harness.format_table(brow[-1:], BHEADERS).splitlines()[-1], flush=True)
     if brow:
-        lines += ["## im2col path: kernels vs GEMM (whole batch, chunked as the conv runs)", "",
+        lines += ["### im2col path: kernels vs GEMM (whole batch, chunked as the conv runs)", "",
                   harness.format_table(brow, BHEADERS), "",
                   "`kernel share` = (2 x im2col + col2im) / (3 x GEMM): a forward+backward runs "
                   "im2col twice (forward, weight gradient), col2im once and three GEMMs of the "
@@ -281,12 +280,12 @@ def main(argv):
         prow.append((name, a * 1e3, b * 1e3, a / b))
         print(harness.format_table(prow[-1:], PHEADERS).splitlines()[-1], flush=True)
     if prow:
-        lines += ["## pooling (cases from bench_pool.py)", "",
+        lines += ["### pooling (cases from bench_pool.py)", "",
                   harness.format_table(prow, PHEADERS), ""]
 
     if want(PEAK_CASE):
         mem = peak_memory(PEAK_CASE)
-        lines += ["## peak memory of one conv2d forward+backward", "",
+        lines += ["### peak memory of one conv2d forward+backward", "",
                   f"{PEAK_CASE}, N={N} float32 (input 32 MB, output 32 MB; the workspace limit "
                   f"is {C.get_conv_workspace_limit() >> 20} MB): growth of ru_maxrss in a fresh "
                   f"child process, tinyconv {mem['tinyconv']:.0f} MB, torch {mem['torch']:.0f} "
@@ -297,8 +296,23 @@ def main(argv):
     text = "\n".join(lines) + "\n"
     print(text)
     if write and not filters:
-        with open(os.path.join(HERE, "README.md"), "w") as f:
-            f.write(text)
+        write_section(os.path.join(HERE, "README.md"), text)
+
+
+START, END = "<!-- bench_conv: start -->", "<!-- bench_conv: end -->"
+
+
+def write_section(path, text):
+    """Put text between this script's markers in the shared README (other sections stay)."""
+    body = f"{START}\n{text}{END}\n"
+    old = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+    if START in old and END in old:
+        head, rest = old.split(START, 1)
+        new = head + body + rest.split(END, 1)[1].lstrip("\n")
+    else:
+        new = old.rstrip("\n") + "\n\n" + body
+    with open(path, "w") as f:
+        f.write(new)
 
 
 HEADERS = ("case", "path", "fwd tc ms", "fwd torch ms", "fwd ratio", "train tc ms",

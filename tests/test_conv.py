@@ -140,7 +140,8 @@ PADS = [
     ((2, 3, 5, 6), (1, 2, 3, 0), "reflect"), ((2, 3, 5, 6), (4, 5, 4, 1), "reflect"),
     ((3, 5, 6), (2, 1, 1, 3), "reflect"), ((2, 3, 7), (3, 6), "reflect"),
     ((2, 3, 5, 6), (1, 2, 3, 0), "replicate"), ((2, 3, 5, 6), (7, 0, 0, 6), "replicate"),
-    ((2, 2, 3, 4, 5), (1, 2, 0, 3, 2, 1), "replicate"), ((2, 2, 3, 4, 5), (1, 2, 2, 1, 1, 1), "reflect"),
+    ((2, 2, 3, 4, 5), (1, 2, 0, 3, 2, 1), "replicate"),
+    ((2, 2, 3, 4, 5), (1, 2, 2, 1, 1, 1), "reflect"),
 ]
 
 
@@ -365,7 +366,8 @@ CONV_ERRORS = [
     (lambda: F.conv2d(X.numpy(), W), TypeError, r"input must be a Tensor"),
     (lambda: F.conv_transpose2d(X, tc.randn(3, 4, 3, 3), stride=2, output_padding=2),
      ValueError, r"output padding"),
-    (lambda: F.conv_transpose2d(X, tc.randn(4, 4, 3, 3)), ValueError, r"3 channels.*\(4, 4, 3, 3\)"),
+    (lambda: F.conv_transpose2d(X, tc.randn(4, 4, 3, 3)), ValueError,
+     r"3 channels.*\(4, 4, 3, 3\)"),
     (lambda: F.conv_transpose2d(tc.randn(1, 3, 1, 1), tc.randn(3, 4, 3, 3), padding=3), ValueError,
      r"output size"),
     (lambda: F.conv_transpose2d(X, tc.randn(3, 4, 3, 3), tc.randn(3)), ValueError, r"bias"),

@@ -70,7 +70,8 @@ def test_im2col_non_contiguous_input(dtype):
     base = rng.standard_normal((3, 2, 9, 7)).astype(dtype)
     for x in (base.transpose(1, 0, 3, 2), base[:, :, ::2, 1:], base[::-1]):
         assert not x.flags.c_contiguous
-        out = (R.conv_output_size(x.shape[2], 3, 2, 2, 1), R.conv_output_size(x.shape[3], 2, 1, 0, 2))
+        out = (R.conv_output_size(x.shape[2], 3, 2, 2, 1),
+               R.conv_output_size(x.shape[3], 2, 1, 0, 2))
         cols = K.im2col(x, 3, 2, (2, 1), (1, 0), (1, 2), out)
         np.testing.assert_array_equal(cols, R.im2col(x, 3, 2, (2, 1), (1, 1, 0, 0), (1, 2)))
         cols_nc = np.asfortranarray(cols)
