@@ -167,6 +167,11 @@ def test_max_pool2d_nan_and_inf_follow_torch(fast):
     yb, ib = TF.max_pool2d(torch.tensor(x), return_indices=True, **kw)
     np.testing.assert_array_equal(ya.numpy(), yb.numpy())  # NaN == NaN here
     np.testing.assert_array_equal(ia.numpy(), ib.numpy())
+    for dtype in DTYPES:  # and the kernels that skip the argmax (no grad, no indices)
+        with tc.no_grad():
+            y = F.max_pool2d(tc.tensor(x.astype(dtype)), **kw)
+        np.testing.assert_array_equal(y.numpy(), TF.max_pool2d(torch.tensor(x.astype(dtype)),
+                                                               **kw).numpy())
 
 
 def test_max_pool2d_window_wholly_in_padding():

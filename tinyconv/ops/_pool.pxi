@@ -1,10 +1,11 @@
 # Pooling kernels, included into _im2col.pyx (one compiled module for conv and pool).
-# Shape legend as in _im2col.pyx; P = N*C planes.  ``nthreads`` is the OpenMP team size
-# (the wrappers pass 1 for small work, where waking a team costs more than it saves).  Every kernel works on (P, H, W) arrays,
-# C-contiguous, and runs one plane per OpenMP iteration: planes are disjoint, so the
+# Shape legend as in _im2col.pyx; P = N*C planes.  Every kernel works on C-contiguous
+# (P, H, W) arrays and runs one plane per OpenMP iteration: planes are disjoint, so the
 # scatter-adds of the backward kernels never race.  Backward kernels zero their own plane of
-# gx first (the caller passes np.empty), so the gradient is written once, while it is in cache.
-# The Python wrappers in _kernels.py validate shapes and parameters before calling in here.
+# gx first (the caller passes np.empty), so the gradient is written once, while in cache.
+# ``nthreads`` is the OpenMP team size (the wrappers pass 1 for small work, where waking a
+# team costs more than it saves).  The Python wrappers in _kernels.py validate shapes and
+# parameters before calling in here.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport INFINITY
@@ -86,7 +87,7 @@ cdef void _max_pool_2x2_plane(const floating* x, floating* y, int32_t* idx,
         r0 = x + 2 * oh * W
         r1 = r0 + W
         yo = y + oh * OW
-        io = idx + oh * OW
+        io = idx + oh * OW if idx != NULL else NULL
         nan = False
         if idx == NULL:
             for ow in range(OW):
@@ -127,9 +128,9 @@ cdef void _max_pool_2x2_plane(const floating* x, floating* y, int32_t* idx,
 
 
 def max_pool2d_forward(const floating[:, :, ::1] x, floating[:, :, ::1] y,
-                       int32_t[:, :, ::1] idx, Py_ssize_t KH, Py_ssize_t KW, Py_ssize_t sh, Py_ssize_t sw,
-                       Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw,
-                       int nthreads):
+                       int32_t[:, :, ::1] idx, Py_ssize_t KH, Py_ssize_t KW,
+                       Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                       Py_ssize_t dh, Py_ssize_t dw, int nthreads):
     """Max pool x (P, H, W) into y (P, OH, OW); the argmax (flat h*W+w, int32) into idx
     unless it is None.  The caller guarantees H*W < 2**31."""
     cdef Py_ssize_t P = x.shape[0], H = x.shape[1], W = x.shape[2]
