@@ -296,6 +296,11 @@ def _is_int(v):
 
 def _pool_pair(op, name, value):
     """torch's parsing of a pooling argument: an int, or a sequence of one or two ints."""
+    tv = type(value)
+    if tv is int:  # the common spellings first: per-call overhead matters
+        return (value, value)
+    if tv is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
+        return value
     if _is_int(value):
         return (int(value), int(value))
     if isinstance(value, (tuple, list)) and all(_is_int(v) for v in value):

@@ -163,8 +163,9 @@ def _pool_planes(op, x):
 
 
 def _check_pool_geometry(op, kernel_size, stride, padding, dilation, out_hw):
-    if (min(kernel_size) < 1 or min(stride) < 1 or min(padding) < 0 or min(dilation) < 1
-            or min(out_hw) < 0):
+    if (kernel_size[0] < 1 or kernel_size[1] < 1 or stride[0] < 1 or stride[1] < 1
+            or padding[0] < 0 or padding[1] < 0 or dilation[0] < 1 or dilation[1] < 1
+            or out_hw[0] < 0 or out_hw[1] < 0):
         raise ValueError(
             f"{op}: bad geometry kernel_size {tuple(kernel_size)}, stride {tuple(stride)}, "
             f"padding {tuple(padding)}, dilation {tuple(dilation)}, output size {tuple(out_hw)}")
