@@ -185,7 +185,7 @@ def peak_memory(case):
     return out
 
 
-TIMING = dict(repeat=3, warmup=1, rounds=3)
+TIMING = dict(repeat=3, warmup=1, rounds=2)
 
 
 def _algo(spec):

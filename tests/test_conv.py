@@ -75,9 +75,19 @@ def _conv_config(seed):
         return rng, (N, Cg * G, H, W), (Fg * G, Cg, KH, KW), bias, kwargs
 
 
+@pytest.fixture(params=["auto", "im2col"])
+def path(request, monkeypatch):
+    """The algorithm select_algorithm picks, or every convolution on the im2col path."""
+    if request.param == "im2col":
+        monkeypatch.setattr(C, "use_pointwise_gemm", False)
+        monkeypatch.setattr(C, "use_direct", False)
+        monkeypatch.setattr(tc.backends.conv, "winograd", False)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("seed", range(60))
-def test_conv2d_matches_torch(seed, dtype):
+@pytest.mark.parametrize("seed", range(36))
+def test_conv2d_matches_torch(seed, dtype, path):
     rng, xs, ws, bias, kw = _conv_config(seed)
     arrays = [rng.standard_normal(xs), rng.standard_normal(ws)]
     if bias:
@@ -124,8 +134,8 @@ def _convT_config(seed):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("seed", range(30))
-def test_conv_transpose2d_matches_torch(seed, dtype):
+@pytest.mark.parametrize("seed", range(20))
+def test_conv_transpose2d_matches_torch(seed, dtype, path):
     rng, xs, ws, bias, kw = _convT_config(seed)
     arrays = [rng.standard_normal(xs), rng.standard_normal(ws)]
     if bias:
@@ -275,6 +285,8 @@ def test_pointwise_fast_path_equals_im2col(groups, dtype, monkeypatch):
     (dict(groups=4, padding=1), (4, 1, 3, 3)),
     (dict(groups=4, stride=(2, 3), padding=(2, 1), dilation=(1, 2)), (8, 1, 3, 2)),
     (dict(groups=2, stride=(1, 2), padding=(0, 2), dilation=(2, 1)), (4, 2, 2, 4)),
+    (dict(stride=(1, 2), padding=2), (6, 4, 5, 3)),
+    (dict(dilation=(2, 1), padding=(1, 0)), (20, 4, 3, 2)),  # im2col forward, direct backward
 ])
 def test_direct_path_equals_im2col(kw, wshape, dtype, monkeypatch):
     rng = np.random.default_rng(13)
@@ -282,10 +294,11 @@ def test_direct_path_equals_im2col(kw, wshape, dtype, monkeypatch):
     w = rng.standard_normal(wshape).astype(dtype)
     b = rng.standard_normal(wshape[0]).astype(dtype)
     xs = tc.tensor(x, requires_grad=True)
-    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is C.Direct
+    algo = F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo
+    assert algo is (C.Direct if wshape[0] * wshape[1] <= 32 else C.Im2colForwardDirectBackward)
     fast = _conv_grads(x, w, b, **kw)
     monkeypatch.setattr(C, "use_direct", False)
-    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is not C.Direct
+    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is C.Im2colGemm
     slow = _conv_grads(x, w, b, **kw)
     for a, e in zip(fast, slow):
         assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5)

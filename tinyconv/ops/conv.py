@@ -215,8 +215,10 @@ class Direct:
 
     @staticmethod
     def applies(x_shape, w_shape, geom):
-        # per group a (Fg x Cg*K) @ (Cg*K x P) GEMM with Fg*Cg <= 4 runs BLAS at a crawl
-        return geom.groups > 1 and w_shape[1] * (w_shape[0] // geom.groups) <= 4
+        # per group a (Fg x Cg*K) @ (Cg*K x P) GEMM with few channels runs BLAS at a crawl
+        # (depthwise: Fg = Cg = 1; LeNet's first layer: 6 x 3), and its weight-gradient GEMM
+        # (Fg x N*P) @ (N*P x Cg*K) even more so
+        return w_shape[1] * (w_shape[0] // geom.groups) <= DIRECT_MAX_CHANNEL_PRODUCT
 
     @staticmethod
     def forward(x, w, b, geom):
@@ -246,8 +248,30 @@ class Direct:
                                                 geom.groups)
 
 
+class Im2colForwardDirectBackward:
+    """im2col + GEMM forward, direct backward: for few-channel convs (LeNet's 6->16 layer)
+    whose forward GEMM is fine but whose weight-gradient GEMM, with a huge inner dimension
+    N*P and a tiny Fg x Cg*K result, is not."""
+
+    name = "im2col+direct"
+
+    @staticmethod
+    def applies(x_shape, w_shape, geom):
+        return w_shape[1] * (w_shape[0] // geom.groups) <= DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT
+
+    forward = staticmethod(Im2colGemm.forward)
+    backward = Direct.backward
+    backward_input = staticmethod(Direct.backward_input)
+    backward_weight = staticmethod(Direct.backward_weight)
+
+
+# Cg*Fg (input times output channels per group) up to which the direct kernels run the
+# whole convolution, or only its backward
+DIRECT_MAX_CHANNEL_PRODUCT = 32
+DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT = 128
+
 ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "direct": Direct,
-              "winograd": _winograd.Winograd}
+              "im2col+direct": Im2colForwardDirectBackward, "winograd": _winograd.Winograd}
 # switches for the fast paths (tests and benchmarks compare them with the im2col path)
 use_pointwise_gemm = True
 use_direct = True
@@ -267,6 +291,8 @@ def select_algorithm(x_shape, w_shape, geom, dtype):
         return Pointwise
     if use_direct and Direct.applies(x_shape, w_shape, geom):
         return Direct
+    if use_direct and Im2colForwardDirectBackward.applies(x_shape, w_shape, geom):
+        return Im2colForwardDirectBackward
     if _winograd.use_winograd(x_shape, w_shape, geom, dtype):  # 3x3 stride 1, where it pays
         return _winograd.Winograd
     return Im2colGemm
