@@ -24,6 +24,94 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
 
+# The innermost loops, in C so that ``restrict`` tells the compiler the streams never alias
+# (Cython cannot say it, and without it gcc gives up vectorizing loops with this many
+# pointers).  One macro body, instantiated for float (_f) and double (_d).
+cdef extern from *:
+    """
+    #define WG_DEFINE(T, S)                                                                  \\
+    /* ct[i][u] = (B^T d)[i][u] for the 6 rows d[i] of length Wb */                          \\
+    static void wg_in_cols_##S(const T* restrict d, T* restrict c0, T* restrict c1,          \\
+                               T* restrict c2, T* restrict c3, T* restrict c4,               \\
+                               T* restrict c5, Py_ssize_t Wb) {                              \\
+        const T* d0 = d; const T* d1 = d + Wb; const T* d2 = d + 2 * Wb;                     \\
+        const T* d3 = d + 3 * Wb; const T* d4 = d + 4 * Wb; const T* d5 = d + 5 * Wb;        \\
+        for (Py_ssize_t u = 0; u < Wb; u++) {                                                \\
+            c0[u] = 4 * d0[u] - 5 * d2[u] + d4[u];                                           \\
+            c1[u] = d4[u] + d3[u] - 4 * (d1[u] + d2[u]);                                     \\
+            c2[u] = d4[u] - d3[u] + 4 * (d1[u] - d2[u]);                                     \\
+            c3[u] = d4[u] - d2[u] + 2 * (d3[u] - d1[u]);                                     \\
+            c4[u] = d4[u] - d2[u] - 2 * (d3[u] - d1[u]);                                     \\
+            c5[u] = 4 * d1[u] - 5 * d3[u] + d5[u];                                           \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* o_l[tw] = (e B)[l] for the 6-wide windows e = r[4tw : 4tw+6] */                       \\
+    static void wg_in_row_##S(const T* restrict r, T* restrict o0, T* restrict o1,           \\
+                              T* restrict o2, T* restrict o3, T* restrict o4,                \\
+                              T* restrict o5, Py_ssize_t TW) {                               \\
+        for (Py_ssize_t tw = 0; tw < TW; tw++) {                                             \\
+            const T* e = r + 4 * tw;                                                         \\
+            T e0 = e[0], e1 = e[1], e2 = e[2], e3 = e[3], e4 = e[4], e5 = e[5];              \\
+            o0[tw] = 4 * e0 - 5 * e2 + e4;                                                   \\
+            o1[tw] = e4 + e3 - 4 * (e1 + e2);                                                \\
+            o2[tw] = e4 - e3 + 4 * (e1 - e2);                                                \\
+            o3[tw] = e4 - e2 + 2 * (e3 - e1);                                                \\
+            o4[tw] = e4 - e2 - 2 * (e3 - e1);                                                \\
+            o5[tw] = 4 * e1 - 5 * e3 + e5;                                                   \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* s_l[tw] = (m A)[l] for the 6 streams m_j[tw] (one row of 6x6 tiles) */                \\
+    static void wg_out_row_##S(const T* restrict m0, const T* restrict m1,                   \\
+                               const T* restrict m2, const T* restrict m3,                   \\
+                               const T* restrict m4, const T* restrict m5,                   \\
+                               T* restrict s0, T* restrict s1, T* restrict s2,               \\
+                               T* restrict s3, Py_ssize_t TW) {                              \\
+        for (Py_ssize_t tw = 0; tw < TW; tw++) {                                             \\
+            T a1 = m1[tw], a2 = m2[tw], a3 = m3[tw], a4 = m4[tw];                            \\
+            s0[tw] = m0[tw] + a1 + a2 + a3 + a4;                                             \\
+            s1[tw] = a1 - a2 + 2 * (a3 - a4);                                                \\
+            s2[tw] = a1 + a2 + 4 * (a3 + a4);                                                \\
+            s3[tw] = a1 - a2 + 8 * (a3 - a4) + m5[tw];                                       \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* y rows: o[k][4tw + a] = (A^T s[., a])[k] for s (6, 4, TW) */                          \\
+    static void wg_out_cols_##S(const T* restrict s, T* restrict o0, T* restrict o1,         \\
+                                T* restrict o2, T* restrict o3, Py_ssize_t TW) {             \\
+        for (Py_ssize_t tw = 0; tw < TW; tw++) {                                             \\
+            for (int a = 0; a < 4; a++) {                                                    \\
+                T a0 = s[a * TW + tw], a1 = s[(4 + a) * TW + tw];                            \\
+                T a2 = s[(8 + a) * TW + tw], a3 = s[(12 + a) * TW + tw];                     \\
+                T a4 = s[(16 + a) * TW + tw], a5 = s[(20 + a) * TW + tw];                    \\
+                o0[4 * tw + a] = a0 + a1 + a2 + a3 + a4;                                     \\
+                o1[4 * tw + a] = a1 - a2 + 2 * (a3 - a4);                                    \\
+                o2[4 * tw + a] = a1 + a2 + 4 * (a3 + a4);                                    \\
+                o3[4 * tw + a] = a1 - a2 + 8 * (a3 - a4) + a5;                               \\
+            }                                                                                \\
+        }                                                                                    \\
+    }
+    WG_DEFINE(float, f)
+    WG_DEFINE(double, d)
+    """
+    void wg_in_cols_f(const float* d, float* c0, float* c1, float* c2, float* c3, float* c4,
+                      float* c5, Py_ssize_t Wb) noexcept nogil
+    void wg_in_cols_d(const double* d, double* c0, double* c1, double* c2, double* c3,
+                      double* c4, double* c5, Py_ssize_t Wb) noexcept nogil
+    void wg_in_row_f(const float* r, float* o0, float* o1, float* o2, float* o3, float* o4,
+                     float* o5, Py_ssize_t TW) noexcept nogil
+    void wg_in_row_d(const double* r, double* o0, double* o1, double* o2, double* o3,
+                     double* o4, double* o5, Py_ssize_t TW) noexcept nogil
+    void wg_out_row_f(const float* m0, const float* m1, const float* m2, const float* m3,
+                      const float* m4, const float* m5, float* s0, float* s1, float* s2,
+                      float* s3, Py_ssize_t TW) noexcept nogil
+    void wg_out_row_d(const double* m0, const double* m1, const double* m2, const double* m3,
+                      const double* m4, const double* m5, double* s0, double* s1, double* s2,
+                      double* s3, Py_ssize_t TW) noexcept nogil
+    void wg_out_cols_f(const float* s, float* o0, float* o1, float* o2, float* o3,
+                       Py_ssize_t TW) noexcept nogil
+    void wg_out_cols_d(const double* s, double* o0, double* o1, double* o2, double* o3,
+                       Py_ssize_t TW) noexcept nogil
+
+
 cdef inline void _wg_load_rows(const floating* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
                                Py_ssize_t w0, Py_ssize_t nrows, floating* buf,
                                Py_ssize_t Wb) noexcept nogil:
@@ -77,37 +165,22 @@ def winograd_input_transform(const floating[:, :, :, ::1] x, floating[:, :, ::1]
             n = r // TH
             th = r % TH
             _wg_load_rows(&x[n, c, 0, 0], H, W, 4 * th - pt, -pl, 6, buf, Wb)
-            # columns: ct[i, u] = (B^T d)[i, u], contiguous over u
-            for u in range(Wb):
-                d0 = buf[u]
-                d1 = buf[Wb + u]
-                d2 = buf[2 * Wb + u]
-                d3 = buf[3 * Wb + u]
-                d4 = buf[4 * Wb + u]
-                d5 = buf[5 * Wb + u]
-                ct[u] = 4 * d0 - 5 * d2 + d4
-                ct[Wb + u] = d4 + d3 - 4 * (d1 + d2)
-                ct[2 * Wb + u] = d4 - d3 + 4 * (d1 - d2)
-                ct[3 * Wb + u] = d4 - d2 + 2 * (d3 - d1)
-                ct[4 * Wb + u] = d4 - d2 - 2 * (d3 - d1)
-                ct[5 * Wb + u] = 4 * d1 - 5 * d3 + d5
-            # rows: V[6i + j] = (ct B)[i, j] per tile
+            # columns: ct[i, u] = (B^T d)[i, u]; rows: V[6i + j] = (ct B)[i, j] per tile
+            if floating is float:
+                wg_in_cols_f(buf, ct, ct + Wb, ct + 2 * Wb, ct + 3 * Wb, ct + 4 * Wb,
+                             ct + 5 * Wb, Wb)
+            else:
+                wg_in_cols_d(buf, ct, ct + Wb, ct + 2 * Wb, ct + 3 * Wb, ct + 4 * Wb,
+                             ct + 5 * Wb, Wb)
             for j in range(6):
                 e = ct + j * Wb
                 out = &V[6 * j, c, rr * TW]
-                for tw in range(TW):
-                    d0 = e[4 * tw]
-                    d1 = e[4 * tw + 1]
-                    d2 = e[4 * tw + 2]
-                    d3 = e[4 * tw + 3]
-                    d4 = e[4 * tw + 4]
-                    d5 = e[4 * tw + 5]
-                    out[tw] = 4 * d0 - 5 * d2 + d4
-                    out[KS + tw] = d4 + d3 - 4 * (d1 + d2)
-                    out[2 * KS + tw] = d4 - d3 + 4 * (d1 - d2)
-                    out[3 * KS + tw] = d4 - d2 + 2 * (d3 - d1)
-                    out[4 * KS + tw] = d4 - d2 - 2 * (d3 - d1)
-                    out[5 * KS + tw] = 4 * d1 - 5 * d3 + d5
+                if floating is float:
+                    wg_in_row_f(e, out, out + KS, out + 2 * KS, out + 3 * KS, out + 4 * KS,
+                                out + 5 * KS, TW)
+                else:
+                    wg_in_row_d(e, out, out + KS, out + 2 * KS, out + 3 * KS, out + 4 * KS,
+                                out + 5 * KS, TW)
         free(buf)
 
 
@@ -145,30 +218,19 @@ def winograd_output_transform(const floating[:, :, ::1] M, floating[:, :, :, ::1
             s = buf
             for i in range(6):
                 mp = &M[6 * i, f, rr * TW]
-                for tw in range(TW):
-                    m0 = mp[tw]
-                    m1 = mp[KS + tw]
-                    m2 = mp[2 * KS + tw]
-                    m3 = mp[3 * KS + tw]
-                    m4 = mp[4 * KS + tw]
-                    m5 = mp[5 * KS + tw]
-                    s[(4 * i) * TW + tw] = m0 + m1 + m2 + m3 + m4
-                    s[(4 * i + 1) * TW + tw] = m1 - m2 + 2 * (m3 - m4)
-                    s[(4 * i + 2) * TW + tw] = m1 + m2 + 4 * (m3 + m4)
-                    s[(4 * i + 3) * TW + tw] = m1 - m2 + 8 * (m3 - m4) + m5
+                if floating is float:
+                    wg_out_row_f(mp, mp + KS, mp + 2 * KS, mp + 3 * KS, mp + 4 * KS,
+                                 mp + 5 * KS, s + 4 * i * TW, s + (4 * i + 1) * TW,
+                                 s + (4 * i + 2) * TW, s + (4 * i + 3) * TW, TW)
+                else:
+                    wg_out_row_d(mp, mp + KS, mp + 2 * KS, mp + 3 * KS, mp + 4 * KS,
+                                 mp + 5 * KS, s + 4 * i * TW, s + (4 * i + 1) * TW,
+                                 s + (4 * i + 2) * TW, s + (4 * i + 3) * TW, TW)
             dst = buf + 24 * TW
-            for a in range(4):  # column b of the output tile: s[i, a] over i
-                for tw in range(TW):
-                    m0 = s[a * TW + tw]
-                    m1 = s[(4 + a) * TW + tw]
-                    m2 = s[(8 + a) * TW + tw]
-                    m3 = s[(12 + a) * TW + tw]
-                    m4 = s[(16 + a) * TW + tw]
-                    m5 = s[(20 + a) * TW + tw]
-                    dst[4 * tw + a] = m0 + m1 + m2 + m3 + m4
-                    dst[Wb + 4 * tw + a] = m1 - m2 + 2 * (m3 - m4)
-                    dst[2 * Wb + 4 * tw + a] = m1 + m2 + 4 * (m3 + m4)
-                    dst[3 * Wb + 4 * tw + a] = m1 - m2 + 8 * (m3 - m4) + m5
+            if floating is float:
+                wg_out_cols_f(s, dst, dst + Wb, dst + 2 * Wb, dst + 3 * Wb, TW)
+            else:
+                wg_out_cols_d(s, dst, dst + Wb, dst + 2 * Wb, dst + 3 * Wb, TW)
             bf = bias[f] if has_bias else 0
             for a in range(4):
                 h = 4 * th + a
