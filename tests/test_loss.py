@@ -331,3 +331,17 @@ def test_bce_with_logits_errors():
         F.binary_cross_entropy_with_logits(x, tc.rand(4, 1))
     with pytest.raises(RuntimeError, match=r"pos_weight of shape \(2,\)"):
         F.binary_cross_entropy_with_logits(x, tc.rand(4, 3), pos_weight=tc.rand(2))
+
+
+@pytest.mark.parametrize("name", [
+    "batch_norm", "group_norm", "layer_norm", "instance_norm", "relu", "leaky_relu", "softmax",
+    "log_softmax", "dropout", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
+    "smooth_l1_loss", "binary_cross_entropy_with_logits"])
+def test_functional_signatures_match_torch(name):
+    import inspect
+
+    ours = inspect.signature(getattr(F, name)).parameters
+    theirs = inspect.signature(getattr(TF, name)).parameters
+    assert list(ours) == list(theirs)
+    for k in ours:
+        assert ours[k].default == theirs[k].default, k
