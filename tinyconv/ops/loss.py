@@ -54,9 +54,13 @@ def _pick_rows(t, ignore_index, weight, dtype):
     """Row weights for class targets: (t with ignored rows set to class 0, w_r or None, valid).
 
     w_r is weight[t] (or 1) with ignored rows zeroed; None when every row counts with weight 1.
+    ``ignore_index=None`` says no target can be ignored (checked by the caller).
     """
-    valid = t != ignore_index
-    all_valid = bool(valid.all())
+    if ignore_index is None:
+        valid, all_valid = None, True
+    else:
+        valid = t != ignore_index
+        all_valid = bool(valid.all())
     tt = t if all_valid else np.where(valid, t, 0)
     if weight is None:
         wr = None if all_valid else valid.astype(dtype)
