@@ -334,6 +334,7 @@ def backward(root, gradient, retain_graph=False):
         if gy is None:
             # no gradient reached this node (every consumer returned None): pass nothing on
             gxs = (None,) * len(node.next)
+            saved = ()
         else:
             ctx = node.ctx
             if node.retained is not None:
@@ -341,6 +342,7 @@ def backward(root, gradient, retain_graph=False):
                 if t is not None:
                     _store_retained(t, gy)
             gxs = node.fn.backward(ctx, gy)
+            saved = ctx._saved
             if not retain_graph:
                 ctx._free()
             if type(gxs) is not tuple:
@@ -353,17 +355,29 @@ def backward(root, gradient, retain_graph=False):
                 raise RuntimeError(
                     f"{node.name()}: backward returned {len(gxs)} gradients for "
                     f"{len(node.next)} inputs")
+        handed = []
         for nxt, g, (shape, dtype) in zip(node.next, gxs, node.meta):
             if nxt is None:
                 continue
+            owned = False
             if g is not None:
                 if type(g) is not np.ndarray:
                     g = np.asarray(g)
-                g = _reduce_to(g, shape, dtype)
+                r = _reduce_to(g, shape, dtype)
+                if r is not g:
+                    owned = True  # a new array made by the reduction or the cast
+                else:
+                    # a fresh array from backward (not gy, not a view, not a saved buffer,
+                    # not handed to another input) can be kept without a copy
+                    owned = (g is not gy and g.base is None and g.flags.writeable
+                             and not any(g is h for h in handed)
+                             and not any(g is a for a in saved))
+                g = r
+                handed.append(g)
             if type(nxt) is Node:
                 prev = grads.get(nxt)
                 if prev is None or prev[0] is None:
-                    grads[nxt] = (g, False)
+                    grads[nxt] = (g, owned)
                 elif g is not None:
                     if prev[1]:
                         prev[0].__iadd__(g)
@@ -373,7 +387,7 @@ def backward(root, gradient, retain_graph=False):
                 if deps[nxt] == 0:
                     ready.append(nxt)
             elif g is not None:
-                _accumulate_leaf(nxt, g, False)
+                _accumulate_leaf(nxt, g, owned)
     del grads
 
 
