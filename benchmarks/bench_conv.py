@@ -4,6 +4,7 @@
     python benchmarks/bench_conv.py vgg_c2     # only cases whose name contains a filter
     python benchmarks/bench_conv.py --no-write # print only
     python benchmarks/bench_conv.py --auto-only # skip the forced-im2col comparison rows
+    python benchmarks/bench_conv.py --no-winograd  # tc.backends.conv.winograd = False
 
 Per case: the medians of tinyconv and torch (forward, and forward+backward), their ratio
 tinyconv/torch, the GFLOP/s both reach, and the GFLOP/s numpy's float32 matmul reaches on
@@ -220,12 +221,16 @@ def pool_cases():
 
 def main(argv):
     write = "--no-write" not in argv
+    if "--no-winograd" in argv:
+        tc.backends.conv.winograd = False
     filters = [a for a in argv if not a.startswith("--")]
     want = (lambda name: any(f in name for f in filters)) if filters else (lambda name: True)
     t_start = time.perf_counter()
+    load0 = os.getloadavg()[0]
     lines = ["## Convolution and pooling (`python benchmarks/bench_conv.py`)", "",
              f"Machine: {harness.machine_line()}; torch {torch.__version__} with "
-             f"{torch.get_num_threads()} threads; conv kernel threads {_kernels.conv_threads}.", "",
+             f"{torch.get_num_threads()} threads; conv kernel threads {_kernels.conv_threads}; "
+             f"Winograd path {'on' if tc.backends.conv.winograd else 'off'}.", "",
              "Medians over interleaved rounds in one process run (the machine is shared, so "
              "absolute times are noisy; the ratio tinyconv/torch is the number to read). "
              f"conv2d cases at N={N}, float32; fwd = forward under no_grad, train = "
@@ -292,7 +297,8 @@ def main(argv):
                   f"MB; tinyconv's NumPy allocations at their peak (tracemalloc) "
                   f"{mem['tinyconv_tracemalloc']:.0f} MB.", ""]
         print(lines[-2], flush=True)
-    lines.append(f"Total benchmark time {time.perf_counter() - t_start:.0f} s.")
+    lines.append(f"Total benchmark time {time.perf_counter() - t_start:.0f} s; load average "
+                 f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (2 cores).")
     text = "\n".join(lines) + "\n"
     print(text)
     if write and not filters:

@@ -5,9 +5,13 @@ gradients gy, gx, gw, gb.  G groups, Cg = C/G and Fg = F/G channels per group, K
 P = OH*OW output positions, CK = C*K rows of the im2col matrix.
 
 How a convolution runs is chosen per shape by ``select_algorithm`` from ``ALGORITHMS``: each
-algorithm is an object with ``forward(x, w, b, geom)``, ``backward_input(gy, w, x_shape,
-geom)`` and ``backward_weight(gy, x, w_shape, geom)`` working on ndarrays, so another one (for
-example Winograd for 3x3 stride-1 layers) can be added without touching the Functions.
+algorithm is an object with ``forward(x, w, b, geom)``, ``backward(gy, x, w, x_shape, geom,
+need_x, need_w)``, ``backward_input(gy, w, x_shape, geom)`` and ``backward_weight(gy, x,
+w_shape, geom)`` working on ndarrays, so another one (Winograd for 3x3 stride-1 layers) can be
+added without touching the Functions.  The paths: ``gemm1x1`` (1x1 stride-1 unpadded: batched
+GEMMs on the input as it is), ``direct`` (Cython loops, for depthwise and few-channel convs),
+``im2col+direct`` (im2col forward, direct backward, for LeNet-sized layers), ``winograd``
+(see winograd.py) and ``im2col`` (everything else).
 ConvTranspose2d is the adjoint of Conv2d and reuses the same three entry points with the roles
 of forward and backward_input swapped.
 
