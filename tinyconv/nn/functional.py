@@ -932,7 +932,7 @@ def _class_target(op, input, target, ignore_index):
     t = target.data.astype(_np.int64, copy=False)
     C = shape[1] if input.ndim > 1 else shape[0]
     ignore = int(ignore_index)
-    if t.size and (t.min() < 0 or t.max() >= C):
+    if t.size and t.view(_np.uint64).max() >= C:  # negatives wrap to huge values
         bad = t[((t < 0) | (t >= C)) & (t != ignore)]
         if bad.size:
             raise IndexError(f"{op}: target {int(bad.flat[0])} is out of bounds for {C} classes "
@@ -1168,3 +1168,374 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                f"'{name}'; this input cannot have requires_grad=True")
         consts[name] = t.data.astype(input.dtype, copy=False)
     return _loss.BCEWithLogits.apply(input, target, reduction=reduction, **consts)
+
+
+# ----------------------------------------------------------------------------- toolbox (issue 11)
+# (unfold, fold: tinyconv/ops/fold.py; max_unpool2d, interpolate, pixel_shuffle,
+# pixel_unshuffle: tinyconv/ops/upsample.py)
+import math as _tbmath  # noqa: E402
+import numbers as _tbnum  # noqa: E402
+
+import numpy as _tbnp  # noqa: E402
+
+from ..ops import fold as _fold  # noqa: E402
+from ..ops import upsample as _up  # noqa: E402
+from ..tensor import Tensor as _TBTensor  # noqa: E402
+
+
+def _tb_int(v):
+    return isinstance(v, _tbnum.Integral) and not isinstance(v, bool)
+
+
+def _tb_pair(op, name, value):
+    """An int or a pair of ints as a pair (torch's _pair for fold/unfold/unpool)."""
+    if _tb_int(value):
+        return (int(value), int(value))
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_tb_int(v) for v in value):
+        return (int(value[0]), int(value[1]))
+    raise TypeError(f"{op}: {name} must be an int or a tuple of two ints, not {value!r}")
+
+
+def _tb_float_tensor(op, input):
+    if not isinstance(input, _TBTensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if input.dtype not in (_tbnp.float32, _tbnp.float64):
+        raise TypeError(f"{op}: expected a float32 or float64 input, got {input.dtype}")
+
+
+def _tb_geometry(op, kernel_size, dilation, padding, stride):
+    k = _tb_pair(op, "kernel_size", kernel_size)
+    d = _tb_pair(op, "dilation", dilation)
+    p = _tb_pair(op, "padding", padding)
+    s = _tb_pair(op, "stride", stride)
+    if min(k) < 1:
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got "
+                           f"kernel_size={k}")
+    if min(d) < 1:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got dilation={d}")
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: padding should be non-negative, but got padding={p}")
+    if min(s) < 1:
+        raise RuntimeError(f"{op}: stride should be greater than zero, but got stride={s}")
+    return k, d, p, s
+
+
+def _tb_blocks(size, k, d, p, s):
+    return tuple((size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in (0, 1))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Extract sliding local blocks as columns (im2col).
+
+    Args:
+        input: (N, C, H, W) or unbatched (C, H, W), float32 or float64.
+        kernel_size, dilation, padding, stride: ints or pairs, as in conv2d (zero padding).
+
+    Returns:
+        The blocks, one column per block position in row-major order; row (c, i, j) holds
+        channel c at kernel tap (i, j).  ``fold`` with the same arguments is its adjoint.
+
+    Shape:
+        (N, C, H, W) -> (N, C*KH*KW, L) with L = OH*OW and
+        OH = (H + 2*padding - dilation*(KH-1) - 1) // stride + 1, likewise OW;
+        (C, H, W) -> (C*KH*KW, L).
+    """
+    op = "unfold"
+    _tb_float_tensor(op, input)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, but got "
+                           f"input of shape {tuple(input.shape)}")
+    k, d, p, s = _tb_geometry(op, kernel_size, dilation, padding, stride)
+    blocks = _tb_blocks(input.shape[-2:], k, d, p, s)
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"{op}: given input with spatial size {tuple(input.shape[-2:])}, kernel_size={k}, "
+            f"dilation={d}, padding={p}, calculated shape of the array of sliding blocks as "
+            f"{blocks}, but its components must be at least one")
+    if input.ndim == 3:
+        x = input.reshape(1, *input.shape)
+        return _fold.Unfold.apply(x, kernel=k, dilation=d, padding=p, stride=s,
+                                  blocks=blocks).reshape(-1, blocks[0] * blocks[1])
+    return _fold.Unfold.apply(input, kernel=k, dilation=d, padding=p, stride=s, blocks=blocks)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sum sliding local blocks back into an image (col2im); overlapping values add up.
+
+    Args:
+        input: (N, C*KH*KW, L) or unbatched (C*KH*KW, L), float32 or float64.
+        output_size: (H, W) of the image (int or pair).
+        kernel_size, dilation, padding, stride: ints or pairs, as in ``unfold``.
+
+    Returns:
+        The image; ``unfold`` with the same arguments is its adjoint (and gradient).
+
+    Shape:
+        (N, C*KH*KW, L) -> (N, C, H, W), where L must equal the number of blocks ``unfold``
+        would extract from an (H, W) image.
+    """
+    op = "fold"
+    _tb_float_tensor(op, input)
+    out = _tb_pair(op, "output_size", output_size)
+    k, d, p, s = _tb_geometry(op, kernel_size, dilation, padding, stride)
+    if input.ndim not in (2, 3) or 0 in input.shape[-2:]:
+        raise RuntimeError(f"{op}: expected a 2-D (unbatched) or 3-D (batched) input with "
+                           f"non-zero (C*KH*KW, L) dimensions, but got input of shape "
+                           f"{tuple(input.shape)}")
+    CK, L = input.shape[-2:]
+    if CK % (k[0] * k[1]):
+        raise RuntimeError(f"{op}: expected size of input's dimension {input.ndim - 2} to be "
+                           f"divisible by the product of kernel_size, but got "
+                           f"input.size({input.ndim - 2})={CK} and kernel_size={k}")
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: output_size must be positive, but got output_size={out}")
+    blocks = _tb_blocks(out, k, d, p, s)
+    if min(blocks) < 1 or blocks[0] * blocks[1] != L:
+        raise RuntimeError(
+            f"{op}: given output_size={out}, kernel_size={k}, dilation={d}, padding={p}, "
+            f"stride={s}, expected size of input's dimension {input.ndim - 1} to match the "
+            f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+            f"{blocks[0] * blocks[1]}, but got input.size({input.ndim - 1})={L}")
+    C = CK // (k[0] * k[1])
+    unbatched = input.ndim == 2
+    x = input.reshape(1, CK, L) if unbatched else input
+    y = _fold.Fold.apply(x, x_shape=(x.shape[0], C) + out, kernel=k, dilation=d, padding=p,
+                         stride=s, blocks=blocks)
+    return y.reshape(C, *out) if unbatched else y
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Partial inverse of ``max_pool2d``: put each value back at its argmax, zeros elsewhere.
+
+    Args:
+        input: (N, C, H, W) or (C, H, W) pooled values, float32 or float64.
+        indices: int64 tensor of input's shape, flat positions h*OW+w in the output plane
+            (``max_pool2d(..., return_indices=True)``'s second output).
+        kernel_size, stride (default kernel_size), padding: the pooling's, int or pair.
+        output_size: the (OH, OW) to produce (optionally with leading dims, which are
+            ignored), to undo the rounding of the pooling; each must lie within ``stride``
+            of the default (H - 1)*stride - 2*padding + KH.
+
+    Returns:
+        The unpooled tensor; its gradient gathers gy at the indices.
+
+    Shape:
+        (N, C, H, W) -> (N, C, OH, OW).
+    """
+    op = "max_unpool2d"
+    _tb_float_tensor(op, input)
+    if not isinstance(indices, _TBTensor):
+        raise TypeError(f"{op}: indices must be a Tensor, not {type(indices).__name__}")
+    k = _tb_pair(op, "kernel_size", kernel_size)
+    s = k if stride is None else _tb_pair(op, "stride", stride)
+    p = _tb_pair(op, "padding", padding)
+    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
+        raise RuntimeError(f"{op}: expected a 3-D or 4-D input with non-zero C, H and W, but "
+                           f"got input of shape {tuple(input.shape)}")
+    if indices.dtype != _tbnp.int64:
+        raise RuntimeError(f"{op}: elements in indices should be type int64 but got: "
+                           f"{indices.dtype}")
+    if indices.shape != input.shape:
+        raise RuntimeError(f"{op}: expected shape of indices to be same as that of the input "
+                           f"tensor {tuple(input.shape)} but got indices tensor with shape: "
+                           f"{tuple(indices.shape)}")
+    H, W = input.shape[-2:]
+    default = ((H - 1) * s[0] + k[0] - 2 * p[0], (W - 1) * s[1] + k[1] - 2 * p[1])
+    if output_size is None:
+        out = default
+    else:
+        size = tuple(output_size.shape if isinstance(output_size, _TBTensor) else output_size)
+        if len(size) == input.ndim:
+            size = size[-2:]
+        if len(size) != 2 or not all(_tb_int(v) for v in size):
+            raise ValueError(f"{op}: output_size should be a sequence containing 2 or "
+                             f"{input.ndim} elements, but it has a length of '{len(size)}'")
+        for dim in (0, 1):
+            lo, hi = default[dim] - s[dim], default[dim] + s[dim]
+            if not lo <= size[dim] <= hi:
+                raise ValueError(f'{op}: invalid output_size "{tuple(size)}" (dim {dim} must '
+                                 f'be between {lo} and {hi})')
+        out = (int(size[0]), int(size[1]))
+    if min(out) < 1:
+        raise RuntimeError(f"{op}: output size {out} must be positive (input of shape "
+                           f"{tuple(input.shape)}, kernel_size={k}, stride={s}, padding={p})")
+    idx = indices.data
+    if idx.size and (idx.min() < 0 or idx.max() >= out[0] * out[1]):
+        bad = int(idx.max() if idx.max() >= out[0] * out[1] else idx.min())
+        raise RuntimeError(f"{op}: found an invalid max index: {bad} (output volumes are of "
+                           f"size {out[0]}x{out[1]})")
+    return _up.MaxUnpool2d.apply(input, indices=idx, output_size=out)
+
+
+_INTERP_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area",
+                 "nearest-exact")
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resample the spatial dims: nearest / nearest-exact (3-D to 5-D input), linear (3-D),
+    bilinear (4-D), with torch's coordinate rules.
+
+    Args:
+        input: (N, C, *spatial), float32 or float64.
+        size: output spatial size, an int or one int per spatial dim.
+        scale_factor: a float or one per spatial dim; the output size is
+            floor(in * scale_factor).  Unless ``recompute_scale_factor`` is True, the source
+            coordinates use 1/scale_factor itself (not in/out), as torch.
+        mode: 'nearest' (source floor(dst * in/out), torch's legacy rule), 'nearest-exact'
+            (floor((dst + 0.5) * in/out)), 'linear' or 'bilinear'.
+        align_corners: linear modes only.  True maps corner pixel centres onto each other
+            (src = dst * (in-1)/(out-1)); False/None uses half-pixel centres
+            (src = (dst + 0.5) * scale - 0.5, clamped at 0).
+        recompute_scale_factor: with a scale_factor, True derives the coordinates from the
+            computed output size instead.
+        antialias: only False is supported.
+
+    Returns:
+        The resampled tensor.
+
+    Shape:
+        (N, C, H, W) -> (N, C, OH, OW) (and likewise for 1 or 3 spatial dims).
+    """
+    op = "interpolate"
+    _tb_float_tensor(op, input)
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("interpolate: align_corners option can only be set with the "
+                             "interpolating modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    dim = input.ndim - 2
+    in_size = tuple(input.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    scales = None
+    if size is not None:
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError(
+                    f"interpolate: input and output must have the same number of spatial "
+                    f"dimensions, but got input with spatial dimensions of {list(in_size)} and "
+                    f"output size of {size}. Please provide input tensor in (N, C, d1, d2, "
+                    f"...,dK) format and output size in (o1, o2, ...,oK) format.")
+            if not all(_tb_int(v) for v in size):
+                raise TypeError(f"interpolate: expected size to be an int or a tuple of ints, "
+                                f"but got size with types {[type(v) for v in size]}")
+            out = tuple(int(v) for v in size)
+        elif _tb_int(size):
+            out = (int(size),) * max(dim, 0)
+        else:
+            raise TypeError(f"interpolate: expected size to be an int or a tuple of ints, but "
+                            f"got {size!r}")
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError(
+                    f"interpolate: input and scale_factor must have the same number of spatial "
+                    f"dimensions, but got input with spatial dimensions of {list(in_size)} and "
+                    f"scale_factor of shape {scale_factor}. Please provide input tensor in (N, "
+                    f"C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+            scales = tuple(float(v) for v in scale_factor)
+        elif isinstance(scale_factor, _tbnum.Real) and not isinstance(scale_factor, bool):
+            scales = (float(scale_factor),) * max(dim, 0)
+        else:
+            raise TypeError(f"interpolate: scale_factor must be a float or a tuple of floats, "
+                            f"not {scale_factor!r}")
+        out = tuple(int(_tbmath.floor(n * sc)) for n, sc in zip(in_size, scales))
+    else:
+        raise ValueError("interpolate: either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
+                         "explicit size.")
+    if recompute_scale_factor:
+        scales = None
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by tinyconv")
+    supported = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "linear": (3,),
+                 "bilinear": (4,)}
+    if mode not in supported or input.ndim not in supported[mode]:
+        if mode in ("linear", "bilinear", "trilinear") and input.ndim in (3, 4, 5):
+            need = {"linear": 3, "bilinear": 4, "trilinear": 5}[mode]
+            raise NotImplementedError(f"interpolate: got {input.ndim}D input, but {mode} mode "
+                                      f"needs {need}D input")
+        if mode in _INTERP_MODES and input.ndim in (3, 4, 5):
+            raise NotImplementedError(f"interpolate: mode '{mode}' is not implemented by "
+                                      f"tinyconv (supported: nearest, nearest-exact, linear, "
+                                      f"bilinear)")
+        raise NotImplementedError(
+            f"interpolate: input Error: Only 3D, 4D and 5D input Tensors supported (got "
+            f"{input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
+            f"area | nearest-exact (got {mode})")
+    if min(out) < 1 or min(in_size) < 1:
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, but "
+                           f"got input {in_size} output {out} (input of shape "
+                           f"{tuple(input.shape)})")
+    plan = []
+    for i in range(dim):
+        sc = None if scales is None else scales[i]
+        if mode.startswith("nearest"):
+            idx = _up.nearest_index(in_size[i], out[i], sc, exact=mode == "nearest-exact")
+            same = out[i] == in_size[i] and mode == "nearest"
+            plan.append(("index", None if same else idx))
+        elif out[i] == in_size[i]:
+            plan.append(("index", None))  # torch leaves an axis of unchanged size as it is
+        else:
+            plan.append(("matrix", _up.linear_matrix(in_size[i], out[i], sc, align_corners,
+                                                     input.dtype)))
+    return _up.Interpolate.apply(input, plan=tuple(plan))
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (as torch's)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def _shuffle_args(op, input, factor, name):
+    if not isinstance(input, _TBTensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if not _tb_int(factor):
+        raise TypeError(f"{op}: {name} must be an int, not {factor!r}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{op} expects input to have at least 3 dimensions, but got input "
+                           f"with {input.ndim} dimension(s) (shape {tuple(input.shape)})")
+    if factor <= 0:
+        raise RuntimeError(f"{op} expects a positive {name}, but got {factor}")
+    return int(factor)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """Rearrange (*, C*r*r, H, W) into (*, C, H*r, W*r) (sub-pixel convolution upsampling).
+
+    Args:
+        input: tensor with at least 3 dims.
+        upscale_factor: r, a positive int.
+
+    Returns:
+        out[..., c, h*r + i, w*r + j] = input[..., c*r*r + i*r + j, h, w].
+    """
+    r = _shuffle_args("pixel_shuffle", input, upscale_factor, "upscale_factor")
+    C = input.shape[-3]
+    if C % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={C} "
+                           f"is not divisible by {r * r}")
+    return _up.PixelShuffle.apply(input, upscale_factor=r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """Rearrange (*, C, H*r, W*r) into (*, C*r*r, H, W) (the inverse of pixel_shuffle).
+
+    Args:
+        input: tensor with at least 3 dims.
+        downscale_factor: r, a positive int dividing H and W.
+
+    Returns:
+        out[..., c*r*r + i*r + j, h, w] = input[..., c, h*r + i, w*r + j].
+    """
+    r = _shuffle_args("pixel_unshuffle", input, downscale_factor, "downscale_factor")
+    for name, d in (("height", -2), ("width", -1)):
+        if input.shape[d] % r:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by "
+                               f"downscale_factor, but input.size({d})={input.shape[d]} is not "
+                               f"divisible by {r}")
+    return _up.PixelUnshuffle.apply(input, downscale_factor=r)

@@ -1,0 +1,194 @@
+"""Upsampling ops: max unpooling, nearest/linear interpolation, pixel (un)shuffle.
+
+Legend: x input, y output, gy/gx gradients; P = N*C planes; spatial sizes (H, W) -> (OH, OW)
+(or any number of spatial axes for interpolation).  Hyper-parameters arrive validated by
+``nn.functional``.
+
+Interpolation is separable: along each spatial axis the output is M @ x with M an (out, in)
+matrix holding the source weights (one 1 per row for nearest, two weights per row for linear),
+so the gradient is M.T @ gy.  The source coordinates follow torch's CPU kernels exactly,
+computed in the input's precision (float32 coordinates for float32 inputs, as torch's
+``opmath`` does) so that nearest picks the same pixels.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Function
+
+
+# ------------------------------------------------------------------------------- unpooling
+class MaxUnpool2d(Function):
+    """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``."""
+
+    @staticmethod
+    def forward(ctx, x, indices=None, output_size=None):
+        lead = x.shape[:-2]
+        P = math.prod(lead)
+        OH, OW = output_size
+        idx = indices.reshape(P, -1)
+        y = np.zeros((P, OH * OW), dtype=x.dtype)
+        np.put_along_axis(y, idx, x.reshape(P, -1), axis=1)
+        ctx.save_for_backward(idx)
+        ctx.x_shape = x.shape
+        return y.reshape(lead + (OH, OW))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (idx,) = ctx.saved_tensors
+        P = idx.shape[0]
+        return np.take_along_axis(gy.reshape(P, -1), idx, axis=1).reshape(ctx.x_shape)
+
+
+# ------------------------------------------------------------------------------- interpolation
+def _scale(in_size, out_size, scale, align_corners, dt):
+    """torch's area_pixel_compute_scale in precision ``dt``."""
+    if align_corners:
+        return dt.type((in_size - 1) / (out_size - 1)) if out_size > 1 else dt.type(0.0)
+    if scale is not None and scale > 0:
+        return dt.type(1.0 / scale)
+    return dt.type(in_size) / dt.type(out_size)
+
+
+def nearest_index(in_size, out_size, scale, exact=False):
+    """Source index of every output position (torch's nearest / nearest-exact rules)."""
+    dst = np.arange(out_size, dtype=np.int64)
+    if not exact:
+        if out_size == in_size:
+            return dst
+        if out_size == 2 * in_size:
+            return dst >> 1
+    # torch computes these in float32 whatever the input dtype
+    s = np.float32(1.0 / scale) if (scale is not None and scale > 0) else \
+        np.float32(in_size) / np.float32(out_size)
+    d = dst.astype(np.float32)
+    if exact:
+        d = d + np.float32(0.5)
+    src = np.floor(d * s).astype(np.int64)
+    return np.minimum(src, in_size - 1)
+
+
+def linear_matrix(in_size, out_size, scale, align_corners, dtype):
+    """(out, in) matrix of linear-interpolation weights along one axis, torch's coordinates."""
+    dt = np.dtype(dtype)
+    s = _scale(in_size, out_size, scale, align_corners, dt)
+    dst = np.arange(out_size, dtype=dt)
+    if align_corners:
+        src = s * dst
+    else:
+        src = np.maximum(s * (dst + dt.type(0.5)) - dt.type(0.5), dt.type(0.0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
+    lam1 = np.clip(src - i0.astype(dt), dt.type(0.0), dt.type(1.0))
+    lam0 = dt.type(1.0) - lam1
+    i1 = np.where(i0 < in_size - 1, i0 + 1, i0)
+    M = np.zeros((out_size, in_size), dtype=dt)
+    rows = np.arange(out_size)
+    np.add.at(M, (rows, i0), lam0)
+    np.add.at(M, (rows, i1), lam1)
+    return M
+
+
+def _apply_axis(M, x, axis):
+    """M (out, in) applied along ``axis`` of x."""
+    if axis == x.ndim - 1:
+        return x @ M.T
+    moved = np.moveaxis(x, axis, -1) @ M.T
+    return np.ascontiguousarray(np.moveaxis(moved, -1, axis))
+
+
+class Interpolate(Function):
+    """Separable resampling of the trailing spatial axes.
+
+    ``plan`` holds, per spatial axis, ``("index", idx)`` (nearest: a gather, exact in the
+    forward, its gradient a scatter-add) or ``("matrix", M)`` (linear weights).
+    """
+
+    @staticmethod
+    def forward(ctx, x, plan=None):
+        ctx.plan = plan
+        ctx.x_shape = x.shape
+        lead = x.ndim - len(plan)
+        y = x
+        for a, (kind, m) in enumerate(plan):
+            if kind == "index":
+                if m is not None:
+                    y = np.take(y, m, axis=lead + a)
+            else:
+                y = _apply_axis(m, y, lead + a)
+        if y is x:
+            y = x.copy()
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        lead = gy.ndim - len(ctx.plan)
+        g = gy
+        for a in reversed(range(len(ctx.plan))):
+            kind, m = ctx.plan[a]
+            ax = lead + a
+            if kind == "index":
+                if m is None:
+                    continue
+                n_in = ctx.x_shape[ax]
+                if m.size == 2 * n_in and np.array_equal(m, np.arange(m.size) >> 1):
+                    # the common x2 upsampling: sum pairs of neighbours
+                    shp = g.shape[:ax] + (n_in, 2) + g.shape[ax + 1:]
+                    g = g.reshape(shp).sum(axis=ax + 1)
+                    continue
+                S = np.zeros((m.size, n_in), dtype=gy.dtype)
+                S[np.arange(m.size), m] = 1.0
+                g = _apply_axis(S.T, g, ax)
+            else:
+                g = _apply_axis(m.T, g, ax)
+        return g
+
+
+# ------------------------------------------------------------------------------- pixel shuffle
+def _shuffle(x, r):
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r)."""
+    *lead, Cr, H, W = x.shape
+    C = Cr // (r * r)
+    lead = tuple(lead)
+    n = len(lead)
+    t = x.reshape(lead + (C, r, r, H, W))
+    # (*, C, r, r, H, W) -> (*, C, H, r, W, r)
+    t = t.transpose(tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2))
+    return t.reshape(lead + (C, H * r, W * r))
+
+
+def _unshuffle(x, r):
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W)."""
+    *lead, C, Hr, Wr = x.shape
+    H, W = Hr // r, Wr // r
+    lead = tuple(lead)
+    n = len(lead)
+    t = x.reshape(lead + (C, H, r, W, r))
+    # (*, C, H, r, W, r) -> (*, C, r, r, H, W)
+    t = t.transpose(tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))
+    return t.reshape(lead + (C * r * r, H, W))
+
+
+class PixelShuffle(Function):
+    """Move r*r channel blocks into r x r spatial blocks (sub-pixel convolution)."""
+
+    @staticmethod
+    def forward(ctx, x, upscale_factor=1):
+        ctx.r = upscale_factor
+        return _shuffle(x, upscale_factor)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _unshuffle(gy, ctx.r)
+
+
+class PixelUnshuffle(Function):
+    """The inverse of PixelShuffle: r x r spatial blocks into r*r channels."""
+
+    @staticmethod
+    def forward(ctx, x, downscale_factor=1):
+        ctx.r = downscale_factor
+        return _unshuffle(x, downscale_factor)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _shuffle(gy, ctx.r)
