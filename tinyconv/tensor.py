@@ -624,6 +624,13 @@ class Tensor:
     def amax(self, dim=None, keepdim=False):
         if dim is None:
             return R.MaxAll.apply(self, mode="max")
+        if isinstance(dim, (tuple, list)):
+            # several dims: reduce them one at a time, highest first, so the indices stay valid
+            dims = R.normalize_dims(dim, self.ndim, "amax") if self.ndim else (0,)
+            out = self
+            for d in sorted(dims, reverse=True):
+                out = R.MaxDim.apply(out, dim=d, keepdim=keepdim, mode="max")[0]
+            return out
         return _max_min(self, dim, keepdim, "max")[0]
 
     def argmax(self, dim=None, keepdim=False):
@@ -956,6 +963,9 @@ def _max_min(x, dim, keepdim, mode):
         return maximum(x, dim) if mode == "max" else minimum(x, dim)
     if dim is None:
         return R.MaxAll.apply(x, mode=mode)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{mode}(): dim must be an int, got {type(dim).__name__} {dim!r} "
+                        f"(use amax for several dims)")
     d = R.normalize_dims(dim, x.ndim, mode)[0] if x.ndim else 0
     values, indices = R.MaxDim.apply(x, dim=d, keepdim=keepdim, mode=mode)
     return _MaxResult(values, indices)
