@@ -58,7 +58,8 @@ LAST, BEST = "checkpoint_last.tc", "checkpoint_best.tc"
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", choices=["lenet5", "minivgg", "threelayer"], default="lenet5")
+    p.add_argument("--model", choices=["lenet5", "minivgg", "threelayer", "resnet20"],
+                   default="lenet5")
     p.add_argument("--dataset", choices=sorted(DATASETS), default="fashion-mnist")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=64)
@@ -121,6 +122,8 @@ def build_model(name, channels, size, num_classes=10):
         return models.LeNet5(in_channels=channels, num_classes=num_classes, input_size=size)
     if name == "minivgg":
         return models.MiniVGG(in_channels=channels, num_classes=num_classes)
+    if name == "resnet20":
+        return models.ResNet20(in_channels=channels, num_classes=num_classes)
     return models.ThreeLayerConvNet(input_dim=(channels, size, size), num_classes=num_classes)
 
 

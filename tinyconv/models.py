@@ -6,7 +6,8 @@ and move weights across).
 """
 from . import nn
 
-__all__ = ["LeNet5", "MiniVGG", "ThreeLayerConvNet"]
+__all__ = ["LeNet5", "MiniVGG", "ThreeLayerConvNet", "BasicBlock", "ResNetCIFAR", "ResNet20",
+           "resnet_cifar"]
 
 
 def _size_after(size, kernel, padding=0, stride=1):
@@ -146,3 +147,98 @@ class ThreeLayerConvNet(nn.Module):
         x = self.fc1(x.flatten(1)).relu()
         return self.fc2(x)
 
+
+# ----------------------------------------------------------------------------- CIFAR ResNets (issue 11)
+class BasicBlock(nn.Module):
+    """conv3x3-BN-ReLU-conv3x3-BN plus the shortcut, then ReLU (He et al. 2015).
+
+    The shortcut is the identity when the shape is kept, otherwise a projection
+    ``downsample = Sequential(conv1x1(stride), BatchNorm2d)`` (the paper's option B).
+
+    Args:
+        in_planes (int): input channels.
+        planes (int): output channels.
+        stride (int): stride of the first convolution (2 halves H and W).
+    Shape:
+        ``(N, in_planes, H, W)`` -> ``(N, planes, H / stride, W / stride)``.
+    """
+
+    def __init__(self, in_planes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or in_planes != planes:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False),
+                nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = self.bn1(self.conv1(x)).relu()
+        out = self.bn2(self.conv2(out))
+        identity = x if self.downsample is None else self.downsample(x)
+        return (out + identity).relu()
+
+
+class ResNetCIFAR(nn.Module):
+    """The CIFAR-10 ResNet of He et al. 2015 (section 4.2): depth 6n+2.
+
+    conv3x3(16)-BN-ReLU, then three stages of n BasicBlocks with 16, 32 and 64 channels (the
+    first block of stages 2 and 3 has stride 2 and a 1x1-conv projection shortcut), global
+    average pooling and a Linear classifier.  Convolutions have no bias; they are initialised
+    with kaiming_normal_(mode='fan_out', nonlinearity='relu'), BatchNorm with weight 1 and
+    bias 0, the classifier with torch's default.
+
+    Args:
+        depth (int): 6n+2 (20, 32, 44, 56, 110, ...).
+        in_channels (int): image channels.
+        num_classes (int): outputs.
+    Shape:
+        input ``(N, in_channels, H, W)`` (32x32 for CIFAR; any H, W >= 1 work thanks to the
+        global pooling), output ``(N, num_classes)``.
+    """
+
+    def __init__(self, depth=20, in_channels=3, num_classes=10):
+        super().__init__()
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 8 \
+                or (depth - 2) % 6:
+            raise ValueError(f"resnet_cifar: depth must be 6n+2 with n >= 1 (8, 14, 20, 32, "
+                             f"44, 56, 110, ...), got {depth!r}")
+        n = (depth - 2) // 6
+        self.depth = depth
+        self.conv1 = nn.Conv2d(in_channels, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        planes = 16
+        stages = []
+        for i, width in enumerate((16, 32, 64)):
+            blocks = []
+            for j in range(n):
+                stride = 2 if (i > 0 and j == 0) else 1
+                blocks.append(BasicBlock(planes, width, stride))
+                planes = width
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = stages
+        self.fc = nn.Linear(64, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        x = self.bn1(self.conv1(x)).relu()
+        x = self.layer3(self.layer2(self.layer1(x)))
+        x = x.mean(dim=(2, 3))                      # global average pool: (N, 64)
+        return self.fc(x)
+
+
+def resnet_cifar(depth, in_channels=3, num_classes=10):
+    """A CIFAR ResNet of the given depth (6n+2); see ``ResNetCIFAR``."""
+    return ResNetCIFAR(depth, in_channels=in_channels, num_classes=num_classes)
+
+
+class ResNet20(ResNetCIFAR):
+    """ResNet-20 (n = 3), the smallest network of He et al.'s CIFAR-10 table."""
+
+    def __init__(self, in_channels=3, num_classes=10):
+        super().__init__(20, in_channels=in_channels, num_classes=num_classes)
