@@ -19,6 +19,7 @@ from . import datasets, models, transforms, utils  # noqa: E402,F401  (data, mod
 from . import distributed  # noqa: E402,F401  (MPI data parallel; mpi4py loads in init(); issue 6)
 from .ops.conv import get_conv_workspace_limit, set_conv_workspace_limit
 from . import backends  # noqa: E402,F401  (conv algorithm switches; issue 8)
+from . import debug  # noqa: E402,F401  (compare_with_torch; issue 10)
 
 __version__ = "0.1.0"
 
