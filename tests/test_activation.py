@@ -1,6 +1,7 @@
 """Activations, softmax family, dropout and linear against torch: values, gradients, dtypes,
 extreme inputs, gradcheck and errors."""
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -13,6 +14,11 @@ from tinyconv.ops.activation import erf
 from tests.utils import assert_close, pair
 
 F64, F32 = np.float64, np.float32
+
+
+def _seed(*key):
+    """A per-case seed that does not depend on PYTHONHASHSEED."""
+    return zlib.crc32(repr(key).encode())
 
 
 def _away_from_zero(rng, shape, dtype, scale=2.0):
@@ -51,7 +57,7 @@ UNARY = [
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4, 5)])
 @pytest.mark.parametrize("name,fn,fn_torch", UNARY, ids=[u[0] for u in UNARY])
 def test_unary_matches_torch(name, fn, fn_torch, shape, dtype):
-    rng = np.random.default_rng(hash((name, shape)) % 2**32)
+    rng = np.random.default_rng(_seed(name, shape))
     _check(fn, fn_torch, _away_from_zero(rng, shape, dtype, 3.0), dtype)
 
 
@@ -106,7 +112,7 @@ def test_inplace_in_a_graph_returns_a_new_tensor_with_correct_grads():
                                        ((2, 3, 4, 5), 1), ((2, 3, 4, 5), -2), ((2, 3, 4, 5), 3)])
 @pytest.mark.parametrize("log", [False, True])
 def test_softmax_matches_torch(shape, dim, log, dtype):
-    rng = np.random.default_rng(hash((shape, dim, log)) % 2**32)
+    rng = np.random.default_rng(_seed(shape, dim, log))
     x = (rng.standard_normal(shape) * 3).astype(dtype)
     if log:
         _check(lambda x: F.log_softmax(x, dim), lambda x: TF.log_softmax(x, dim), x, dtype)
@@ -190,7 +196,7 @@ def test_gelu_bad_approximate():
 @pytest.mark.parametrize("xshape", [(5,), (4, 5), (2, 3, 5), (2, 1, 3, 5)])
 @pytest.mark.parametrize("bias", [False, True])
 def test_linear_matches_torch(xshape, bias, dtype):
-    rng = np.random.default_rng(hash((xshape, bias)) % 2**32)
+    rng = np.random.default_rng(_seed(xshape, bias))
     x = rng.standard_normal(xshape).astype(dtype)
     w = rng.standard_normal((6, 5)).astype(dtype)
     b = rng.standard_normal(6).astype(dtype)

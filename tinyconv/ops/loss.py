@@ -71,6 +71,19 @@ def _pick_rows(t, ignore_index, weight, dtype):
     return tt, wr, (None if all_valid else valid)
 
 
+_ARANGE = [np.arange(0, dtype=np.intp)]
+
+
+def _rows(R):
+    """np.arange(R), cached and read-only (row indices for picking one class per row)."""
+    a = _ARANGE[0]
+    if a.shape[0] < R:
+        a = np.arange(max(R, 2 * a.shape[0]), dtype=np.intp)
+        a.flags.writeable = False
+        _ARANGE[0] = a
+    return a[:R]
+
+
 def _mean_denominator(wr, R):
     return float(wr.sum()) if wr is not None else float(R)
 
@@ -90,7 +103,7 @@ class CrossEntropy(Function):
         t = target.reshape(R)
         logp = log_softmax(x2, 1)  # (R, C)
         tt, wr, valid = _pick_rows(t, ignore_index, weight, x.dtype)
-        rows = np.arange(R)
+        rows = _rows(R)
         l = -logp[rows, tt]  # (R,)
         if wr is not None:
             l *= wr
@@ -132,7 +145,7 @@ class CrossEntropy(Function):
             a = a + gv * (eps / C * total)
         gx = np.exp(logp)  # softmax p
         gx *= a[:, None] if np.ndim(a) else a
-        gx[np.arange(R), tt] -= onehot
+        gx[_rows(R), tt] -= onehot
         if eps > 0.0:
             gv = np.broadcast_to(gv, (R,)) * (eps / C)
             gx -= gv[:, None] * weight if weight is not None else gv[:, None]
@@ -191,7 +204,7 @@ class NLLLoss(Function):
         R, C = x2.shape
         t = target.reshape(R)
         tt, wr, valid = _pick_rows(t, ignore_index, weight, x.dtype)
-        l = -x2[np.arange(R), tt]
+        l = -x2[_rows(R), tt]
         if wr is not None:
             l *= wr
         denom = 1.0
@@ -218,7 +231,7 @@ class NLLLoss(Function):
             gl = gy * (1.0 / ctx.denom) if ctx.denom != 0.0 else gy * 0.0
         g = -gl if wr is None else -gl * wr
         gx = np.zeros((R, ctx.C), dtype=gy.dtype)
-        gx[np.arange(R), tt] = g
+        gx[_rows(R), tt] = g
         return _from_rows(gx, ctx.shape)
 
 
