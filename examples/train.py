@@ -12,6 +12,10 @@ line per epoch), and at the end ``curves.png`` and ``filters.png`` (if matplotli
 ``--resume`` continues from ``checkpoint_last.tc`` exactly: the data order of epoch ``e`` depends
 only on ``(seed, e)`` and the package RNG state is restored, so 2 epochs straight and 1 + resume 1
 give identical parameters.
+
+``mpiexec -n P python examples/train.py --distributed ...`` trains data-parallel on P MPI ranks
+(``pip install -e '.[distributed]'``): each rank takes its DistributedSampler shard of every
+epoch, DistributedDataParallel averages the gradients, and rank 0 alone prints and writes.
 """
 import argparse
 import json
@@ -42,6 +46,7 @@ import numpy as np  # noqa: E402
 
 import tinyconv as tc  # noqa: E402
 import tinyconv.nn.functional as F  # noqa: E402
+from tinyconv import distributed as dist  # noqa: E402
 from tinyconv import datasets, models, nn, optim  # noqa: E402
 from tinyconv import transforms as T  # noqa: E402
 from tinyconv.utils.data import DataLoader, Subset  # noqa: E402
@@ -86,6 +91,9 @@ def parse_args(argv=None):
     p.add_argument("--limit-test", type=int, default=None, help="use the first N test images")
     p.add_argument("--no-progress", action="store_true", help="no tqdm bars")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over MPI ranks: mpiexec -n P python examples/train.py "
+                        "--distributed ... (--batch-size is per rank; rank 0 prints and writes)")
     p.add_argument("--num-threads", type=int, default=None,
                    help="threads for the OpenMP kernels and BLAS (only effective from the command "
                         "line; 1 is much faster on a machine busy with other work)")
@@ -282,16 +290,35 @@ def save_plots(out_dir, history, model):
 
 # ----------------------------------------------------------------------------- main
 
+def _mean_over_ranks(n, *means):
+    """Combine per-rank means over ``n`` samples each into means over every rank."""
+    t = tc.tensor(np.array([n] + [m * n for m in means], dtype=np.float64))
+    dist.all_reduce(t)
+    return tuple(float(v) / float(t.data[0]) for v in t.data[1:])
+
+
 def main(argv=None):
     args = parse_args(argv)
+    rank, world = 0, 1
+    if args.distributed:  # rank 0 alone prints, shows progress bars and writes files
+        dist.init()
+        rank, world = dist.get_rank(), dist.get_world_size()
+        if rank != 0:
+            args.no_progress = args.no_plots = True
+            sys.stdout = open(os.devnull, "w")
     os.makedirs(args.out, exist_ok=True)
     t_start = time.perf_counter()
     tc.manual_seed(args.seed)
     train_set, test_set, (c, size) = build_data(args)
     model = build_model(args.model, c, size)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
-                              seed=args.seed)
-    test_loader = DataLoader(test_set, batch_size=args.eval_batch_size)
+    # distributed: each rank trains on its DistributedSampler shard and evaluates every
+    # world-th test image; DDP averages the gradients (the model is wrapped for training only)
+    sampler = dist.DistributedSampler(train_set, seed=args.seed) if args.distributed else None
+    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=sampler is None,
+                              sampler=sampler, seed=args.seed)
+    test_loader = DataLoader(Subset(test_set, np.arange(rank, len(test_set), world))
+                             if args.distributed else test_set, batch_size=args.eval_batch_size)
+    net = dist.DistributedDataParallel(model) if args.distributed else model
     opt = build_optimizer(args, model.parameters())
     sched, per_batch = build_scheduler(args, opt, len(train_loader))
     metrics_path = os.path.join(args.out, "metrics.jsonl")
@@ -313,11 +340,12 @@ def main(argv=None):
         if planned != args.epochs:
             print(f"note: the checkpoint was planned for {planned} epochs; its scheduler state "
                   f"keeps that plan (use --stop-after to interrupt a run and resume it exactly)")
-        history = _read_metrics(metrics_path, upto=start_epoch)
-        with open(metrics_path, "w") as f:          # drop epochs after the checkpoint
-            f.writelines(json.dumps(r) + "\n" for r in history)
+        if rank == 0:
+            history = _read_metrics(metrics_path, upto=start_epoch)
+            with open(metrics_path, "w") as f:          # drop epochs after the checkpoint
+                f.writelines(json.dumps(r) + "\n" for r in history)
         print(f"resumed from {last_path} at epoch {start_epoch} (best test acc {best_acc:.4f})")
-    elif os.path.exists(metrics_path):
+    elif rank == 0 and os.path.exists(metrics_path):
         os.remove(metrics_path)
 
     n_params = sum(p.numel() for p in model.parameters())
@@ -329,25 +357,34 @@ def main(argv=None):
         end = min(args.epochs, start_epoch + args.stop_after)
     for epoch in range(start_epoch, end):
         train_loader.set_epoch(epoch)
-        tr_loss, tr_acc, t_train = train_one_epoch(model, train_loader, opt, sched, per_batch,
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        tr_loss, tr_acc, t_train = train_one_epoch(net, train_loader, opt, sched, per_batch,
                                                    epoch + 1, progress=not args.no_progress)
         te_loss, test_acc = evaluate(model, test_loader)
+        if args.distributed:
+            tr_loss, tr_acc = _mean_over_ranks(len(sampler), tr_loss, tr_acc)
+            te_loss, test_acc = _mean_over_ranks(len(test_loader.dataset), te_loss, test_acc)
         if test_acc > best_acc:
             best_acc, best_epoch = test_acc, epoch + 1
-        save_checkpoint(last_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
-        if best_epoch == epoch + 1:      # the same content: copy rather than serialise again
-            shutil.copyfile(last_path, best_path + ".tmp")
-            os.replace(best_path + ".tmp", best_path)
+        if rank == 0:
+            save_checkpoint(last_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
+            if best_epoch == epoch + 1:  # the same content: copy rather than serialise again
+                shutil.copyfile(last_path, best_path + ".tmp")
+                os.replace(best_path + ".tmp", best_path)
         row = {"epoch": epoch + 1, "train_loss": tr_loss, "train_acc": tr_acc,
                "test_loss": te_loss, "test_acc": test_acc, "lr": opt.param_groups[0]["lr"],
                "epoch_time": t_train, "images_per_s": len(train_set) / t_train}
-        with open(metrics_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
+        if rank == 0:
+            with open(metrics_path, "a") as f:
+                f.write(json.dumps(row) + "\n")
         print(f"epoch {epoch + 1}/{args.epochs}: train loss {tr_loss:.4f} acc {tr_acc:.4f} | "
               f"test loss {te_loss:.4f} acc {test_acc:.4f} | {t_train:.1f}s "
               f"({len(train_set) / t_train:.0f} img/s)", flush=True)
     if test_acc is None:          # nothing left to train: report the checkpoint's model
-        _, test_acc = evaluate(model, test_loader)
+        te_loss, test_acc = evaluate(model, test_loader)
+        if args.distributed:
+            te_loss, test_acc = _mean_over_ranks(len(test_loader.dataset), te_loss, test_acc)
     if not args.no_plots:
         for path in save_plots(args.out, _read_metrics(metrics_path), model):
             print(f"wrote {path}")

@@ -1,6 +1,8 @@
 """tinyconv.distributed: DDP, DistributedSampler, SyncBatchNorm and abort-on-failure, checked by
 launching ``mpiexec -n 2`` on tests/mpi_worker.py and comparing with single-process runs / torch.
 """
+import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -437,3 +439,53 @@ def test_convert_sync_batchnorm_shares_parameters_and_keeps_keys():
     np.testing.assert_array_equal(model[1].running_mean.data, np.full(4, 0.5, np.float32))
     lone = dist.SyncBatchNorm.convert_sync_batchnorm(tc.nn.BatchNorm2d(2).eval())
     assert isinstance(lone, dist.SyncBatchNorm) and not lone.training
+
+
+# ------------------------------------------------------------- examples/train.py --distributed
+@needs_mpi
+@pytest.mark.slow
+def test_train_script_distributed_resume_and_metrics(tmp_path):
+    """mpiexec -n 2 examples/train.py --distributed: rank 0 alone prints and writes; the
+    reported test accuracy is over the whole test set; --resume continues exactly."""
+    from tinyconv import datasets as D
+    from tinyconv.utils.data import DataLoader
+
+    root = str(tmp_path / "data")
+    D.write_fake_mnist(os.path.join(root, "FashionMNIST", "raw"), n_train=40, n_test=15, seed=3)
+    script = os.path.join(ROOT, "examples", "train.py")
+    common = [script, "--distributed", "--data-root", root, "--batch-size", "8", "--seed", "3",
+              "--optimizer", "sgd", "--no-progress", "--no-plots", "--epochs", "2"]
+    straight, split = str(tmp_path / "straight"), str(tmp_path / "split")
+
+    def run(*extra):
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        proc = subprocess.run([MPIEXEC, "-n", "2", sys.executable, *common, *extra],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+    out = run("--out", straight)
+    assert out.count("final: test accuracy") == 1  # rank 0 alone prints
+    assert out.count("epoch 2/2") == 1
+    run("--out", split, "--stop-after", "1")
+    run("--out", split, "--resume")
+    a = tc.load(os.path.join(straight, "checkpoint_last.tc"))
+    b = tc.load(os.path.join(split, "checkpoint_last.tc"))
+    assert int(a["epoch"]) == int(b["epoch"]) == 2
+    for k in a["model"]:
+        np.testing.assert_array_equal(np.asarray(a["model"][k]), np.asarray(b["model"][k]),
+                                      err_msg=k)
+    with open(os.path.join(straight, "metrics.jsonl")) as f:
+        rows = [json.loads(line) for line in f]
+    assert [r["epoch"] for r in rows] == [1, 2]
+    # the reported accuracy covers all 15 test images, not one rank's share
+    spec = importlib.util.spec_from_file_location("tinyconv_example_train_dist", script)
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    args = train.parse_args(["--data-root", root])
+    _, test_set, (c, size) = train.build_data(args)
+    model = train.build_model("lenet5", c, size)
+    model.load_state_dict(a["model"])
+    loss, acc = train.evaluate(model, DataLoader(test_set, batch_size=1000))
+    assert acc == rows[-1]["test_acc"]
+    assert abs(loss - rows[-1]["test_loss"]) <= 1e-5 * max(1.0, abs(loss))
