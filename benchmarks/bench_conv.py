@@ -150,25 +150,29 @@ def breakdown(spec):
 
 
 PEAK_CHILD = r"""
-import resource, sys, numpy as np
+import sys, numpy as np
 sys.path.insert(0, {root!r}); sys.path.insert(0, {here!r})
 import bench_conv as B
 spec = B.CASES[{case!r}]
 _, _, tc_step, torch_step = B.conv_fns(spec)
 step = tc_step if {which!r} == "tinyconv" else torch_step
-import os
-page = os.sysconf("SC_PAGE_SIZE")
-with open("/proc/self/statm") as f:
-    rss_before = int(f.read().split()[1]) * page / 1024.0  # KB, like ru_maxrss
+def status(key):  # kB
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak resident size (VmHWM) to the current one
+rss_before = status("VmRSS")
 step()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((after - rss_before) / 1024.0)
+print((status("VmHWM") - rss_before) / 1024.0)
 """
 
 
 def peak_memory(case):
-    """Peak extra memory (MB) of one forward+backward: in a fresh child, the high-water mark
-    ru_maxrss after the step minus the resident size just before it; and tracemalloc."""
+    """Peak extra memory (MB) of one forward+backward: in a fresh child, the resident-size
+    high-water mark (VmHWM, reset just before the step) minus the resident size before it;
+    and, for tinyconv, NumPy's allocations at their peak (tracemalloc)."""
     out = {}
     for which in ("tinyconv", "torch"):
         code = PEAK_CHILD.format(root=os.path.dirname(HERE), here=HERE, case=case, which=which)
@@ -258,8 +262,10 @@ def main(argv):
                   "forward); `numpy GEMM` is numpy's float32 matmul on the im2col path's GEMM "
                   "shape (one chunk), the ceiling for any im2col convolution on this BLAS. "
                   "`path` is the algorithm select_algorithm picks (im2col, gemm1x1 = the 1x1 "
-                  "fast path, direct = the depthwise kernels, winograd = issue 8); where it is "
-                  "not im2col, a second row forces the im2col path for comparison.", ""]
+                  "fast path, direct = the Cython direct kernels for depthwise and few-channel "
+                  "convs, im2col+direct = im2col forward with direct backward, winograd = issue "
+                  "8); where it is not im2col, a second row forces the im2col path for "
+                  "comparison.", ""]
 
     brow = []
     for name, spec in CASES.items():
@@ -292,9 +298,9 @@ def main(argv):
         mem = peak_memory(PEAK_CASE)
         lines += ["### peak memory of one conv2d forward+backward", "",
                   f"{PEAK_CASE}, N={N} float32 (input 32 MB, output 32 MB; the workspace limit "
-                  f"is {C.get_conv_workspace_limit() >> 20} MB): growth of ru_maxrss in a fresh "
-                  f"child process, tinyconv {mem['tinyconv']:.0f} MB, torch {mem['torch']:.0f} "
-                  f"MB; tinyconv's NumPy allocations at their peak (tracemalloc) "
+                  f"is {C.get_conv_workspace_limit() >> 20} MB): peak resident-size growth "
+                  f"during the step in a fresh child process, tinyconv {mem['tinyconv']:.0f} "
+                  f"MB, torch {mem['torch']:.0f} MB; tinyconv's NumPy allocations at their peak (tracemalloc) "
                   f"{mem['tinyconv_tracemalloc']:.0f} MB.", ""]
         print(lines[-2], flush=True)
     lines.append(f"Total benchmark time {time.perf_counter() - t_start:.0f} s; load average "
