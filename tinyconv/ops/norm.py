@@ -7,16 +7,18 @@ formula ``gx = invstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))``.
 
 Batch, group and instance norm work on the (N, C, L) view of x, where every coefficient of the
 forward and backward is constant along L: per channel (batch norm) or per (sample, channel)
-(group and instance norm).  So each op is a few streaming passes over x and gy:
+(group and instance norm).  So each op is two streaming passes over x (and gy) each way:
 
-    forward    per-(n, c) sums (BLAS matvec) -> centered sums of squares -> y
-    backward   per-(n, c) sums of gy and gy * xc -> gx = gy * k - xc * d - e
+    forward    per-(n, c) sums and sums of squares -> y = x * scale + shift
+    backward   per-(n, c) sums of gy and gy * x    -> gx = gy * k - x * d + c
 
-The elementwise passes walk x in cache-sized blocks, so centering, scaling and shifting a block
-happen while it is in cache and no full-size temporary is allocated; xc is recomputed per block
-instead of stored.  Variances are two-pass (centered) in the input's dtype.  Layer norm, whose
-affine parameters vary along the normalized axes, uses the plain row formulation.  Running
-statistics are updated in place on plain ndarrays, never in a graph.
+Per-row sums are BLAS matvecs and einsum dot products; rows whose mean dwarfs their spread get
+their sum of squares recomputed centered, and rows are combined with Chan's formula, so
+variances stay accurate.  The passes walk x in cache-sized blocks (split over worker threads
+on several cores) so no full-size temporary is allocated, and only x itself is saved.  The
+``x * scale + shift`` forms are torch's CPU forms: they round relative to |mean| / std.  Layer
+norm, whose affine parameters vary along the normalized axes, uses the plain row formulation.
+Running statistics are updated in place on plain ndarrays, never in a graph.
 """
 import concurrent.futures
 import functools
