@@ -49,7 +49,7 @@ def forced(algo):
         C.select_algorithm = real
 
 
-def measure(spec, rounds=3, repeat=3):
+def measure(spec, rounds=3, repeat=2):
     """{(kind, path): median seconds} with kind 'fwd'/'train', path a PATHS key or 'torch';
     every path timed in every round, so all see the same noise."""
     tc_fwd, torch_fwd, tc_step, torch_step = bench_conv.conv_fns(spec)

@@ -27,9 +27,12 @@ from . import _kernels
 
 _ext = _kernels._ext
 
-# Bytes of transformed tiles per chunk that keep them in cache between the transform, the
-# GEMM and the inverse transform (the last-level cache is shared by the threads).
-_CACHE_CHUNK_BYTES = 8 << 20
+# Largest transformed-tile chunk in bytes (the workspace limit caps it further).  Every chunk
+# costs 36 BLAS calls, each a fork/join of BLAS's threads next to the OpenMP transforms; on a
+# busy machine those joins dominate (measured on vgg_c2, N=128: 8 MB chunks 13x torch's
+# forward time, one 151 MB chunk 2.7x), so chunks are as large as the limit allows rather
+# than cache-sized.
+_MAX_CHUNK_BYTES = 1 << 40
 
 
 def _conv():
@@ -45,9 +48,9 @@ def _grid(OH, OW):
 
 def _rows_per_chunk(rows, TW, per_tile, itemsize):
     """Tile rows per chunk: ``per_tile`` values per tile (all buffers), under the workspace
-    limit and near the cache size; at least one tile row."""
+    limit (as few chunks as it allows); at least one tile row."""
     limit = _conv().get_conv_workspace_limit()
-    budget = min(limit, _CACHE_CHUNK_BYTES)
+    budget = min(limit, _MAX_CHUNK_BYTES)
     per_row = per_tile * TW * itemsize
     return int(max(1, min(rows, budget // max(per_row, 1))))
 
