@@ -300,7 +300,8 @@ def main(argv):
                   f"{PEAK_CASE}, N={N} float32 (input 32 MB, output 32 MB; the workspace limit "
                   f"is {C.get_conv_workspace_limit() >> 20} MB): peak resident-size growth "
                   f"during the step in a fresh child process, tinyconv {mem['tinyconv']:.0f} "
-                  f"MB, torch {mem['torch']:.0f} MB; tinyconv's NumPy allocations at their peak (tracemalloc) "
+                  f"MB, torch {mem['torch']:.0f} MB; tinyconv's NumPy allocations at their "
+                  f"peak (tracemalloc) "
                   f"{mem['tinyconv_tracemalloc']:.0f} MB.", ""]
         print(lines[-2], flush=True)
     lines.append(f"Total benchmark time {time.perf_counter() - t_start:.0f} s; load average "
