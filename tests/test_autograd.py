@@ -269,3 +269,12 @@ def test_detect_anomaly_inside_modules():
     with tc.autograd.detect_anomaly():
         with pytest.raises(RuntimeError, match=r"Log forward produced nan.*Sequential > Log"):
             net(tc.ones(1, 2))
+
+
+def test_leaf_used_twice_gets_one_accumulation_and_one_hook_call():
+    x = tc.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+    x.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.numpy().copy()))
+    (x * x + x * 3.0).sum().backward()
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0], [5.0, 7.0])

@@ -311,19 +311,26 @@ def backward(root, gradient, retain_graph=False):
         _accumulate_leaf(root, gradient.astype(root.dtype, copy=True), True)
         return
 
-    # 1. dependency counts over the nodes reachable from root (iterative DFS)
+    # 1. dependency counts over the nodes reachable from root (iterative DFS); leaves are
+    #    counted too (by id), so a leaf used several times gets one summed accumulation and
+    #    its post-accumulate hooks run once, as torch's AccumulateGrad does
     deps = {start: 0}
+    leaf_deps = {}
     stack = [start]
     while stack:
         node = stack.pop()
         for nxt in node.next:
-            if nxt is None or type(nxt) is not Node:
+            if nxt is None:
                 continue
-            if nxt in deps:
+            if type(nxt) is not Node:
+                k = id(nxt)
+                leaf_deps[k] = leaf_deps.get(k, 0) + 1
+            elif nxt in deps:
                 deps[nxt] += 1
             else:
                 deps[nxt] = 1
                 stack.append(nxt)
+    leaf_grads = {}  # id(leaf) -> (summed gradient, owned)
 
     # 2. Kahn's walk: a node runs once every consumer has contributed its gradient
     grads = {start: (gradient, True)}  # node -> (summed gradient, owned by the engine)
@@ -386,8 +393,21 @@ def backward(root, gradient, retain_graph=False):
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     ready.append(nxt)
-            elif g is not None:
-                _accumulate_leaf(nxt, g, owned)
+            else:
+                k = id(nxt)
+                if g is not None:
+                    prev = leaf_grads.get(k)
+                    if prev is None:
+                        leaf_grads[k] = (g, owned)
+                    elif prev[1]:
+                        prev[0].__iadd__(g)
+                    else:
+                        leaf_grads[k] = (prev[0] + g, True)
+                leaf_deps[k] -= 1
+                if leaf_deps[k] == 0:
+                    done = leaf_grads.pop(k, None)
+                    if done is not None:
+                        _accumulate_leaf(nxt, done[0], done[1])
     del grads
 
 

@@ -5,12 +5,12 @@ How the gradient reduction overlaps with backward:
 - Parameters are grouped, in reverse registration order (roughly the order backward produces
   their gradients), into buckets of at most ``bucket_cap_mb`` per dtype.  Each bucket owns one
   contiguous buffer.
-- After every forward with grad enabled, the ``_Reducer`` walks the output's graph and counts,
-  for each parameter, how many gradient contributions the engine will accumulate into it (a
-  parameter used twice receives two).  Parameters the graph does not reach are "locally
+- After every forward with grad enabled, the ``_Reducer`` walks the output's graph and marks
+  the parameters it reaches: the engine sums all of a parameter's contributions before it
+  accumulates them, so each reached parameter gets exactly one post-accumulate-grad hook call
+  per backward (as torch's AccumulateGrad).  Parameters the graph does not reach are "locally
   unused": they contribute zeros.
-- A post-accumulate-grad hook on each parameter counts down; when a parameter has all its
-  contributions, its gradient is copied into its bucket.  When a bucket is full it starts an
+- The post-accumulate-grad hook of a parameter copies its gradient into its bucket.  When a bucket is full it starts an
   ``Iallreduce`` while backward goes on, and buckets are launched strictly in bucket order so
   every rank issues the same sequence of collectives.
 - The hook of the last parameter to finish waits for all requests and writes the averages
@@ -131,7 +131,7 @@ class _Reducer:
 
     # ---------------------------------------------------------------------------- counting
     def _count_uses(self, outputs):
-        """Per parameter, the number of graph edges from ``outputs``' graph into it."""
+        """Per parameter, 1 when ``outputs``' graph reaches it (one hook call to expect)."""
         counts = [0] * len(self.params)
         index = self._index
         seen = set()
@@ -142,7 +142,7 @@ class _Reducer:
                 seen.add(fn)
                 stack.append(fn)
             elif fn is None and t.requires_grad and id(t) in index:
-                counts[index[id(t)]] += 1  # a parameter returned as an output
+                counts[index[id(t)]] = 1  # a parameter returned as an output
         while stack:
             node = stack.pop()
             for nxt in node.next:
@@ -155,7 +155,7 @@ class _Reducer:
                 else:
                     i = index.get(id(nxt))
                     if i is not None:
-                        counts[i] += 1
+                        counts[i] = 1
         return counts
 
     def _unfinished_message(self):
@@ -169,7 +169,7 @@ class _Reducer:
             "or call finish_gradient_synchronization() after backward (on every rank).")
 
     def prepare(self, outputs):
-        """Start an iteration: expect one gradient per graph edge into each parameter."""
+        """Start an iteration: expect one hook call from each parameter the graph reaches."""
         if self.state == _RUNNING and self._started:
             raise RuntimeError(self._unfinished_message())
         if self._inflight:  # an iteration abandoned mid-way: complete its collectives
@@ -204,9 +204,8 @@ class _Reducer:
         if c < 0:
             self.state = _IDLE  # this iteration is abandoned
             raise RuntimeError(
-                f"DistributedDataParallel: parameter {self.names[i]!r} received more gradient "
-                f"contributions than its uses in the wrapped module's forward (is it used "
-                f"outside the forward, e.g. in a penalty added to the loss?)")
+                f"DistributedDataParallel: parameter {self.names[i]!r} was marked ready twice in "
+                f"one iteration (backward ran twice through the same forward?)")
         self._remaining[i] = c
         if c == 0:
             self._mark_ready(i, local_grad=True)
