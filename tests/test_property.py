@@ -167,7 +167,7 @@ def test_batch_norm_matches_torch(N, C, spatial, training, affine, momentum, eps
        eps=st.sampled_from([1e-5, 1e-2]), seed=st.integers(0, 2**16))
 def test_group_norm_matches_torch(N, G, cpg, spatial, affine, eps, seed):
     C = G * cpg
-    assume(N * cpg * int(np.prod(spatial)) > 1)  # torch raises there; see the xfail test below
+    assume(N * cpg * int(np.prod(spatial)) > 1)  # torch raises there; see the regression test below
     rng = np.random.default_rng(seed)
     arrays, diff = [rng.standard_normal((N, C, *spatial)) * 3.0 + 1.0], [True]
     if affine:
@@ -201,9 +201,8 @@ def test_amax_several_dims_regression(dim):
         tc.tensor(x).max((0, 2))
 
 
-@pytest.mark.xfail(strict=True, reason="found by hypothesis: torch's group_norm raises ValueError "
-                   "when N * C / num_groups * H * W == 1 (one value to normalise); tinyconv "
-                   "returns zeros (nn/functional.py group_norm, not this issue's file)")
+# found by hypothesis: torch's group_norm raises ValueError when N * C / num_groups * H * W == 1
+# (one value to normalise); tinyconv returned zeros
 def test_group_norm_single_value_per_group_raises_like_torch():
     with pytest.raises(ValueError):
         TF.group_norm(torch.zeros(1, 1), 1)

@@ -598,6 +598,13 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(
             f"group_norm: expected number of channels in input to be divisible by num_groups, "
             f"but got input of shape {tuple(input.shape)} and num_groups={num_groups}")
+    per_group = input.shape[0] * (C // num_groups)
+    for s in input.shape[2:]:
+        per_group *= s
+    if per_group == 1:  # torch refuses to normalise a single value, as batch_norm does
+        raise ValueError(
+            f"group_norm: expected more than 1 value per group, got input of shape "
+            f"{tuple(input.shape)} with num_groups={num_groups}")
     wb, has_w, has_b = _affine("group_norm", input, weight, bias, C)
     return _norm.GroupNorm.apply(input, *wb, num_groups=int(num_groups), eps=float(eps),
                                  has_w=has_w, has_b=has_b)
