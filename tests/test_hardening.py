@@ -234,6 +234,7 @@ BAD = {
     "bce_with_logits pos_weight": (lambda: F.binary_cross_entropy_with_logits(
         X2, X2, pos_weight=tc.ones(3)), RuntimeError, "pos_weight"),
     "flatten dim": (lambda: F.flatten(X4, 7), IndexError, "Dimension"),
+    "flatten type": (lambda: F.flatten(X4.data), TypeError, "input"),  # found by the fuzz test
 }
 if hasattr(F, "unfold"):  # the toolbox functions
     BAD.update({

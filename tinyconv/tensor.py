@@ -1014,6 +1014,8 @@ def _var(x, dim, unbiased, keepdim, correction, sqrt_):
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dims ``start_dim..end_dim`` into one."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"flatten(): argument 'input' must be a Tensor, not {type(input).__name__}")
     if input.ndim == 0:
         return input.reshape(1)
     s = R.normalize_dims(start_dim, input.ndim, "flatten")[0]
