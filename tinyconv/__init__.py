@@ -20,6 +20,7 @@ from . import distributed  # noqa: E402,F401  (MPI data parallel; mpi4py loads i
 from .ops.conv import get_conv_workspace_limit, set_conv_workspace_limit
 from . import backends  # noqa: E402,F401  (conv algorithm switches; issue 8)
 from . import debug  # noqa: E402,F401  (compare_with_torch; issue 10)
+from . import profiler  # noqa: E402,F401  (per-module/op-category step profile; issue 9)
 
 __version__ = "0.1.0"
 

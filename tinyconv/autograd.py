@@ -36,6 +36,7 @@ class _GradMode(threading.local):
     enabled = True
     anomaly = False
     module_stack = ()  # names of the modules being called, kept only in anomaly mode
+    profiler = None  # the active tinyconv.profiler.profile, if any
 
 
 _mode = _GradMode()
@@ -198,7 +199,7 @@ class Node:
     and dtype so gradients can be reduced and cast without keeping the input alive.
     """
 
-    __slots__ = ("fn", "ctx", "next", "meta", "retained", "trace", "__weakref__")
+    __slots__ = ("fn", "ctx", "next", "meta", "retained", "trace", "prof", "__weakref__")
 
     def __init__(self, fn, ctx, next_, meta):
         self.fn = fn
@@ -207,6 +208,7 @@ class Node:
         self.meta = meta
         self.retained = None  # weakref to an output tensor that called retain_grad()
         self.trace = None  # where the forward ran, recorded in anomaly mode
+        self.prof = None  # the module it ran in, set while tinyconv.profiler is active
 
     def name(self):
         return self.fn.__name__ + "Backward"
@@ -348,7 +350,10 @@ def backward(root, gradient, retain_graph=False):
                 t = node.retained()
                 if t is not None:
                     _store_retained(t, gy)
-            gxs = node.fn.backward(ctx, gy)
+            if node.prof is None or _mode.profiler is None:
+                gxs = node.fn.backward(ctx, gy)
+            else:
+                gxs = _mode.profiler.run_backward(node, ctx, gy)
             saved = ctx._saved
             if not retain_graph:
                 ctx._free()
