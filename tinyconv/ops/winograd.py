@@ -171,8 +171,10 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
 # Winograd pays when the GEMMs are deep enough to hide the transforms (C and F channels) and
 # the 4x4 tiles are not mostly border waste.  From the benchmark (benchmarks/bench_winograd.py):
 # with few input channels (an RGB first layer) the GEMMs are so shallow that the transforms
-# dominate, and im2col's single GEMM wins.
+# dominate, and im2col's single GEMM wins; on 8x8 outputs (2 tiles per row: short transform
+# loops, small GEMMs) im2col was about 2x faster too (vgg_c5, vgg_c6).
 MIN_CHANNELS = 16
+MIN_TILE_COLS = 4  # 4x4 tiles per output row (OW >= 13)
 MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
 
 
@@ -185,7 +187,7 @@ def use_winograd(x_shape, w_shape, geom, dtype):
     C, F = w_shape[1], w_shape[0]
     OH, OW = geom.out_size
     TH, TW = _grid(OH, OW)
-    if min(C, F) < MIN_CHANNELS or OH * OW == 0:
+    if min(C, F) < MIN_CHANNELS or OH * OW == 0 or TW < MIN_TILE_COLS:
         return False
     return OH * OW >= MIN_TILE_USE * 16 * TH * TW
 
