@@ -258,9 +258,8 @@ if hasattr(F, "unfold"):  # the toolbox functions
                                    "downscale_factor"),
     })
 
-# NaN / junk hyper-parameters that are not rejected yet (found by this test; the functions
-# belong to other issues): kept as strict xfails so a fix shows up as XPASS.
-NOT_YET = {
+# NaN / junk hyper-parameters (found by this test; fixed in nn/functional.py)
+NAN_HYPER = {
     "batch_norm eps nan": lambda: F.batch_norm(X4, None, None, training=True, eps=NAN),
     "batch_norm momentum nan": lambda: F.batch_norm(X4, tc.zeros(3), tc.ones(3), training=True,
                                                     momentum=NAN),
@@ -294,17 +293,12 @@ def test_every_public_function_has_a_bad_argument_case():
     assert not missing, sorted(missing)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="NaN hyper-parameters accepted silently (norm eps/momentum, "
-                          "leaky_relu slope, smooth_l1 beta) and float ignore_index: see NOT_YET")
-@pytest.mark.parametrize("name", sorted(NOT_YET))
+@pytest.mark.parametrize("name", sorted(NAN_HYPER))
 def test_nan_hyper_parameters_are_rejected(name):
-    try:
-        NOT_YET[name]()
-    except (ValueError, TypeError, RuntimeError) as e:
-        assert name.split()[1] in str(e), str(e)
-        return
-    raise AssertionError(f"{name}: accepted")
+    op, arg = name.split()[:2]
+    with pytest.raises((ValueError, TypeError, RuntimeError)) as info:
+        NAN_HYPER[name]()
+    assert op in str(info.value) and arg in str(info.value), str(info.value)
 
 
 def test_empty_batches_behave_like_torch():

@@ -534,6 +534,9 @@ def _check_eps_momentum(op, eps, momentum, training):
     if momentum is None or isinstance(momentum, bool) or not isinstance(momentum, _nums.Real):
         raise TypeError(f"{op}: argument 'momentum' must be float, not "
                         f"{type(momentum).__name__}")
+    if eps != eps or momentum != momentum:
+        raise ValueError(f"{op}: eps and momentum must not be NaN, got eps={eps}, "
+                         f"momentum={momentum}")
     if training and eps <= 0.0:
         raise ValueError(f"{op}: eps must be positive during training, but got {eps}")
     if eps < 0.0:
@@ -605,6 +608,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise ValueError(
             f"group_norm: expected more than 1 value per group, got input of shape "
             f"{tuple(input.shape)} with num_groups={num_groups}")
+    if not float(eps) >= 0.0:
+        raise ValueError(f"group_norm: eps must be non-negative, but got {eps}")
     wb, has_w, has_b = _affine("group_norm", input, weight, bias, C)
     return _norm.GroupNorm.apply(input, *wb, num_groups=int(num_groups), eps=float(eps),
                                  has_w=has_w, has_b=has_b)
@@ -628,6 +633,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise TypeError(f"layer_norm: normalized_shape must be an int or a non-empty sequence "
                         f"of ints, got {normalized_shape!r}")
     nd = len(ns)
+    if not float(eps) >= 0.0:
+        raise ValueError(f"layer_norm: eps must be non-negative, but got {eps}")
     if input.ndim < nd or tuple(input.shape[input.ndim - nd:]) != ns:
         raise RuntimeError(
             f"layer_norm: given normalized_shape={list(ns)}, expected input with shape "
@@ -730,6 +737,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """
     input = _act_input("leaky_relu", input)
     slope = float(negative_slope)
+    if slope != slope:
+        raise ValueError("leaky_relu: negative_slope must not be NaN")
     if inplace and not _records(input):
         x = input.data
         _np.multiply(x, slope, out=x, where=x <= 0)
@@ -938,6 +947,9 @@ def _class_target(op, input, target, ignore_index):
                            f"of shape {shape}, but got target of shape {tshape}")
     t = target.data.astype(_np.int64, copy=False)
     C = shape[1] if input.ndim > 1 else shape[0]
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, _np.integer)):
+        raise TypeError(f"{op}: argument 'ignore_index' must be int, not "
+                        f"{type(ignore_index).__name__}")
     ignore = int(ignore_index)
     if t.size and t.view(_np.uint64).max() >= C:  # negatives wrap to huge values
         bad = t[((t < 0) | (t >= C)) & (t != ignore)]
@@ -1126,7 +1138,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     """
     target, reduction = _pointwise_args("smooth_l1_loss", input, target, size_average, reduce,
                                         reduction)
-    if beta < 0:
+    if not beta >= 0:
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     return _loss.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
