@@ -251,6 +251,11 @@ if hasattr(F, "unfold"):  # the toolbox functions
         "interpolate mode": (lambda: F.interpolate(X4, size=3, mode="foo"), NotImplementedError,
                              "mode"),
         "interpolate size < 0": (lambda: F.interpolate(X4, size=-2), RuntimeError, "size"),
+        # found by the fuzz test: inf/NaN scale factors raised OverflowError / an unnamed error
+        "interpolate scale inf": (lambda: F.interpolate(X4, scale_factor=float("inf")),
+                                  ValueError, "scale_factor"),
+        "interpolate scale nan": (lambda: F.interpolate(X4, scale_factor=(2.0, NAN)),
+                                  ValueError, "scale_factor"),
         "pixel_shuffle channels": (lambda: F.pixel_shuffle(X4, 2), RuntimeError,
                                    "upscale_factor"),
         "pixel_shuffle 0": (lambda: F.pixel_shuffle(X4, 0), RuntimeError, "upscale_factor"),

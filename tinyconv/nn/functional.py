@@ -1460,6 +1460,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             raise TypeError(f"interpolate: scale_factor must be a float or a tuple of floats, "
                             f"not {scale_factor!r}")
+        if not all(_tbmath.isfinite(sc) for sc in scales):
+            raise ValueError(f"interpolate: scale_factor must be finite, got {scale_factor!r}")
         out = tuple(int(_tbmath.floor(n * sc)) for n, sc in zip(in_size, scales))
     else:
         raise ValueError("interpolate: either size or scale_factor should be defined")
