@@ -23,7 +23,9 @@ from tinyconv.parity import public_ops
 
 warnings.simplefilter("ignore")
 # huge sizes must fail as MemoryError/RuntimeError, not swap the machine
-resource.setrlimit(resource.RLIMIT_AS, (6 * 2**30, resource.RLIMIT_AS_HARD if False else -1))
+_hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+_soft = 6 * 2**30 if _hard == resource.RLIM_INFINITY else min(6 * 2**30, _hard)
+resource.setrlimit(resource.RLIMIT_AS, (_soft, _hard))
 N = int(os.environ.get("TINYCONV_FUZZ_N", "60"))
 rng = np.random.default_rng(int(os.environ.get("TINYCONV_FUZZ_SEED", "0")))
 CLEAN = (ValueError, TypeError, RuntimeError, IndexError, NotImplementedError)
@@ -123,6 +125,10 @@ def describe(v):
     return repr(v)[:40]
 
 
+def shown(args, kwargs):
+    return f"{[describe(a) for a in args]} {dict((k, describe(v)) for k, v in kwargs.items())}"
+
+
 fns = {n: getattr(F, n) for n in public_ops()}
 fns["Tensor.__add__"] = lambda input, other: input + other
 fns["Tensor.matmul"] = lambda input, other: input @ other
@@ -148,10 +154,10 @@ for name, fn in fns.items():
         except MemoryError:
             stats["memory"] += 1
         except Hang:
-            stats["bad"].append(f"{name}: hang (>10 s) with {[describe(a) for a in args]} {dict((k, describe(v)) for k, v in kwargs.items())}")
+            stats["bad"].append(f"{name}: hang (>10 s) with {shown(args, kwargs)}")
         except BaseException as e:
             stats["bad"].append(f"{name}: {type(e).__name__}: {str(e)[:120]} with "
-                                f"{[describe(a) for a in args]} {dict((k, describe(v)) for k, v in kwargs.items())}")
+                                f"{shown(args, kwargs)}")
         finally:
             signal.alarm(0)
 print(json.dumps(stats))

@@ -339,7 +339,8 @@ _EDGES = textwrap.dedent("""
         y = fn_tc(*tcs)
         g = rng.standard_normal(tuple(ty.shape))
         ty.backward(torch.tensor(g)); y.backward(tc.tensor(g))
-        bad = [y.shape != tuple(ty.shape) or not np.allclose(y.data, ty.detach().numpy(), atol=1e-10)]
+        bad = [y.shape != tuple(ty.shape)
+               or not np.allclose(y.data, ty.detach().numpy(), atol=1e-10)]
         bad += [not np.allclose(a.grad.data, b.grad.numpy(), atol=1e-10) for a, b in zip(tcs, ths)]
         if any(bad):
             res["mismatch"].append(name)
@@ -370,9 +371,10 @@ _EDGES = textwrap.dedent("""
         both(f"maxpool dilation {d}", lambda x: F.max_pool2d(x, 3, 1, 1, d),
              lambda x: TF.max_pool2d(x, 3, 1, 1, d), x)
     for k in ((5, 4), (6, 6), (2, 9)):
-        both(f"maxpool kernel {k}", lambda x: F.max_pool2d(x, k, 1, (k[0] // 2, k[1] // 2), 1, True),
+        p = (k[0] // 2, k[1] // 2)
+        both(f"maxpool kernel {k}", lambda x: F.max_pool2d(x, k, 1, p, 1, True),
              lambda x: TF.max_pool2d(x, k, 1, (k[0] // 2, k[1] // 2), 1, True), x)
-        both(f"avgpool kernel {k}", lambda x: F.avg_pool2d(x, k, 10**6, (k[0] // 2, k[1] // 2), True, False),
+        both(f"avgpool kernel {k}", lambda x: F.avg_pool2d(x, k, 10**6, p, True, False),
              lambda x: TF.avg_pool2d(x, k, 10**6, (k[0] // 2, k[1] // 2), True, False), x)
     for o in (1, (5, 4), (9, 11), (1, 7)):
         both(f"adaptive {o}", lambda x: F.adaptive_avg_pool2d(x, o),

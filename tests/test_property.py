@@ -117,7 +117,7 @@ def test_conv2d_matches_torch(N, cg, fg, groups, H, W, k, stride, padding, dilat
 @example(N=1, C=2, H=5, W=4, k=(3, 2), stride=(2, 3), pfrac=(1, 1), dilation=(1, 1),
          ceil_mode=True, seed=0)  # ceil_mode window starting in the right padding is dropped
 @example(N=1, C=1, H=1, W=1, k=(1, 2), stride=None, pfrac=(0, 1), dilation=(1, 2),
-         ceil_mode=False, seed=0)  # found by hypothesis: every tap in the padding -> -inf (as torch)
+         ceil_mode=False, seed=0)  # found by hypothesis: all taps in the padding -> -inf (as torch)
 @example(N=1, C=2, H=1, W=1, k=(1, 2), stride=None, pfrac=(0, 1), dilation=(1, 2),
          ceil_mode=False, seed=0)  # the same with 2 channels: torch's gradient leaks across planes
 def test_max_pool2d_matches_torch(N, C, H, W, k, stride, pfrac, dilation, ceil_mode, seed):

@@ -34,7 +34,8 @@ def sources_sha256(ops_dir=_OPS):
 def _kernel_status():
     """(ok, lines) about the compiled module and its build."""
     lines, ok = [], True
-    sos = glob.glob(os.path.join(_OPS, "_im2col*.so")) + glob.glob(os.path.join(_OPS, "_im2col*.pyd"))
+    sos = glob.glob(os.path.join(_OPS, "_im2col*.so"))
+    sos += glob.glob(os.path.join(_OPS, "_im2col*.pyd"))
     try:
         ext = importlib.import_module("tinyconv.ops._im2col")
         lines.append(f"compiled kernels: present ({ext.__file__})")

@@ -84,7 +84,8 @@ class ComparisonReport:
         return self.ok
 
     def __str__(self):
-        lines = [f"compare_with_torch: loss tinyconv {self.loss[0]:.8g} vs torch {self.loss[1]:.8g}; "
+        lines = [f"compare_with_torch: loss tinyconv {self.loss[0]:.8g} vs torch "
+                 f"{self.loss[1]:.8g}; "
                  f"{self.checked} quantities compared (atol={self.atol:g}, rtol={self.rtol:g})"]
         if self.ok:
             lines.append("no divergence: every activation, running statistic and gradient matches")

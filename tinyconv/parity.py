@@ -104,7 +104,8 @@ def _cases():  # noqa: C901 - one flat list of grids
                      lambda M, F, *t, g=g: F.conv2d(*t, **g)))
     for groups, cin, cout in [(2, 4, 6), (4, 4, 4), (4, 4, 8), (3, 6, 3)]:
         for g in (dict(), dict(stride=2, padding=1), dict(padding="same", dilation=2)):
-            ins = [_x(2, cin, 8, 7), ("weight", _normal(cout, cin // groups, 3, 3, scale=0.3), True),
+            ins = [_x(2, cin, 8, 7),
+                   ("weight", _normal(cout, cin // groups, 3, 3, scale=0.3), True),
                    ("bias", _normal(cout), True)]
             add(Case("conv2d", f"groups={groups} {cin}->{cout} {g}", ins,
                      lambda M, F, *t, g=g, gr=groups: F.conv2d(*t, groups=gr, **g)))
@@ -132,13 +133,15 @@ def _cases():  # noqa: C901 - one flat list of grids
     # ---- pooling --------------------------------------------------------------------------
     for k, s, p, d, cm in [(2, None, 0, 1, False), (3, 2, 1, 1, False), (3, 2, 1, 1, True),
                            ((2, 3), (1, 2), (1, 1), 1, False), (2, 2, 0, 2, True),
-                           (3, 1, 1, (2, 1), False), ((3, 2), 3, (1, 0), 1, True), (1, 1, 0, 1, False)]:
+                           (3, 1, 1, (2, 1), False), ((3, 2), 3, (1, 0), 1, True),
+                           (1, 1, 0, 1, False)]:
         add(Case("max_pool2d", f"k={k} s={s} p={p} d={d} ceil={cm}",
                  [("input", _distinct(2, 3, 7, 8), True)],
                  lambda M, F, x, a=(k, s, p, d, cm): F.max_pool2d(x, a[0], a[1], a[2], a[3], a[4])))
     for k, s, p, cm, cip, div in [(2, None, 0, False, True, None), (3, 2, 1, False, True, None),
                                   (3, 2, 1, False, False, None), (3, 2, 1, True, True, None),
-                                  (3, 2, 1, True, False, None), ((2, 3), (1, 2), (1, 1), False, False, None),
+                                  (3, 2, 1, True, False, None),
+                                  ((2, 3), (1, 2), (1, 1), False, False, None),
                                   ((3, 2), 2, (1, 0), True, True, None), (2, 2, 1, False, True, 3)]:
         add(Case("avg_pool2d", f"k={k} s={s} p={p} ceil={cm} cip={cip} div={div}", [_x(2, 3, 7, 8)],
                  lambda M, F, x, a=(k, s, p, cm, cip, div): F.avg_pool2d(x, *a)))
@@ -309,8 +312,8 @@ def _cases():  # noqa: C901 - one flat list of grids
     for name, fn in binary:
         ybig = _positive(*b) if name == "div" else _normal(*b)
         add(Case(f"Tensor.{name}", "broadcast (3,4,5)x(4,1)", [_x(*a), ("other", ybig, True)], fn))
-        add(Case(f"Tensor.{name}", "same shape", [_x(3, 4), ("other", _positive(3, 4) if name == "div"
-                 else _normal(3, 4), True)], fn))
+        other = _positive(3, 4) if name == "div" else _normal(3, 4)
+        add(Case(f"Tensor.{name}", "same shape", [_x(3, 4), ("other", other, True)], fn))
     add(Case("Tensor.add", "scalar", [_x(3, 4)], lambda M, F, x: 2.5 + x * 0.5 - 1.0))
     add(Case("Tensor.pow", "tensor exponent", [("input", _positive(3, 4), True),
              ("exponent", _normal(3, 4), True)], lambda M, F, x, y: x ** y))
@@ -499,8 +502,8 @@ def run(cases=None, dtypes=DTYPES, seed=0):
     import tinyconv.nn.functional as F
 
     if cases is None:
-        cases = [c for c in _cases() if c.op.startswith("Tensor.") or c.op in ("cat", "stack", "where")
-                 or hasattr(F, c.op)]
+        cases = [c for c in _cases() if c.op.startswith("Tensor.")
+                 or c.op in ("cat", "stack", "where") or hasattr(F, c.op)]
     import torch
 
     torch.set_num_threads(1)
@@ -611,7 +614,8 @@ def write(result, out_dir):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m tinyconv.parity", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m tinyconv.parity",
+                                 description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), "docs"), help="output directory (default: the repo's docs/)")
     ap.add_argument("--check", action="store_true", help="exit 1 when a bound is exceeded")
