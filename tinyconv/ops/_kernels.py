@@ -4,6 +4,14 @@ Importing it gives one clear error, with the command that builds the extension, 
 module is missing (a source checkout that was never built).  Wrappers here check dtype and
 contiguity before handing arrays to the nogil kernels.
 """
+import os as _os
+
+# Idle OpenMP threads sleep instead of spinning: the conv kernels alternate with BLAS calls
+# (OpenBLAS has its own thread pool), and spinning OpenMP workers steal the cores the GEMM
+# needs (issue 9: a LeNet-5 training step 1.43 s -> 1.08 s on the busy 2-core machine).
+# libgomp reads this once, when the extension below loads it; a value set by the user wins.
+_os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 try:
     from . import _im2col as _ext
 except ImportError as exc:  # pragma: no cover - exercised by hand in a source tree
