@@ -270,9 +270,12 @@ class Im2colForwardDirectBackward:
 
 
 # Cg*Fg (input times output channels per group) up to which the direct kernels run the
-# whole convolution, or only its backward
-DIRECT_MAX_CHANNEL_PRODUCT = 32
-DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT = 128
+# whole convolution, or only its backward.  Measured on whole LeNet-5 training steps (issue 9,
+# N=128, same process, 3 rounds): with the old limits 32/128 (direct for 3->6, im2col+direct
+# for 6->16) a step took 151 ms (3x32x32) and 121 ms (1x28x28), with im2col for both layers
+# 54 ms and 36 ms (torch 32 and 29 ms); so only depthwise-like convs stay direct.
+DIRECT_MAX_CHANNEL_PRODUCT = 4
+DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT = 4
 
 ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "direct": Direct,
               "im2col+direct": Im2colForwardDirectBackward, "winograd": _winograd.Winograd}
