@@ -169,7 +169,6 @@ def main(argv=None):
     for name in models:
         tc_step, _ = make_steps(name, 128, 3, 32)
         tc_step()
-        model = tc_step.__closure__  # noqa: F841 (keep the closure alive)
         m = [c.cell_contents for c in tc_step.__closure__
              if isinstance(c.cell_contents, tc.nn.Module)][0]
         with tc.profiler.profile(m) as prof:
