@@ -16,7 +16,7 @@ import torch.nn.functional as TF
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tinyconv as tc  # noqa: E402
 import tinyconv.nn.functional as F  # noqa: E402
-from harness import compare, format_table, machine_line  # noqa: E402
+from harness import CASE_HEADERS, format_table, machine_line, run_cases  # noqa: E402
 
 SHAPE = (128, 64, 32, 32)
 
@@ -57,19 +57,13 @@ def cases():
 
 def run(case_list, repeat=7, rounds=3):
     """Table rows (name, tinyconv ms, torch ms, ratio) for the given cases."""
-    rows = []
-    for name, fn_tc, fn_torch in case_list:
-        a, b = compare(fn_tc, fn_torch, repeat=repeat, rounds=rounds)
-        rows.append((name, a * 1e3, b * 1e3, a / b))
-    return rows
+    return run_cases(case_list, repeat=repeat, rounds=rounds)
 
 
 def main():
     print(f"# pooling benchmark: {machine_line()}, torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")
-    rows = run(cases())
-    print(format_table(rows, ["case", "tinyconv ms (median)", "torch ms (median)",
-                              "ratio tc/torch"]))
+    print(format_table(run(cases()), CASE_HEADERS))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,21 @@ def compare(fn_tc, fn_torch, repeat=7, warmup=2, rounds=3):
     return statistics.median(a), statistics.median(b)
 
 
+def run_cases(case_list, repeat=7, rounds=3, repeat_for=None):
+    """Rows (name, tinyconv ms, torch ms, ratio) for (name, tc_fn, torch_fn) cases.
+
+    ``repeat_for(name)`` may give a case its own repeat count (sub-millisecond cases)."""
+    rows = []
+    for name, fn_tc, fn_torch in case_list:
+        reps = repeat_for(name) if repeat_for is not None else repeat
+        a, b = compare(fn_tc, fn_torch, repeat=reps, rounds=rounds)
+        rows.append((name, a * 1e3, b * 1e3, a / b))
+    return rows
+
+
+CASE_HEADERS = ["case", "tinyconv ms (median)", "torch ms (median)", "ratio tc/torch"]
+
+
 def format_table(rows, headers):
     """A Markdown table from a list of row tuples."""
     cells = [[str(h) for h in headers]] + [[_fmt(c) for c in r] for r in rows]
