@@ -67,12 +67,7 @@ class Sequential(Module):
             raise ValueError(
                 "add operator supports only objects of Sequential class, but "
                 f"{type(other)} is given.")
-        out = Sequential()
-        for m in self:
-            out.append(m)
-        for m in other:
-            out.append(m)
-        return out
+        return Sequential().extend(self).extend(other)
 
     def append(self, module):
         """Add ``module`` at the end; returns self."""

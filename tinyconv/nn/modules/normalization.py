@@ -12,6 +12,20 @@ from ._utils import _check_device, _dtype, buffer, empty_parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "GroupNorm", "LayerNorm"]
 
 
+def _init_affine(module, affine, bias, shape, dtype):
+    """Register ``weight`` (and ``bias`` when asked) of ``shape``, or None when not affine."""
+    module.register_parameter("weight", empty_parameter(shape, dtype) if affine else None)
+    module.register_parameter("bias", empty_parameter(shape, dtype) if affine and bias else None)
+
+
+def _reset_affine(module):
+    """Weight 1 and bias 0, where they exist."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """Shared state of batch and instance norm: affine weight/bias and running statistics."""
 
@@ -24,15 +38,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = empty_parameter((num_features,), dtype)
-            if bias:
-                self.bias = empty_parameter((num_features,), dtype)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, affine, bias, (num_features,), dtype)
         if track_running_stats:
             dt = _dtype(dtype)
             self.register_buffer("running_mean", buffer(np.zeros(num_features, dtype=dt)))
@@ -53,10 +59,7 @@ class _NormBase(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _optional_state_keys(self):
         # torch fills in a missing num_batches_tracked (checkpoints older than the buffer)
@@ -175,22 +178,11 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = empty_parameter((num_channels,), dtype)
-            if bias:
-                self.bias = empty_parameter((num_channels,), dtype)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, affine, bias, (num_channels,), dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -219,22 +211,11 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = empty_parameter(self.normalized_shape, dtype)
-            if bias:
-                self.bias = empty_parameter(self.normalized_shape, dtype)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _init_affine(self, elementwise_affine, bias, self.normalized_shape, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
