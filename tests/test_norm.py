@@ -312,32 +312,66 @@ def test_norm_argument_errors():
         TF.batch_norm(torch.randn(4, 3, 5), torch.zeros(2), torch.ones(2), training=True)
 
 
-@pytest.mark.parametrize("block", [7, 64, 1000])
 @pytest.mark.parametrize("threads", [1, 3])
-def test_blocked_and_threaded_passes_match_torch(monkeypatch, block, threads):
-    """Force tiny blocks (and worker threads) so small inputs take the large-input code path."""
-    from tinyconv.ops import norm as N
+@pytest.mark.parametrize("L", [1, 5, 8, 35, 1000])
+def test_threaded_row_kernels_match_torch(monkeypatch, threads, L):
+    """Force an OpenMP team (or a single thread) on small inputs, with row lengths around the
+    kernels' eight-wide unrolled loops and their tails."""
+    from tinyconv.ops import _kernels
 
-    monkeypatch.setattr(N, "_BLOCK", block)
-    monkeypatch.setattr(N, "_THREADS", threads)
-    N._blocks.cache_clear()
-    try:
-        rng = np.random.default_rng(block + threads)
-        x, w, b = _arr(rng, (6, 4, 5, 7), F64, 2.0, 1.0), _arr(rng, 4, F64), _arr(rng, 4, F64)
-        rm, rv = tc.zeros(4, dtype=tc.float64), tc.ones(4, dtype=tc.float64)
-        rmr, rvr = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
-        for training in (True, False):
-            _run(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=training),
-                 lambda x, w, b: TF.batch_norm(x, rmr, rvr, w, b, training=training),
-                 [x, w, b], F64)
-        assert_close(rm, rmr, F64)
-        assert_close(rv, rvr, F64)
-        _run(lambda x, w, b: F.group_norm(x, 2, w, b),
-             lambda x, w, b: TF.group_norm(x, 2, w, b), [x, w, b], F64)
+    monkeypatch.setattr(_kernels, "_norm_threads", lambda size: threads)
+    rng = np.random.default_rng(L + threads)
+    x, w, b = _arr(rng, (6, 4, L), F64, 2.0, 1.0), _arr(rng, 4, F64), _arr(rng, 4, F64)
+    rm, rv = tc.zeros(4, dtype=tc.float64), tc.ones(4, dtype=tc.float64)
+    rmr, rvr = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
+    for training in (True, False):
+        _run(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=training),
+             lambda x, w, b: TF.batch_norm(x, rmr, rvr, w, b, training=training),
+             [x, w, b], F64)
+    assert_close(rm, rmr, F64)
+    assert_close(rv, rvr, F64)
+    _run(lambda x, w, b: F.group_norm(x, 2, w, b),
+         lambda x, w, b: TF.group_norm(x, 2, w, b), [x, w, b], F64)
+    if L > 1:
         _run(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
              lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [x, w, b], F64)
-    finally:
-        N._blocks.cache_clear()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernels_against_numpy(dtype):
+    """The four row kernels on their own, against float64 NumPy, including rows whose mean
+    dwarfs their spread (the statistics must stay centered) and coefficients per row or
+    shared by every a."""
+    from tinyconv.ops import _kernels
+
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((3, 5, 37)) * 0.01 + rng.standard_normal((3, 5, 1)) * 1e3)
+    x = x.astype(dtype)
+    gy = rng.standard_normal((3, 5, 37)).astype(dtype)
+    x64, gy64 = x.astype(np.float64), gy.astype(np.float64)
+    sums, m2 = _kernels.norm_row_stats(x)
+    assert sums.dtype == m2.dtype == dtype
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    ref_m2 = ((x64 - x64.mean(axis=2, keepdims=True)) ** 2).sum(axis=2)
+    np.testing.assert_allclose(sums, x64.sum(axis=2), rtol=tol)
+    np.testing.assert_allclose(m2, ref_m2, rtol=50 * tol)
+    for A2 in (1, 3):
+        k, d, c = (rng.standard_normal((A2, 5)).astype(dtype) for _ in range(3))
+        y = _kernels.norm_affine(x, k, c)
+        assert y.dtype == dtype
+        np.testing.assert_allclose(y, x64 * k[..., None] + c[..., None], rtol=tol, atol=tol * 1e3)
+        mean = x64.mean(axis=2)[:A2].astype(dtype)
+        sgy, sgxc = _kernels.norm_grad_sums(gy, x, mean)
+        np.testing.assert_allclose(sgy, gy64.sum(axis=2), rtol=tol, atol=tol * 10)
+        ref = (gy64 * (x64 - mean.astype(np.float64)[..., None])).sum(axis=2)
+        np.testing.assert_allclose(sgxc, ref, rtol=tol, atol=tol * np.abs(ref).max())
+        gx = _kernels.norm_grad_affine(gy, x, k, d, c)
+        ref = gy64 * k[..., None] - x64 * d[..., None] + c[..., None]
+        np.testing.assert_allclose(gx, ref, rtol=tol, atol=tol * 1e3 * np.abs(d).max())
+    with pytest.raises(ValueError, match=r"coefficient of shape \(2, 5\).*\(3, 5\)"):
+        _kernels.norm_affine(x, np.ones((2, 5), dtype), np.ones((2, 5), dtype))
+    with pytest.raises(ValueError, match=r"gradient of shape \(3, 5, 36\)"):
+        _kernels.norm_grad_sums(gy[..., 1:], x, x.mean(axis=2))
 
 
 @pytest.mark.parametrize("dtype", [F64, F32])

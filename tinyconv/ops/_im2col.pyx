@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Cython kernels for convolution and pooling (private; called through tinyconv.ops._kernels).
+"""Cython kernels for convolution, pooling and normalization (private; via ops._kernels).
 
 Shape legend: N batch, C channels, H/W input height/width, KH/KW kernel, OH/OW output.
 Every kernel takes C-contiguous typed memoryviews, runs without the GIL and parallelises
@@ -294,3 +294,6 @@ include "_pool.pxi"
 
 # ------------------------------------------------------------------------------- winograd
 include "_winograd.pxi"
+
+# ------------------------------------------------------------------------------- normalization
+include "_norm.pxi"

@@ -293,3 +293,76 @@ def adaptive_avg_pool2d_backward(gy, x_shape, dtype):
             _ext.adaptive_avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]),
                                               _pool_threads(gx.size))
     return gx
+
+
+# ------------------------------------------------------------------------------- normalization
+def _norm_rows(op, a, dtype):
+    """a as a C-contiguous (A, S, L) array of ``dtype`` (the float dtype of the norm's input)."""
+    if dtype not in _FLOATS:
+        raise TypeError(f"{op}: expected a float32 or float64 input, got {dtype}")
+    if a.ndim != 3:
+        raise ValueError(f"{op}: expected an (A, S, L) view, got shape {a.shape}")
+    return _np.ascontiguousarray(a, dtype=dtype)
+
+
+def _norm_coef(op, c, A, S, dtype):
+    """A per-row coefficient as a C-contiguous (1 or A, S) array of ``dtype``."""
+    c = _np.ascontiguousarray(c, dtype=dtype).reshape(-1, S)
+    if c.shape[0] not in (1, A):
+        raise ValueError(f"{op}: coefficient of shape {c.shape} does not fit rows ({A}, {S})")
+    return c
+
+
+def _norm_threads(size):
+    """OpenMP team size for a normalization pass over ``size`` elements."""
+    return 1 if size < 1 << 15 else conv_threads
+
+
+def norm_row_stats(x3):
+    """Per-row sums and centered sums of squares of x3 (A, S, L) along L: two (A, S) arrays."""
+    x3 = _norm_rows("norm_row_stats", x3, x3.dtype)
+    A, S, _ = x3.shape
+    sums = _np.empty((A, S), dtype=x3.dtype)
+    m2 = _np.empty((A, S), dtype=x3.dtype)
+    _ext.norm_row_stats(x3, sums, m2, _norm_threads(x3.size))
+    return sums, m2
+
+
+def norm_affine(x3, scale, shift):
+    """y (A, S, L) = x3 * scale + shift, with per-row coefficients of shape (1 or A, S)."""
+    x3 = _norm_rows("norm_affine", x3, x3.dtype)
+    A, S, _ = x3.shape
+    y = _np.empty(x3.shape, dtype=x3.dtype)
+    _ext.norm_affine(x3, _norm_coef("norm_affine", scale, A, S, x3.dtype),
+                     _norm_coef("norm_affine", shift, A, S, x3.dtype), y,
+                     _norm_threads(x3.size))
+    return y
+
+
+def norm_grad_sums(gy3, x3, mean):
+    """Per-row sums of gy3 and of gy3 * (x3 - mean) along L, mean (1 or A, S): (A, S) each."""
+    x3 = _norm_rows("norm_grad_sums", x3, x3.dtype)
+    gy3 = _norm_rows("norm_grad_sums", gy3, x3.dtype)
+    if gy3.shape != x3.shape:
+        raise ValueError(f"norm_grad_sums: gradient of shape {gy3.shape} does not match input "
+                         f"{x3.shape}")
+    A, S, _ = x3.shape
+    sgy = _np.empty((A, S), dtype=x3.dtype)
+    sgxc = _np.empty((A, S), dtype=x3.dtype)
+    _ext.norm_grad_sums(gy3, x3, _norm_coef("norm_grad_sums", mean, A, S, x3.dtype), sgy, sgxc,
+                        _norm_threads(x3.size))
+    return sgy, sgxc
+
+
+def norm_grad_affine(gy3, x3, k, d, c):
+    """gx (A, S, L) = gy3 * k - x3 * d + c, with per-row coefficients of shape (1 or A, S)."""
+    x3 = _norm_rows("norm_grad_affine", x3, x3.dtype)
+    gy3 = _norm_rows("norm_grad_affine", gy3, x3.dtype)
+    if gy3.shape != x3.shape:
+        raise ValueError(f"norm_grad_affine: gradient of shape {gy3.shape} does not match "
+                         f"input {x3.shape}")
+    A, S, _ = x3.shape
+    gx = _np.empty(x3.shape, dtype=x3.dtype)
+    coef = [_norm_coef("norm_grad_affine", v, A, S, x3.dtype) for v in (k, d, c)]
+    _ext.norm_grad_affine(gy3, x3, *coef, gx, _norm_threads(x3.size))
+    return gx

@@ -9,24 +9,21 @@ Batch, group and instance norm work on the (N, C, L) view of x, where every coef
 forward and backward is constant along L: per channel (batch norm) or per (sample, channel)
 (group and instance norm).  So each op is two streaming passes over x (and gy) each way:
 
-    forward    per-(n, c) sums and sums of squares -> y = x * scale + shift
-    backward   per-(n, c) sums of gy and gy * x    -> gx = gy * k - x * d + c
+    forward    per-(n, c) sums and centered sums of squares -> y = x * scale + shift
+    backward   per-(n, c) sums of gy and gy * xc              -> gx = gy * k - x * d + c
 
-Per-row sums are BLAS matvecs and einsum dot products; rows whose mean dwarfs their spread get
-their sum of squares recomputed centered, and rows are combined with Chan's formula, so
-variances stay accurate.  The passes walk x in cache-sized blocks (split over worker threads
-on several cores) so no full-size temporary is allocated, and only x itself is saved.  The
-``x * scale + shift`` forms are torch's CPU forms: they round relative to |mean| / std.  Layer
-norm, whose affine parameters vary along the normalized axes, uses the plain row formulation.
+Each pass is one fused Cython kernel over the rows (``_norm.pxi``, OpenMP over rows, no
+full-size temporary; only x itself is saved).  The statistics are two-pass inside each row
+(the row still in cache) and rows are combined with Chan's formula, so variances stay accurate
+when the mean dwarfs the spread.  The ``x * scale + shift`` forms are torch's CPU forms: they
+round relative to |mean| / std.  Layer norm, whose affine parameters vary along the
+normalized axes, uses the plain row formulation.
 Running statistics are updated in place on plain ndarrays, never in a graph.
 """
-import concurrent.futures
-import functools
-import os
-
 import numpy as np
 
 from ..autograd import Function
+from . import _kernels
 
 _ONES = {}
 
@@ -81,91 +78,11 @@ def _center(x3, eps):
     return mean, xc, var, invstd
 
 
-_BLOCK = 1 << 16  # elements per block (256 KB of float32)
-
-
-@functools.lru_cache(maxsize=64)
-def _blocks(A, S, L):
-    """(a-slice, s-slice) pairs covering an (A, S, L) array in blocks of about _BLOCK elements."""
-    if S * L <= _BLOCK:
-        step = max(1, _BLOCK // max(S * L, 1))
-        return tuple((slice(i, min(i + step, A)), slice(0, S)) for i in range(0, A, step))
-    step = max(1, _BLOCK // L)
-    return tuple((slice(a, a + 1), slice(j, min(j + step, S)))
-                 for a in range(A) for j in range(0, S, step))
-
-
-def _part(c3, ai, si):
-    """The block of a coefficient array shaped (A or 1, S, 1)."""
-    return c3[ai, si] if c3.shape[0] > 1 else c3[:, si]
-
-
-_POOL = []
-_THREADS = max(1, min(4, os.cpu_count() or 1))
-
-
-def _each_block(x3, work):
-    """Run ``work(blocks, buffer)`` over the blocks of x3; on several cores the blocks are
-    split into contiguous runs handled by worker threads (NumPy and BLAS release the GIL, and
-    every run writes disjoint outputs).  ``buffer`` is a per-run scratch array of one block."""
-    A, S, L = x3.shape
-    blocks = _blocks(A, S, L)
-    size = min(A * S * L, max(_BLOCK, L))
-    n = min(_THREADS, len(blocks) // 4)
-    if n <= 1:
-        work(blocks, np.empty(size, dtype=x3.dtype))
-        return
-    if not _POOL or _POOL[0] != os.getpid():  # a forked child must not reuse dead threads
-        _POOL[:] = [os.getpid(), concurrent.futures.ThreadPoolExecutor(_THREADS, "tinyconv-norm")]
-    step = -(-len(blocks) // n)
-    futures = [_POOL[1].submit(work, blocks[i:i + step], np.empty(size, dtype=x3.dtype))
-               for i in range(step, len(blocks), step)]
-    work(blocks[:step], np.empty(size, dtype=x3.dtype))
-    for f in futures:
-        f.result()
-
-
-def _as_sums(a3):
-    """Per-(a, s) sums over L of an (A, S, L) array: (A, S), one BLAS matvec."""
-    A, S, L = a3.shape
-    if L == 1:
-        return a3.reshape(A, S).copy()
-    return (a3.reshape(A * S, L) @ _ones(L, a3.dtype)).reshape(A, S)
-
-
 def _row_stats(x3):
-    """Per-(a, s) row sums and centered sums of squares over L: two (A, S) arrays.
-
-    One blocked pass: row sums and raw sums of squares (BLAS matvec and einsum), then
-    ``sum((x - mean)^2) = sum(x^2) - sum(x)^2 / L``.  That difference loses precision only
-    when the mean is large next to the spread, so rows with mean^2 > var are recomputed
-    centered while the block is still in cache.  Rows are combined into per-channel or
-    per-group variances with Chan's formula (``_combine``)."""
-    A, S, L = x3.shape
-    if L == 1:
-        return x3.reshape(A, S).copy(), np.zeros((A, S), dtype=x3.dtype)
-    sums = np.empty((A, S), dtype=x3.dtype)
-    sq = np.empty((A, S), dtype=x3.dtype)
-    ones = _ones(L, x3.dtype)
-    inv_l = 1.0 / L
-
-    def work(blocks, buf):
-        for ai, si in blocks:
-            x2 = x3[ai, si].reshape(-1, L)  # (rows, L)
-            rs = x2 @ ones
-            mean = rs * inv_l
-            q = np.einsum("ij,ij->i", x2, x2)
-            q -= rs * mean
-            bad = np.flatnonzero(q < mean * rs)  # var < mean^2 (also catches q < 0)
-            if bad.size:
-                t = x2[bad] - mean[bad, None]
-                q[bad] = np.einsum("ij,ij->i", t, t)
-            shape = x2.shape[0] // (si.stop - si.start), si.stop - si.start
-            sums[ai, si] = rs.reshape(shape)
-            sq[ai, si] = q.reshape(shape)
-
-    _each_block(x3, work)
-    return sums, sq
+    """Per-(a, s) row sums and centered sums of squares over L: two (A, S) arrays (one
+    parallel pass, two-pass inside each row; see _norm.pxi).  Rows are combined into
+    per-channel or per-group variances with Chan's formula (``_combine``)."""
+    return _kernels.norm_row_stats(x3)
 
 
 def _combine(sums, sq, L, axis):
@@ -178,57 +95,30 @@ def _combine(sums, sq, L, axis):
     return mean.squeeze(axis), m2 * (1.0 / n)
 
 
-def _affine(x3, scale3, shift3):
-    """y = x * scale + shift, block by block (the coefficients broadcast along L).
+def _affine(x3, scale, shift):
+    """y = x * scale + shift, the (1 or A, S) coefficients broadcast along L.
 
-    torch's CPU form too: with shift = b - mean * scale it costs two elementwise ops, at the
+    torch's CPU form too: with shift = b - mean * scale it costs one fused pass, at the
     price of rounding relative to |mean| / std (harmless unless the mean dwarfs the spread)."""
-    y = np.empty(x3.shape, dtype=x3.dtype)
-
-    def work(blocks, buf):
-        for ai, si in blocks:
-            yb = y[ai, si]
-            np.multiply(x3[ai, si], _part(scale3, ai, si), out=yb)
-            yb += _part(shift3, ai, si)
-
-    _each_block(x3, work)
-    return y
+    return _kernels.norm_affine(x3, scale, shift)
 
 
-def _grad_sums(gy3, x3):
-    """Per-(a, s) sums over L of gy and of gy * x, in one blocked pass: (A, S) each."""
-    A, S, L = x3.shape
-    sgy = np.empty((A, S), dtype=x3.dtype)
-    sgx = np.empty((A, S), dtype=x3.dtype)
-    ones = _ones(L, x3.dtype)
-
-    def work(blocks, buf):
-        for ai, si in blocks:
-            g2 = gy3[ai, si].reshape(-1, L)  # (rows, L)
-            shape = g2.shape[0] // (si.stop - si.start), si.stop - si.start
-            sgy[ai, si] = (g2 @ ones).reshape(shape)
-            sgx[ai, si] = np.einsum("ij,ij->i", g2, x3[ai, si].reshape(-1, L)).reshape(shape)
-
-    _each_block(x3, work)
-    return sgy, sgx
+def _as_sums(a3):
+    """Per-(a, s) sums over L of an (A, S, L) array: (A, S), one BLAS matvec."""
+    A, S, L = a3.shape
+    if L == 1:
+        return a3.reshape(A, S).copy()
+    return (np.ascontiguousarray(a3).reshape(A * S, L) @ _ones(L, a3.dtype)).reshape(A, S)
 
 
-def _grad_affine(gy3, x3, k3, d3, c3):
-    """gx = gy * k - x * d + c, block by block."""
-    gx = np.empty(x3.shape, dtype=x3.dtype)
+def _grad_sums(gy3, x3, mean):
+    """Per-(a, s) sums over L of gy and of gy * (x - mean), one pass: (A, S) each."""
+    return _kernels.norm_grad_sums(gy3, x3, mean)
 
-    def work(blocks, buf):
-        for ai, si in blocks:
-            xb = x3[ai, si]
-            gb = gx[ai, si]
-            t = buf[:xb.size].reshape(xb.shape)
-            np.multiply(gy3[ai, si], _part(k3, ai, si), out=gb)
-            np.multiply(xb, _part(d3, ai, si), out=t)
-            gb -= t
-            gb += _part(c3, ai, si)
 
-    _each_block(x3, work)
-    return gx
+def _grad_affine(gy3, x3, k, d, c):
+    """gx = gy * k - x * d + c, one pass (coefficients (1 or A, S))."""
+    return _kernels.norm_grad_affine(gy3, x3, k, d, c)
 
 
 def _update_running(running_mean, running_var, mean, var, n, momentum):
@@ -274,7 +164,7 @@ class BatchNorm(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd * w if has_w else invstd
         shift = wb[-1] - mean * scale if has_b else -(mean * scale)
-        y = _affine(x3, scale.reshape(1, C, 1), shift.reshape(1, C, 1))
+        y = _affine(x3, scale.reshape(1, C), shift.reshape(1, C))
         ctx.shape, ctx.has_w, ctx.has_b, ctx.training = x.shape, has_w, has_b, training
         ctx.save_for_backward(x3, mean, invstd, w)
         return y.reshape(x.shape)
@@ -289,14 +179,14 @@ class BatchNorm(Function):
         k = invstd * w if w is not None else invstd
         gx = gw = gb = None
         if nw or (nx and ctx.training):
-            sgy, sgx = _grad_sums(gy3, x3)
+            sgy, dot = _grad_sums(gy3, x3, mean.reshape(1, C))
             sgy = sgy.sum(axis=0)
-            dot = sgx.sum(axis=0) - mean * sgy  # sum(gy * xc) per channel
+            dot = dot.sum(axis=0)  # sum(gy * xc) per channel
         elif nb:
             sgy = _as_sums(gy3).sum(axis=0)
         if not ctx.training:
             if nx:
-                gx = (gy3 * k[:, None]).reshape(ctx.shape)
+                gx = _affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype)).reshape(ctx.shape)
             gw = dot * invstd if nw else None
             gb = sgy if nb else None
             return _outputs(ctx, gx, gw, gb)
@@ -308,8 +198,8 @@ class BatchNorm(Function):
             inv_m = 1.0 / (N * L)
             d = k * invstd * invstd * dot * inv_m
             c = mean * d - k * sgy * inv_m
-            gx = _grad_affine(gy3, x3, k.reshape(1, C, 1), d.reshape(1, C, 1),
-                              c.reshape(1, C, 1)).reshape(ctx.shape)
+            gx = _grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C),
+                              c.reshape(1, C)).reshape(ctx.shape)
         return _outputs(ctx, gx, gw, gb)
 
 
@@ -341,7 +231,7 @@ class GroupNorm(Function):
             scale *= w
         shift = mean_nc * scale
         shift = wb[-1] - shift if has_b else np.negative(shift, out=shift)
-        y = _affine(x3, scale[:, :, None], shift[:, :, None])
+        y = _affine(x3, scale, shift)
         ctx.shape, ctx.G, ctx.has_w, ctx.has_b = x.shape, G, has_w, has_b
         ctx.save_for_backward(x3, mean_nc, invstd, w)
         return y.reshape(x.shape)
@@ -358,8 +248,7 @@ class GroupNorm(Function):
         if not (nx or nw):
             gb = _as_sums(gy3).sum(axis=0)
             return _outputs(ctx, gx, gw, gb)
-        sgy, sgx = _grad_sums(gy3, x3)  # (N, C) each
-        dgy = sgx - mean_nc * sgy  # sums of gy * xc
+        sgy, dgy = _grad_sums(gy3, x3, mean_nc)  # sums of gy and gy * xc, (N, C) each
         invstd_nc = np.repeat(invstd, C // G, axis=1)  # (N, C)
         if nw:
             gw = (dgy * invstd_nc).sum(axis=0)
@@ -375,8 +264,7 @@ class GroupNorm(Function):
             k = invstd_nc * w if w is not None else invstd_nc
             d = np.repeat(invstd * invstd * mgx, C // G, axis=1)
             c = mean_nc * d - np.repeat(invstd * mg, C // G, axis=1)
-            gx = _grad_affine(gy3, x3, k[:, :, None], d[:, :, None],
-                              c[:, :, None]).reshape(ctx.shape)
+            gx = _grad_affine(gy3, x3, k, d, c).reshape(ctx.shape)
         return _outputs(ctx, gx, gw, gb)
 
 
