@@ -265,6 +265,41 @@ def test_chunking_bounds_the_buffer(workspace, monkeypatch, im2col_only):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kw", [dict(stride=2, padding=1), dict(padding="same", groups=2)])
+def test_saved_columns_equal_recomputed(kw, dtype, monkeypatch, im2col_only):
+    """The weight gradient from the forward's kept columns (read chunk by chunk as strided
+    slices) equals the one from columns rebuilt in the backward; over the size limit none are
+    kept."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((7, 4, 9, 8)).astype(dtype)
+    w = rng.standard_normal((6, 4 // kw.get("groups", 1), 3, 3)).astype(dtype)
+    b = rng.standard_normal(6).astype(dtype)
+    calls = []
+    real = C._kernels.im2col
+
+    def spy(x, *args, out=None):
+        calls.append(x.shape[0])
+        return real(x, *args, out=out)
+
+    monkeypatch.setattr(C._kernels, "im2col", spy)
+    monkeypatch.setattr(C, "_CACHE_CHUNK_BYTES", 2 * 36 * 20 * np.dtype(dtype).itemsize)
+    monkeypatch.setattr(C, "SAVED_COLUMNS_BYTES", 0)
+    rebuilt = _conv_grads(x, w, b, **kw)
+    assert sum(calls) == 2 * 7 and max(calls) < 7  # chunked, forward and backward
+    calls.clear()
+    monkeypatch.setattr(C, "SAVED_COLUMNS_BYTES", 64 << 20)
+    kept = _conv_grads(x, w, b, **kw)
+    assert calls == [7]  # the whole batch once, in the forward only
+    for a, e, what in zip(kept, rebuilt, ("y", "gx", "gw", "gb")):
+        assert_close(a, e, dtype=dtype, tol=1e-14 if dtype == np.float64 else 1e-6, what=what)
+    # a frozen weight keeps nothing (its gradient is never computed)
+    calls.clear()
+    xt = tc.tensor(x, requires_grad=True)
+    F.conv2d(xt, tc.tensor(w), tc.tensor(b), **kw).sum().backward()
+    assert sum(calls) == 7 and len(calls) > 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("groups", [1, 2])
 def test_pointwise_fast_path_equals_im2col(groups, dtype, monkeypatch):
     rng = np.random.default_rng(10)

@@ -17,6 +17,9 @@ of forward and backward_input swapped.
 
 Memory stays bounded: the im2col matrix is built for a chunk of the batch at a time, sized to
 stay under ``get_conv_workspace_limit()`` bytes (and, for speed, near the last-level cache).
+When the weight needs a gradient and the whole batch's columns fit under both that limit and
+``SAVED_COLUMNS_BYTES``, Conv2d builds them once in the forward and keeps them for the weight
+gradient instead of running im2col again in the backward.
 """
 from collections import namedtuple
 
@@ -32,6 +35,8 @@ conv_output_size = _kernels.conv_output_size
 _WORKSPACE = [256 << 20]
 # the chunk that keeps an im2col buffer hot in cache for the GEMM that reads it next
 _CACHE_CHUNK_BYTES = 16 << 20
+# largest im2col matrix (whole batch) a Conv2d keeps from its forward for its weight gradient
+SAVED_COLUMNS_BYTES = 64 << 20
 
 
 def set_conv_workspace_limit(nbytes):
@@ -73,7 +78,9 @@ class Im2colGemm:
     name = "im2col"
 
     @staticmethod
-    def forward(x, w, b, geom):
+    def forward(x, w, b, geom, keep_cols=False):
+        """y; with ``keep_cols``, (y, cols): the whole batch's columns (CK, N*P) for the
+        weight gradient when they fit under ``SAVED_COLUMNS_BYTES`` (else cols is None)."""
         N, C, H, W = x.shape
         F, Cg, KH, KW = w.shape
         G = geom.groups
@@ -81,10 +88,13 @@ class Im2colGemm:
         P = OH * OW
         CK = C * KH * KW
         y = np.empty((N, F, P), dtype=x.dtype)
+        keep = keep_cols and 0 < CK * N * P * x.itemsize <= min(SAVED_COLUMNS_BYTES,
+                                                                 _WORKSPACE[0])
         if N == 0 or P == 0:
-            return y.reshape(N, F, OH, OW)
+            y = y.reshape(N, F, OH, OW)
+            return (y, None) if keep_cols else y
         wg = w.reshape(G, F // G, Cg * KH * KW)  # (G, Fg, Cg*K)
-        nc = _chunk_size(N, CK * P * x.itemsize)
+        nc = N if keep else _chunk_size(N, CK * P * x.itemsize)
         cbuf = np.empty(CK * nc * P, dtype=x.dtype)
         ybuf = np.empty(F * nc * P, dtype=x.dtype)
         bias = None if b is None else b.reshape(1, F, 1)
@@ -105,10 +115,14 @@ class Im2colGemm:
                 np.copyto(y[n0:n0 + m], yt)
             else:
                 np.add(yt, bias, out=y[n0:n0 + m])
-        return y.reshape(N, F, OH, OW)
+        y = y.reshape(N, F, OH, OW)
+        if keep_cols:
+            return y, (cbuf.reshape(CK, N * P) if keep else None)
+        return y
 
     @staticmethod
-    def backward(gy, x, w, x_shape, geom, need_x, need_w):
+    def backward(gy, x, w, x_shape, geom, need_x, need_w, cols=None):
+        """gx, gw; ``cols``, the forward's columns of the whole batch, saves the im2col."""
         N, C, H, W = x_shape
         F, Cg, KH, KW = w.shape
         G = geom.groups
@@ -129,6 +143,7 @@ class Im2colGemm:
         gbuf = np.empty(F * nc * P, dtype=gy.dtype)
         tmp = np.empty((G, Fg, CgK), dtype=gy.dtype) if need_w else None
         pads = (geom.pads[0], geom.pads[2])
+        saved = cols if need_w else None
         first = True
         for n0 in range(0, N, nc):
             m = min(nc, N - n0)
@@ -137,9 +152,13 @@ class Im2colGemm:
             g2 = g2.reshape(G, Fg, m * P)  # (G, Fg, m*P)
             cols = cbuf[:CK * m * P].reshape(G, CgK, m * P)
             if need_w:
-                _kernels.im2col(x[n0:n0 + m], KH, KW, geom.stride, pads, geom.dilation,
-                                geom.out_size, out=cols.reshape(CK, m * P))
-                np.matmul(g2, cols.transpose(0, 2, 1), out=gw if first else tmp)
+                if saved is None:
+                    _kernels.im2col(x[n0:n0 + m], KH, KW, geom.stride, pads, geom.dilation,
+                                    geom.out_size, out=cols.reshape(CK, m * P))
+                    xcols = cols
+                else:  # this chunk's columns of the saved (CK, N*P) matrix (strided rows)
+                    xcols = saved[:, n0 * P:(n0 + m) * P].reshape(G, CgK, m * P)
+                np.matmul(g2, xcols.transpose(0, 2, 1), out=gw if first else tmp)
                 if not first:
                     gw += tmp
                 first = False
@@ -312,16 +331,26 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, w, b=None, geom=None):
         algo = select_algorithm(x.shape, w.shape, geom, x.dtype)
-        y = algo.forward(x, w, b, geom)
+        cols = None
+        if algo is Im2colGemm and ctx.needs_input_grad[1]:
+            # keep the im2col columns for the weight gradient instead of building them twice
+            # (issue 9: LeNet-5's first layer spent as long in its backward im2col as in its
+            # forward one)
+            y, cols = algo.forward(x, w, b, geom, keep_cols=True)
+        else:
+            y = algo.forward(x, w, b, geom)
         ctx.geom, ctx.algo = geom, algo
-        ctx.save_for_backward(x, w)
+        ctx.save_for_backward(x, w, cols)
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        x, w = ctx.saved_tensors
+        x, w, cols = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        gx, gw = ctx.algo.backward(gy, x, w, x.shape, ctx.geom, needs[0], needs[1])
+        if cols is None:
+            gx, gw = ctx.algo.backward(gy, x, w, x.shape, ctx.geom, needs[0], needs[1])
+        else:
+            gx, gw = ctx.algo.backward(gy, x, w, x.shape, ctx.geom, needs[0], needs[1], cols)
         if len(needs) == 2:
             return gx, gw
         gb = gy.sum(axis=(0, 2, 3)) if needs[2] else None
