@@ -9,6 +9,7 @@ and forward+backward.  Prints, per case, both medians and the ratio tinyconv/tor
 import os
 import sys
 
+import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
 import numpy as np
 import torch
 import torch.nn.functional as TF

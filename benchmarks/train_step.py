@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))

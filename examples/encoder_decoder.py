@@ -13,6 +13,7 @@ clean ones with MSE; reports the test MSE against the MSE of the noisy input its
 import argparse
 import time
 
+import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
 import numpy as np
 
 import tinyconv as tc

@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 
+import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
 import numpy as np
 
 import tinyconv as tc

@@ -42,6 +42,7 @@ def _early_num_threads(argv):
 if __name__ == "__main__":
     _early_num_threads(sys.argv[1:])
 
+import tinyconv  # noqa: E402,F401,I001  before NumPy: sets OpenBLAS's thread spin
 import numpy as np  # noqa: E402
 
 import tinyconv as tc  # noqa: E402

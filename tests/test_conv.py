@@ -469,3 +469,23 @@ def test_dtype_preserved(dtype):
     F.conv2d(x, w, b, padding=1).sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.dtype(dtype)
     assert TORCH_DTYPE[np.dtype(dtype)] is not None
+
+
+def test_scratch_buffers_are_reused_per_thread_and_bounded(monkeypatch):
+    import threading
+
+    C.release_scratch()
+    a = C.scratch("a", 1000, np.float32)
+    assert a.shape == (1000,) and a.dtype == np.float32
+    assert np.shares_memory(a, C.scratch("a", 500, np.float64))  # same slot, same memory
+    assert not np.shares_memory(a, C.scratch("b", 1000, np.float32))
+    other = []
+    t = threading.Thread(target=lambda: other.append(C.scratch("a", 1000, np.float32)))
+    t.start()
+    t.join()
+    assert not np.shares_memory(a, other[0])  # each thread has its own
+    monkeypatch.setattr(C, "SCRATCH_RETAIN_BYTES", 6000)
+    big = C.scratch("c", 1000, np.float32)  # 4000 + 8000 kept bytes: over the bound
+    assert not np.shares_memory(big, C.scratch("c", 1000, np.float32))
+    C.release_scratch()
+    assert not np.shares_memory(a, C.scratch("a", 1000, np.float32))

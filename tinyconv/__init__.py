@@ -3,6 +3,19 @@
     import tinyconv as tc
     x = tc.randn(8, 3, 32, 32, requires_grad=True)
 """
+import os as _os
+import sys as _sys
+
+# OpenBLAS (NumPy's BLAS) keeps its worker threads spinning for 2^28 cycles (about 0.1 s)
+# after every GEMM.  tinyconv runs OpenMP kernels (transforms, im2col, norms) between GEMMs,
+# and with as many threads as cores the spinning workers take the cores from them: measured
+# in issue 9 on 2 cores, a MiniVGG training step (N=128, 1x28x28) 1630 -> 1340 ms and a
+# Winograd 64->128 14x14 forward+backward 227 -> 157 ms with 2^20 cycles (about 0.3 ms, still
+# enough to bridge back-to-back GEMMs).  OpenBLAS reads the variable once, when NumPy loads
+# it, so this applies only when tinyconv is imported before NumPy; a value the user set wins.
+# ``python -m tinyconv doctor`` says whether it took effect.
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+_BLAS_ENV_APPLIED = "numpy" not in _sys.modules
 from . import autograd
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled

@@ -109,7 +109,14 @@ def _blas():
         pass
     if loaded:
         desc.append("loaded: " + ", ".join(sorted(loaded)))
-    return ["BLAS: " + "; ".join(desc) if desc else "BLAS: unknown"]
+    import tinyconv
+
+    timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+    spin = (f"OPENBLAS_THREAD_TIMEOUT={timeout} "
+            + ("(in effect: NumPy was loaded after tinyconv)" if tinyconv._BLAS_ENV_APPLIED
+               else "(not in effect: NumPy was imported before tinyconv; set it in the "
+                    "environment)"))
+    return ["BLAS: " + "; ".join(desc) if desc else "BLAS: unknown", "BLAS worker spin: " + spin]
 
 
 def _self_check(seconds=1.0):

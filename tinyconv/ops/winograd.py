@@ -92,8 +92,8 @@ def winograd_conv2d_3x3(x, w, pads, b=None, chunk_rows=None):
     rows = N * TH
     R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), x.itemsize)
     U = filter_transform(w)
-    vbuf = np.empty(36 * C * R * TW, dtype=x.dtype)
-    mbuf = np.empty(36 * F * R * TW, dtype=x.dtype)
+    vbuf = _conv().scratch("a", 36 * C * R * TW, x.dtype)
+    mbuf = _conv().scratch("b", 36 * F * R * TW, x.dtype)
     nth = _kernels.conv_threads
     for r0 in range(0, rows, R):
         T = min(R, rows - r0) * TW
@@ -138,8 +138,8 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
     R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), gy.itemsize)
     nth = _kernels.conv_threads
     Ut = filter_transform(w).transpose(0, 2, 1) if need_x else None  # (36, C, F)
-    gbuf = np.empty(36 * F * R * TW, dtype=dt)
-    vbuf = np.empty(36 * C * R * TW, dtype=dt)  # V for gw, then dV for gx
+    gbuf = _conv().scratch("b", 36 * F * R * TW, dt)
+    vbuf = _conv().scratch("a", 36 * C * R * TW, dt)  # V for gw, then dV for gx
     dU = np.zeros((36, F, C), dtype=dt) if need_w else None
     tmp = np.empty((36, F, C), dtype=dt) if need_w and R < rows else None
     for r0 in range(0, rows, R):
