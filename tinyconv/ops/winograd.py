@@ -172,7 +172,13 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
 # the 4x4 tiles are not mostly border waste.  From the benchmark (benchmarks/bench_winograd.py):
 # with few input channels (an RGB first layer) the GEMMs are so shallow that the transforms
 # dominate, and im2col's single GEMM wins; on 8x8 outputs (2 tiles per row: short transform
-# loops, small GEMMs) im2col was about 2x faster too (vgg_c5, vgg_c6).
+# loops, small GEMMs) im2col was about 2x faster too (vgg_c5, vgg_c6).  That last figure was
+# taken with OpenBLAS's idle workers spinning against the transforms (see
+# tinyconv/__init__.py); without them (2026-12-02, N=128, f+b) Winograd is the faster one on
+# such grids with deep GEMMs (256->256 8x8 188 vs 402 ms, 128->256 7x7 119 vs 145 ms), but
+# those layers stay on im2col: there im2col is already within 1.2x of torch, and moving them
+# to F(4x4, 3x3) put MiniVGG's float32 first-layer weight gradient (28x28 input, batch 4,
+# train mode) 1.2e-3 off the float64 result instead of under 1e-4.
 MIN_CHANNELS = 16
 MIN_TILE_COLS = 4  # 4x4 tiles per output row (OW >= 13)
 MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
