@@ -208,12 +208,15 @@ class _im2col_only:
         self.on = on
 
     def __enter__(self):
-        self.saved = (C.use_pointwise_gemm, C.use_direct, tc.backends.conv.winograd)
+        self.saved = (C.use_pointwise_gemm, C.use_direct, C.use_small,
+                      tc.backends.conv.winograd)
         if self.on:
-            C.use_pointwise_gemm = C.use_direct = tc.backends.conv.winograd = False
+            C.use_pointwise_gemm = C.use_direct = C.use_small = False
+            tc.backends.conv.winograd = False
 
     def __exit__(self, *exc):
-        C.use_pointwise_gemm, C.use_direct, tc.backends.conv.winograd = self.saved
+        (C.use_pointwise_gemm, C.use_direct, C.use_small,
+         tc.backends.conv.winograd) = self.saved
 
 
 def pool_cases():

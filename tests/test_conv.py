@@ -81,6 +81,7 @@ def path(request, monkeypatch):
     if request.param == "im2col":
         monkeypatch.setattr(C, "use_pointwise_gemm", False)
         monkeypatch.setattr(C, "use_direct", False)
+        monkeypatch.setattr(C, "use_small", False)
         monkeypatch.setattr(tc.backends.conv, "winograd", False)
     return request.param
 
@@ -217,6 +218,7 @@ def im2col_only(monkeypatch):
     """Every convolution on the im2col path (the chunked one)."""
     monkeypatch.setattr(C, "use_pointwise_gemm", False)
     monkeypatch.setattr(C, "use_direct", False)
+    monkeypatch.setattr(C, "use_small", False)
     monkeypatch.setattr(tc.backends.conv, "winograd", False)
 
 
@@ -489,3 +491,49 @@ def test_scratch_buffers_are_reused_per_thread_and_bounded(monkeypatch):
     assert not np.shares_memory(big, C.scratch("c", 1000, np.float32))
     C.release_scratch()
     assert not np.shares_memory(a, C.scratch("a", 1000, np.float32))
+
+
+@pytest.mark.skipif(not C._kernels.SMALL_CONV, reason="no AVX2/FMA kernels on this CPU")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("seed", range(8))
+def test_small_direct_path_equals_im2col_and_torch(seed, dtype, monkeypatch):
+    """The register-blocked kernels (stride 1, few output channels): output and every gradient
+    against the im2col path and torch, for conv2d and conv_transpose2d (which runs them with
+    the roles swapped), over odd sizes, paddings, dilations and 1..16 output channels."""
+    rng = np.random.default_rng(100 + seed)
+    F_ = int(rng.integers(1, 17))
+    C_ = int(rng.integers(1, 7))
+    KH, KW = (int(k) for k in rng.integers(1, 6, 2))
+    dil = tuple(int(d) for d in rng.integers(1, 3, 2))
+    pad = tuple(int(p) for p in rng.integers(0, 3, 2))
+    H = int(rng.integers(dil[0] * (KH - 1) + 1, 20))
+    W = int(rng.integers(dil[1] * (KW - 1) + 1, 20))
+    kw = dict(padding=pad, dilation=dil)
+    x = rng.standard_normal((int(rng.integers(1, 5)), C_, H, W)).astype(dtype)
+    w = rng.standard_normal((F_, C_, KH, KW)).astype(dtype)
+    b = rng.standard_normal(F_).astype(dtype)
+    xs = tc.tensor(x, requires_grad=True)
+    if KH * KW > 1:
+        assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is C.SmallDirect
+    small = _conv_grads(x, w, b, **kw)
+    _run_both(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), [x, w, b], rng,
+              dtype)
+    monkeypatch.setattr(C, "use_small", False)
+    slow = _conv_grads(x, w, b, **kw)
+    for a, e, what in zip(small, slow, ("y", "gx", "gw", "gb")):
+        assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5, what=what)
+    # conv_transpose2d: the kernels serve its input gradient (a conv of gy) and weight gradient
+    monkeypatch.setattr(C, "use_small", True)
+    if min(H - 2 * pad[0] + dil[0] * (KH - 1), W - 2 * pad[1] + dil[1] * (KW - 1)) > 0:
+        wt = rng.standard_normal((C_, F_, KH, KW)).astype(dtype)
+        _run_both(lambda *a: F.conv_transpose2d(*a, **kw),
+                  lambda *a: TF.conv_transpose2d(*a, **kw), [x, wt], rng, dtype)
+
+
+def test_small_direct_path_not_chosen_without_the_kernels(monkeypatch):
+    monkeypatch.setattr(C._kernels, "SMALL_CONV", False)
+    geom = C.ConvGeometry((1, 1), (0,) * 4, (1, 1), 1, (28, 28))
+    assert C.select_algorithm((2, 3, 32, 32), (6, 3, 5, 5), geom, np.float32) is C.Im2colGemm
+    with pytest.raises(RuntimeError, match="AVX2"):
+        C._kernels.conv_small(np.zeros((2, 3, 32, 32), np.float32),
+                              np.zeros((6, 3, 5, 5), np.float32), (0,) * 4, (1, 1), (28, 28))

@@ -50,6 +50,7 @@ _KERNEL_CATS = {
     "im2col": "im2col", "col2im": "col2im",
     "conv_direct": "direct conv", "conv_direct_grad_input": "direct conv",
     "conv_direct_grad_weight": "direct conv",
+    "conv_small": "direct conv", "conv_small_grad_weight": "direct conv",
 }
 
 

@@ -289,6 +289,9 @@ def conv_direct_grad_weight(const floating[:, :, :, ::1] gy, const floating[:, :
                         gw[f, cg, i, j] = total
 
 
+# ------------------------------------------------------------------------------- small direct
+include "_small.pxi"
+
 # ------------------------------------------------------------------------------- pooling
 include "_pool.pxi"
 

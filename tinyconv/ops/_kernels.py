@@ -145,6 +145,80 @@ def conv_direct_grad_weight(gy, x, w_shape, stride, pads, dilation, groups):
                                  dilation[0], dilation[1], groups, conv_threads)
     return gw
 
+# register-blocked direct kernels for stride-1 convs with few output channels (_small.pxi):
+# AVX2 + FMA only; False here keeps the conv selection off them
+SMALL_CONV = _ext.small_conv_available()
+
+
+def _pack_small(w):
+    """w (F, C, KH, KW) packed as (ceil(F/4), C, KH, KW, 4), zero past F."""
+    F, C, KH, KW = w.shape
+    F4 = -(-F // 4)
+    wp = _np.zeros((F4 * 4, C, KH, KW), dtype=w.dtype)
+    wp[:F] = w
+    return _np.ascontiguousarray(wp.reshape(F4, 4, C, KH, KW).transpose(0, 2, 3, 4, 1))
+
+
+def _pad_small(x, pads, KW, dw, OW):
+    """x zero-padded by pads (top, bottom, left, right) and widened on the right so that every
+    8-wide load of the kernels stays in its row."""
+    N, C, H, W = x.shape
+    pt, pb, pl, pr = pads
+    Wp = max(W + pl + pr, -(-OW // 8) * 8 + (KW - 1) * dw)
+    xp = _np.zeros((N, C, H + pt + pb, Wp), dtype=x.dtype)
+    xp[:, :, pt:pt + H, pl:pl + W] = x
+    return xp
+
+
+def _small_args(op, arrays, w_shape, pads, dilation, out_size):
+    if not SMALL_CONV:
+        raise RuntimeError(f"{op}: this CPU or build has no AVX2/FMA kernels")
+    dt = arrays[0].dtype
+    if dt not in _FLOATS or any(a.dtype != dt for a in arrays):
+        raise TypeError(f"{op}: expected float32 or float64 arrays of one dtype, got "
+                        f"{[str(a.dtype) for a in arrays]}")
+    if min(pads) < 0 or min(dilation) < 1 or len(w_shape) != 4:
+        raise ValueError(f"{op}: bad geometry pads {tuple(pads)}, dilation {tuple(dilation)}, "
+                         f"weight {tuple(w_shape)}")
+    x = arrays[-1]
+    KH, KW = w_shape[2:]
+    want = (x.shape[2] + pads[0] + pads[1] - dilation[0] * (KH - 1),
+            x.shape[3] + pads[2] + pads[3] - dilation[1] * (KW - 1))
+    # the output may stop short of the full size (a transposed conv's output_padding)
+    if x.ndim != 4 or x.shape[1] != w_shape[1] or not (0 <= out_size[0] <= want[0]
+                                                        and 0 <= out_size[1] <= want[1]):
+        raise ValueError(f"{op}: input {x.shape}, weight {tuple(w_shape)} and output size "
+                         f"{tuple(out_size)} do not match a stride-1 convolution")
+
+
+def conv_small(x, w, pads, dilation, out_size):
+    """y (N, F, OH, OW) = stride-1, groups-1 conv(x, w) by the register-blocked kernel;
+    pads (top, bottom, left, right)."""
+    _small_args("conv_small", [w, x], w.shape, pads, dilation, out_size)
+    xp = _pad_small(x, pads, w.shape[3], dilation[1], out_size[1])
+    y = _np.empty((x.shape[0], w.shape[0]) + tuple(out_size), dtype=x.dtype)
+    _ext.conv_small_forward(xp, _pack_small(w), y, dilation[0], dilation[1], conv_threads)
+    return y
+
+
+def conv_small_grad_weight(gy, x, w_shape, pads, dilation):
+    """gw of shape w_shape for conv_small's output gradient gy and input x."""
+    _small_args("conv_small_grad_weight", [gy, x], w_shape, pads, dilation, gy.shape[2:])
+    F, C, KH, KW = w_shape
+    N, _, OH, OW = gy.shape
+    if gy.shape[:2] != (x.shape[0], F):
+        raise ValueError(f"conv_small_grad_weight: gy {gy.shape} does not match input "
+                         f"{x.shape} and weight shape {tuple(w_shape)}")
+    xp = _pad_small(x, pads, KW, dilation[1], OW)
+    gyp = _np.zeros((N, F, OH, -(-OW // 8) * 8), dtype=gy.dtype)
+    gyp[..., :OW] = gy
+    F4 = -(-F // 4)
+    parts = _np.zeros((conv_threads, F4, C, KH, KW, 4), dtype=_np.float64)
+    _ext.conv_small_grad_weight(xp, gyp, parts, dilation[0], dilation[1], conv_threads)
+    gw = parts.sum(axis=0).transpose(0, 4, 1, 2, 3).reshape(F4 * 4, C, KH, KW)[:F]
+    return gw.astype(gy.dtype)
+
+
 # ------------------------------------------------------------------------------- pooling
 # Wrappers over the pooling kernels of _pool.pxi.  They take (N, C, H, W) or (C, H, W) arrays,
 # view them as (P, H, W) planes (P = N*C), allocate the outputs and check every bound the

@@ -10,7 +10,8 @@ need_x, need_w)``, ``backward_input(gy, w, x_shape, geom)`` and ``backward_weigh
 w_shape, geom)`` working on ndarrays, so another one (Winograd for 3x3 stride-1 layers) can be
 added without touching the Functions.  The paths: ``gemm1x1`` (1x1 stride-1 unpadded: batched
 GEMMs on the input as it is), ``direct`` (Cython loops, for depthwise and few-channel convs),
-``im2col+direct`` (im2col forward, direct backward, for LeNet-sized layers), ``winograd``
+``im2col+direct`` (im2col forward, direct backward), ``small`` (register-blocked AVX2 kernels
+for stride-1 layers with few output channels, such as LeNet-5's), ``winograd``
 (see winograd.py) and ``im2col`` (everything else).
 ConvTranspose2d is the adjoint of Conv2d and reuses the same three entry points with the roles
 of forward and backward_input swapped.
@@ -312,6 +313,40 @@ class Direct:
                                                 geom.groups)
 
 
+class SmallDirect:
+    """Register-blocked direct kernels (_small.pxi; AVX2/FMA CPUs) for stride-1, groups-1
+    convs with few output channels (LeNet-5's layers): the forward and the weight gradient
+    without a column matrix; the input gradient on the im2col path (W^T @ gy, then col2im)."""
+
+    name = "small"
+
+    @staticmethod
+    def applies(x_shape, w_shape, geom):
+        return (_kernels.SMALL_CONV and geom.groups == 1 and tuple(geom.stride) == (1, 1)
+                and w_shape[0] <= SMALL_MAX_OUT_CHANNELS)
+
+    @staticmethod
+    def forward(x, w, b, geom):
+        y = _kernels.conv_small(x, w, geom.pads, geom.dilation, geom.out_size)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    @classmethod
+    def backward(cls, gy, x, w, x_shape, geom, need_x, need_w):
+        gx = cls.backward_input(gy, w, x_shape, geom) if need_x else None
+        gw = cls.backward_weight(gy, x, w.shape, geom) if need_w else None
+        return gx, gw
+
+    @staticmethod
+    def backward_input(gy, w, x_shape, geom):
+        return Im2colGemm.backward(gy, None, w, x_shape, geom, True, False)[0]
+
+    @staticmethod
+    def backward_weight(gy, x, w_shape, geom):
+        return _kernels.conv_small_grad_weight(gy, x, w_shape, geom.pads, geom.dilation)
+
+
 class Im2colForwardDirectBackward:
     """im2col + GEMM forward, direct backward: for few-channel convs (LeNet's 6->16 layer)
     whose forward GEMM is fine but whose weight-gradient GEMM, with a huge inner dimension
@@ -336,12 +371,19 @@ class Im2colForwardDirectBackward:
 # 54 ms and 36 ms (torch 32 and 29 ms); so only depthwise-like convs stay direct.
 DIRECT_MAX_CHANNEL_PRODUCT = 4
 DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT = 4
+# Output channels up to which stride-1 convs run on the register-blocked kernels.  Measured
+# (2026-12-02, 2 cores, N=128 float32; forward / weight gradient in ms, im2col path with kept
+# columns vs these kernels): LeNet's 3->6 5x5 on 32x32 9.2/6.1 vs 3.4/3.2, its 6->16 on 14x14
+# 4.5/1.9 vs 2.7/3.4, 16->16 3x3 on 16x16 13.4/5.4 vs 4.2/5.4; with 32 or 64 output channels
+# (3->32, 3->64 3x3 on 32x32) the two are level.
+SMALL_MAX_OUT_CHANNELS = 16
 
-ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "direct": Direct,
+ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "direct": Direct, "small": SmallDirect,
               "im2col+direct": Im2colForwardDirectBackward, "winograd": _winograd.Winograd}
 # switches for the fast paths (tests and benchmarks compare them with the im2col path)
 use_pointwise_gemm = True
 use_direct = True
+use_small = True
 
 
 def select_algorithm(x_shape, w_shape, geom, dtype):
@@ -358,6 +400,8 @@ def select_algorithm(x_shape, w_shape, geom, dtype):
         return Pointwise
     if use_direct and Direct.applies(x_shape, w_shape, geom):
         return Direct
+    if use_small and SmallDirect.applies(x_shape, w_shape, geom):
+        return SmallDirect
     if use_direct and Im2colForwardDirectBackward.applies(x_shape, w_shape, geom):
         return Im2colForwardDirectBackward
     if _winograd.use_winograd(x_shape, w_shape, geom, dtype):  # 3x3 stride 1, where it pays
