@@ -276,16 +276,18 @@ def main(argv):
         if not want(name) or spec[7] != 1 or spec[4] == 1:
             continue
         ti, tcl, tg, tp, gbi, gbc = breakdown(spec)
-        brow.append((name, tg * 1e3, ti * 1e3, tcl * 1e3, (2 * ti + tcl) / (3 * tg), tp * 1e3,
+        brow.append((name, tg * 1e3, ti * 1e3, tcl * 1e3, (ti + tcl) / (3 * tg), tp * 1e3,
                      gbi, gbc))
         print(harness.format_table(brow[-1:], BHEADERS).splitlines()[-1], flush=True)
     if brow:
         lines += ["### im2col path: kernels vs GEMM (whole batch, chunked as the conv runs)", "",
                   harness.format_table(brow, BHEADERS), "",
-                  "`kernel share` = (2 x im2col + col2im) / (3 x GEMM): a forward+backward runs "
-                  "im2col twice (forward, weight gradient), col2im once and three GEMMs of the "
-                  "same size.  `pair` is im2col+GEMM chunk by chunk, as the forward runs them "
-                  "(OpenMP and BLAS thread pools taking turns).", ""]
+                  "`kernel share` = (im2col + col2im) / (3 x GEMM): a forward+backward on this "
+                  "path runs im2col once (Conv2d keeps the forward's columns for the weight "
+                  "gradient when the whole batch's fit under `conv.SAVED_COLUMNS_BYTES`, 64 MB; "
+                  "above that, twice), col2im once and three GEMMs of the same size.  `pair` is "
+                  "im2col+GEMM chunk by chunk, as the forward runs them (OpenMP and BLAS thread "
+                  "pools taking turns).", ""]
 
     prow = []
     for name, tc_fn, torch_fn in pool_cases():

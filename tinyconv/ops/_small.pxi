@@ -1,5 +1,5 @@
 # Register-blocked direct convolution for stride-1 layers with few output channels (LeNet-5's
-# 3->6 and 6->16 5x5 layers), included into _im2col.pyx.
+# 3->6 5x5 layer), included into _im2col.pyx.
 #
 # Their im2col GEMMs are skinny (6 x 75 times 75 x N*P): BLAS streams the whole column matrix
 # (30 MB for LeNet's first layer at N=128) for a handful of multiply-adds per element, and the

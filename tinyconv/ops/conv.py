@@ -11,7 +11,7 @@ w_shape, geom)`` working on ndarrays, so another one (Winograd for 3x3 stride-1 
 added without touching the Functions.  The paths: ``gemm1x1`` (1x1 stride-1 unpadded: batched
 GEMMs on the input as it is), ``direct`` (Cython loops, for depthwise and few-channel convs),
 ``im2col+direct`` (im2col forward, direct backward), ``small`` (register-blocked AVX2 kernels
-for stride-1 layers with few output channels, such as LeNet-5's), ``winograd``
+for stride-1 layers with few output channels, such as LeNet-5's first), ``winograd``
 (see winograd.py) and ``im2col`` (everything else).
 ConvTranspose2d is the adjoint of Conv2d and reuses the same three entry points with the roles
 of forward and backward_input swapped.
@@ -315,7 +315,7 @@ class Direct:
 
 class SmallDirect:
     """Register-blocked direct kernels (_small.pxi; AVX2/FMA CPUs) for stride-1, groups-1
-    convs with few output channels (LeNet-5's layers): the forward and the weight gradient
+    convs with few output channels (LeNet-5's first layer): the forward and the weight gradient
     without a column matrix; the input gradient on the im2col path (W^T @ gy, then col2im)."""
 
     name = "small"
@@ -373,10 +373,10 @@ DIRECT_MAX_CHANNEL_PRODUCT = 4
 DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT = 4
 # Output channels up to which stride-1 convs run on the register-blocked kernels.  Measured
 # (2026-12-02, 2 cores, N=128 float32; forward / weight gradient in ms, im2col path with kept
-# columns vs these kernels): LeNet's 3->6 5x5 on 32x32 9.2/6.1 vs 3.4/3.2, its 6->16 on 14x14
-# 4.5/1.9 vs 2.7/3.4, 16->16 3x3 on 16x16 13.4/5.4 vs 4.2/5.4; with 32 or 64 output channels
-# (3->32, 3->64 3x3 on 32x32) the two are level.
-SMALL_MAX_OUT_CHANNELS = 16
+# columns vs these kernels): LeNet's 3->6 5x5 on 32x32 9.2/6.1 vs 3.4/3.2; its 6->16 on 14x14
+# 4.5/1.9 vs 2.7/3.4, and in bench_conv's forward+backward 8.6 (im2col) vs 10.2 ms; with 32 or
+# 64 output channels (3->32, 3->64 3x3 on 32x32) the two are level.
+SMALL_MAX_OUT_CHANNELS = 8
 
 ALGORITHMS = {"im2col": Im2colGemm, "gemm1x1": Pointwise, "direct": Direct, "small": SmallDirect,
               "im2col+direct": Im2colForwardDirectBackward, "winograd": _winograd.Winograd}
