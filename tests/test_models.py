@@ -151,3 +151,55 @@ def test_threelayer_cs231n_weight_scale_init():
     for layer in (m.conv, m.fc1, m.fc2):
         assert not np.any(layer.bias.data)
         assert layer.weight.dtype == tc.float32
+
+
+@pytest.mark.parametrize("name", ["lenet5", "minivgg"])
+def test_float32_training_step_makes_no_float64(name, monkeypatch):
+    """float32 stays float32 end to end: every op's forward output and backward gradients in a
+    training step, every parameter gradient and the optimizer's buffers."""
+    from tinyconv.autograd import Function
+
+    seen = []
+
+    def record(op, arrays):
+        for a in arrays if isinstance(arrays, tuple) else (arrays,):
+            if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating):
+                seen.append((op, a.dtype))
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in set(subclasses(Function)):
+        if "forward" in vars(cls):
+            def fwd(ctx, *a, _f=vars(cls)["forward"].__func__, _n=cls.__name__, **k):
+                out = _f(ctx, *a, **k)
+                record(_n, out)
+                return out
+            monkeypatch.setattr(cls, "forward", staticmethod(fwd))
+        if "backward" in vars(cls):
+            def bwd(ctx, gy, _f=vars(cls)["backward"].__func__, _n=cls.__name__):
+                out = _f(ctx, gy)
+                record(_n + ".backward", out)
+                return out
+            monkeypatch.setattr(cls, "backward", staticmethod(bwd))
+    tc.manual_seed(0)
+    m = models.LeNet5(3, 10) if name == "lenet5" else models.MiniVGG(3, 10)
+    opt = tc.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    x = tc.tensor(np.random.default_rng(0).standard_normal((4, 3, 32, 32)).astype(np.float32))
+    y = tc.tensor(np.array([0, 1, 2, 3]))
+    for _ in range(2):
+        opt.zero_grad()
+        tc.nn.functional.cross_entropy(m(x), y).backward()
+        opt.step()
+    ops = {n for n, _ in seen}
+    assert "Conv2d" in ops and "Conv2d.backward" in ops
+    bad = sorted({(n, str(d)) for n, d in seen if d != np.float32})
+    assert not bad, bad
+    for p in m.parameters():
+        assert p.dtype == tc.float32 and p.grad.dtype == tc.float32
+    for state in opt.state.values():
+        for v in state.values():
+            if hasattr(v, "dtype"):
+                assert str(v.dtype).endswith("float32"), v.dtype
