@@ -413,13 +413,19 @@ def norm_affine(x3, scale, shift):
     return y
 
 
+def _norm_grad_rows(op, gy3, x3):
+    """gy3 and x3 as C-contiguous (A, S, L) arrays of x3's dtype, of one shape."""
+    x3 = _norm_rows(op, x3, x3.dtype)
+    gy3 = _norm_rows(op, gy3, x3.dtype)
+    if gy3.shape != x3.shape:
+        raise ValueError(f"{op}: gradient of shape {gy3.shape} does not match input "
+                         f"{x3.shape}")
+    return gy3, x3
+
+
 def norm_grad_sums(gy3, x3, mean):
     """Per-row sums of gy3 and of gy3 * (x3 - mean) along L, mean (1 or A, S): (A, S) each."""
-    x3 = _norm_rows("norm_grad_sums", x3, x3.dtype)
-    gy3 = _norm_rows("norm_grad_sums", gy3, x3.dtype)
-    if gy3.shape != x3.shape:
-        raise ValueError(f"norm_grad_sums: gradient of shape {gy3.shape} does not match input "
-                         f"{x3.shape}")
+    gy3, x3 = _norm_grad_rows("norm_grad_sums", gy3, x3)
     A, S, _ = x3.shape
     sgy = _np.empty((A, S), dtype=x3.dtype)
     sgxc = _np.empty((A, S), dtype=x3.dtype)
@@ -430,11 +436,7 @@ def norm_grad_sums(gy3, x3, mean):
 
 def norm_grad_affine(gy3, x3, k, d, c):
     """gx (A, S, L) = gy3 * k - x3 * d + c, with per-row coefficients of shape (1 or A, S)."""
-    x3 = _norm_rows("norm_grad_affine", x3, x3.dtype)
-    gy3 = _norm_rows("norm_grad_affine", gy3, x3.dtype)
-    if gy3.shape != x3.shape:
-        raise ValueError(f"norm_grad_affine: gradient of shape {gy3.shape} does not match "
-                         f"input {x3.shape}")
+    gy3, x3 = _norm_grad_rows("norm_grad_affine", gy3, x3)
     A, S, _ = x3.shape
     gx = _np.empty(x3.shape, dtype=x3.dtype)
     coef = [_norm_coef("norm_grad_affine", v, A, S, x3.dtype) for v in (k, d, c)]

@@ -272,7 +272,23 @@ class Pointwise:
         return cls.backward(gy, x, w, x.shape, geom, False, True)[1]
 
 
-class Direct:
+def _add_bias(y, b):
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)
+    return y
+
+
+class _SeparateGradients:
+    """``backward`` of an algorithm from its own ``backward_input`` and ``backward_weight``."""
+
+    @classmethod
+    def backward(cls, gy, x, w, x_shape, geom, need_x, need_w):
+        gx = cls.backward_input(gy, w, x_shape, geom) if need_x else None
+        gw = cls.backward_weight(gy, x, w.shape, geom) if need_w else None
+        return gx, gw
+
+
+class Direct(_SeparateGradients):
     """Direct loops (Cython) for convs whose per-group GEMM is tiny, e.g. depthwise: no
     column buffer at all."""
 
@@ -288,17 +304,8 @@ class Direct:
     @staticmethod
     def forward(x, w, b, geom):
         pads = (geom.pads[0], geom.pads[2])
-        y = _kernels.conv_direct(x, w, geom.stride, pads, geom.dilation, geom.groups,
-                                 geom.out_size)
-        if b is not None:
-            y += b.reshape(1, -1, 1, 1)
-        return y
-
-    @classmethod
-    def backward(cls, gy, x, w, x_shape, geom, need_x, need_w):
-        gx = cls.backward_input(gy, w, x_shape, geom) if need_x else None
-        gw = cls.backward_weight(gy, x, w.shape, geom) if need_w else None
-        return gx, gw
+        return _add_bias(_kernels.conv_direct(x, w, geom.stride, pads, geom.dilation,
+                                              geom.groups, geom.out_size), b)
 
     @staticmethod
     def backward_input(gy, w, x_shape, geom):
@@ -313,7 +320,7 @@ class Direct:
                                                 geom.groups)
 
 
-class SmallDirect:
+class SmallDirect(_SeparateGradients):
     """Register-blocked direct kernels (_small.pxi; AVX2/FMA CPUs) for stride-1, groups-1
     convs with few output channels (LeNet-5's first layer): the forward and the weight gradient
     without a column matrix; the input gradient on the im2col path (W^T @ gy, then col2im)."""
@@ -327,16 +334,7 @@ class SmallDirect:
 
     @staticmethod
     def forward(x, w, b, geom):
-        y = _kernels.conv_small(x, w, geom.pads, geom.dilation, geom.out_size)
-        if b is not None:
-            y += b.reshape(1, -1, 1, 1)
-        return y
-
-    @classmethod
-    def backward(cls, gy, x, w, x_shape, geom, need_x, need_w):
-        gx = cls.backward_input(gy, w, x_shape, geom) if need_x else None
-        gw = cls.backward_weight(gy, x, w.shape, geom) if need_w else None
-        return gx, gw
+        return _add_bias(_kernels.conv_small(x, w, geom.pads, geom.dilation, geom.out_size), b)
 
     @staticmethod
     def backward_input(gy, w, x_shape, geom):
