@@ -78,13 +78,6 @@ def _center(x3, eps):
     return mean, xc, var, invstd
 
 
-def _row_stats(x3):
-    """Per-(a, s) row sums and centered sums of squares over L: two (A, S) arrays (one
-    parallel pass, two-pass inside each row; see _norm.pxi).  Rows are combined into
-    per-channel or per-group variances with Chan's formula (``_combine``)."""
-    return _kernels.norm_row_stats(x3)
-
-
 def _combine(sums, sq, L, axis):
     """Mean and biased variance of groups of rows (reduced over ``axis`` of the row arrays):
     M2 = sum(row M2) + L * sum((row mean - mean)^2)."""
@@ -95,30 +88,12 @@ def _combine(sums, sq, L, axis):
     return mean.squeeze(axis), m2 * (1.0 / n)
 
 
-def _affine(x3, scale, shift):
-    """y = x * scale + shift, the (1 or A, S) coefficients broadcast along L.
-
-    torch's CPU form too: with shift = b - mean * scale it costs one fused pass, at the
-    price of rounding relative to |mean| / std (harmless unless the mean dwarfs the spread)."""
-    return _kernels.norm_affine(x3, scale, shift)
-
-
 def _as_sums(a3):
     """Per-(a, s) sums over L of an (A, S, L) array: (A, S), one BLAS matvec."""
     A, S, L = a3.shape
     if L == 1:
         return a3.reshape(A, S).copy()
     return (np.ascontiguousarray(a3).reshape(A * S, L) @ _ones(L, a3.dtype)).reshape(A, S)
-
-
-def _grad_sums(gy3, x3, mean):
-    """Per-(a, s) sums over L of gy and of gy * (x - mean), one pass: (A, S) each."""
-    return _kernels.norm_grad_sums(gy3, x3, mean)
-
-
-def _grad_affine(gy3, x3, k, d, c):
-    """gx = gy * k - x * d + c, one pass (coefficients (1 or A, S))."""
-    return _kernels.norm_grad_affine(gy3, x3, k, d, c)
 
 
 def _update_running(running_mean, running_var, mean, var, n, momentum):
@@ -155,7 +130,7 @@ class BatchNorm(Function):
         w = wb[0] if has_w else None
         if training:
             m = N * x3.shape[2]
-            mean, var = _combine(*_row_stats(x3), x3.shape[2], 0)  # (C,) each
+            mean, var = _combine(*_kernels.norm_row_stats(x3), x3.shape[2], 0)  # (C,) each
             if running_mean is not None:
                 _update_running(running_mean, running_var, mean, var, m, momentum)
         else:
@@ -164,7 +139,7 @@ class BatchNorm(Function):
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd * w if has_w else invstd
         shift = wb[-1] - mean * scale if has_b else -(mean * scale)
-        y = _affine(x3, scale.reshape(1, C), shift.reshape(1, C))
+        y = _kernels.norm_affine(x3, scale.reshape(1, C), shift.reshape(1, C))
         ctx.shape, ctx.has_w, ctx.has_b, ctx.training = x.shape, has_w, has_b, training
         ctx.save_for_backward(x3, mean, invstd, w)
         return y.reshape(x.shape)
@@ -179,14 +154,15 @@ class BatchNorm(Function):
         k = invstd * w if w is not None else invstd
         gx = gw = gb = None
         if nw or (nx and ctx.training):
-            sgy, dot = _grad_sums(gy3, x3, mean.reshape(1, C))
+            sgy, dot = _kernels.norm_grad_sums(gy3, x3, mean.reshape(1, C))
             sgy = sgy.sum(axis=0)
             dot = dot.sum(axis=0)  # sum(gy * xc) per channel
         elif nb:
             sgy = _as_sums(gy3).sum(axis=0)
         if not ctx.training:
             if nx:
-                gx = _affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype)).reshape(ctx.shape)
+                gx = _kernels.norm_affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype))
+                gx = gx.reshape(ctx.shape)
             gw = dot * invstd if nw else None
             gb = sgy if nb else None
             return _outputs(ctx, gx, gw, gb)
@@ -198,7 +174,7 @@ class BatchNorm(Function):
             inv_m = 1.0 / (N * L)
             d = k * invstd * invstd * dot * inv_m
             c = mean * d - k * sgy * inv_m
-            gx = _grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C),
+            gx = _kernels.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C),
                               c.reshape(1, C)).reshape(ctx.shape)
         return _outputs(ctx, gx, gw, gb)
 
@@ -218,7 +194,7 @@ class GroupNorm(Function):
         G = num_groups
         x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
         m = (C // G) * x3.shape[2]  # elements per (sample, group)
-        sums, sq = _row_stats(x3)
+        sums, sq = _kernels.norm_row_stats(x3)
         mean, var = _combine(sums.reshape(N, G, -1), sq.reshape(N, G, -1), x3.shape[2], 2)
         mean_nc = np.repeat(mean, C // G, axis=1)  # (N, C)
         if running_mean is not None:
@@ -231,7 +207,7 @@ class GroupNorm(Function):
             scale *= w
         shift = mean_nc * scale
         shift = wb[-1] - shift if has_b else np.negative(shift, out=shift)
-        y = _affine(x3, scale, shift)
+        y = _kernels.norm_affine(x3, scale, shift)
         ctx.shape, ctx.G, ctx.has_w, ctx.has_b = x.shape, G, has_w, has_b
         ctx.save_for_backward(x3, mean_nc, invstd, w)
         return y.reshape(x.shape)
@@ -248,7 +224,7 @@ class GroupNorm(Function):
         if not (nx or nw):
             gb = _as_sums(gy3).sum(axis=0)
             return _outputs(ctx, gx, gw, gb)
-        sgy, dgy = _grad_sums(gy3, x3, mean_nc)  # sums of gy and gy * xc, (N, C) each
+        sgy, dgy = _kernels.norm_grad_sums(gy3, x3, mean_nc)  # sums of gy, gy * xc: (N, C)
         invstd_nc = np.repeat(invstd, C // G, axis=1)  # (N, C)
         if nw:
             gw = (dgy * invstd_nc).sum(axis=0)
@@ -264,7 +240,7 @@ class GroupNorm(Function):
             k = invstd_nc * w if w is not None else invstd_nc
             d = np.repeat(invstd * invstd * mgx, C // G, axis=1)
             c = mean_nc * d - np.repeat(invstd * mg, C // G, axis=1)
-            gx = _grad_affine(gy3, x3, k, d, c).reshape(ctx.shape)
+            gx = _kernels.norm_grad_affine(gy3, x3, k, d, c).reshape(ctx.shape)
         return _outputs(ctx, gx, gw, gb)
 
 
