@@ -153,6 +153,9 @@ PADS = [
     ((2, 3, 5, 6), (1, 2, 3, 0), "replicate"), ((2, 3, 5, 6), (7, 0, 0, 6), "replicate"),
     ((2, 2, 3, 4, 5), (1, 2, 0, 3, 2, 1), "replicate"),
     ((2, 2, 3, 4, 5), (1, 2, 2, 1, 1, 1), "reflect"),
+    ((2, 3, 5, 6), (1, 2, 3, 0), "circular"), ((2, 3, 5, 6), (-1, 2, 3, -2), "circular"),
+    ((3, 5, 6), (6, 6, 5, 5), "circular"), ((2, 3, 7), (3, -2), "circular"),
+    ((2, 2, 3, 4, 5), (1, 2, 0, 3, 2, -1), "circular"),
 ]
 
 
@@ -198,7 +201,37 @@ def test_conv_transpose2d_gradcheck():
         (x, w, b))
 
 
-@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate"])
+@pytest.mark.parametrize("pad,match,torch_raises", [
+    ((7, 0, 0, 0), "more than once", True), ((0, 0, 1, 6), "more than once", True),
+    # torch checks a pad against the size before cropping and reads past the crop here
+    ((-2, 5, 0, 0), "more than once", False),
+    ((-4, -3, 0, 0), "negative size", True),
+    ((0, 0, -6, 1), "negative size", False),   # torch returns an empty dim for this
+])
+def test_pad_circular_errors(pad, match, torch_raises):
+    x = tc.zeros(1, 2, 5, 6)
+    with pytest.raises(ValueError, match=match):
+        F.pad(x, pad, mode="circular")
+    with pytest.raises(RuntimeError):      # torch's type too
+        F.pad(x, pad, mode="circular")
+    if torch_raises:
+        with pytest.raises(RuntimeError):
+            TF.pad(torch.zeros(1, 2, 5, 6), pad, mode="circular")
+
+
+def test_pad_circular_may_crop_to_empty():
+    y = F.pad(tc.zeros(1, 2, 5, 6), (-3, -3, 0, 1), mode="circular")
+    assert y.shape == TF.pad(torch.zeros(1, 2, 5, 6), (-3, -3, 0, 1), mode="circular").shape
+
+
+def test_pad_circular_rejects_value_and_bad_rank():
+    with pytest.raises(ValueError, match="value"):
+        F.pad(tc.zeros(1, 2, 5), (1, 1), mode="circular", value=1.0)
+    with pytest.raises(NotImplementedError, match="circular"):
+        F.pad(tc.zeros(5), (1, 1), mode="circular")
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
 def test_pad_gradcheck(mode):
     rng = np.random.default_rng(8)
     x = _leaf(rng, (1, 2, 3, 4))

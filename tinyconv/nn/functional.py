@@ -225,9 +225,11 @@ def pad(input, pad, mode="constant", value=None):
         pad: (left, right) for the last dim, then (top, bottom) for the one before, and so on;
             an even number of ints, at most 2*input.ndim.  Negative values crop ('constant'
             only).
-        mode: 'constant' (fill with value), 'reflect' (mirror without repeating the edge) or
-            'replicate' (repeat the edge).  reflect/replicate pad the last 1, 2 or 3 dims of an
-            input with one or two more leading dims.
+        mode: 'constant' (fill with value), 'reflect' (mirror without repeating the edge),
+            'replicate' (repeat the edge) or 'circular' (wrap around).  reflect, replicate and
+            circular pad the last 1, 2 or 3 dims of an input with one or two more leading
+            dims; circular, like constant, crops where a pad is negative, then wraps the
+            cropped values (at most once around).
         value: fill value for 'constant' (default 0).
 
     Returns:
@@ -256,15 +258,29 @@ def pad(input, pad, mode="constant", value=None):
                     f"{input.ndim - 1 - k} of input of shape {shape}")
         fill = 0 if value is None else value
         return _conv.Pad.apply(input, pads=pads, mode="constant", value=fill)
-    if mode not in ("reflect", "replicate"):
+    if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"{op}: unrecognised padding mode {mode!r} (expected "
-                                  f"'constant', 'reflect' or 'replicate')")
+                                  f"'constant', 'reflect', 'replicate' or 'circular')")
     if value is not None and value != 0:
         raise ConvArgumentError(f"{op}: padding mode {mode!r} doesn't take a value argument")
     if nd not in (1, 2, 3) or input.ndim not in (nd + 1, nd + 2):
         raise NotImplementedError(
             f"{op}: {mode} padding of {nd} dims (pad of length {len(pads)}) is not supported "
             f"for input of shape {shape}; it needs an input with {nd + 1} or {nd + 2} dims")
+    if mode == "circular":
+        for k in range(nd):
+            dim = input.ndim - 1 - k
+            lo, hi = pads[2 * k], pads[2 * k + 1]
+            m = shape[dim] - max(-lo, 0) - max(-hi, 0)
+            if m < 0:
+                raise ConvArgumentError(
+                    f"{op}: circular pad ({lo}, {hi}) gives a negative size for dimension "
+                    f"{dim} of input of shape {shape}")
+            if lo > m or hi > m:
+                raise ConvArgumentError(
+                    f"{op}: circular pad ({lo}, {hi}) wraps around dimension {dim} more than "
+                    f"once (it has {m} values after cropping; input shape {shape})")
+        return _conv.Pad.apply(input, pads=pads, mode=mode, value=None)
     if min(pads) < 0:
         raise ConvArgumentError(f"{op}: {mode} padding must be non-negative, got pad={pads}")
     for k in range(nd):

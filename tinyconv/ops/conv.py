@@ -473,7 +473,8 @@ class ConvTranspose2d(Function):
 class Pad(Function):
     """Pad the last len(pads)//2 dims: pads = (last_lo, last_hi, prev_lo, prev_hi, ...).
 
-    mode 'constant' (negative pads crop), 'reflect' or 'replicate'.
+    mode 'constant' or 'circular' (negative pads crop first, then the crop is padded),
+    'reflect' or 'replicate'.
     """
 
     @staticmethod
@@ -482,10 +483,13 @@ class Pad(Function):
         ctx.shape, ctx.pads, ctx.mode = x.shape, pads, mode
         width = [(0, 0)] * (x.ndim - nd) + [
             (pads[2 * k], pads[2 * k + 1]) for k in reversed(range(nd))]
-        if mode == "constant":
+        if mode in ("constant", "circular"):
             crop = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(width, x.shape))
             xc = x[crop]
             width = [(max(lo, 0), max(hi, 0)) for lo, hi in width]
+            if mode == "circular":
+                ctx.crop = crop
+                return np.pad(xc, width, mode="wrap")
             return np.pad(xc, width, mode="constant", constant_values=value)
         return np.pad(x, width, mode="reflect" if mode == "reflect" else "edge")
 
@@ -494,6 +498,23 @@ class Pad(Function):
         shape, pads, mode = ctx.shape, ctx.pads, ctx.mode
         nd = len(pads) // 2
         ndim = len(shape)
+        if mode == "circular":
+            g = gy
+            for k in range(nd):
+                d = ndim - 1 - k
+                lo, hi = max(pads[2 * k], 0), max(pads[2 * k + 1], 0)
+                m = g.shape[d] - lo - hi  # the cropped length that was wrapped
+                core = np.take(g, np.arange(lo, lo + m), axis=d)  # a copy we may add into
+                idx = [slice(None)] * g.ndim
+                # output index t < lo copies input m-lo+t; output lo+m+t copies input t
+                idx[d] = slice(m - lo, m)
+                core[tuple(idx)] += np.take(g, np.arange(0, lo), axis=d)
+                idx[d] = slice(0, hi)
+                core[tuple(idx)] += np.take(g, np.arange(lo + m, lo + m + hi), axis=d)
+                g = core
+            gx = np.zeros(shape, dtype=gy.dtype)
+            gx[ctx.crop] = g
+            return gx
         if mode == "constant":
             gx = np.zeros(shape, dtype=gy.dtype)
             src, dst = [], []

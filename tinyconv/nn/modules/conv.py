@@ -1,7 +1,6 @@
 """Conv2d and ConvTranspose2d (attributes, init and repr as torch's)."""
 import math
 
-from ...tensor import cat
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -10,20 +9,6 @@ from ._utils import _check_device, _pair, empty_parameter
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _circular_pad(x, pad):
-    """Wrap-around padding of the last two dims; pad = (left, right, top, bottom)."""
-    left, right, top, bottom = pad
-    H, W = x.shape[-2], x.shape[-1]
-    if max(left, right) > W or max(top, bottom) > H:
-        raise ValueError(f"conv2d: circular padding {tuple(pad)} is larger than the input's "
-                         f"spatial size ({H}, {W})")
-    parts = ([x[..., W - left:]] if left else []) + [x] + ([x[..., :right]] if right else [])
-    x = cat(parts, dim=-1) if len(parts) > 1 else x
-    parts = ([x[..., H - top:, :]] if top else []) + [x] + ([x[..., :bottom, :]] if bottom
-                                                            else [])
-    return cat(parts, dim=-2) if len(parts) > 1 else x
 
 
 class _ConvNd(Module):
@@ -136,9 +121,7 @@ class Conv2d(_ConvNd):
     def _conv_forward(self, input, weight, bias):
         if self.padding_mode != "zeros":
             pad = self._reversed_padding_repeated_twice
-            padded = (_circular_pad(input, pad) if self.padding_mode == "circular"
-                      else F.pad(input, pad, mode=self.padding_mode))
-            return F.conv2d(padded,
+            return F.conv2d(F.pad(input, pad, mode=self.padding_mode),
                             weight, bias, self.stride, _pair(0), self.dilation, self.groups)
         return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
                         self.groups)
