@@ -121,6 +121,16 @@ def test_reductions(name, dim, keepdim, dtype):
         run_both(lambda x: getattr(x, name)(), lambda x: getattr(x, name)(), [a], dtype)
 
 
+@pytest.mark.parametrize("keepdim", [1, 10**30, "yes", None])
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "max", "min", "amax", "argmax",
+                                  "argmin"])
+def test_reductions_take_only_a_bool_keepdim(name, keepdim):
+    for x in (tc.zeros(2, 3), torch.zeros(2, 3)):
+        with pytest.raises(TypeError, match="keepdim"):
+            getattr(x, name)(0, keepdim=keepdim)
+    assert tc.zeros(2, 3).sum(0, keepdim=np.bool_(True)).shape == (1, 3)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_var_correction_and_unbiased(dtype):
     a = rnd(4, 6)

@@ -603,7 +603,8 @@ class Tensor:
         x = self if dtype is None else self.to(dtype)
         if x.data.dtype.kind in "biu" and dtype is None:
             x = x.to(int64)
-        return R.Sum.apply(x, axes=R.normalize_dims(dim, x.ndim, "sum"), keepdim=keepdim)
+        return R.Sum.apply(x, axes=R.normalize_dims(dim, x.ndim, "sum"),
+                           keepdim=R.check_keepdim(keepdim, "sum"))
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
@@ -611,7 +612,8 @@ class Tensor:
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {x.dtype}")
-        return R.Mean.apply(x, axes=R.normalize_dims(dim, x.ndim, "mean"), keepdim=keepdim)
+        return R.Mean.apply(x, axes=R.normalize_dims(dim, x.ndim, "mean"),
+                            keepdim=R.check_keepdim(keepdim, "mean"))
 
     def max(self, dim=None, keepdim=False):
         """Max of all elements, or ``(values, indices)`` along ``dim``; a Tensor ``dim``
@@ -622,6 +624,7 @@ class Tensor:
         return _max_min(self, dim, keepdim, "min")
 
     def amax(self, dim=None, keepdim=False):
+        keepdim = R.check_keepdim(keepdim, "amax")
         if dim is None:
             return R.MaxAll.apply(self, mode="max")
         if isinstance(dim, (tuple, list)):
@@ -959,6 +962,7 @@ def _check_broadcast(a, b, op):
 
 
 def _max_min(x, dim, keepdim, mode):
+    keepdim = R.check_keepdim(keepdim, mode)
     if isinstance(dim, Tensor):
         return maximum(x, dim) if mode == "max" else minimum(x, dim)
     if dim is None:
@@ -990,6 +994,7 @@ class _MaxResult(tuple):
 
 
 def _arg(x, dim, keepdim, fn, name):
+    keepdim = R.check_keepdim(keepdim, name)
     if dim is None:
         return Tensor._make(np.asarray(fn(x.data), dtype=np.int64), False, None)
     d = R.normalize_dims(dim, x.ndim, name)[0] if x.ndim else None
@@ -1008,8 +1013,10 @@ def _var(x, dim, unbiased, keepdim, correction, sqrt_):
         correction, dim = (1 if dim else 0), None
     if not _is_float(x.data.dtype):
         raise RuntimeError(f"{'std' if sqrt_ else 'var'}: input dtype must be floating point, got {x.dtype}")
-    axes = R.normalize_dims(dim, x.ndim, "std" if sqrt_ else "var")
-    return R.Var.apply(x, axes=axes, correction=correction, keepdim=keepdim, sqrt=sqrt_)
+    op = "std" if sqrt_ else "var"
+    axes = R.normalize_dims(dim, x.ndim, op)
+    return R.Var.apply(x, axes=axes, correction=correction, keepdim=R.check_keepdim(keepdim, op),
+                       sqrt=sqrt_)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

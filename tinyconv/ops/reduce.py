@@ -27,6 +27,13 @@ def normalize_dims(dim, ndim, op):
     return tuple(sorted(out))
 
 
+def check_keepdim(keepdim, op):
+    """torch takes only a bool for ``keepdim`` (1 or 'yes' are TypeErrors)."""
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
+    return bool(keepdim)
+
+
 def _expand_back(g, shape, axes, keepdim):
     """Re-insert reduced axes (when keepdim was False) and broadcast to ``shape``."""
     if not keepdim and shape:
