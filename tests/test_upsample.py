@@ -127,7 +127,8 @@ def _interp_configs(n, seed):
     rng = np.random.default_rng(seed)
     out = []
     modes = [("nearest", None), ("nearest-exact", None), ("bilinear", True),
-             ("bilinear", False), ("bilinear", None)]
+             ("bilinear", False), ("bilinear", None), ("bicubic", True), ("bicubic", False),
+             ("area", None)]
     while len(out) < n:
         mode, ac = modes[len(out) % len(modes)]
         hw = tuple(int(v) for v in rng.integers(1, 9, size=2))
@@ -151,7 +152,7 @@ def _interp_configs(n, seed):
     return out
 
 
-INTERP_GRID = _interp_configs(60, seed=2)
+INTERP_GRID = _interp_configs(96, seed=2)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -173,17 +174,64 @@ def test_interpolate_1d(mode, ac, kw, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_interpolate_nearest_3d(dtype):
+@pytest.mark.parametrize("kw", [dict(size=11), dict(scale_factor=0.6), dict(size=3)])
+def test_interpolate_area_1d(kw, dtype):
+    x = np.random.default_rng(6).standard_normal((2, 3, 7))
+    _check(lambda t: F.interpolate(t, mode="area", **kw),
+           lambda t: TF.interpolate(t, mode="area", **kw), x, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode, ac", [("nearest", None), ("area", None), ("trilinear", True),
+                                      ("trilinear", False)])
+@pytest.mark.parametrize("kw", [dict(size=(5, 3, 8)), dict(scale_factor=(1.5, 0.7, 2.2))])
+def test_interpolate_3d(mode, ac, kw, dtype):
     x = np.random.default_rng(7).standard_normal((1, 2, 3, 4, 5))
-    _check(lambda t: F.interpolate(t, size=(5, 3, 8)),
-           lambda t: TF.interpolate(t, size=(5, 3, 8)), x, dtype)
+    _check(lambda t: F.interpolate(t, mode=mode, align_corners=ac, **kw),
+           lambda t: TF.interpolate(t, mode=mode, align_corners=ac, **kw), x, dtype)
+
+
+@pytest.mark.parametrize("mode, ac", [("bilinear", False), ("bicubic", False), ("bicubic", True),
+                                      ("area", None), ("nearest", None)])
+@pytest.mark.parametrize("sf", [1.1, (1.19, 0.9)])
+def test_interpolate_scale_keeping_a_size(mode, ac, sf):
+    # 5 * 1.19 and 7 * 1.1 floor back to 5 and 7: torch's cubic still resamples such an axis
+    # with scale 1/sf, its linear and nearest modes copy it
+    x = np.random.default_rng(10).standard_normal((1, 2, 5, 7))
+    kw = dict(scale_factor=sf, mode=mode, align_corners=ac)
+    a, b = pair(x)
+    assert_close(F.interpolate(a, **kw), TF.interpolate(b, **kw), dtype=np.float64)
+    assert tc.gradcheck(lambda t: F.interpolate(t, **kw), (a,))
+    if mode == "bicubic" and not ac and sf == 1.1:
+        # no size changes: torch's CPU bicubic backward then copies gy although its forward
+        # resampled (torch's own gradcheck fails), so only finite differences judge ours
+        assert not torch.autograd.gradcheck(lambda t: TF.interpolate(t, **kw), (b,),
+                                            raise_exception=False)
+    else:
+        _check(lambda t: F.interpolate(t, **kw), lambda t: TF.interpolate(t, **kw), x,
+               np.float64)
+
+
+def test_interpolate_bicubic_overshoots_like_torch():
+    # a step edge: cubic convolution rings past the input's range on both sides
+    x = np.zeros((1, 1, 1, 6))
+    x[..., 3:] = 1.0
+    y = F.interpolate(tc.tensor(x), size=(1, 17), mode="bicubic").numpy()
+    yt = TF.interpolate(torch.tensor(x), size=(1, 17), mode="bicubic").numpy()
+    assert y.min() < 0.0 and y.max() > 1.0
+    np.testing.assert_allclose(y, yt, rtol=0, atol=1e-12)
 
 
 def test_interpolate_gradcheck():
     x = tc.tensor(np.random.default_rng(8).standard_normal((1, 2, 4, 3)), requires_grad=True)
     for kw in (dict(mode="bilinear", align_corners=True), dict(mode="bilinear"),
-               dict(mode="nearest")):
+               dict(mode="nearest"), dict(mode="bicubic"), dict(mode="bicubic",
+                                                                align_corners=True),
+               dict(mode="area")):
         assert tc.gradcheck(lambda t: F.interpolate(t, size=(7, 5), **kw), (x,))
+        assert tc.gradcheck(lambda t: F.interpolate(t, size=(3, 2), **kw), (x,))
+    x5 = tc.tensor(np.random.default_rng(9).standard_normal((1, 1, 2, 3, 2)), requires_grad=True)
+    assert tc.gradcheck(lambda t: F.interpolate(t, size=(3, 2, 4), mode="trilinear"), (x5,))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -220,9 +268,13 @@ def test_interpolate_errors(kw, exc, match):
         TF.interpolate(torch.zeros(1, 2, 3, 4), **kw)
 
 
-def test_interpolate_bilinear_needs_4d():
-    with pytest.raises(NotImplementedError, match="bilinear mode needs 4D"):
-        F.interpolate(tc.zeros(1, 2, 3), size=4, mode="bilinear")
+@pytest.mark.parametrize("mode, shape", [("bilinear", (1, 2, 3)), ("bicubic", (1, 2, 3, 4, 5)),
+                                         ("trilinear", (1, 2, 3, 4))])
+def test_interpolate_mode_needs_its_rank(mode, shape):
+    with pytest.raises(NotImplementedError, match=f"{mode} mode needs"):
+        F.interpolate(tc.zeros(*shape), size=4, mode=mode)
+    with pytest.raises(NotImplementedError):
+        TF.interpolate(torch.zeros(*shape), size=4, mode=mode)
 
 
 # ------------------------------------------------------------------------------ pixel shuffle

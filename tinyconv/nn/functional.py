@@ -1402,14 +1402,10 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _up.MaxUnpool2d.apply(input, indices=idx, output_size=out)
 
 
-_INTERP_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area",
-                 "nearest-exact")
-
-
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resample the spatial dims: nearest / nearest-exact (3-D to 5-D input), linear (3-D),
-    bilinear (4-D), with torch's coordinate rules.
+    """Resample the spatial dims: nearest / nearest-exact / area (3-D to 5-D input), linear
+    (3-D), bilinear / bicubic (4-D), trilinear (5-D), with torch's coordinate rules.
 
     Args:
         input: (N, C, *spatial), float32 or float64.
@@ -1418,8 +1414,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             floor(in * scale_factor).  Unless ``recompute_scale_factor`` is True, the source
             coordinates use 1/scale_factor itself (not in/out), as torch.
         mode: 'nearest' (source floor(dst * in/out), torch's legacy rule), 'nearest-exact'
-            (floor((dst + 0.5) * in/out)), 'linear' or 'bilinear'.
-        align_corners: linear modes only.  True maps corner pixel centres onto each other
+            (floor((dst + 0.5) * in/out)), 'linear', 'bilinear', 'trilinear', 'bicubic'
+            (cubic convolution with a = -0.75 on 4x4 sources, edge-clamped; the output can
+            overshoot the input's range) or 'area' (adaptive average pooling to the output
+            size; a scale_factor only sets that size).
+        align_corners: linear and cubic modes only.  True maps corner pixel centres onto each other
             (src = dst * (in-1)/(out-1)); False/None uses half-pixel centres
             (src = (dst + 0.5) * scale - 0.5, clamped at 0).
         recompute_scale_factor: with a scale_factor, True derives the coordinates from the
@@ -1488,17 +1487,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         scales = None
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by tinyconv")
-    supported = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "linear": (3,),
-                 "bilinear": (4,)}
+    supported = {"nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "area": (3, 4, 5),
+                 "linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,)}
     if mode not in supported or input.ndim not in supported[mode]:
-        if mode in ("linear", "bilinear", "trilinear") and input.ndim in (3, 4, 5):
-            need = {"linear": 3, "bilinear": 4, "trilinear": 5}[mode]
+        if mode in ("linear", "bilinear", "bicubic", "trilinear") and input.ndim in (3, 4, 5):
+            need = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}[mode]
             raise NotImplementedError(f"interpolate: got {input.ndim}D input, but {mode} mode "
                                       f"needs {need}D input")
-        if mode in _INTERP_MODES and input.ndim in (3, 4, 5):
-            raise NotImplementedError(f"interpolate: mode '{mode}' is not implemented by "
-                                      f"tinyconv (supported: nearest, nearest-exact, linear, "
-                                      f"bilinear)")
         raise NotImplementedError(
             f"interpolate: input Error: Only 3D, 4D and 5D input Tensors supported (got "
             f"{input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
@@ -1514,8 +1509,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             idx = _up.nearest_index(in_size[i], out[i], sc, exact=mode == "nearest-exact")
             same = out[i] == in_size[i] and mode == "nearest"
             plan.append(("index", None if same else idx))
+        elif mode == "area":
+            plan.append(("index", None) if out[i] == in_size[i] else
+                        ("matrix", _up.area_matrix(in_size[i], out[i], input.dtype)))
+        elif mode == "bicubic":   # torch resamples even an axis of unchanged size here
+            plan.append(("matrix", _up.cubic_matrix(in_size[i], out[i], sc, align_corners,
+                                                    input.dtype)))
         elif out[i] == in_size[i]:
-            plan.append(("index", None))  # torch leaves an axis of unchanged size as it is
+            plan.append(("index", None))  # linear modes leave an axis of unchanged size as is
         else:
             plan.append(("matrix", _up.linear_matrix(in_size[i], out[i], sc, align_corners,
                                                      input.dtype)))

@@ -1,14 +1,16 @@
-"""Upsampling ops: max unpooling, nearest/linear interpolation, pixel (un)shuffle.
+"""Upsampling ops: max unpooling, interpolation (nearest, linear, cubic, area), pixel
+(un)shuffle.
 
 Legend: x input, y output, gy/gx gradients; P = N*C planes; spatial sizes (H, W) -> (OH, OW)
 (or any number of spatial axes for interpolation).  Hyper-parameters arrive validated by
 ``nn.functional``.
 
 Interpolation is separable: along each spatial axis the output is M @ x with M an (out, in)
-matrix holding the source weights (one 1 per row for nearest, two weights per row for linear),
-so the gradient is M.T @ gy.  The source coordinates follow torch's CPU kernels exactly,
-computed in the input's precision (float32 coordinates for float32 inputs, as torch's
-``opmath`` does) so that nearest picks the same pixels.
+matrix holding the source weights (one 1 per row for nearest, two weights per row for linear,
+four for cubic, a run of 1/len for area), so the gradient is M.T @ gy.  The source
+coordinates follow torch's CPU kernels exactly, computed in the input's precision (float32
+coordinates for float32 inputs, as torch's ``opmath`` does) so that nearest picks the same
+pixels.
 """
 import math
 
@@ -88,6 +90,44 @@ def linear_matrix(in_size, out_size, scale, align_corners, dtype):
     return M
 
 
+def cubic_matrix(in_size, out_size, scale, align_corners, dtype):
+    """(out, in) matrix of bicubic weights along one axis: torch's cubic convolution
+    (A = -0.75) on the four sources floor(src)-1 .. floor(src)+2, clamped to the edge.
+    Unlike linear, a half-pixel source coordinate is not clamped at 0."""
+    dt = np.dtype(dtype)
+    s = _scale(in_size, out_size, scale, align_corners, dt)
+    dst = np.arange(out_size, dtype=dt)
+    src = s * dst if align_corners else s * (dst + dt.type(0.5)) - dt.type(0.5)
+    base = np.floor(src)
+    t = src - base
+    A = dt.type(-0.75)
+
+    def near(d):  # |d| <= 1
+        return ((A + dt.type(2.0)) * d - (A + dt.type(3.0))) * d * d + dt.type(1.0)
+
+    def far(d):   # 1 < |d| < 2
+        return ((A * d - dt.type(5.0) * A) * d + dt.type(8.0) * A) * d - dt.type(4.0) * A
+
+    one = dt.type(1.0)
+    weights = (far(t + one), near(t), near(one - t), far(one - t + one))
+    M = np.zeros((out_size, in_size), dtype=dt)
+    rows = np.arange(out_size)
+    base = base.astype(np.int64)
+    for k, w in enumerate(weights):
+        np.add.at(M, (rows, np.clip(base - 1 + k, 0, in_size - 1)), w)
+    return M
+
+
+def area_matrix(in_size, out_size, dtype):
+    """(out, in) matrix of adaptive average pooling along one axis: output i averages the
+    sources floor(i*in/out) .. ceil((i+1)*in/out) - 1 (torch's 'area' mode)."""
+    M = np.zeros((out_size, in_size), dtype=dtype)
+    for i in range(out_size):
+        lo, hi = (i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)
+        M[i, lo:hi] = 1.0 / (hi - lo)
+    return M
+
+
 def _apply_axis(M, x, axis):
     """M (out, in) applied along ``axis`` of x."""
     if axis == x.ndim - 1:
@@ -100,7 +140,7 @@ class Interpolate(Function):
     """Separable resampling of the trailing spatial axes.
 
     ``plan`` holds, per spatial axis, ``("index", idx)`` (nearest: a gather, exact in the
-    forward, its gradient a scatter-add) or ``("matrix", M)`` (linear weights).
+    forward, its gradient a scatter-add) or ``("matrix", M)`` (linear, cubic or area weights).
     """
 
     @staticmethod
