@@ -1,7 +1,8 @@
-"""Normalization and loss benchmark: tinyconv vs torch (CPU, default threads), one process.
+"""Normalization, GELU and loss benchmark: tinyconv vs torch (CPU, default threads), one process.
 
-Cases (forward+backward, float32): batch_norm (training, affine, running stats) and group_norm
-(8 groups, affine) on a (128, 64, 32, 32) input, and cross_entropy on (128, 10) logits.  Prints,
+Cases (forward+backward, float32): batch_norm (training, affine, running stats), group_norm
+(8 groups, affine) and the exact (erf) GELU on a (128, 64, 32, 32) input, and cross_entropy on
+(128, 10) logits.  Prints,
 per case, both medians and the ratio tinyconv/torch.
 
     python benchmarks/bench_norm.py
@@ -59,6 +60,14 @@ def cases():
         clear(xb, wb, bb)
         TF.group_norm(xb, 8, wb, bb).backward(gyb)
 
+    def gelu_tc():
+        clear(xa)
+        F.gelu(xa).backward(gya)
+
+    def gelu_torch():
+        clear(xb)
+        TF.gelu(xb).backward(gyb)
+
     la, lb = _pair(rng.standard_normal(LOGITS, dtype=np.float32) * 3)
     t = rng.integers(0, LOGITS[1], LOGITS[0])
     ta, tb = tc.tensor(t), torch.tensor(t)
@@ -76,7 +85,8 @@ def cases():
     # threads of both libraries still spin and can distort it
     return [(f"cross_entropy fwd+bwd {'x'.join(map(str, LOGITS))} f32", ce_tc, ce_torch),
             (f"batch_norm train fwd+bwd {shape} f32", bn_tc, bn_torch),
-            (f"group_norm G=8 fwd+bwd {shape} f32", gn_tc, gn_torch)]
+            (f"group_norm G=8 fwd+bwd {shape} f32", gn_tc, gn_torch),
+            (f"gelu (exact) fwd+bwd {shape} f32", gelu_tc, gelu_torch)]
 
 
 def run(case_list, repeat=7, rounds=5):

@@ -10,7 +10,7 @@ import torch.nn.functional as TF
 
 import tinyconv as tc
 import tinyconv.nn.functional as F
-from tinyconv.ops.activation import erf
+from tinyconv.ops._kernels import erf
 from tests.utils import assert_close, pair
 
 F64, F32 = np.float64, np.float32
@@ -74,7 +74,10 @@ def test_erf_matches_math_erf():
     r = erf(x)
     assert r.dtype == np.float64
     assert np.max(np.abs(r - ref)) < 1e-14
-    assert erf(x.astype(F32)).dtype == np.float32
+    r32 = erf(x.astype(F32))
+    assert r32.dtype == np.float32
+    ref32 = np.array([math.erf(v) for v in x.astype(F32).astype(F64)])
+    assert np.max(np.abs(r32 - ref32)) < 2.4e-7       # about an ulp of float32 near 1
 
 
 def test_relu_gradient_at_zero_is_zero_like_torch():
@@ -144,6 +147,24 @@ def test_gradcheck_activations():
     for fn in (F.relu, F.leaky_relu, F.gelu, lambda x: F.gelu(x, approximate="tanh"),
                F.sigmoid, F.tanh, lambda x: F.softmax(x, 1), lambda x: F.log_softmax(x, 0)):
         assert tc.gradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("n", [0, 1, 7, 40001])
+def test_gelu_kernel_threads_and_layouts_match_torch(n, dtype, monkeypatch):
+    from tinyconv.ops import _kernels
+    monkeypatch.setattr(_kernels, "_pass_threads", lambda size: 2)   # a forced OpenMP team
+    rng = np.random.default_rng(n)
+    base = rng.standard_normal((n, 3)).astype(dtype) * 4.0
+    x = base.T                                                    # not C-contiguous
+    a = tc.tensor(x, requires_grad=True)
+    b = torch.tensor(x, requires_grad=True)
+    y, yt = F.gelu(a), TF.gelu(b)
+    assert_close(y, yt, dtype)
+    gy = rng.standard_normal(x.shape).astype(dtype)
+    y.backward(tc.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    assert_close(a.grad, b.grad, dtype)
 
 
 # ----------------------------------------------------------------------------- dropout

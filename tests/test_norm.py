@@ -319,7 +319,7 @@ def test_threaded_row_kernels_match_torch(monkeypatch, threads, L):
     kernels' eight-wide unrolled loops and their tails."""
     from tinyconv.ops import _kernels
 
-    monkeypatch.setattr(_kernels, "_norm_threads", lambda size: threads)
+    monkeypatch.setattr(_kernels, "_pass_threads", lambda size: threads)
     rng = np.random.default_rng(L + threads)
     x, w, b = _arr(rng, (6, 4, L), F64, 2.0, 1.0), _arr(rng, 4, F64), _arr(rng, 4, F64)
     rm, rv = tc.zeros(4, dtype=tc.float64), tc.ones(4, dtype=tc.float64)

@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Cython kernels for convolution, pooling and normalization (private; via ops._kernels).
+"""Cython kernels for convolution, pooling, normalization and GELU (private; via ops._kernels).
 
 Shape legend: N batch, C channels, H/W input height/width, KH/KW kernel, OH/OW output.
 Every kernel takes C-contiguous typed memoryviews, runs without the GIL and parallelises
@@ -300,3 +300,6 @@ include "_winograd.pxi"
 
 # ------------------------------------------------------------------------------- normalization
 include "_norm.pxi"
+
+# ------------------------------------------------------------------------------- activations
+include "_act.pxi"

@@ -387,8 +387,8 @@ def _norm_coef(op, c, A, S, dtype):
     return c
 
 
-def _norm_threads(size):
-    """OpenMP team size for a normalization pass over ``size`` elements."""
+def _pass_threads(size):
+    """OpenMP team size for one streaming pass (normalization, GELU) over ``size`` elements."""
     return 1 if size < 1 << 15 else conv_threads
 
 
@@ -398,7 +398,7 @@ def norm_row_stats(x3):
     A, S, _ = x3.shape
     sums = _np.empty((A, S), dtype=x3.dtype)
     m2 = _np.empty((A, S), dtype=x3.dtype)
-    _ext.norm_row_stats(x3, sums, m2, _norm_threads(x3.size))
+    _ext.norm_row_stats(x3, sums, m2, _pass_threads(x3.size))
     return sums, m2
 
 
@@ -409,7 +409,7 @@ def norm_affine(x3, scale, shift):
     y = _np.empty(x3.shape, dtype=x3.dtype)
     _ext.norm_affine(x3, _norm_coef("norm_affine", scale, A, S, x3.dtype),
                      _norm_coef("norm_affine", shift, A, S, x3.dtype), y,
-                     _norm_threads(x3.size))
+                     _pass_threads(x3.size))
     return y
 
 
@@ -430,7 +430,7 @@ def norm_grad_sums(gy3, x3, mean):
     sgy = _np.empty((A, S), dtype=x3.dtype)
     sgxc = _np.empty((A, S), dtype=x3.dtype)
     _ext.norm_grad_sums(gy3, x3, _norm_coef("norm_grad_sums", mean, A, S, x3.dtype), sgy, sgxc,
-                        _norm_threads(x3.size))
+                        _pass_threads(x3.size))
     return sgy, sgxc
 
 
@@ -440,5 +440,45 @@ def norm_grad_affine(gy3, x3, k, d, c):
     A, S, _ = x3.shape
     gx = _np.empty(x3.shape, dtype=x3.dtype)
     coef = [_norm_coef("norm_grad_affine", v, A, S, x3.dtype) for v in (k, d, c)]
-    _ext.norm_grad_affine(gy3, x3, *coef, gx, _norm_threads(x3.size))
+    _ext.norm_grad_affine(gy3, x3, *coef, gx, _pass_threads(x3.size))
     return gx
+
+
+# ------------------------------------------------------------------------------- activations
+def _flat_float(op, x, dtype):
+    """x as a C-contiguous 1-D array of ``dtype`` (float32 or float64)."""
+    if dtype not in _FLOATS:
+        raise TypeError(f"{op}: expected float32 or float64, got {dtype}")
+    return _np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+
+
+def erf(x):
+    """Elementwise error function of a float ndarray (libm's erf/erff): float32 computed in
+    float32, anything else in float64 and cast back to x's dtype."""
+    dt = _np.dtype(_np.float32) if x.dtype == _np.float32 else _np.dtype(_np.float64)
+    xf = _flat_float("erf", x, dt)
+    y = _np.empty_like(xf)
+    _ext.erf_flat(xf, y, _pass_threads(xf.size))
+    return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+def gelu_forward(x):
+    """(y, cdf) for the exact GELU: cdf = Phi(x), y = x * cdf, both shaped and typed like x."""
+    xf = _flat_float("gelu", x, x.dtype)
+    y = _np.empty_like(xf)
+    cdf = _np.empty_like(xf)
+    _ext.gelu_forward(xf, y, cdf, _pass_threads(xf.size))
+    return y.reshape(x.shape), cdf.reshape(x.shape)
+
+
+def gelu_backward(x, cdf, gy):
+    """gx = gy * (Phi(x) + x * phi(x)) for the exact GELU, with cdf = Phi(x) from the forward."""
+    xf = _flat_float("gelu_backward", x, x.dtype)
+    cf = _flat_float("gelu_backward", cdf, x.dtype)
+    gf = _flat_float("gelu_backward", gy, x.dtype)
+    if not xf.size == cf.size == gf.size:
+        raise ValueError(f"gelu_backward: x {x.shape}, cdf {cdf.shape} and gradient {gy.shape} "
+                         f"must have one shape")
+    gx = _np.empty_like(xf)
+    _ext.gelu_backward(xf, cf, gf, gx, _pass_threads(xf.size))
+    return gx.reshape(x.shape)

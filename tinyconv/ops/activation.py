@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from . import _kernels
 
 
 class ReLU(Function):
@@ -38,52 +39,8 @@ class LeakyReLU(Function):
         return np.where(pos, gy, gy * ctx.slope)
 
 
-# ---------------------------------------------------------------------------- erf for GELU
-# NumPy has no erf.  erf is evaluated from Chebyshev interpolants on 24 intervals of width
-# 0.25 over [0, 6], built once from math.erf at the Chebyshev nodes: degree 12 in float64 (a few
-# ulp) and degree 6 in float32 (error ~6e-9 before float32 rounding), with erf(z) = 1 to double
-# precision for z >= 6 and erf(-z) = -erf(z).
-_ERF_STEP = 0.25
-_ERF_TOP = 6.0
-_ERF_DEG = {np.dtype(np.float64): 12, np.dtype(np.float32): 6}
-_erf_coef = {}
-
-
-def _erf_table(dtype):
-    coef = _erf_coef.get(dtype)
-    if coef is None:
-        n = _ERF_DEG[dtype]
-        nodes = np.cos(np.pi * (np.arange(n) + 0.5) / n)  # Chebyshev nodes on [-1, 1]
-        rows = []
-        for k in range(int(_ERF_TOP / _ERF_STEP)):
-            mid = (k + 0.5) * _ERF_STEP
-            vals = [math.erf(mid + 0.5 * _ERF_STEP * t) for t in nodes]
-            rows.append(np.polynomial.chebyshev.chebfit(nodes, vals, n - 1))
-        coef = _erf_coef[dtype] = np.array(rows, dtype=np.float64).T.astype(dtype)  # (deg, 24)
-    return coef
-
-
-def erf(x):
-    """Elementwise error function of a float ndarray (float32 computed in float32, the rest in
-    float64 and cast back)."""
-    dt = np.dtype(np.float32) if x.dtype == np.float32 else np.dtype(np.float64)
-    coef = _erf_table(dt)
-    z = np.abs(x).astype(dt, copy=False).ravel()
-    k = np.minimum(z * (1.0 / _ERF_STEP), coef.shape[1] - 1).astype(np.intp)
-    t = (z - (k + 0.5).astype(dt) * _ERF_STEP) * (2.0 / _ERF_STEP)  # position in the piece
-    t2 = t + t
-    b1 = np.zeros_like(t)
-    b2 = np.zeros_like(t)
-    for j in range(coef.shape[0] - 1, 0, -1):  # Clenshaw
-        b1, b2 = coef[j][k] + t2 * b1 - b2, b1
-    r = coef[0][k] + t * b1 - b2
-    r[z >= _ERF_TOP] = 1.0
-    r = r.reshape(x.shape)
-    return np.copysign(r, x).astype(x.dtype, copy=False)
-
-
-_SQRT1_2 = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# ---------------------------------------------------------------------------- GELU
+# NumPy has no erf: the exact GELU runs libm's erf/erff in a Cython kernel (_act.pxi).
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 
 
@@ -98,9 +55,9 @@ class GELU(Function):
             th = np.tanh(u)
             ctx.save_for_backward(x, th)
             return 0.5 * x * (1.0 + th)
-        cdf = 0.5 * (1.0 + erf(x * _SQRT1_2))
+        y, cdf = _kernels.gelu_forward(x)
         ctx.save_for_backward(x, cdf)
-        return x * cdf
+        return y
 
     @staticmethod
     def backward(ctx, gy):
@@ -108,8 +65,7 @@ class GELU(Function):
         if ctx.approximate == "tanh":
             du = _SQRT_2_PI * (1.0 + (3.0 * 0.044715) * (x * x))
             return gy * (0.5 * (1.0 + s) + 0.5 * x * (1.0 - s * s) * du)
-        pdf = np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
-        return gy * (s + x * pdf)
+        return _kernels.gelu_backward(x, s, gy)
 
 
 class Sigmoid(Function):
