@@ -224,7 +224,7 @@ def pad(input, pad, mode="constant", value=None):
         input: a Tensor.
         pad: (left, right) for the last dim, then (top, bottom) for the one before, and so on;
             an even number of ints, at most 2*input.ndim.  Negative values crop ('constant'
-            only).
+            and 'circular' only).
         mode: 'constant' (fill with value), 'reflect' (mirror without repeating the edge),
             'replicate' (repeat the edge) or 'circular' (wrap around).  reflect, replicate and
             circular pad the last 1, 2 or 3 dims of an input with one or two more leading
@@ -1418,9 +1418,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             (cubic convolution with a = -0.75 on 4x4 sources, edge-clamped; the output can
             overshoot the input's range) or 'area' (adaptive average pooling to the output
             size; a scale_factor only sets that size).
-        align_corners: linear and cubic modes only.  True maps corner pixel centres onto each other
-            (src = dst * (in-1)/(out-1)); False/None uses half-pixel centres
-            (src = (dst + 0.5) * scale - 0.5, clamped at 0).
+        align_corners: linear and cubic modes only.  True maps corner pixel centres onto
+            each other (src = dst * (in-1)/(out-1)); False/None uses half-pixel centres
+            (src = (dst + 0.5) * scale - 0.5, clamped at 0 for the linear modes).
         recompute_scale_factor: with a scale_factor, True derives the coordinates from the
             computed output size instead.
         antialias: only False is supported.

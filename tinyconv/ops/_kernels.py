@@ -21,6 +21,7 @@ except ImportError as exc:  # pragma: no cover - exercised by hand in a source t
         f"Original error: {exc}") from exc
 
 # ------------------------------------------------------------------------------- convolution
+import functools as _functools
 import math as _math
 import os as _os
 
@@ -453,25 +454,20 @@ def _flat_float(op, x, dtype):
     return _np.ascontiguousarray(x, dtype=dtype).reshape(-1)
 
 
+@_functools.lru_cache(maxsize=None)
 def _phi_tail_coefficients():
     """Chebyshev coefficients (float32) of R(z)/t, R(z) = erfc(z) * exp(z*z), t = 1/(1 + z/2),
     in u = (t - tmid)/thalf over z in [0, zmax], interpolated at Chebyshev nodes from math.erfc
     in float64; and (tmid, thalf).  See _act.pxi."""
-    global _PHI_TAIL
-    if _PHI_TAIL is None:
-        n, zmax = _ext.phi_tail_shape()
-        tmin = 1.0 / (1.0 + 0.5 * zmax)
-        tmid, thalf = 0.5 * (1.0 + tmin), 0.5 * (1.0 - tmin)
-        u = _np.cos(_np.pi * (_np.arange(n) + 0.5) / n)
-        t = tmid + thalf * u
-        z = (1.0 / t - 1.0) * 2.0
-        g = _np.array([_math.erfc(v) * _math.exp(v * v) for v in z]) / t
-        coef = _np.polynomial.chebyshev.chebfit(u, g, n - 1)   # n nodes: interpolation
-        _PHI_TAIL = (coef.astype(_np.float32), float(tmid), float(thalf))
-    return _PHI_TAIL
-
-
-_PHI_TAIL = None
+    n, zmax = _ext.phi_tail_shape()
+    tmin = 1.0 / (1.0 + 0.5 * zmax)
+    tmid, thalf = 0.5 * (1.0 + tmin), 0.5 * (1.0 - tmin)
+    u = _np.cos(_np.pi * (_np.arange(n) + 0.5) / n)
+    t = tmid + thalf * u
+    z = (1.0 / t - 1.0) * 2.0
+    g = _np.array([_math.erfc(v) * _math.exp(v * v) for v in z]) / t
+    coef = _np.polynomial.chebyshev.chebfit(u, g, n - 1)   # n nodes: interpolation
+    return coef.astype(_np.float32), float(tmid), float(thalf)
 
 
 def gelu_forward(x):
