@@ -1509,14 +1509,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             idx = _up.nearest_index(in_size[i], out[i], sc, exact=mode == "nearest-exact")
             same = out[i] == in_size[i] and mode == "nearest"
             plan.append(("index", None if same else idx))
+        elif out[i] == in_size[i] and mode != "bicubic":
+            # torch leaves an axis of unchanged size as it is, except in bicubic mode, which
+            # resamples it with scale 1/scale_factor
+            plan.append(("index", None))
         elif mode == "area":
-            plan.append(("index", None) if out[i] == in_size[i] else
-                        ("matrix", _up.area_matrix(in_size[i], out[i], input.dtype)))
-        elif mode == "bicubic":   # torch resamples even an axis of unchanged size here
+            plan.append(("matrix", _up.area_matrix(in_size[i], out[i], input.dtype)))
+        elif mode == "bicubic":
             plan.append(("matrix", _up.cubic_matrix(in_size[i], out[i], sc, align_corners,
                                                     input.dtype)))
-        elif out[i] == in_size[i]:
-            plan.append(("index", None))  # linear modes leave an axis of unchanged size as is
         else:
             plan.append(("matrix", _up.linear_matrix(in_size[i], out[i], sc, align_corners,
                                                      input.dtype)))
