@@ -30,8 +30,10 @@ import harness  # noqa: E402
 
 import tinyconv as tc  # noqa: E402
 import tinyconv.nn.functional as F  # noqa: E402
-from tinyconv.ops import _kernels  # noqa: E402
 from tinyconv.ops import conv as C  # noqa: E402
+from tinyconv.ops._kernels import conv as KC  # noqa: E402
+from tinyconv.ops._kernels import num_threads  # noqa: E402
+from tinyconv.ops.conv.workspace import chunk_size  # noqa: E402
 
 N = 128
 # name: (C, H, W, F, k, stride, padding, groups)
@@ -101,7 +103,7 @@ def gemm_ceiling(spec):
     _, (OH, OW) = _flops(spec)
     P = OH * OW
     CK = Cin * k * k
-    nc = C._chunk_size(N, CK * P * 4)
+    nc = chunk_size(N, CK * P * 4)
     rng = np.random.default_rng(1)
     a = rng.standard_normal((g, Fo // g, CK // g), dtype=np.float32)
     bm = rng.standard_normal((g, CK // g, nc * P), dtype=np.float32)
@@ -116,7 +118,7 @@ def breakdown(spec):
     _, (OH, OW) = _flops(spec)
     P, CK = OH * OW, Cin * k * k
     x, w, _ = _arrays(spec)
-    nc = C._chunk_size(N, CK * P * 4)
+    nc = chunk_size(N, CK * P * 4)
     chunks = [(n0, min(nc, N - n0)) for n0 in range(0, N, nc)]
     cols = np.empty((CK, nc * P), dtype=np.float32)
     gx = np.empty_like(x)
@@ -126,21 +128,21 @@ def breakdown(spec):
 
     def im2col():
         for n0, m in chunks:
-            _kernels.im2col(x[n0:n0 + m], out=cols[:, :m * P] if m == nc else
+            KC.im2col(x[n0:n0 + m], out=cols[:, :m * P] if m == nc else
                             np.empty((CK, m * P), np.float32), **geo)
 
     def col2im():
         for n0, m in chunks:
             c = cols if m == nc else np.zeros((CK, m * P), np.float32)
-            _kernels.col2im(c, (m, Cin, H, W), out=gx[n0:n0 + m], **geo)
+            KC.col2im(c, (m, Cin, H, W), out=gx[n0:n0 + m], **geo)
 
     def gemm():
-        for n0, m in chunks:
+        for _ in chunks:
             np.matmul(wm, cols, out=yb)
 
     def pair():  # the forward as it runs: kernel then GEMM, chunk by chunk
         for n0, m in chunks:
-            _kernels.im2col(x[n0:n0 + m], out=cols[:, :m * P] if m == nc else
+            KC.im2col(x[n0:n0 + m], out=cols[:, :m * P] if m == nc else
                             np.empty((CK, m * P), np.float32), **geo)
             np.matmul(wm, cols, out=yb)
 
@@ -201,22 +203,9 @@ def _algo(spec):
     return C.select_algorithm((N, Cin, H, W), (Fo, Cin // g, k, k), geom, np.float32).name
 
 
-class _im2col_only:
+def _im2col_only(on):
     """Context manager: with on=True every convolution takes the im2col path."""
-
-    def __init__(self, on):
-        self.on = on
-
-    def __enter__(self):
-        self.saved = (C.use_pointwise_gemm, C.use_direct, C.use_small,
-                      tc.backends.conv.winograd)
-        if self.on:
-            C.use_pointwise_gemm = C.use_direct = C.use_small = False
-            tc.backends.conv.winograd = False
-
-    def __exit__(self, *exc):
-        (C.use_pointwise_gemm, C.use_direct, C.use_small,
-         tc.backends.conv.winograd) = self.saved
+    return tc.backends.conv.flags(algorithm="im2col" if on else None)
 
 
 def pool_cases():
@@ -237,7 +226,7 @@ def main(argv):
     load0 = os.getloadavg()[0]
     lines = ["## Convolution and pooling (`python benchmarks/bench_conv.py`)", "",
              f"Machine: {harness.machine_line()}; torch {torch.__version__} with "
-             f"{torch.get_num_threads()} threads; conv kernel threads {_kernels.conv_threads}; "
+             f"{torch.get_num_threads()} threads; kernel threads {num_threads()}; "
              f"Winograd path {'on' if tc.backends.conv.winograd else 'off'}.", "",
              "Medians over interleaved rounds in one process run (the machine is shared, so "
              "absolute times are noisy; the ratio tinyconv/torch is the number to read). "
@@ -267,9 +256,9 @@ def main(argv):
                   "shape (one chunk), the ceiling for any im2col convolution on this BLAS. "
                   "`path` is the algorithm select_algorithm picks (im2col, gemm1x1 = the 1x1 "
                   "fast path, direct = the Cython direct kernels for depthwise and few-channel "
-                  "convs, im2col+direct = im2col forward with direct backward, winograd = issue "
-                  "8); where it is not im2col, a second row forces the im2col path for "
-                  "comparison.", ""]
+                  "convs, im2col+direct = im2col forward with direct backward, winograd = "
+                  "Winograd F(4x4, 3x3)); where it is not im2col, a second row forces the "
+                  "im2col path for comparison.", ""]
 
     brow = []
     for name, spec in CASES.items():

@@ -10,7 +10,6 @@ path, and on the automatic choice, each as the ratio of its median to torch's me
 in the same rounds (the machine is shared: the ratios are the numbers to read).  Only the
 ``## Winograd`` section of benchmarks/README.md is rewritten.
 """
-import contextlib
 import os
 import statistics
 import sys
@@ -28,26 +27,18 @@ import bench_conv  # noqa: E402
 import harness  # noqa: E402
 
 import tinyconv as tc  # noqa: E402
-from tinyconv.ops import _kernels  # noqa: E402
 from tinyconv.ops import conv as C  # noqa: E402
-from tinyconv.ops import winograd as W  # noqa: E402
+from tinyconv.ops._kernels import num_threads  # noqa: E402
 
 LAYERS = {name: spec for name, spec in bench_conv.CASES.items() if name.startswith("vgg_")}
-PATHS = {"winograd": W.Winograd, "im2col": C.Im2colGemm, "auto": None}
+PATHS = {"winograd": "winograd", "im2col": "im2col", "auto": None}
 HEADERS = ["layer", "auto picks", "torch fwd ms", "fwd wino", "fwd im2col", "fwd auto",
            "torch f+b ms", "f+b wino", "f+b im2col", "f+b auto"]
 
 
-@contextlib.contextmanager
 def forced(algo):
-    """Run conv2d on ``algo`` (None: the automatic choice)."""
-    real = C.select_algorithm
-    if algo is not None:
-        C.select_algorithm = lambda *args: algo
-    try:
-        yield
-    finally:
-        C.select_algorithm = real
+    """Run conv2d on the algorithm named ``algo`` (None: the automatic choice)."""
+    return tc.backends.conv.flags(algorithm=algo)
 
 
 def measure(spec, rounds=3, repeat=2):
@@ -108,7 +99,7 @@ def main(argv):
         "## Winograd", "",
         f"`python benchmarks/bench_winograd.py` ({harness.machine_line()}; torch "
         f"{torch.__version__} with {torch.get_num_threads()} threads; conv kernel threads "
-        f"{_kernels.conv_threads}; run took {time.perf_counter() - t0:.0f} s).", "",
+        f"{num_threads()}; run took {time.perf_counter() - t0:.0f} s).", "",
         f"conv2d on the mini-VGG 3x3 layers, N={bench_conv.N}, float32, padding 1, with bias, "
         "through `F.conv2d`: ratio of the tinyconv median to torch's median in the same rounds "
         "(lower is better; 1.0 = as fast as torch), on the Winograd F(4x4,3x3) path, the "

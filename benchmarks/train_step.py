@@ -14,7 +14,6 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 
 import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
 import numpy as np

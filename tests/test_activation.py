@@ -10,7 +10,7 @@ import torch.nn.functional as TF
 
 import tinyconv as tc
 import tinyconv.nn.functional as F
-from tinyconv.ops._kernels import gelu_backward, gelu_forward
+from tinyconv.ops._kernels.act import gelu_backward, gelu_forward
 from tests.utils import assert_close, pair
 
 F64, F32 = np.float64, np.float32
@@ -164,20 +164,19 @@ def test_gradcheck_activations():
 
 @pytest.mark.parametrize("dtype", [F32, F64])
 @pytest.mark.parametrize("n", [0, 1, 7, 40001])
-def test_gelu_kernel_threads_and_layouts_match_torch(n, dtype, monkeypatch):
-    from tinyconv.ops import _kernels
-    monkeypatch.setattr(_kernels, "_pass_threads", lambda size: 2)   # a forced OpenMP team
-    rng = np.random.default_rng(n)
-    base = rng.standard_normal((n, 3)).astype(dtype) * 4.0
-    x = base.T                                                    # not C-contiguous
-    a = tc.tensor(x, requires_grad=True)
-    b = torch.tensor(x, requires_grad=True)
-    y, yt = F.gelu(a), TF.gelu(b)
-    assert_close(y, yt, dtype)
-    gy = rng.standard_normal(x.shape).astype(dtype)
-    y.backward(tc.tensor(gy))
-    yt.backward(torch.tensor(gy))
-    assert_close(a.grad, b.grad, dtype)
+def test_gelu_kernel_threads_and_layouts_match_torch(n, dtype):
+    with tc.backends.kernels.flags(num_threads=2, parallel_min_size=0):  # a forced team
+        rng = np.random.default_rng(n)
+        base = rng.standard_normal((n, 3)).astype(dtype) * 4.0
+        x = base.T                                                    # not C-contiguous
+        a = tc.tensor(x, requires_grad=True)
+        b = torch.tensor(x, requires_grad=True)
+        y, yt = F.gelu(a), TF.gelu(b)
+        assert_close(y, yt, dtype)
+        gy = rng.standard_normal(x.shape).astype(dtype)
+        y.backward(tc.tensor(gy))
+        yt.backward(torch.tensor(gy))
+        assert_close(a.grad, b.grad, dtype)
 
 
 # ----------------------------------------------------------------------------- dropout

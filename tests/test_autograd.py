@@ -247,7 +247,7 @@ def test_detect_anomaly_names_the_op_forward_and_backward():
 
 
 def test_detect_anomaly_names_calling_modules():
-    from tinyconv.autograd import module_scope
+    from tinyconv.autograd import scope as module_scope
 
     x = tc.tensor([-1.0], requires_grad=True)
     with tc.autograd.detect_anomaly(), module_scope("Net"), module_scope("Sequential"):

@@ -9,6 +9,7 @@ import tinyconv.nn.functional as F
 from tests.utils import TORCH_DTYPE, assert_close
 from tinyconv.ops import _reference as R
 from tinyconv.ops import conv as C
+from tinyconv.ops._kernels import conv as KC
 
 # torch warns that it copies the input for 'same' with an even kernel; that is its business
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
@@ -76,14 +77,10 @@ def _conv_config(seed):
 
 
 @pytest.fixture(params=["auto", "im2col"])
-def path(request, monkeypatch):
+def path(request):
     """The algorithm select_algorithm picks, or every convolution on the im2col path."""
-    if request.param == "im2col":
-        monkeypatch.setattr(C, "use_pointwise_gemm", False)
-        monkeypatch.setattr(C, "use_direct", False)
-        monkeypatch.setattr(C, "use_small", False)
-        monkeypatch.setattr(tc.backends.conv, "winograd", False)
-    return request.param
+    with tc.backends.conv.flags(algorithm=None if request.param == "auto" else "im2col"):
+        yield request.param
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -247,12 +244,10 @@ def workspace():
 
 
 @pytest.fixture
-def im2col_only(monkeypatch):
+def im2col_only():
     """Every convolution on the im2col path (the chunked one)."""
-    monkeypatch.setattr(C, "use_pointwise_gemm", False)
-    monkeypatch.setattr(C, "use_direct", False)
-    monkeypatch.setattr(C, "use_small", False)
-    monkeypatch.setattr(tc.backends.conv, "winograd", False)
+    with tc.backends.conv.flags(algorithm="im2col"):
+        yield
 
 
 def _conv_grads(x, w, b, **kw):
@@ -284,13 +279,13 @@ def test_chunked_equals_unchunked(kw, dtype, workspace, im2col_only):
 
 def test_chunking_bounds_the_buffer(workspace, monkeypatch, im2col_only):
     seen = []
-    real = C._kernels.im2col
+    real = KC.im2col
 
     def spy(x, *args, out=None):
         seen.append(out.nbytes)
         return real(x, *args, out=out)
 
-    monkeypatch.setattr(C._kernels, "im2col", spy)
+    monkeypatch.setattr(KC, "im2col", spy)
     tc.set_conv_workspace_limit(3 * 27 * 64 * 4)  # three samples of (3*3*3, 8*8) float32
     x = tc.randn(10, 3, 8, 8, requires_grad=True)
     w = tc.randn(5, 3, 3, 3, requires_grad=True)
@@ -310,42 +305,43 @@ def test_saved_columns_equal_recomputed(kw, dtype, monkeypatch, im2col_only):
     w = rng.standard_normal((6, 4 // kw.get("groups", 1), 3, 3)).astype(dtype)
     b = rng.standard_normal(6).astype(dtype)
     calls = []
-    real = C._kernels.im2col
+    real = KC.im2col
 
     def spy(x, *args, out=None):
         calls.append(x.shape[0])
         return real(x, *args, out=out)
 
-    monkeypatch.setattr(C._kernels, "im2col", spy)
-    monkeypatch.setattr(C, "_CACHE_CHUNK_BYTES", 2 * 36 * 20 * np.dtype(dtype).itemsize)
-    monkeypatch.setattr(C, "SAVED_COLUMNS_BYTES", 0)
-    rebuilt = _conv_grads(x, w, b, **kw)
+    monkeypatch.setattr(KC, "im2col", spy)
+    two_samples = 2 * 36 * 20 * np.dtype(dtype).itemsize
+    with tc.backends.conv.flags(workspace_limit=two_samples, saved_columns_limit=0):
+        rebuilt = _conv_grads(x, w, b, **kw)
     assert sum(calls) == 2 * 7 and max(calls) < 7  # chunked, forward and backward
     calls.clear()
-    monkeypatch.setattr(C, "SAVED_COLUMNS_BYTES", 64 << 20)
-    kept = _conv_grads(x, w, b, **kw)
+    with tc.backends.conv.flags(saved_columns_limit=64 << 20):
+        kept = _conv_grads(x, w, b, **kw)
     assert calls == [7]  # the whole batch once, in the forward only
     for a, e, what in zip(kept, rebuilt, ("y", "gx", "gw", "gb")):
         assert_close(a, e, dtype=dtype, tol=1e-14 if dtype == np.float64 else 1e-6, what=what)
     # a frozen weight keeps nothing (its gradient is never computed)
     calls.clear()
     xt = tc.tensor(x, requires_grad=True)
-    F.conv2d(xt, tc.tensor(w), tc.tensor(b), **kw).sum().backward()
+    with tc.backends.conv.flags(workspace_limit=two_samples):
+        F.conv2d(xt, tc.tensor(w), tc.tensor(b), **kw).sum().backward()
     assert sum(calls) == 7 and len(calls) > 1
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("groups", [1, 2])
-def test_pointwise_fast_path_equals_im2col(groups, dtype, monkeypatch):
+def test_pointwise_fast_path_equals_im2col(groups, dtype):
     rng = np.random.default_rng(10)
     x = rng.standard_normal((3, 4, 5, 7)).astype(dtype)
     w = rng.standard_normal((6, 4 // groups, 1, 1)).astype(dtype)
     b = rng.standard_normal(6).astype(dtype)
     assert C.select_algorithm(x.shape, w.shape, C.ConvGeometry((1, 1), (0,) * 4, (1, 1), groups,
-                                                               (5, 7)), x.dtype) is C.Pointwise
+                                                               (5, 7)), x.dtype).name == "gemm1x1"
     fast = _conv_grads(x, w, b, groups=groups)
-    monkeypatch.setattr(C, "use_pointwise_gemm", False)
-    slow = _conv_grads(x, w, b, groups=groups)
+    with tc.backends.conv.flags(pointwise=False):
+        slow = _conv_grads(x, w, b, groups=groups)
     for a, e in zip(fast, slow):
         assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5)
 
@@ -358,21 +354,20 @@ def test_pointwise_fast_path_equals_im2col(groups, dtype, monkeypatch):
     (dict(stride=(1, 2), padding=2), (6, 4, 5, 3)),
     (dict(dilation=(2, 1), padding=(1, 0)), (20, 4, 3, 2)),  # im2col forward, direct backward
 ])
-def test_direct_path_equals_im2col(kw, wshape, dtype, monkeypatch):
-    # the direct kernels under the limits they were written for (the defaults are lower now)
-    monkeypatch.setattr(C, "DIRECT_MAX_CHANNEL_PRODUCT", 32)
-    monkeypatch.setattr(C, "DIRECT_BACKWARD_MAX_CHANNEL_PRODUCT", 128)
+def test_direct_path_equals_im2col(kw, wshape, dtype):
+    # the direct kernels on shapes beyond the channel products the automatic choice gives them
+    name = "direct" if wshape[0] * wshape[1] <= 32 else "im2col+direct"
     rng = np.random.default_rng(13)
     x = rng.standard_normal((3, 4, 9, 8)).astype(dtype)
     w = rng.standard_normal(wshape).astype(dtype)
     b = rng.standard_normal(wshape[0]).astype(dtype)
     xs = tc.tensor(x, requires_grad=True)
-    algo = F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo
-    assert algo is (C.Direct if wshape[0] * wshape[1] <= 32 else C.Im2colForwardDirectBackward)
-    fast = _conv_grads(x, w, b, **kw)
-    monkeypatch.setattr(C, "use_direct", False)
-    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is C.Im2colGemm
-    slow = _conv_grads(x, w, b, **kw)
+    with tc.backends.conv.flags(algorithm=name):
+        assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo.name == name
+        fast = _conv_grads(x, w, b, **kw)
+    with tc.backends.conv.flags(algorithm="im2col"):
+        assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo.name == "im2col"
+        slow = _conv_grads(x, w, b, **kw)
     for a, e in zip(fast, slow):
         assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5)
 
@@ -506,8 +501,10 @@ def test_dtype_preserved(dtype):
     assert TORCH_DTYPE[np.dtype(dtype)] is not None
 
 
-def test_scratch_buffers_are_reused_per_thread_and_bounded(monkeypatch):
+def test_scratch_buffers_are_reused_per_thread_and_bounded():
     import threading
+
+    from tinyconv.ops.conv import workspace as C
 
     C.release_scratch()
     a = C.scratch("a", 1000, np.float32)
@@ -519,22 +516,22 @@ def test_scratch_buffers_are_reused_per_thread_and_bounded(monkeypatch):
     t.start()
     t.join()
     assert not np.shares_memory(a, other[0])  # each thread has its own
-    monkeypatch.setattr(C, "SCRATCH_RETAIN_BYTES", 6000)
-    big = C.scratch("c", 1000, np.float32)  # 4000 + 8000 kept bytes: over the bound
-    assert not np.shares_memory(big, C.scratch("c", 1000, np.float32))
+    with tc.backends.conv.flags(scratch_limit=6000):
+        big = C.scratch("c", 1000, np.float32)  # 4000 + 8000 kept bytes: over the bound
+        assert not np.shares_memory(big, C.scratch("c", 1000, np.float32))
     C.release_scratch()
     assert not np.shares_memory(a, C.scratch("a", 1000, np.float32))
 
 
-@pytest.mark.skipif(not C._kernels.SMALL_CONV, reason="no AVX2/FMA kernels on this CPU")
+@pytest.mark.skipif(not KC.SMALL_CONV, reason="no AVX2/FMA kernels on this CPU")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("seed", range(8))
-def test_small_direct_path_equals_im2col_and_torch(seed, dtype, monkeypatch):
+def test_small_direct_path_equals_im2col_and_torch(seed, dtype):
     """The register-blocked kernels (stride 1, few output channels): output and every gradient
     against the im2col path and torch, for conv2d and conv_transpose2d (which runs them with
     the roles swapped), over odd sizes, paddings, dilations and 1..8 output channels."""
     rng = np.random.default_rng(100 + seed)
-    F_ = int(rng.integers(1, C.SMALL_MAX_OUT_CHANNELS + 1))
+    F_ = int(rng.integers(1, C.algorithm_named("small").MAX_OUT_CHANNELS + 1))
     C_ = int(rng.integers(1, 7))
     KH, KW = (int(k) for k in rng.integers(1, 6, 2))
     dil = tuple(int(d) for d in rng.integers(1, 3, 2))
@@ -546,29 +543,30 @@ def test_small_direct_path_equals_im2col_and_torch(seed, dtype, monkeypatch):
     w = rng.standard_normal((F_, C_, KH, KW)).astype(dtype)
     b = rng.standard_normal(F_).astype(dtype)
     xs = tc.tensor(x, requires_grad=True)
-    # the depthwise-like direct path and the 1x1 path come first in the selection: off here
-    monkeypatch.setattr(C, "use_direct", False)
-    monkeypatch.setattr(C, "use_pointwise_gemm", False)
-    assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo is C.SmallDirect
-    small = _conv_grads(x, w, b, **kw)
-    _run_both(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), [x, w, b], rng,
-              dtype)
-    monkeypatch.setattr(C, "use_small", False)
-    slow = _conv_grads(x, w, b, **kw)
+    with tc.backends.conv.flags(algorithm="small"):
+        assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo.name == "small"
+        small = _conv_grads(x, w, b, **kw)
+        _run_both(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), [x, w, b],
+                  rng, dtype)
+        # conv_transpose2d: the kernels serve its input gradient (a conv of gy) and weight
+        # gradient
+        if min(H - 2 * pad[0] + dil[0] * (KH - 1), W - 2 * pad[1] + dil[1] * (KW - 1)) > 0:
+            wt = rng.standard_normal((C_, F_, KH, KW)).astype(dtype)
+            _run_both(lambda *a: F.conv_transpose2d(*a, **kw),
+                      lambda *a: TF.conv_transpose2d(*a, **kw), [x, wt], rng, dtype)
+    with tc.backends.conv.flags(algorithm="im2col"):
+        slow = _conv_grads(x, w, b, **kw)
     for a, e, what in zip(small, slow, ("y", "gx", "gw", "gb")):
         assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5, what=what)
-    # conv_transpose2d: the kernels serve its input gradient (a conv of gy) and weight gradient
-    monkeypatch.setattr(C, "use_small", True)
-    if min(H - 2 * pad[0] + dil[0] * (KH - 1), W - 2 * pad[1] + dil[1] * (KW - 1)) > 0:
-        wt = rng.standard_normal((C_, F_, KH, KW)).astype(dtype)
-        _run_both(lambda *a: F.conv_transpose2d(*a, **kw),
-                  lambda *a: TF.conv_transpose2d(*a, **kw), [x, wt], rng, dtype)
 
 
 def test_small_direct_path_not_chosen_without_the_kernels(monkeypatch):
-    monkeypatch.setattr(C._kernels, "SMALL_CONV", False)
+    monkeypatch.setattr(KC, "SMALL_CONV", False)  # a CPU without AVX2/FMA
     geom = C.ConvGeometry((1, 1), (0,) * 4, (1, 1), 1, (28, 28))
-    assert C.select_algorithm((2, 3, 32, 32), (6, 3, 5, 5), geom, np.float32) is C.Im2colGemm
+    assert C.select_algorithm((2, 3, 32, 32), (6, 3, 5, 5), geom, np.float32).name == "im2col"
+    with tc.backends.conv.flags(algorithm="small"):  # not even when asked for
+        assert C.select_algorithm((2, 3, 32, 32), (6, 3, 5, 5), geom, np.float32).name \
+            == "im2col"
     with pytest.raises(RuntimeError, match="AVX2"):
-        C._kernels.conv_small(np.zeros((2, 3, 32, 32), np.float32),
+        KC.conv_small(np.zeros((2, 3, 32, 32), np.float32),
                               np.zeros((6, 3, 5, 5), np.float32), (0,) * 4, (1, 1), (28, 28))

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from tests.utils import assert_close
-from tinyconv.ops import _kernels as K
+from tinyconv.ops._kernels import conv as K
 from tinyconv.ops import _reference as R
 
 DTYPES = [np.float32, np.float64]

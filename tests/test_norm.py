@@ -314,27 +314,25 @@ def test_norm_argument_errors():
 
 @pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("L", [1, 5, 8, 35, 1000])
-def test_threaded_row_kernels_match_torch(monkeypatch, threads, L):
+def test_threaded_row_kernels_match_torch(threads, L):
     """Force an OpenMP team (or a single thread) on small inputs, with row lengths around the
     kernels' eight-wide unrolled loops and their tails."""
-    from tinyconv.ops import _kernels
-
-    monkeypatch.setattr(_kernels, "_pass_threads", lambda size: threads)
-    rng = np.random.default_rng(L + threads)
-    x, w, b = _arr(rng, (6, 4, L), F64, 2.0, 1.0), _arr(rng, 4, F64), _arr(rng, 4, F64)
-    rm, rv = tc.zeros(4, dtype=tc.float64), tc.ones(4, dtype=tc.float64)
-    rmr, rvr = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
-    for training in (True, False):
-        _run(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=training),
-             lambda x, w, b: TF.batch_norm(x, rmr, rvr, w, b, training=training),
-             [x, w, b], F64)
-    assert_close(rm, rmr, F64)
-    assert_close(rv, rvr, F64)
-    _run(lambda x, w, b: F.group_norm(x, 2, w, b),
-         lambda x, w, b: TF.group_norm(x, 2, w, b), [x, w, b], F64)
-    if L > 1:
-        _run(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
-             lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [x, w, b], F64)
+    with tc.backends.kernels.flags(num_threads=threads, parallel_min_size=0):
+        rng = np.random.default_rng(L + threads)
+        x, w, b = _arr(rng, (6, 4, L), F64, 2.0, 1.0), _arr(rng, 4, F64), _arr(rng, 4, F64)
+        rm, rv = tc.zeros(4, dtype=tc.float64), tc.ones(4, dtype=tc.float64)
+        rmr, rvr = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
+        for training in (True, False):
+            _run(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=training),
+                 lambda x, w, b: TF.batch_norm(x, rmr, rvr, w, b, training=training),
+                 [x, w, b], F64)
+        assert_close(rm, rmr, F64)
+        assert_close(rv, rvr, F64)
+        _run(lambda x, w, b: F.group_norm(x, 2, w, b),
+             lambda x, w, b: TF.group_norm(x, 2, w, b), [x, w, b], F64)
+        if L > 1:
+            _run(lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+                 lambda x, w, b: TF.instance_norm(x, weight=w, bias=b), [x, w, b], F64)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -342,7 +340,7 @@ def test_row_kernels_against_numpy(dtype):
     """The four row kernels on their own, against float64 NumPy, including rows whose mean
     dwarfs their spread (the statistics must stay centered) and coefficients per row or
     shared by every a."""
-    from tinyconv.ops import _kernels
+    from tinyconv.ops._kernels import norm as _kernels
 
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((3, 5, 37)) * 0.01 + rng.standard_normal((3, 5, 1)) * 1e3)

@@ -13,7 +13,7 @@ import torch.nn.functional as TF
 
 import tinyconv as tc
 import tinyconv.nn.functional as F
-from tinyconv.ops import _kernels as K
+from tinyconv.ops._kernels import pool as K
 from tinyconv.ops import _reference as R
 
 from .utils import assert_close, pair

@@ -5,8 +5,9 @@ import pytest
 import tinyconv as tc
 import tinyconv.nn as nn
 import tinyconv.nn.functional as F
-from tinyconv import autograd
-from tinyconv.autograd import Function
+from tinyconv._engine import active_hooks
+from tinyconv._hooks import _kernel_hooks
+from tinyconv.nn.module import _global_forward_hooks, _global_forward_pre_hooks
 
 
 def _small_net():
@@ -75,24 +76,20 @@ def test_profile_restores_everything_and_results_match():
     ref.backward()
     g_ref = [p.grad.numpy().copy() for p in model.parameters()]
     model.zero_grad()
-    apply_before = Function.__dict__["apply"]
-    from tinyconv.ops import conv
-    np_before, k_before = conv.np, conv._kernels
     with tc.profiler.profile() as prof:
         out = F.cross_entropy(model(x), y)
         out.backward()
-    assert Function.__dict__["apply"] is apply_before
-    assert conv.np is np_before and conv._kernels is k_before
-    assert autograd._mode.profiler is None
+    _assert_no_hooks_left()
     # the profiled step computes the very same values
     np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
     for p, g in zip(model.parameters(), g_ref):
         np.testing.assert_array_equal(p.grad.numpy(), g)
     # without a model, modules are named by class and first-seen order
     assert "Conv2d#0" in prof.modules and "Conv2d#1" in prof.modules
-    # nodes created while profiling are tagged; ones created afterwards are not
+    # nodes created while profiling record their scope; ones created afterwards do not
+    assert [type(m).__name__ for m in out.grad_fn.next[0].scope] == ["Sequential", "Linear"]
     z = model(x)
-    assert z.grad_fn.prof is None
+    assert z.grad_fn.scope == ()
 
 
 def test_backward_after_profile_block_and_nesting_refused():
@@ -109,12 +106,29 @@ def test_backward_after_profile_block_and_nesting_refused():
 
 
 def test_profile_restores_on_error():
-    from tinyconv.optim import SGD
     model = _small_net()
-    apply_before, step_before = Function.__dict__["apply"], SGD.__dict__["step"]
     with pytest.raises(ValueError):
         with tc.profiler.profile(model):
             raise ValueError("boom")
-    assert autograd._mode.profiler is None
-    assert Function.__dict__["apply"] is apply_before
-    assert SGD.__dict__["step"] is step_before
+    _assert_no_hooks_left()
+
+
+def test_profile_and_anomaly_mode_work_together():
+    model = _small_net()
+    opt = tc.optim.SGD(model.parameters(), lr=0.1)
+    x, y = _batch()
+    with tc.autograd.detect_anomaly(), tc.profiler.profile(model) as prof:
+        _step(model, opt, x, y)
+        with pytest.raises(RuntimeError, match=r"Log forward produced .* Sequential > ReLU"):
+            model[2].register_forward_hook(lambda m, i, o: (o - 1.0).log())
+            model(x)
+    assert prof.modules["0"]["backward"] > 0.0 and prof.categories["optimizer"] > 0.0
+    _assert_no_hooks_left()
+
+
+def _assert_no_hooks_left():
+    from tinyconv.optim import optimizer
+
+    assert not active_hooks() and not _kernel_hooks
+    assert not _global_forward_hooks and not _global_forward_pre_hooks
+    assert not optimizer._global_optimizer_pre_hooks and not optimizer._global_optimizer_post_hooks

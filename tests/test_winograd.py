@@ -1,6 +1,8 @@
 """Winograd F(4x4, 3x3) conv path: kernels vs the NumPy oracle (and as adjoints), the path vs
 the im2col path vs torch (forward and every gradient), the selection rule and its switch, and
 chunked == unchunked."""
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -9,15 +11,16 @@ import torch.nn.functional as TF
 import tinyconv as tc
 import tinyconv.nn.functional as F
 from tests.utils import assert_close
-from tinyconv.ops import _kernels
+from tinyconv._hooks import add_kernel_hook
 from tinyconv.ops import _reference as R
 from tinyconv.ops import conv as C
-from tinyconv.ops import winograd as W
+from tinyconv.ops._kernels import ext, num_threads
+from tinyconv.ops.conv import winograd as W
 
 DTYPES = [np.float64, np.float32]
 TOL32 = 1e-4  # float32, relative to magnitude (the issue's parity tolerance)
-ext = _kernels._ext
-NTH = _kernels.conv_threads
+NTH = num_threads()
+IM2COL = C.algorithm_named("im2col")
 
 
 def _tol(dtype):
@@ -38,9 +41,11 @@ def switch():
     tc.backends.conv.winograd = old
 
 
-def _force(monkeypatch, algo):
-    """Run every conv2d of the test on ``algo`` (W.Winograd or C.Im2colGemm)."""
-    monkeypatch.setattr(C, "select_algorithm", lambda *args: algo)
+@pytest.fixture
+def force():
+    """force(algo): run the test's convolutions on ``algo`` (W.Winograd or IM2COL) from now on."""
+    with contextlib.ExitStack() as stack:
+        yield lambda algo: stack.enter_context(tc.backends.conv.flags(algorithm=algo.name))
 
 
 # --------------------------------------------------------------------------- kernels vs oracle
@@ -159,15 +164,15 @@ def _grads(fn, x, w, b, gy_seed, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("seed", range(40))
-def test_winograd_path_matches_torch_and_im2col(seed, dtype, monkeypatch):
+def test_winograd_path_matches_torch_and_im2col(seed, dtype, force):
     rng, xs, ws, has_b, padding = _config(seed)
     x = rng.standard_normal(xs)
     w = rng.standard_normal(ws)
     b = rng.standard_normal(ws[0]) if has_b else None
     conv = lambda x, w, b=None: F.conv2d(x, w, b, padding=padding)  # noqa: E731
-    _force(monkeypatch, W.Winograd)
+    force(W.Winograd)
     wino, gy = _grads(conv, x, w, b, seed, dtype)
-    _force(monkeypatch, C.Im2colGemm)
+    force(IM2COL)
     im2col, _ = _grads(conv, x, w, b, seed, dtype)
 
     xt = torch.tensor(x.astype(dtype), requires_grad=True)
@@ -183,14 +188,14 @@ def test_winograd_path_matches_torch_and_im2col(seed, dtype, monkeypatch):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(2, 64, 16, 16, 64), (1, 256, 8, 8, 256), (3, 32, 9, 11, 40)])
-def test_vgg_like_layers_match_torch(shape, dtype, monkeypatch):
+def test_vgg_like_layers_match_torch(shape, dtype, force):
     """Wide layers: many products per output, where float32 Winograd error would show."""
     N, Cn, H, W_, Fn = shape
     rng = np.random.default_rng(sum(shape))
     x = rng.standard_normal((N, Cn, H, W_))
     w = rng.standard_normal((Fn, Cn, 3, 3)) * 0.1
     b = rng.standard_normal(Fn)
-    _force(monkeypatch, W.Winograd)
+    force(W.Winograd)
     got, gy = _grads(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, 5, dtype)
     xt = torch.tensor(x.astype(dtype), requires_grad=True)
     wt = torch.tensor(w.astype(dtype), requires_grad=True)
@@ -202,12 +207,12 @@ def test_vgg_like_layers_match_torch(shape, dtype, monkeypatch):
 
 
 @pytest.mark.parametrize("padding", [0, 1, 2])
-def test_conv_transpose2d_on_winograd_matches_torch(padding, monkeypatch):
+def test_conv_transpose2d_on_winograd_matches_torch(padding, force):
     rng = np.random.default_rng(3 + padding)
     x = rng.standard_normal((2, 5, 7, 6))
     w = rng.standard_normal((5, 4, 3, 3))
     b = rng.standard_normal(4)
-    _force(monkeypatch, W.Winograd)
+    force(W.Winograd)
     got, gy = _grads(lambda x, w, b: F.conv_transpose2d(x, w, b, padding=padding), x, w, b, 1,
                      np.float64)
     xt, wt, bt = (torch.tensor(v, requires_grad=True) for v in (x, w, b))
@@ -217,8 +222,8 @@ def test_conv_transpose2d_on_winograd_matches_torch(padding, monkeypatch):
         assert_close(a, e, dtype=np.float64, what=what)
 
 
-def test_gradcheck_on_winograd(monkeypatch):
-    _force(monkeypatch, W.Winograd)
+def test_gradcheck_on_winograd(force):
+    force(W.Winograd)
     rng = np.random.default_rng(4)
     x = tc.tensor(rng.standard_normal((1, 2, 6, 5)), requires_grad=True)
     w = tc.tensor(rng.standard_normal((2, 2, 3, 3)), requires_grad=True)
@@ -226,9 +231,9 @@ def test_gradcheck_on_winograd(monkeypatch):
     assert tc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=1), (x, w, b))
 
 
-def test_only_some_gradients(monkeypatch):
+def test_only_some_gradients(force):
     """needs_input_grad: only the gradients asked for are computed, each still right."""
-    _force(monkeypatch, W.Winograd)
+    force(W.Winograd)
     rng = np.random.default_rng(6)
     x, w = rng.standard_normal((2, 4, 7, 7)), rng.standard_normal((3, 4, 3, 3))
     for need_x in (True, False):
@@ -270,28 +275,31 @@ def test_selection_never_picks_winograd_where_it_does_not_apply(geom_kw, w_shape
     assert C.select_algorithm((8, 64, 32, 32), w_shape, geom, np.float32) is not W.Winograd
 
 
-def test_switch_turns_winograd_off(switch, monkeypatch):
-    calls = []
-    real = W.winograd_conv2d_3x3
-    monkeypatch.setattr(W, "winograd_conv2d_3x3", lambda *a, **k: calls.append(1) or real(*a, **k))
+def test_switch_turns_winograd_off(switch):
+    seen = []
+    handle = add_kernel_hook(lambda cat, dt: seen.append(cat))
     rng = np.random.default_rng(8)
     x = tc.tensor(rng.standard_normal((2, 32, 16, 16)).astype(np.float32))
     w = tc.tensor(rng.standard_normal((32, 32, 3, 3)).astype(np.float32))
-    assert repr(tc.backends.conv) == "tinyconv.backends.conv(winograd=True)"
-    y_on = F.conv2d(x, w, padding=1)
-    assert calls == [1]
-    tc.backends.conv.winograd = False
-    assert C.select_algorithm((2, 32, 16, 16), (32, 32, 3, 3), _geom(1, (16, 16)),
-                              np.float32) is C.Im2colGemm
-    y_off = F.conv2d(x, w, padding=1)
-    assert calls == [1]
+    assert "winograd=True" in repr(tc.backends.conv)
+    try:
+        y_on = F.conv2d(x, w, padding=1)
+        assert "winograd transform" in seen
+        seen.clear()
+        tc.backends.conv.winograd = False
+        assert C.select_algorithm((2, 32, 16, 16), (32, 32, 3, 3), _geom(1, (16, 16)),
+                                  np.float32) is IM2COL
+        y_off = F.conv2d(x, w, padding=1)
+        assert "winograd transform" not in seen and "im2col" in seen
+    finally:
+        handle.remove()
     assert_close(y_on, y_off, dtype=np.float32, tol=TOL32)
 
 
 # --------------------------------------------------------------------------- chunks
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_chunked_equals_unchunked(dtype, workspace, monkeypatch):
-    _force(monkeypatch, W.Winograd)
+def test_chunked_equals_unchunked(dtype, workspace, monkeypatch, force):
+    force(W.Winograd)
     rng = np.random.default_rng(9)
     x = rng.standard_normal((5, 6, 9, 13))
     w = rng.standard_normal((7, 6, 3, 3))

@@ -78,7 +78,7 @@ def _openmp(so):
     env = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                       "MKL_NUM_THREADS") if k in os.environ}
     lines.append(f"OpenMP: {'compiled in' if uses else 'not compiled in (kernels run serially)'}"
-                 f"; conv kernel threads {_kernels.conv_threads}; cpu_count {os.cpu_count()}"
+                 f"; kernel threads {_kernels.num_threads()}; cpu_count {os.cpu_count()}"
                  + (f"; env {env}" if env else ""))
     return lines
 
@@ -125,6 +125,7 @@ def _self_check(seconds=1.0):
 
     import tinyconv as tc
     import tinyconv.nn.functional as F
+
     from .ops import _reference as R
 
     geoms = [((2, 3, 9, 8), (4, 3, 3, 3), 1, (1, 1), (1, 1), 1),

@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from .factory import tensor as make_tensor
+from .nn import functional as tc_functional
 from .tensor import Tensor
 
 __all__ = ["compare_with_torch", "ComparisonReport", "Divergence"]
@@ -219,7 +221,7 @@ def _hints(div, m, tm, training):
 def _to_loss(loss_fn, side):
     """(output, target) -> scalar, for side 'tc' or 'torch'."""
     if side == "tc":
-        import tinyconv.nn.functional as F
+        F = tc_functional
     else:
         import torch.nn.functional as F
     if loss_fn is None:
@@ -260,8 +262,6 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
     gradients are overwritten.
     """
     import torch
-
-    import tinyconv as tc
 
     if not hasattr(model, "named_modules") or not hasattr(model, "state_dict"):
         raise TypeError(f"compare_with_torch: model must be a tinyconv nn.Module, got "
@@ -328,7 +328,7 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
     th_handles = [m.register_forward_hook(th_hook(name))
                   for name, m in th_mods.items() if name]
     try:
-        tx = tc.tensor(xa.copy())
+        tx = make_tensor(xa.copy())
         thx = torch.tensor(xa.copy())
         model.zero_grad()
         torch_model.zero_grad()
@@ -340,7 +340,7 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
         except Exception as e:  # report what ran before it; re-raised below if nothing diverged
             failed = e
         else:
-            loss = _to_loss(loss_fn, "tc")(out, tc.tensor(ta.copy()))
+            loss = _to_loss(loss_fn, "tc")(out, make_tensor(ta.copy()))
             loss.backward()
     finally:
         for h in handles + th_handles:

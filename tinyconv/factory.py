@@ -3,8 +3,12 @@ import numbers
 
 import numpy as np
 
+from ._dtypes import as_array as _as_array
+from ._dtypes import canonical_dtype as _canonical_dtype
+from ._dtypes import get_default_dtype
+from ._functions.shape import shape_arg as _shape_arg
 from ._random import _gen
-from .tensor import Tensor, _as_array, _canonical_dtype, _shape_arg, get_default_dtype
+from .tensor import Tensor
 
 
 def _finish(arr, requires_grad):

@@ -148,7 +148,7 @@ class ThreeLayerConvNet(nn.Module):
         return self.fc2(x)
 
 
-# ----------------------------------------------------------------------- CIFAR ResNets (issue 11)
+# ----------------------------------------------------------------------- CIFAR ResNets
 class BasicBlock(nn.Module):
     """conv3x3-BN-ReLU-conv3x3-BN plus the shortcut, then ReLU (He et al. 2015).
 

@@ -491,7 +491,7 @@ def public_ops():
     for n, o in vars(F).items():
         if n.startswith("_") or not inspect.isfunction(o):
             continue
-        if o.__module__ not in ("tinyconv.nn.functional", "tinyconv.tensor"):
+        if not o.__module__.startswith(("tinyconv.nn.functional", "tinyconv._functions")):
             continue
         names.append(n)
     return sorted(names)

@@ -1,4 +1,4 @@
-"""Where a training step spends its time: per module (forward and backward) and per op category.
+"""Where a training step spends its time: per module (forward and backward) and per category.
 
     import tinyconv as tc
     with tc.profiler.profile(model) as prof:
@@ -7,82 +7,80 @@
         opt.step()
     print(prof.table())
 
-How it measures, at no cost when no profile is active:
-- forward per module: ``Module.__call__`` checks one flag (``autograd._mode.profiler``) and, when
-  a profile is active, times the call (inclusive of its children) and keeps a module stack;
-- backward per module: every graph Node created while a profile is active is tagged with the
-  innermost module that was running (``Node.prof``); the engine times ``fn.backward`` of tagged
-  nodes (one attribute check per node when off);
-- per op: ``Function.apply`` is swapped for a timing wrapper while the profile is active, and the
-  convolution modules' kernel and GEMM entry points are wrapped the same way, so time inside a
-  convolution splits into im2col, GEMM, col2im, direct kernels and Winograd transforms.
+The profile is a user of the package's hook points, nothing more; while it is active:
+- an engine ``FunctionHook`` times every op's forward and backward; each recorded graph node
+  carries the scope (the modules being called) it was created in, which names the module its
+  backward time belongs to;
+- a kernel hook (``tinyconv._hooks.add_kernel_hook``) collects the time inside compiled kernels
+  and GEMMs by category (im2col, GEMM, col2im, direct conv, winograd transform), which is
+  taken out of the ops' own time;
+- global module forward hooks (``nn.modules.module.register_module_forward_pre_hook`` /
+  ``register_module_forward_hook``) time each module's forward, children included;
+- global optimizer step hooks time ``optimizer.step()``.
+When no profile is active none of these hooks exist, so the cost is nothing.  Engine hooks
+are per thread: ops of other threads are not counted.
 """
 from __future__ import annotations
 
+import threading
 import time
-import types
 
-import numpy as np
-
-from . import autograd
-from .autograd import Function
+from ._engine import FunctionHook, add_function_hook
+from ._hooks import add_kernel_hook
+from .nn.module import register_module_forward_hook, register_module_forward_pre_hook
+from .optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 
 __all__ = ["profile", "CATEGORIES"]
 
 _perf = time.perf_counter
 
-# op (Function class) name -> category
-_NORM = {"BatchNorm", "GroupNorm", "LayerNorm", "_SyncBatchNormFn"}
-_POOL = {"MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxUnpool2d"}
-_GEMM = {"MatMul", "Linear"}
-_LOSS = {"CrossEntropy", "CrossEntropyProbs", "NLLLoss", "MSELoss", "L1Loss", "SmoothL1Loss",
-         "BCEWithLogits", "LogSoftmax", "Softmax"}
-_CONV = {"Conv2d", "ConvTranspose2d"}
-_LAYOUT = {"Reshape", "Permute", "Expand", "Contiguous", "Cat", "Stack", "GetItem", "Pad",
-           "Unfold", "Fold", "Cast"}
-
 CATEGORIES = ("im2col", "GEMM", "col2im", "direct conv", "winograd transform", "conv other",
               "normalization", "pooling", "loss", "elementwise", "layout", "optimizer",
               "python overhead")
 
-# kernel entry points (module attribute name -> category) wrapped while profiling
-_KERNEL_CATS = {
-    "im2col": "im2col", "col2im": "col2im",
-    "conv_direct": "direct conv", "conv_direct_grad_input": "direct conv",
-    "conv_direct_grad_weight": "direct conv",
-    "conv_small": "direct conv", "conv_small_grad_weight": "direct conv",
-}
+# an op's ``category`` -> the table's category for the op's time outside kernels and GEMMs
+_OP_TABLE = {"conv": "conv other", "linear": "GEMM", "activation": "elementwise",
+             "reduction": "elementwise", "sampling": "layout"}
 
 
-def op_category(name):
-    """The category an op (Function class name) is counted in."""
-    if name in _CONV:
-        return "conv other"
-    if name in _NORM:
-        return "normalization"
-    if name in _POOL:
-        return "pooling"
-    if name in _GEMM:
-        return "GEMM"
-    if name in _LOSS:
-        return "loss"
-    if name in _LAYOUT:
-        return "layout"
-    return "elementwise"
+def op_category(fn):
+    """The table category of an op class's own time."""
+    cat = getattr(fn, "category", "elementwise")
+    return _OP_TABLE.get(cat, cat)
 
 
-class _Timed:
-    """Proxy of a module whose listed functions are timed into a profile's kernel counters."""
+class _Active(threading.local):
+    profile = None
 
-    def __init__(self, target, prof, cats):
-        self._target = target
-        for attr, cat in cats.items():
-            fn = getattr(target, attr, None)
-            if fn is not None:
-                setattr(self, attr, prof._kernel_timer(fn, cat))
 
-    def __getattr__(self, name):
-        return getattr(self._target, name)
+_active = _Active()
+
+
+class _OpTimer(FunctionHook):
+    """Times ops for one profile (forward and backward, minus the kernels inside them)."""
+
+    def __init__(self, prof):
+        self.prof = prof
+        self.starts = []
+
+    def forward_pre(self, fn):
+        self.starts.append((_perf(), self.prof._kernel_time))
+
+    def forward_post(self, fn, ctx, out, node):
+        t0, k0 = self.starts.pop()
+        self.prof._op(fn, 0, _perf() - t0, self.prof._kernel_time - k0)
+
+    def backward_pre(self, node, gy):
+        self.starts.append((_perf(), self.prof._kernel_time))
+
+    def backward_post(self, node, gy, gxs):
+        t0, k0 = self.starts.pop()
+        dt = _perf() - t0
+        prof = self.prof
+        prof._op(node.fn, 1, dt, prof._kernel_time - k0)
+        modules = [s for s in node.scope if not isinstance(s, str)]
+        if modules:
+            prof._row(prof._module_key(modules[-1]))["backward"] += dt
 
 
 class profile:
@@ -93,8 +91,9 @@ class profile:
             module is named by its class and the order it was first seen, e.g. ``Conv2d#0``).
 
     After the block: ``total`` (wall seconds inside the block), ``modules`` (name ->
-    {"forward": s, "backward": s, "calls": n}), ``categories`` (category -> s, with
-    "python overhead" = total minus the sum of the others), ``table()``.
+    {"forward": s, "backward": s, "calls": n}), ``ops`` (op name -> [forward s, backward s,
+    calls, kernel s]), ``categories`` (category -> s, with "python overhead" = total minus
+    the sum of the others), ``table()``.
     """
 
     def __init__(self, model=None):
@@ -104,15 +103,15 @@ class profile:
                 self._names.setdefault(id(m), name or type(m).__name__)
         self._seen = {}
         self.modules = {}
-        self.ops = {}  # op name -> [forward s, backward s, calls]
+        self.ops = {}
         self.categories = {}
         self.total = 0.0
-        self._stack = []
         self._kernel_time = 0.0
-        self._active = False
-        self._saved = []
+        self._module_starts = []
+        self._step_starts = []
+        self._handles = []
 
-    # ---------------------------------------------------------------- hooks (called when on)
+    # ---------------------------------------------------------------- bookkeeping
     def _module_key(self, module):
         key = self._names.get(id(module))
         if key is None:
@@ -129,146 +128,64 @@ class profile:
             row = self.modules[key] = {"forward": 0.0, "backward": 0.0, "calls": 0}
         return row
 
-    def call_module(self, module, args, kwargs):
-        """Run ``module._call_impl`` timed (used by ``Module.__call__``)."""
-        key = self._module_key(module)
-        self._stack.append(key)
-        t0 = _perf()
-        try:
-            return module._call_impl(*args, **kwargs)
-        finally:
-            dt = _perf() - t0
-            self._stack.pop()
-            row = self._row(key)
-            row["forward"] += dt
-            row["calls"] += 1
-
-    def run_backward(self, node, ctx, gy):
-        """Run ``node.fn.backward`` timed (used by the autograd engine for tagged nodes)."""
-        k0 = self._kernel_time
-        t0 = _perf()
-        gxs = node.fn.backward(ctx, gy)
-        dt = _perf() - t0
-        self._op(node.fn.__name__, 1, dt, self._kernel_time - k0)
-        if node.prof:
-            self._row(node.prof)["backward"] += dt
-        return gxs
-
-    def _op(self, name, which, dt, kernel_dt):
-        rec = self.ops.get(name)
+    def _op(self, fn, which, dt, kernel_dt):
+        rec = self.ops.get(fn.__name__)
         if rec is None:
-            rec = self.ops[name] = [0.0, 0.0, 0, 0.0]
+            rec = self.ops[fn.__name__] = [0.0, 0.0, 0, 0.0, op_category(fn)]
         rec[which] += dt
         rec[3] += kernel_dt
         if which == 0:
             rec[2] += 1
 
-    def _kernel_timer(self, fn, cat):
-        cats = self.categories
+    def _kernel(self, category, dt):
+        self.categories[category] = self.categories.get(category, 0.0) + dt
+        self._kernel_time += dt
 
-        def timed(*args, **kwargs):
-            t0 = _perf()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                dt = _perf() - t0
-                cats[cat] = cats.get(cat, 0.0) + dt
-                self._kernel_time += dt
+    def _module_pre(self, module, args):
+        self._module_starts.append(_perf())
 
-        return timed
+    def _module_post(self, module, args, output):
+        dt = _perf() - self._module_starts.pop()
+        row = self._row(self._module_key(module))
+        row["forward"] += dt
+        row["calls"] += 1
 
-    def _apply(self, orig):
-        prof = self
+    def _step_pre(self, optimizer, args, kwargs):
+        self._step_starts.append(_perf())
 
-        def apply(cls, *inputs, **params):
-            k0 = prof._kernel_time
-            t0 = _perf()
-            out = orig.__func__(cls, *inputs, **params)
-            dt = _perf() - t0
-            prof._op(cls.__name__, 0, dt, prof._kernel_time - k0)
-            y = out[0] if type(out) is tuple else out
-            node = getattr(y, "grad_fn", None)
-            if node is not None and node.fn is cls:
-                node.prof = prof._stack[-1] if prof._stack else ""
-            return out
-
-        return classmethod(apply)
+    def _step_post(self, optimizer, args, kwargs):
+        dt = _perf() - self._step_starts.pop()
+        self.categories["optimizer"] = self.categories.get("optimizer", 0.0) + dt
 
     # ---------------------------------------------------------------- context manager
     def __enter__(self):
-        if autograd._mode.profiler is not None:
+        if _active.profile is not None:
             raise RuntimeError("profiler.profile: a profile is already active in this thread")
-        from .ops import conv, winograd
-        from .optim import optimizer
-
-        self._saved = [(Function, "apply", Function.__dict__["apply"])]
-        Function.apply = self._apply(Function.__dict__["apply"])
-        # GEMMs inside the convolution paths, and its kernels
-        np_proxy = types.SimpleNamespace()
-        np_proxy.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
-        np_proxy.matmul = self._kernel_timer(np.matmul, "GEMM")
-        for mod in (conv, winograd):
-            self._saved.append((mod, "np", mod.np))
-            mod.np = np_proxy
-        self._saved.append((conv, "_kernels", conv._kernels))
-        conv._kernels = _Timed(conv._kernels, self, _KERNEL_CATS)
-        wk = winograd._ext
-        wcats = {a: "winograd transform" for a in dir(wk) if a.startswith("winograd_")}
-        self._saved.append((winograd, "_ext", wk))
-        winograd._ext = _Timed(wk, self, wcats)
-        # the optimizer step (every optimizer's step goes through Optimizer.__init_subclass__
-        # or a plain method; time it by wrapping each subclass's step while active)
-        self._wrap_optimizers(optimizer)
-        self._active = True
-        autograd._mode.profiler = self
+        _active.profile = self
+        self._handles = [
+            add_function_hook(_OpTimer(self)),
+            add_kernel_hook(self._kernel),
+            register_module_forward_pre_hook(self._module_pre),
+            register_module_forward_hook(self._module_post, always_call=True),
+            register_optimizer_step_pre_hook(self._step_pre),
+            register_optimizer_step_post_hook(self._step_post),
+        ]
         self._t0 = _perf()
         return self
 
-    def _wrap_optimizers(self, optimizer):
-        base = optimizer.Optimizer
-        todo = list(base.__subclasses__())
-        seen = set()
-        while todo:
-            cls = todo.pop()
-            if cls in seen:
-                continue
-            seen.add(cls)
-            todo.extend(cls.__subclasses__())
-            step = cls.__dict__.get("step")
-            if step is None:
-                continue
-            self._saved.append((cls, "step", step))
-            setattr(cls, "step", self._timed_step(step))
-
-    def _timed_step(self, step):
-        cats = self.categories
-
-        def timed(opt, *args, **kwargs):
-            t0 = _perf()
-            try:
-                return step(opt, *args, **kwargs)
-            finally:
-                cats["optimizer"] = cats.get("optimizer", 0.0) + (_perf() - t0)
-
-        timed.__wrapped__ = step
-        return timed
-
     def __exit__(self, *exc):
         self.total += _perf() - self._t0
-        autograd._mode.profiler = None
-        self._active = False
-        for obj, attr, val in reversed(self._saved):
-            setattr(obj, attr, val)
-        self._saved = []
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        _active.profile = None
         self._finish()
         return False
 
     def _finish(self):
         cats = self.categories
-        for name, (fwd, bwd, _calls, kern) in self.ops.items():
-            cat = op_category(name)
-            rest = fwd + bwd - kern  # the op's time outside wrapped kernels/GEMMs
-            cats[cat] = cats.get(cat, 0.0) + rest
+        for fwd, bwd, _calls, kern, cat in self.ops.values():
+            cats[cat] = cats.get(cat, 0.0) + fwd + bwd - kern  # outside kernels and GEMMs
         accounted = sum(v for k, v in cats.items() if k != "python overhead")
         cats["python overhead"] = max(self.total - accounted, 0.0)
         for c in CATEGORIES:
@@ -288,8 +205,8 @@ class profile:
         lines = [f"profile: {self.total * 1e3:.2f} ms in the block",
                  f"{'module':<28}{'calls':>6}{'forward ms':>12}{'backward ms':>13}"
                  f"{'share':>8}"]
-        leaf = {k: v for k, v in self.modules.items()}
-        rows = sorted(leaf.items(), key=lambda kv: -(kv[1]["forward"] + kv[1]["backward"]))
+        rows = sorted(self.modules.items(), key=lambda kv: -(kv[1]["forward"]
+                                                              + kv[1]["backward"]))
         for name, r in rows:
             share = (r["forward"] + r["backward"]) / total
             lines.append(f"{name[:27]:<28}{r['calls']:>6}{r['forward'] * 1e3:>12.3f}"

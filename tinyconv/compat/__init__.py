@@ -3,4 +3,6 @@
 ``tinyconv.compat.cs231n``: the CS231n assignment layer API (``conv_forward_fast``,
 ``batchnorm_forward``, ``Solver``, ...) with its conventions documented and translated.
 """
-from . import cs231n  # noqa: F401
+from . import cs231n
+
+__all__ = ["cs231n"]

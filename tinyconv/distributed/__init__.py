@@ -20,9 +20,8 @@ MPICH wheel, which brings ``mpiexec``.  mpi4py is only imported by ``init()``.
 """
 from .ddp import DistributedDataParallel
 from .process_group import (ReduceOp, Work, abort, all_reduce, barrier, broadcast,
-                            broadcast_parameters, destroy_process_group, get_rank,
-                            get_world_size, init, init_process_group, is_available,
-                            is_initialized)
+                            broadcast_parameters, destroy_process_group, get_rank, get_world_size,
+                            init, init_process_group, is_available, is_initialized)
 from .sampler import DistributedSampler
 from .sync_batchnorm import SyncBatchNorm, sync_batch_norm
 

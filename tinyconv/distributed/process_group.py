@@ -50,11 +50,9 @@ class ReduceOp:
 
 def is_available() -> bool:
     """Whether mpi4py can be imported (the ``distributed`` extra is installed)."""
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("mpi4py") is not None
 
 
 def _abort_excepthook(exc_type, exc, tb):

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtypes import get_default_dtype
 from ..autograd import Function
-from ..nn.module import Module, Parameter
-from ..tensor import Tensor, get_default_dtype
+from ..nn.module import Module
+from ..nn.parameter import Parameter
+from ..tensor import Tensor
 from . import process_group as pg
 
 __all__ = ["SyncBatchNorm", "sync_batch_norm"]

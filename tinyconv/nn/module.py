@@ -1,4 +1,4 @@
-"""Module and Parameter: the containers users subclass to build networks.
+"""Module: the container users subclass to build networks.
 
 A ``Module`` registers ``Parameter``s, buffers and child modules through attribute assignment
 (``self.fc = Linear(...)``), so that ``parameters()``, ``state_dict()`` and ``train()/eval()``
@@ -11,58 +11,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import autograd
-from ..tensor import Tensor, get_default_dtype
-from ..utils.hooks import RemovableHandle
+from .._engine import active_hooks, no_grad, scope
+from .._hooks import RemovableHandle
+from ..tensor import Tensor
+from .parameter import Parameter
 
-__all__ = ["Module", "Parameter"]
-
-
-class Parameter(Tensor):
-    """A Tensor that a Module registers as a learnable parameter (requires grad by default).
-
-    Args:
-        data: the initial values (a Tensor; its array is shared, not copied). None gives an
-            empty float tensor.
-        requires_grad: whether the parameter requires gradient (default True).
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data=None, requires_grad=True):
-        if data is None:
-            arr = np.empty((0,), dtype=get_default_dtype())
-        elif isinstance(data, Tensor):
-            arr = data.data
-        else:
-            raise TypeError(
-                f"Parameter: data must be a Tensor, got {type(data).__name__}")
-        self.data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._hooks = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
-
-    def __repr__(self):
-        return "Parameter containing:\n" + super().__repr__()
-
-    def __deepcopy__(self, memo):
-        if id(self) in memo:
-            return memo[id(self)]
-        out = Parameter(Tensor._make(self.data.copy(), False, None), self.requires_grad)
-        if self.grad is not None:
-            out.grad = Tensor._make(self.grad.data.copy(), False, None)
-        memo[id(self)] = out
-        return out
-
-    def __reduce_ex__(self, proto):
-        return (_rebuild_parameter, (self.data, self.requires_grad))
-
-
-def _rebuild_parameter(data, requires_grad):
-    return Parameter(Tensor._make(data, False, None), requires_grad)
+__all__ = ["Module", "register_module_forward_pre_hook",
+           "register_module_forward_hook"]
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -94,6 +49,44 @@ def _check_name(name, kind, module):
         raise KeyError(f'{kind} name can\'t contain "."')
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
+
+
+# global forward hooks, run for every module (torch.nn.modules.module's
+# register_module_forward_pre_hook / register_module_forward_hook)
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_always_called = set()
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, args)`` before every module's forward (and its own pre-hooks); a
+    non-None result replaces args.
+
+    Returns:
+        a RemovableHandle.
+    """
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, always_call=False):
+    """Call ``hook(module, args, output)`` after every module's forward (before its own
+    forward hooks); a non-None result replaces output.
+
+    Args:
+        hook: the callable.
+        always_call: also call it, with output None, when forward raises.
+
+    Returns:
+        a RemovableHandle.
+    """
+    handle = RemovableHandle(_global_forward_hooks,
+                             extra_dict=_global_forward_hooks_always_called)
+    _global_forward_hooks[handle.id] = hook
+    if always_call:
+        _global_forward_hooks_always_called.add(handle.id)
+    return handle
 
 
 class Module:
@@ -130,17 +123,24 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if autograd._mode.anomaly:
-            # detect_anomaly names the modules an op was called from
-            with autograd.module_scope(type(self).__name__):
-                return self._call_impl(*args, **kwargs)
-        if autograd._mode.profiler is not None:  # tinyconv.profiler times the call
-            return autograd._mode.profiler.call_module(self, args, kwargs)
-        return self._call_impl(*args, **kwargs)
+        if (self._forward_pre_hooks or self._forward_hooks or _global_forward_pre_hooks
+                or _global_forward_hooks or active_hooks()):
+            return self._call_impl(*args, **kwargs)
+        return self.forward(*args, **kwargs)
 
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
-            return self.forward(*args, **kwargs)
+        if active_hooks():  # engine hooks (profiler, anomaly mode) see which module ran an op
+            with scope(self):
+                return self._call_with_hooks(args, kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        """torch's order: global pre-hooks, this module's pre-hooks, forward, global forward
+        hooks, this module's forward hooks (``always_call`` ones also when forward raises)."""
+        for hook in list(_global_forward_pre_hooks.values()):
+            res = hook(self, args)
+            if res is not None:
+                args = res if isinstance(res, tuple) else (res,)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -157,6 +157,9 @@ class Module:
         try:
             out = self.forward(*args, **kwargs)
         except Exception:
+            for hid, hook in list(_global_forward_hooks.items()):
+                if hid in _global_forward_hooks_always_called:
+                    hook(self, args, None)
             for hid, hook in list(self._forward_hooks.items()):
                 if hid in self._forward_hooks_always_called:
                     if hid in self._forward_hooks_with_kwargs:
@@ -164,6 +167,10 @@ class Module:
                     else:
                         hook(self, args, None)
             raise
+        for hook in list(_global_forward_hooks.values()):
+            res = hook(self, args, out)
+            if res is not None:
+                out = res
         for hid, hook in list(self._forward_hooks.items()):
             if hid in self._forward_hooks_with_kwargs:
                 res = hook(self, args, kwargs, out)
@@ -479,7 +486,7 @@ class Module:
     def _apply_arrays(self, fn):
         for m in self.modules():
             for store in (m._parameters, m._buffers):
-                for k, t in store.items():
+                for t in store.values():
                     if t is None:
                         continue
                     t.data = fn(t.data)
@@ -628,7 +635,7 @@ class Module:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
                 + "\n\t".join(errors))
-        with autograd.no_grad():
+        with no_grad():
             for m, kind, name, t, arr in plan:
                 if assign:
                     # torch's assign=True takes the loaded tensor itself (its dtype, its memory)

@@ -4,6 +4,7 @@ Shape legend: N batch, C channels, H/W input size, KH/KW kernel, OH/OW output si
 """
 import numpy as np
 
+
 # ------------------------------------------------------------------------------- convolution
 def conv_output_size(size, k, stride, pad_total, dilation):
     """Output length of a convolution along one axis (pad_total = both sides)."""

@@ -7,11 +7,13 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
-from . import _kernels
+from .._engine import Function
+from ._kernels import act as K
 
 
 class ReLU(Function):
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x):
         y = np.maximum(x, 0)
@@ -24,7 +26,19 @@ class ReLU(Function):
         return gy * (y > 0)  # the gradient at 0 is 0, as torch's
 
 
+def relu_inplace(x):
+    """x = max(x, 0), in place on an ndarray (no graph: the caller made sure none records)."""
+    np.maximum(x, 0, out=x)
+
+
+def leaky_relu_inplace(x, negative_slope):
+    """x = where(x > 0, x, x * negative_slope), in place on an ndarray (no graph)."""
+    np.multiply(x, negative_slope, out=x, where=x <= 0)
+
+
 class LeakyReLU(Function):
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
         pos = x > 0
@@ -47,6 +61,8 @@ _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 class GELU(Function):
     """y = x * Phi(x); 'tanh' uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
 
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x, approximate="none"):
         ctx.approximate = approximate
@@ -55,7 +71,7 @@ class GELU(Function):
             th = np.tanh(u)
             ctx.save_for_backward(x, th)
             return 0.5 * x * (1.0 + th)
-        y, cdf = _kernels.gelu_forward(x)
+        y, cdf = K.gelu_forward(x)
         ctx.save_for_backward(x, cdf)
         return y
 
@@ -65,10 +81,12 @@ class GELU(Function):
         if ctx.approximate == "tanh":
             du = _SQRT_2_PI * (1.0 + (3.0 * 0.044715) * (x * x))
             return gy * (0.5 * (1.0 + s) + 0.5 * x * (1.0 - s * s) * du)
-        return _kernels.gelu_backward(x, s, gy)
+        return K.gelu_backward(x, s, gy)
 
 
 class Sigmoid(Function):
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x):
         y = sigmoid(x)
@@ -89,6 +107,8 @@ def sigmoid(x):
 
 
 class Tanh(Function):
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x):
         y = np.tanh(x)
@@ -109,6 +129,8 @@ def log_softmax(x, dim):
 
 
 class Softmax(Function):
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x, dim):
         e = np.exp(x - x.max(axis=dim, keepdims=True))
@@ -126,6 +148,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    category = "activation"
+
     @staticmethod
     def forward(ctx, x, dim):
         y = log_softmax(x, dim)
@@ -141,6 +165,8 @@ class LogSoftmax(Function):
 
 class Dropout(Function):
     """y = x * mask / (1 - p), with mask ~ Bernoulli(1 - p) drawn from ``rng``."""
+
+    category = "activation"
 
     @staticmethod
     def forward(ctx, x, p=0.5, rng=None):

@@ -2,15 +2,15 @@
 
 Legend: x image (N, C, H, W); cols in torch's layout (N, C*KH*KW, L) with L = OH*OW sliding
 blocks in row-major order; row (c, i, j) of a block holds x[n, c, oh*sh - ph + i*dh,
-ow*sw - pw + j*dw] (zero in the padding).  The Cython kernels (``_kernels.im2col`` and
+ow*sw - pw + j*dw] (zero in the padding).  The Cython kernels (``_kernels.conv.im2col`` and
 ``col2im``) use the layout (C*KH*KW, N*L), so the batch axis is moved in Python.
 Hyper-parameters arrive validated and normalised to pairs by ``nn.functional``:
 kernel (KH, KW), dilation, padding (ph, pw), stride, blocks (OH, OW).
 """
 import numpy as np
 
-from ..autograd import Function
-from . import _kernels as K
+from .._engine import Function
+from ._kernels import conv as K
 
 
 def _im2col_nlc(x, kernel, dilation, padding, stride, blocks):
@@ -33,6 +33,8 @@ def _col2im_nlc(cols, x_shape, kernel, dilation, padding, stride, blocks):
 class Unfold(Function):
     """Sliding local blocks of x as columns: (N, C, H, W) -> (N, C*KH*KW, L)."""
 
+    category = "layout"
+
     @staticmethod
     def forward(ctx, x, kernel=None, dilation=None, padding=None, stride=None, blocks=None):
         ctx.geom = (x.shape, kernel, dilation, padding, stride, blocks)
@@ -46,6 +48,8 @@ class Unfold(Function):
 
 class Fold(Function):
     """Sum columns back into an image: (N, C*KH*KW, L) -> (N, C, H, W) (overlaps add)."""
+
+    category = "layout"
 
     @staticmethod
     def forward(ctx, cols, x_shape=None, kernel=None, dilation=None, padding=None, stride=None,

@@ -6,10 +6,12 @@ added axis is removed again from y and from the gradients.
 """
 import numpy as np
 
-from ..autograd import Function
+from .._engine import Function
 
 
 class MatMul(Function):
+    category = "linear"
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -42,30 +44,31 @@ class MatMul(Function):
 class Linear(Function):
     """y = x @ w.T + b for x (..., in_features), w (out_features, in_features), b (out_features,).
 
-    Inputs: x, w, then b if ``has_b``.  Leading dims of x are flattened into rows for the
+    Inputs: x, w, b (b may be None).  Leading dims of x are flattened into rows for the
     weight gradient: gw = gy2.T @ x2 with x2 (R, in_features), gy2 (R, out_features).
     """
 
+    category = "linear"
+
     @staticmethod
-    def forward(ctx, x, w, *b, has_b=False):
+    def forward(ctx, x, w, b):
         y = np.matmul(x, w.T)
-        if has_b:
-            y += b[0]
-        ctx.has_b = has_b
+        if b is not None:
+            y += b
         ctx.save_for_backward(x, w)
         return y
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
+        nx, nw, nb = ctx.needs_input_grad
         gx = gw = gb = None
-        if needs[0]:
+        if nx:
             gx = np.matmul(gy, w)  # (..., in_features)
-        if needs[1] or (ctx.has_b and needs[2]):
+        if nw or nb:
             gy2 = gy.reshape(-1, w.shape[0])  # (R, out_features)
-            if needs[1]:
+            if nw:
                 gw = gy2.T @ x.reshape(-1, w.shape[1])  # (out_features, in_features)
-            if ctx.has_b and needs[2]:
+            if nb:
                 gb = gy2.sum(axis=0)
-        return (gx, gw, gb) if ctx.has_b else (gx, gw)
+        return gx, gw, gb

@@ -8,7 +8,7 @@ by the row weights, with p the softmax, so large logits stay finite.
 """
 import numpy as np
 
-from ..autograd import Function
+from .._engine import Function
 from .activation import log_softmax, sigmoid
 
 
@@ -95,6 +95,8 @@ class CrossEntropy(Function):
     zero on ignored rows; 'mean' divides both terms by sum_r w[t_r] over rows that count.
     """
 
+    category = "loss"
+
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
                 label_smoothing=0.0):
@@ -155,6 +157,8 @@ class CrossEntropy(Function):
 class CrossEntropyProbs(Function):
     """Cross entropy with class-probability targets t of x's shape (optionally smoothed)."""
 
+    category = "loss"
+
     @staticmethod
     def forward(ctx, x, t, weight=None, reduction="mean", label_smoothing=0.0):
         x2, t2 = _to_rows(x), _to_rows(t)  # (R, C)
@@ -198,6 +202,8 @@ class CrossEntropyProbs(Function):
 class NLLLoss(Function):
     """l_r = -w[t_r] * x[r, t_r] (0 on ignored rows); 'mean' divides by sum_r w[t_r]."""
 
+    category = "loss"
+
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
         x2 = _to_rows(x)
@@ -236,6 +242,8 @@ class NLLLoss(Function):
 
 
 class MSELoss(Function):
+    category = "loss"
+
     @staticmethod
     def forward(ctx, x, t, reduction="mean"):
         d = x - t
@@ -253,6 +261,8 @@ class MSELoss(Function):
 
 
 class L1Loss(Function):
+    category = "loss"
+
     @staticmethod
     def forward(ctx, x, t, reduction="mean"):
         d = x - t
@@ -270,6 +280,8 @@ class L1Loss(Function):
 
 class SmoothL1Loss(Function):
     """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: plain L1)."""
+
+    category = "loss"
 
     @staticmethod
     def forward(ctx, x, t, reduction="mean", beta=1.0):
@@ -302,6 +314,8 @@ class BCEWithLogits(Function):
     softplus(-x) = log1p(exp(-|x|)) + max(-x, 0) never overflows.  weight and pos_weight are
     constant ndarrays (torch does not differentiate them either).
     """
+
+    category = "loss"
 
     @staticmethod
     def forward(ctx, x, t, weight=None, pos_weight=None, reduction="mean"):

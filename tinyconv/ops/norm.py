@@ -22,8 +22,8 @@ Running statistics are updated in place on plain ndarrays, never in a graph.
 """
 import numpy as np
 
-from ..autograd import Function
-from . import _kernels
+from .._engine import Function
+from ._kernels import norm as K
 
 _ONES = {}
 
@@ -106,66 +106,57 @@ def _update_running(running_mean, running_var, mean, var, n, momentum):
     running_var += (var * (momentum * unbias)).astype(running_var.dtype, copy=False)
 
 
-def _outputs(ctx, gx, gw, gb):
-    out = (gx,)
-    if ctx.has_w:
-        out += (gw,)
-    if ctx.has_b:
-        out += (gb,)
-    return out if len(out) > 1 else gx
-
-
 class BatchNorm(Function):
     """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
 
-    Inputs: x, then w if ``has_w``, then b if ``has_b``.  running_mean/running_var are plain
-    ndarrays (or None) updated in place when training.
+    Inputs: x, w, b (w and b may be None).  running_mean/running_var are plain ndarrays (or
+    None) updated in place when training.
     """
 
+    category = "normalization"
+
     @staticmethod
-    def forward(ctx, x, *wb, running_mean=None, running_var=None, training=False,
-                momentum=0.1, eps=1e-5, has_w=False, has_b=False):
+    def forward(ctx, x, w, b, running_mean=None, running_var=None, training=False,
+                momentum=0.1, eps=1e-5):
         N, C = x.shape[0], x.shape[1]
         x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
-        w = wb[0] if has_w else None
         if training:
             m = N * x3.shape[2]
-            mean, var = _combine(*_kernels.norm_row_stats(x3), x3.shape[2], 0)  # (C,) each
+            mean, var = _combine(*K.norm_row_stats(x3), x3.shape[2], 0)  # (C,) each
             if running_mean is not None:
                 _update_running(running_mean, running_var, mean, var, m, momentum)
         else:
             mean = running_mean.astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
         invstd = 1.0 / np.sqrt(var + eps)
-        scale = invstd * w if has_w else invstd
-        shift = wb[-1] - mean * scale if has_b else -(mean * scale)
-        y = _kernels.norm_affine(x3, scale.reshape(1, C), shift.reshape(1, C))
-        ctx.shape, ctx.has_w, ctx.has_b, ctx.training = x.shape, has_w, has_b, training
+        scale = invstd * w if w is not None else invstd
+        shift = b - mean * scale if b is not None else -(mean * scale)
+        y = K.norm_affine(x3, scale.reshape(1, C), shift.reshape(1, C))
+        ctx.shape, ctx.training = x.shape, training
         ctx.save_for_backward(x3, mean, invstd, w)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
         x3, mean, invstd, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
+        nx, nw, nb = ctx.needs_input_grad
         N, C, L = x3.shape
         gy3 = gy.reshape(N, C, L)  # (N, C, L)
         k = invstd * w if w is not None else invstd
         gx = gw = gb = None
         if nw or (nx and ctx.training):
-            sgy, dot = _kernels.norm_grad_sums(gy3, x3, mean.reshape(1, C))
+            sgy, dot = K.norm_grad_sums(gy3, x3, mean.reshape(1, C))
             sgy = sgy.sum(axis=0)
             dot = dot.sum(axis=0)  # sum(gy * xc) per channel
         elif nb:
             sgy = _as_sums(gy3).sum(axis=0)
         if not ctx.training:
             if nx:
-                gx = _kernels.norm_affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype))
+                gx = K.norm_affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype))
                 gx = gx.reshape(ctx.shape)
             gw = dot * invstd if nw else None
             gb = sgy if nb else None
-            return _outputs(ctx, gx, gw, gb)
+            return gx, gw, gb
         if nw:
             gw = dot * invstd
         if nb:
@@ -174,57 +165,57 @@ class BatchNorm(Function):
             inv_m = 1.0 / (N * L)
             d = k * invstd * invstd * dot * inv_m
             c = mean * d - k * sgy * inv_m
-            gx = _kernels.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C),
-                              c.reshape(1, C)).reshape(ctx.shape)
-        return _outputs(ctx, gx, gw, gb)
+            gx = K.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C),
+                                    c.reshape(1, C)).reshape(ctx.shape)
+        return gx, gw, gb
 
 
 class GroupNorm(Function):
     """Group normalization over (N, C, *): stats per (sample, group of C/G channels).
 
-    Inputs: x, then w if ``has_w``, then b if ``has_b`` (each of shape (C,)).  With
+    Inputs: x, w, b (each (C,) or None).  With
     running_mean/running_var (instance norm, G = C) the per-sample statistics averaged over N
     update them in place.
     """
 
+    category = "normalization"
+
     @staticmethod
-    def forward(ctx, x, *wb, num_groups=1, eps=1e-5, has_w=False, has_b=False,
-                running_mean=None, running_var=None, momentum=0.1):
+    def forward(ctx, x, w, b, num_groups=1, eps=1e-5, running_mean=None, running_var=None,
+                momentum=0.1):
         N, C = x.shape[0], x.shape[1]
         G = num_groups
         x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
         m = (C // G) * x3.shape[2]  # elements per (sample, group)
-        sums, sq = _kernels.norm_row_stats(x3)
+        sums, sq = K.norm_row_stats(x3)
         mean, var = _combine(sums.reshape(N, G, -1), sq.reshape(N, G, -1), x3.shape[2], 2)
         mean_nc = np.repeat(mean, C // G, axis=1)  # (N, C)
         if running_mean is not None:
             _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), m,
                             momentum)
         invstd = 1.0 / np.sqrt(var + eps)  # (N, G)
-        w = wb[0] if has_w else None
         scale = np.repeat(invstd, C // G, axis=1)  # (N, C)
-        if has_w:
+        if w is not None:
             scale *= w
         shift = mean_nc * scale
-        shift = wb[-1] - shift if has_b else np.negative(shift, out=shift)
-        y = _kernels.norm_affine(x3, scale, shift)
-        ctx.shape, ctx.G, ctx.has_w, ctx.has_b = x.shape, G, has_w, has_b
+        shift = b - shift if b is not None else np.negative(shift, out=shift)
+        y = K.norm_affine(x3, scale, shift)
+        ctx.shape, ctx.G = x.shape, G
         ctx.save_for_backward(x3, mean_nc, invstd, w)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
         x3, mean_nc, invstd, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
+        nx, nw, nb = ctx.needs_input_grad
         N, C, L = x3.shape
         G = ctx.G
         gy3 = gy.reshape(N, C, L)  # (N, C, L)
         gx = gw = gb = None
         if not (nx or nw):
             gb = _as_sums(gy3).sum(axis=0)
-            return _outputs(ctx, gx, gw, gb)
-        sgy, dgy = _kernels.norm_grad_sums(gy3, x3, mean_nc)  # sums of gy, gy * xc: (N, C)
+            return gx, gw, gb
+        sgy, dgy = K.norm_grad_sums(gy3, x3, mean_nc)  # sums of gy, gy * xc: (N, C)
         invstd_nc = np.repeat(invstd, C // G, axis=1)  # (N, C)
         if nw:
             gw = (dgy * invstd_nc).sum(axis=0)
@@ -240,19 +231,20 @@ class GroupNorm(Function):
             k = invstd_nc * w if w is not None else invstd_nc
             d = np.repeat(invstd * invstd * mgx, C // G, axis=1)
             c = mean_nc * d - np.repeat(invstd * mg, C // G, axis=1)
-            gx = _kernels.norm_grad_affine(gy3, x3, k, d, c).reshape(ctx.shape)
-        return _outputs(ctx, gx, gw, gb)
+            gx = K.norm_grad_affine(gy3, x3, k, d, c).reshape(ctx.shape)
+        return gx, gw, gb
 
 
 class InstanceNorm(GroupNorm):
     """Instance normalization: group norm with one group per channel, plus running stats."""
 
+    category = "normalization"
+
     @staticmethod
-    def forward(ctx, x, *wb, eps=1e-5, has_w=False, has_b=False, running_mean=None,
-                running_var=None, momentum=0.1):
-        return GroupNorm.forward(ctx, x, *wb, num_groups=x.shape[1], eps=eps, has_w=has_w,
-                                 has_b=has_b, running_mean=running_mean,
-                                 running_var=running_var, momentum=momentum)
+    def forward(ctx, x, w, b, eps=1e-5, running_mean=None, running_var=None, momentum=0.1):
+        return GroupNorm.forward(ctx, x, w, b, num_groups=x.shape[1], eps=eps,
+                                 running_mean=running_mean, running_var=running_var,
+                                 momentum=momentum)
 
 
 def _row_backward(gxhat, xhat, invstd, owned):
@@ -274,8 +266,10 @@ def _row_backward(gxhat, xhat, invstd, owned):
 class LayerNorm(Function):
     """Layer normalization over the trailing ``nd`` dims; w, b have those dims' shape."""
 
+    category = "normalization"
+
     @staticmethod
-    def forward(ctx, x, *wb, nd=1, eps=1e-5, has_w=False, has_b=False):
+    def forward(ctx, x, w, b, nd=1, eps=1e-5):
         M = 1
         for s in x.shape[x.ndim - nd:]:
             M *= s
@@ -283,16 +277,16 @@ class LayerNorm(Function):
         mean, xc, var, invstd = _center(x3, eps)
         xhat = xc.reshape(-1, M)  # (R, M)
         xhat *= invstd[:, None]
-        w = wb[0].reshape(M) if has_w else None
-        if has_w:
+        w = None if w is None else w.reshape(M)
+        if w is not None:
             y = xhat * w
-            if has_b:
-                y += wb[-1].reshape(M)
-        elif has_b:
-            y = xhat + wb[-1].reshape(M)
+            if b is not None:
+                y += b.reshape(M)
+        elif b is not None:
+            y = xhat + b.reshape(M)
         else:
             y = xhat.copy()  # xhat is saved for backward: the output must not alias it
-        ctx.shape, ctx.has_w, ctx.has_b = x.shape, has_w, has_b
+        ctx.shape = x.shape
         ctx.wshape = x.shape[x.ndim - nd:]
         ctx.save_for_backward(xhat, invstd, w)
         return y.reshape(x.shape)
@@ -300,8 +294,7 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, gy):
         xhat, invstd, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        nx, nw, nb = needs[0], ctx.has_w and needs[1], ctx.has_b and needs[-1]
+        nx, nw, nb = ctx.needs_input_grad
         R, M = xhat.shape
         gy2 = gy.reshape(R, M)
         gx = gw = gb = None
@@ -315,9 +308,4 @@ class LayerNorm(Function):
             else:
                 gx = _row_backward(gy2, xhat, invstd, False)
             gx = gx.reshape(ctx.shape)
-        out = (gx,)
-        if ctx.has_w:
-            out += (gw,)
-        if ctx.has_b:
-            out += (gb,)
-        return out if len(out) > 1 else gx
+        return gx, gw, gb

@@ -2,29 +2,13 @@
 
 Legend: x input, y output, gy/gx gradients; shapes (N, C, H, W) -> (N, C, OH, OW), or the
 unbatched (C, H, W) -> (C, OH, OW).  The work is done by the Cython kernels in ``_pool.pxi``
-(through ``_kernels``), one (H, W) plane per OpenMP iteration.  Hyper-parameters arrive
+(through ``_kernels.pool``), one (H, W) plane per OpenMP iteration.  Hyper-parameters arrive
 validated and normalised to pairs by ``nn.functional``.
 """
 import numpy as np
 
-from ..autograd import Function
-from . import _kernels as K
-
-
-def pool_output_size(size, k, stride, pad, dilation=1, ceil_mode=False):
-    """Number of pooling windows along one axis, torch's rule.
-
-    floor((size + 2*pad - dilation*(k-1) - 1) / stride) + 1, or with ceil in ceil_mode; in
-    ceil_mode the last window must start inside the input or the left padding, so a window
-    starting in the right padding is dropped.
-    """
-    span = size + 2 * pad - dilation * (k - 1) - 1
-    if ceil_mode:
-        out = (span + stride - 1) // stride + 1
-        if (out - 1) * stride >= size + pad:
-            out -= 1
-        return out
-    return span // stride + 1
+from .._engine import Function
+from ._kernels import pool as K
 
 
 class MaxPool2d(Function):
@@ -33,6 +17,8 @@ class MaxPool2d(Function):
     Returns ``(y, indices)`` when ``return_indices``; indices are flat positions h*W+w in the
     input plane, int64, as torch's.
     """
+
+    category = "pooling"
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, dilation, output_size,
@@ -54,6 +40,8 @@ class MaxPool2d(Function):
 class AvgPool2d(Function):
     """Window mean with torch's divisor (count_include_pad, divisor_override)."""
 
+    category = "pooling"
+
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, output_size, count_include_pad=True,
                 divisor_override=None):
@@ -70,6 +58,8 @@ class AvgPool2d(Function):
 class AdaptiveAvgPool2d(Function):
     """Mean over torch's adaptive bins: rows floor(i*H/OH) .. ceil((i+1)*H/OH), likewise
     columns (neighbouring bins overlap when OH does not divide H)."""
+
+    category = "pooling"
 
     @staticmethod
     def forward(ctx, x, output_size):

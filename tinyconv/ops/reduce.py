@@ -4,34 +4,7 @@ Legend: x input, y output, gy/gx gradients; ``axes`` is the tuple of reduced axe
 """
 import numpy as np
 
-from ..autograd import Function
-
-
-def normalize_dims(dim, ndim, op):
-    """Turn ``dim`` (None, int or sequence) into a sorted tuple of non-negative axes."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    out = []
-    for d in dims:
-        if not isinstance(d, (int, np.integer)):
-            raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
-        lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
-        if not lo <= d <= hi:
-            raise IndexError(
-                f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], "
-                f"but got {d})")
-        out.append(int(d) % ndim if ndim else 0)
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"{op}: dim {dim!r} appears multiple times in the list of dims")
-    return tuple(sorted(out))
-
-
-def check_keepdim(keepdim, op):
-    """torch takes only a bool for ``keepdim`` (1 or 'yes' are TypeErrors)."""
-    if not isinstance(keepdim, (bool, np.bool_)):
-        raise TypeError(f"{op}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
-    return bool(keepdim)
+from .._engine import Function
 
 
 def _expand_back(g, shape, axes, keepdim):
@@ -42,6 +15,8 @@ def _expand_back(g, shape, axes, keepdim):
 
 
 class Sum(Function):
+    category = "reduction"
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -53,6 +28,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    category = "reduction"
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -70,6 +47,8 @@ class Mean(Function):
 
 class MaxAll(Function):
     """Max (or min) over every element; ties share the gradient evenly, as torch's max()."""
+
+    category = "reduction"
 
     @staticmethod
     def forward(ctx, x, mode):
@@ -91,6 +70,8 @@ class MaxAll(Function):
 
 class MaxDim(Function):
     """Max (or min) along one dim; returns (values, indices); the gradient goes to the index."""
+
+    category = "reduction"
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, mode):
@@ -127,6 +108,8 @@ class MaxDim(Function):
 
 class Var(Function):
     """Variance with ``correction`` (1 = unbiased, torch's default); std when ``sqrt``."""
+
+    category = "reduction"
 
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, sqrt):

@@ -4,10 +4,12 @@ Legend: x input, y output, gy/gx gradients.
 """
 import numpy as np
 
-from ..autograd import Function
+from .._engine import Function
 
 
 class Reshape(Function):
+    category = "layout"
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -19,6 +21,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    category = "layout"
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inv = tuple(np.argsort(dims))
@@ -32,6 +36,8 @@ class Permute(Function):
 class Expand(Function):
     """Broadcast to a larger shape (a read-only view); the engine sums the gradient back."""
 
+    category = "layout"
+
     @staticmethod
     def forward(ctx, x, shape):
         return np.broadcast_to(x, shape)
@@ -44,6 +50,8 @@ class Expand(Function):
 class Contiguous(Function):
     """A C-contiguous copy (identity for the gradient)."""
 
+    category = "layout"
+
     @staticmethod
     def forward(ctx, x):
         return x.copy(order="C")
@@ -54,6 +62,8 @@ class Contiguous(Function):
 
 
 class Cat(Function):
+    category = "layout"
+
     @staticmethod
     def forward(ctx, *xs, dim):
         ctx.dim = dim
@@ -67,6 +77,8 @@ class Cat(Function):
 
 
 class Stack(Function):
+    category = "layout"
+
     @staticmethod
     def forward(ctx, *xs, dim):
         ctx.dim = dim
@@ -87,6 +99,8 @@ def is_advanced_index(index):
 
 class GetItem(Function):
     """y = x[index]; repeated integer indices accumulate their gradients."""
+
+    category = "layout"
 
     @staticmethod
     def forward(ctx, x, index):

@@ -16,12 +16,14 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
+from .._engine import Function
 
 
 # ------------------------------------------------------------------------------- unpooling
 class MaxUnpool2d(Function):
     """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``."""
+
+    category = "pooling"
 
     @staticmethod
     def forward(ctx, x, indices=None, output_size=None):
@@ -128,6 +130,39 @@ def area_matrix(in_size, out_size, dtype):
     return M
 
 
+def interpolate_plan(mode, in_size, out_size, scales, align_corners, dtype):
+    """Per spatial axis, how ``Interpolate`` resamples it: ("index", idx or None) or
+    ("matrix", M).
+
+    Args:
+        mode: interpolate's mode (validated).
+        in_size, out_size: spatial sizes (tuples of equal length).
+        scales: per-axis scale factors given by the user, or None (then in/out is used).
+        align_corners: for the linear and cubic modes.
+        dtype: the input's float dtype (for the matrices).
+    """
+    plan = []
+    for i in range(len(in_size)):
+        sc = None if scales is None else scales[i]
+        if mode.startswith("nearest"):
+            idx = nearest_index(in_size[i], out_size[i], sc, exact=mode == "nearest-exact")
+            same = out_size[i] == in_size[i] and mode == "nearest"
+            plan.append(("index", None if same else idx))
+        elif out_size[i] == in_size[i] and mode != "bicubic":
+            # torch leaves an axis of unchanged size as it is, except in bicubic mode, which
+            # resamples it with scale 1/scale_factor
+            plan.append(("index", None))
+        elif mode == "area":
+            plan.append(("matrix", area_matrix(in_size[i], out_size[i], dtype)))
+        elif mode == "bicubic":
+            plan.append(("matrix", cubic_matrix(in_size[i], out_size[i], sc, align_corners,
+                                                dtype)))
+        else:
+            plan.append(("matrix", linear_matrix(in_size[i], out_size[i], sc, align_corners,
+                                                 dtype)))
+    return tuple(plan)
+
+
 def _apply_axis(M, x, axis):
     """M (out, in) applied along ``axis`` of x."""
     if axis == x.ndim - 1:
@@ -142,6 +177,8 @@ class Interpolate(Function):
     ``plan`` holds, per spatial axis, ``("index", idx)`` (nearest: a gather, exact in the
     forward, its gradient a scatter-add) or ``("matrix", M)`` (linear, cubic or area weights).
     """
+
+    category = "sampling"
 
     @staticmethod
     def forward(ctx, x, plan=None):
@@ -211,6 +248,8 @@ def _unshuffle(x, r):
 class PixelShuffle(Function):
     """Move r*r channel blocks into r x r spatial blocks (sub-pixel convolution)."""
 
+    category = "layout"
+
     @staticmethod
     def forward(ctx, x, upscale_factor=1):
         ctx.r = upscale_factor
@@ -223,6 +262,8 @@ class PixelShuffle(Function):
 
 class PixelUnshuffle(Function):
     """The inverse of PixelShuffle: r x r spatial blocks into r*r channels."""
+
+    category = "layout"
 
     @staticmethod
     def forward(ctx, x, downscale_factor=1):

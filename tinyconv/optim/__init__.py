@@ -1,5 +1,5 @@
 """tinyconv.optim: optimizers with torch's arguments, param groups and state_dict format."""
-from . import lr_scheduler  # noqa: F401
+from . import lr_scheduler
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop

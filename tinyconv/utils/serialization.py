@@ -54,7 +54,7 @@ class _Encoder:
         raise TypeError(f"save: unsupported dict key type {type(k).__name__} at {path}")
 
     def node(self, obj, path="obj"):
-        from ..nn.module import Parameter
+        from ..nn.parameter import Parameter
 
         if obj is None:
             return {"t": "none"}
@@ -91,7 +91,7 @@ class _Encoder:
 
 
 def _decode(node, arrays):
-    from ..nn.module import Parameter
+    from ..nn.parameter import Parameter
 
     t = node["t"]
     if t == "none":

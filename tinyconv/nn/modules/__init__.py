@@ -4,15 +4,18 @@ from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .flatten import Flatten
+from .fold import Fold, Unfold
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .upsampling import *  # noqa: F403
+from .upsampling import __all__ as _upsampling_all
 
 __all__ = [
     "Sequential", "ModuleList", "ModuleDict", "Conv2d", "ConvTranspose2d", "MaxPool2d",
     "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d",
     "GroupNorm", "LayerNorm", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Linear", "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss",
-    "MSELoss",
+    "MSELoss", "Fold", "Unfold", *_upsampling_all,
 ]

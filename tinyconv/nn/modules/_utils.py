@@ -1,8 +1,9 @@
 """Small helpers shared by the layer modules."""
 import numpy as np
 
-from ...tensor import Tensor, get_default_dtype
-from ..module import Parameter
+from ..._dtypes import get_default_dtype
+from ...tensor import Tensor
+from ..parameter import Parameter
 
 
 def _dtype(dtype):
@@ -21,18 +22,3 @@ def empty_parameter(shape, dtype=None):
 
 def buffer(arr):
     return Tensor._make(arr, False, None)
-
-
-def _ntuple(n, name):
-    def parse(x):
-        if isinstance(x, (list, tuple)):
-            t = tuple(x)
-            if len(t) != n:
-                raise ValueError(f"{name}: expected {n} values, got {len(t)} ({x!r})")
-            return t
-        return (x,) * n
-
-    return parse
-
-
-_pair = _ntuple(2, "pair")

@@ -1,10 +1,11 @@
 """Conv2d and ConvTranspose2d (attributes, init and repr as torch's)."""
 import math
 
+from ..._geometry import pair as _pair
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._utils import _check_device, _pair, empty_parameter
+from ._utils import _check_device, empty_parameter
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 

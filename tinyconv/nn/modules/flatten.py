@@ -1,5 +1,5 @@
 """Flatten."""
-from ...tensor import flatten
+from ..._functions.shape import flatten
 from ..module import Module
 
 __all__ = ["Flatten"]

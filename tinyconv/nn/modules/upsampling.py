@@ -1,7 +1,7 @@
 """MaxUnpool2d, Upsample (and its fixed-mode variants), PixelShuffle, PixelUnshuffle."""
+from ..._geometry import pair as _pair
 from .. import functional as F
 from ..module import Module
-from ._utils import _pair
 
 __all__ = ["MaxUnpool2d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
            "PixelShuffle", "PixelUnshuffle"]

@@ -18,14 +18,18 @@ The backward pass is the adjoint of the same linear maps, sharing one transform 
 
 Memory stays bounded as for im2col: the transformed tiles are built for a chunk of tile rows
 at a time, under ``get_conv_workspace_limit()`` bytes.  ``tinyconv.backends.conv.winograd``
-switches the path off; ``select`` decides per layer shape between this and im2col.
+switches the path off; ``Winograd.worthwhile`` decides per layer shape.
 """
 import numpy as np
 
-from .. import backends
-from . import _kernels
+from ... import backends
+from ..._hooks import record
+from .._kernels import winograd as KW
+from .algorithm import ConvAlgorithm
+from .workspace import scratch
 
-_ext = _kernels._ext
+__all__ = ["Winograd", "winograd_conv2d_3x3", "winograd_conv2d_3x3_backward",
+           "filter_transform"]
 
 # Largest transformed-tile chunk in bytes (the workspace limit caps it further).  Every chunk
 # costs 36 BLAS calls, each a fork/join of BLAS's threads next to the OpenMP transforms; on a
@@ -33,12 +37,6 @@ _ext = _kernels._ext
 # forward time, one 151 MB chunk 2.7x), so chunks are as large as the limit allows rather
 # than cache-sized.
 _MAX_CHUNK_BYTES = 1 << 40
-
-
-def _conv():
-    from . import conv  # conv imports this module; import lazily to keep the cycle harmless
-
-    return conv
 
 
 def _grid(OH, OW):
@@ -49,8 +47,7 @@ def _grid(OH, OW):
 def _rows_per_chunk(rows, TW, per_tile, itemsize):
     """Tile rows per chunk: ``per_tile`` values per tile (all buffers), under the workspace
     limit (as few chunks as it allows); at least one tile row."""
-    limit = _conv().get_conv_workspace_limit()
-    budget = min(limit, _MAX_CHUNK_BYTES)
+    budget = min(backends.conv.workspace_limit, _MAX_CHUNK_BYTES)
     per_row = per_tile * TW * itemsize
     return int(max(1, min(rows, budget // max(per_row, 1))))
 
@@ -59,7 +56,7 @@ def filter_transform(w):
     """U (36, F, C) = G w G^T per 3x3 filter of w (F, C, 3, 3)."""
     w = np.ascontiguousarray(w)
     U = np.empty((36,) + w.shape[:2], dtype=w.dtype)
-    _ext.winograd_filter_transform(w, U, _kernels.conv_threads)
+    KW.filter_transform(w, U)
     return U
 
 
@@ -92,16 +89,16 @@ def winograd_conv2d_3x3(x, w, pads, b=None, chunk_rows=None):
     rows = N * TH
     R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), x.itemsize)
     U = filter_transform(w)
-    vbuf = _conv().scratch("a", 36 * C * R * TW, x.dtype)
-    mbuf = _conv().scratch("b", 36 * F * R * TW, x.dtype)
-    nth = _kernels.conv_threads
+    vbuf = scratch("a", 36 * C * R * TW, x.dtype)
+    mbuf = scratch("b", 36 * F * R * TW, x.dtype)
     for r0 in range(0, rows, R):
         T = min(R, rows - r0) * TW
         V = vbuf[:36 * C * T].reshape(36, C, T)
         M = mbuf[:36 * F * T].reshape(36, F, T)
-        _ext.winograd_input_transform(x, V, r0, TH, TW, pt, pl, nth)
-        np.matmul(U, V, out=M)  # (36, F, T)
-        _ext.winograd_output_transform(M, y, bias, r0, TH, TW, nth)
+        KW.input_transform(x, V, r0, TH, TW, pt, pl)
+        with record("GEMM"):
+            np.matmul(U, V, out=M)  # (36, F, T)
+        KW.output_transform(M, y, bias, r0, TH, TW)
     return y
 
 
@@ -136,34 +133,33 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
     TH, TW = _grid(OH, OW)
     rows = N * TH
     R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), gy.itemsize)
-    nth = _kernels.conv_threads
     Ut = filter_transform(w).transpose(0, 2, 1) if need_x else None  # (36, C, F)
-    gbuf = _conv().scratch("b", 36 * F * R * TW, dt)
-    vbuf = _conv().scratch("a", 36 * C * R * TW, dt)  # V for gw, then dV for gx
+    gbuf = scratch("b", 36 * F * R * TW, dt)
+    vbuf = scratch("a", 36 * C * R * TW, dt)  # V for gw, then dV for gx
     dU = np.zeros((36, F, C), dtype=dt) if need_w else None
     tmp = np.empty((36, F, C), dtype=dt) if need_w and R < rows else None
     for r0 in range(0, rows, R):
         T = min(R, rows - r0) * TW
         Mg = gbuf[:36 * F * T].reshape(36, F, T)
         V = vbuf[:36 * C * T].reshape(36, C, T)
-        _ext.winograd_gy_transform(gy, Mg, r0, TH, TW, nth)
+        KW.gy_transform(gy, Mg, r0, TH, TW)
         if need_w:
-            _ext.winograd_input_transform(x, V, r0, TH, TW, pt, pl, nth)
-            if r0 == 0:
-                np.matmul(Mg, V.transpose(0, 2, 1), out=dU)  # (36, F, C)
-            else:
-                np.matmul(Mg, V.transpose(0, 2, 1), out=tmp)
+            KW.input_transform(x, V, r0, TH, TW, pt, pl)
+            with record("GEMM"):
+                np.matmul(Mg, V.transpose(0, 2, 1), out=dU if r0 == 0 else tmp)  # (36, F, C)
+            if r0:
                 dU += tmp
         if need_x:
-            np.matmul(Ut, Mg, out=V)  # dV (36, C, T)
-            _ext.winograd_input_transform_adjoint(V, gx, r0, TH, TW, pt, pl, nth)
+            with record("GEMM"):
+                np.matmul(Ut, Mg, out=V)  # dV (36, C, T)
+            KW.input_transform_adjoint(V, gx, r0, TH, TW, pt, pl)
     if need_x and (pb < 0 or pr < 0):
         # cropped rows/columns feed only the discarded part of the border tiles: their
         # gradient is zero (the adjoint leaves rounding residue there)
         gx[:, :, max(H + pb, 0) if pb < 0 else H:] = 0
         gx[:, :, :, max(W + pr, 0) if pr < 0 else W:] = 0
     if need_w:
-        _ext.winograd_filter_transform_adjoint(dU, gw, nth)
+        KW.filter_transform_adjoint(dU, gw)
     return gx, gw
 
 
@@ -184,30 +180,27 @@ MIN_TILE_COLS = 4  # 4x4 tiles per output row (OW >= 13)
 MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
 
 
-def use_winograd(x_shape, w_shape, geom, dtype):
-    """Whether a convolution of this shape runs on the Winograd path (the per-shape rule)."""
-    if not (backends.conv.winograd and Winograd.applies(x_shape, w_shape, geom)):
-        return False
-    if np.dtype(dtype) not in _kernels._FLOATS:
-        return False
-    C, F = w_shape[1], w_shape[0]
-    OH, OW = geom.out_size
-    TH, TW = _grid(OH, OW)
-    if min(C, F) < MIN_CHANNELS or OH * OW == 0 or TW < MIN_TILE_COLS:
-        return False
-    return OH * OW >= MIN_TILE_USE * 16 * TH * TW
-
-
-class Winograd:
-    """The Winograd F(4x4, 3x3) path as a conv algorithm (the interface of conv.Im2colGemm)."""
+class Winograd(ConvAlgorithm):
+    """The Winograd F(4x4, 3x3) path as a conv algorithm."""
 
     name = "winograd"
+    switch = "winograd"
 
     @staticmethod
-    def applies(x_shape, w_shape, geom):
+    def supports(x_shape, w_shape, geom, dtype):
         """3x3 kernel, stride 1, dilation 1, groups 1 (any padding)."""
         return (tuple(w_shape[2:]) == (3, 3) and tuple(geom.stride) == (1, 1)
                 and tuple(geom.dilation) == (1, 1) and geom.groups == 1)
+
+    @staticmethod
+    def worthwhile(x_shape, w_shape, geom, dtype):
+        """Deep enough GEMMs (channels) and few border-wasted tiles (see above)."""
+        C, F = w_shape[1], w_shape[0]
+        OH, OW = geom.out_size
+        TH, TW = _grid(OH, OW)
+        if min(C, F) < MIN_CHANNELS or OH * OW == 0 or TW < MIN_TILE_COLS:
+            return False
+        return OH * OW >= MIN_TILE_USE * 16 * TH * TW
 
     @staticmethod
     def forward(x, w, b, geom):

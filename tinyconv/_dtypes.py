@@ -1,0 +1,109 @@
+"""dtypes under torch's names, the default floating dtype, and torch's type promotion.
+
+dtypes are NumPy dtypes.  Python floats and float factories use the default dtype (float32
+unless ``set_default_dtype`` changes it); Python ints become int64.
+"""
+import numbers
+
+import numpy as np
+
+__all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_", "get_default_dtype", "set_default_dtype", "is_float", "canonical_dtype",
+           "as_array", "promote", "scalar_dtype"]
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+uint8 = np.dtype(np.uint8)
+bool_ = np.dtype(np.bool_)  # exported as tinyconv.bool
+
+
+class _Defaults:
+    __slots__ = ("dtype",)
+
+    def __init__(self):
+        self.dtype = float32
+
+
+_defaults = _Defaults()
+
+
+def get_default_dtype():
+    """The floating dtype used for Python floats and factories (float32 unless changed)."""
+    return _defaults.dtype
+
+
+def set_default_dtype(dtype):
+    """Set the default floating dtype (float32 or float64)."""
+    dt = np.dtype(dtype)
+    if dt not in (float32, float64):
+        raise TypeError(f"set_default_dtype: only float32 and float64 are supported, got {dt}")
+    _defaults.dtype = dt
+
+
+def is_float(dt):
+    return dt.kind == "f"
+
+
+def canonical_dtype(dtype):
+    """np.dtype of ``dtype`` (None stays None), with a TypeError naming a bad one."""
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unsupported dtype {dtype!r}") from None
+
+
+def as_array(data, dtype=None):
+    """ndarray from ``data`` with torch's inference (floats -> default dtype, ints -> int64).
+
+    ``data`` may be anything with a ``.data`` ndarray (a Tensor), an ndarray, a NumPy scalar
+    (its dtype is kept, as in torch) or Python data.
+    """
+    if isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(getattr(data, "data", None), np.ndarray):
+        arr = data.data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        arr = np.asarray(data)
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                arr = arr.astype(get_default_dtype())
+            elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
+                arr = arr.astype(np.int64)
+            elif arr.dtype.kind not in "b" and arr.dtype == object:
+                raise TypeError(
+                    f"tensor: could not infer a numeric dtype from {type(data).__name__}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr
+
+
+def promote(da, db):
+    """torch's result dtype of two tensors: a float beats an int, else NumPy's promotion."""
+    if da == db:
+        return da
+    fa, fb = is_float(da), is_float(db)
+    if fa and not fb:
+        return da
+    if fb and not fa:
+        return db
+    return np.promote_types(da, db)
+
+
+def scalar_dtype(value, like):
+    """dtype torch gives a Python scalar combined with a tensor of dtype ``like``."""
+    if is_float(like):
+        return like
+    if isinstance(value, (float, np.floating)):
+        return get_default_dtype()
+    if like == bool_ and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int64
+    return like

@@ -1,0 +1,14 @@
+"""The autograd engine: grad mode, the op base class, graph nodes and the backward walk.
+
+Everything here works on ndarrays and on any object with the ``TensorBase`` fields; it imports
+nothing above the base layer.  Ops (``tinyconv.ops``) subclass ``Function``; the public names
+are re-exported by ``tinyconv.autograd``.
+"""
+from .backward import backward
+from .function import Context, Function, Node, TensorBase
+from .state import (FunctionHook, active_hooks, add_function_hook, current_scope, enable_grad,
+                    is_grad_enabled, no_grad, scope, set_grad_enabled)
+
+__all__ = ["Context", "Function", "FunctionHook", "Node", "TensorBase", "active_hooks",
+           "add_function_hook", "backward", "current_scope", "enable_grad", "is_grad_enabled",
+           "no_grad", "scope", "set_grad_enabled"]

@@ -1,0 +1,132 @@
+"""Thread-local engine state: grad mode, function hooks and the scope stack.
+
+Grad mode is per thread, as in torch.  Function hooks (Chainer's FunctionHook idea) are how
+instrumentation sees every op: ``Function.apply`` and the backward walk call them only when the
+thread has some, so an idle hook point costs one truth test.  The scope stack names where an
+op was recorded (``Module.__call__`` pushes the module while hooks are active); hooks read it.
+"""
+import functools
+import threading
+
+from .._hooks import RemovableHandle
+
+__all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "enable_grad",
+           "is_grad_enabled", "no_grad", "scope", "set_grad_enabled"]
+
+
+class _State(threading.local):
+    enabled = True
+    scope = ()  # innermost last: what was running when an op was recorded
+
+    def __init__(self):
+        self.hooks = {}  # handle id -> FunctionHook active in this thread
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations are recorded for backward."""
+    return _state.enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that sets grad mode on or off."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = bool(mode)
+        self.prev = None
+
+    def __enter__(self):
+        self.prev = _state.enabled
+        _state.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Disable graph recording: ``with tc.no_grad(): ...`` or ``@tc.no_grad()``."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    def __init__(self):
+        super().__init__(True)
+
+
+class FunctionHook:
+    """Base class of engine hooks: override the methods you need (all default to nothing).
+
+    ``forward_pre(fn)`` and ``forward_post(fn, ctx, out, node)`` run around an op's forward
+    (``node`` is the recorded graph Node, or None when no input needs a gradient; recorded
+    nodes carry ``node.scope``, the scope stack at the time); ``backward_pre(node, gy)`` and
+    ``backward_post(node, gy, gxs)`` run around the op's backward during the walk.
+    """
+
+    def forward_pre(self, fn):
+        pass
+
+    def forward_post(self, fn, ctx, out, node):
+        pass
+
+    def backward_pre(self, node, gy):
+        pass
+
+    def backward_post(self, node, gy, gxs):
+        pass
+
+
+def add_function_hook(hook):
+    """Activate ``hook`` (a FunctionHook) for every op this thread runs, until removed.
+
+    Returns:
+        a RemovableHandle.
+    """
+    handle = RemovableHandle(_state.hooks)
+    _state.hooks[handle.id] = hook
+    return handle
+
+
+def active_hooks():
+    """This thread's FunctionHooks (a dict; empty when none)."""
+    return _state.hooks
+
+
+class scope:
+    """Record that ``obj`` (a module, a name) is running, for hooks to read."""
+
+    __slots__ = ("obj", "prev")
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __enter__(self):
+        self.prev = _state.scope
+        _state.scope = self.prev + (self.obj,)
+        return self
+
+    def __exit__(self, *exc):
+        _state.scope = self.prev
+        return False
+
+
+def current_scope():
+    """The scope stack of this thread (outermost first)."""
+    return _state.scope

@@ -1,0 +1,194 @@
+"""Arithmetic with torch's type promotion: add, mul, matmul, exp, clamp, where, comparisons.
+
+Each public function validates and promotes its operands, then calls one op of
+``tinyconv.ops.elementwise`` / ``tinyconv.ops.linalg``; Tensor's dunders and methods call these.
+"""
+import numbers
+
+import numpy as np
+
+from .. import _dtypes as D
+from .._engine import TensorBase
+from ..ops import elementwise as E
+from ..ops import linalg as L
+
+__all__ = ["add", "sub", "mul", "div", "pow", "matmul", "neg", "abs", "exp", "log", "sqrt",
+           "clamp", "maximum", "minimum", "where", "compare", "cast", "operands"]
+
+
+def cast(x, dtype):
+    """x as ``dtype`` (x itself when it already is), recorded for backward."""
+    dt = np.dtype(dtype)
+    return x if x.data.dtype == dt else E.Cast.apply(x, dtype=dt)
+
+
+def operands(a, b, op):
+    """Two Tensors of one dtype, with torch's promotion for scalars and mixed dtypes."""
+    if isinstance(a, TensorBase):
+        if isinstance(b, TensorBase):
+            da, db = a.data.dtype, b.data.dtype
+            if da is not db and da != db:
+                dt = D.promote(da, db)
+                a, b = cast(a, dt), cast(b, dt)
+            return a, b
+        b = _const(b, a, op)
+    elif isinstance(b, TensorBase):
+        a = _const(a, b, op)
+    else:
+        raise TypeError(f"{op}: expected at least one Tensor")
+    if a.data.dtype != b.data.dtype:  # e.g. an int tensor with a float scalar
+        dt = D.promote(a.data.dtype, b.data.dtype)
+        a, b = cast(a, dt), cast(b, dt)
+    return a, b
+
+
+def _const(value, ref, op):
+    """A constant operand (scalar or ndarray) as a Tensor next to the tensor ``ref``."""
+    like = ref.data.dtype
+    if isinstance(value, np.ndarray):
+        dt = D.promote(like, value.dtype)
+        return cast(ref._make(value, False, None), dt)
+    if not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: unsupported operand type {type(value).__name__}")
+    return ref._make(np.asarray(value, dtype=D.scalar_dtype(value, like)), False, None)
+
+
+def _check_broadcast(a, b, op):
+    try:
+        np.broadcast_shapes(a.data.shape, b.data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{op}: The size of tensor a {tuple(a.shape)} must match the size of tensor b "
+            f"{tuple(b.shape)} (shapes do not broadcast)") from None
+
+
+def _binary(fn, a, b, op):
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        if a.data.shape != b.data.shape:
+            _check_broadcast(a, b, op)
+        raise
+
+
+def add(input, other, alpha=1):
+    a, b = operands(input, other if alpha == 1 else other * alpha, "add")
+    return _binary(E.Add, a, b, "add")
+
+
+def sub(input, other, alpha=1):
+    a, b = operands(input, other if alpha == 1 else other * alpha, "sub")
+    return _binary(E.Sub, a, b, "sub")
+
+
+def mul(input, other):
+    a, b = operands(input, other, "mul")
+    return _binary(E.Mul, a, b, "mul")
+
+
+def div(input, other):
+    a, b = operands(input, other, "div")
+    if not D.is_float(a.data.dtype):  # true division of integers gives the default float
+        a, b = cast(a, D.get_default_dtype()), cast(b, D.get_default_dtype())
+    return _binary(E.Div, a, b, "div")
+
+
+def pow(input, exponent):
+    a, b = operands(input, exponent, "pow")
+    return _binary(E.Pow, a, b, "pow")
+
+
+def matmul(input, other):
+    a, b = operands(input, other, "matmul")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension (got shapes {tuple(a.shape)} and "
+            f"{tuple(b.shape)})")
+    k_a = a.shape[-1]
+    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k_a != k_b:
+        raise RuntimeError(
+            f"matmul: mat1 and mat2 shapes cannot be multiplied ({tuple(a.shape)} and "
+            f"{tuple(b.shape)}): inner sizes {k_a} and {k_b} differ")
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise RuntimeError(
+                f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} do not "
+                f"broadcast") from None
+    return L.MatMul.apply(a, b)
+
+
+def _unary(fn, x, name, to_float=True):
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(x).__name__}")
+    if to_float and not D.is_float(x.data.dtype):
+        x = cast(x, D.get_default_dtype())
+    return fn.apply(x)
+
+
+def exp(input):
+    return _unary(E.Exp, input, "exp")
+
+
+def log(input):
+    return _unary(E.Log, input, "log")
+
+
+def sqrt(input):
+    return _unary(E.Sqrt, input, "sqrt")
+
+
+def abs(input):
+    return _unary(E.Abs, input, "abs", to_float=False)
+
+
+def neg(input):
+    return _unary(E.Neg, input, "neg", to_float=False)
+
+
+def clamp(input, min=None, max=None):
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    for name, v in (("min", min), ("max", max)):
+        if v is not None and not isinstance(v, numbers.Real):
+            raise TypeError(f"clamp: {name} must be a number, got {type(v).__name__}")
+    return E.Clamp.apply(input, min=min, max=max)
+
+
+def maximum(input, other):
+    a, b = operands(input, other, "maximum")
+    return _binary(E.Maximum, a, b, "maximum")
+
+
+def minimum(input, other):
+    a, b = operands(input, other, "minimum")
+    return _binary(E.Minimum, a, b, "minimum")
+
+
+def where(condition, input, other):
+    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    cond = condition.data if isinstance(condition, TensorBase) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+    a, b = operands(input, other, "where")
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"where: shapes condition {cond.shape}, input {tuple(a.shape)} and other "
+            f"{tuple(b.shape)} do not broadcast") from None
+    return E.Where.apply(a, b, cond=cond)
+
+
+def compare(ufunc, a, b):
+    """``ufunc(a, b)`` as a bool Tensor (comparisons and logic have no gradient)."""
+    ref = a if isinstance(a, TensorBase) else b
+    x = a.data if isinstance(a, TensorBase) else np.asarray(a)
+    y = b.data if isinstance(b, TensorBase) else np.asarray(b)
+    try:
+        return ref._make(ufunc(x, y), False, None)
+    except ValueError:
+        raise RuntimeError(
+            f"{ufunc.__name__}: shapes {x.shape} and {y.shape} do not broadcast") from None

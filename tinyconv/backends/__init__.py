@@ -1,0 +1,155 @@
+"""Switches and limits of the algorithms behind ops, as ``torch.backends``.
+
+Every switch of the package lives here, each an attribute of a backend object with a
+``flags(...)`` context manager that sets some and restores them on exit (as
+``torch.backends.cudnn.flags``)::
+
+    import tinyconv as tc
+    tc.backends.conv.winograd = False            # every 3x3 convolution off Winograd
+    with tc.backends.conv.flags(algorithm="im2col"):
+        y = F.conv2d(x, w)                       # this block on the im2col path only
+"""
+import contextlib
+import numbers
+
+__all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_workspace_limit"]
+
+
+class _Backend:
+    """Attributes with defaults and validation, and a ``flags`` context manager."""
+
+    _defaults = {}
+
+    def __init__(self):
+        for name, value in self._defaults.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value):
+        if name not in self._defaults:
+            raise AttributeError(f"{self._name} has no setting {name!r} (settings: "
+                                 f"{', '.join(self._defaults)})")
+        object.__setattr__(self, name, self._check(name, value))
+
+    def _check(self, name, value):
+        return value
+
+    @contextlib.contextmanager
+    def flags(self, **settings):
+        """Set some settings inside a ``with`` block; the previous values come back after."""
+        for name, value in settings.items():  # validate all before changing any
+            if name not in self._defaults:
+                raise AttributeError(f"{self._name} has no setting {name!r}")
+            self._check(name, value)
+        old = {name: getattr(self, name) for name in settings}
+        try:
+            for name, value in settings.items():
+                setattr(self, name, value)
+            yield self
+        finally:
+            for name, value in old.items():
+                object.__setattr__(self, name, value)
+
+    def __repr__(self):
+        body = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._defaults)
+        return f"{self._name}({body})"
+
+
+class _ConvBackend(_Backend):
+    """Convolution algorithms (``tinyconv.ops.conv``) and their memory limits.
+
+    Attributes:
+        algorithm: None to choose per layer shape (the default), or the name of one
+            algorithm ("im2col", "gemm1x1", "direct", "im2col+direct", "small", "winograd")
+            to use wherever it can compute the convolution (for tests and benchmarks).
+        winograd, direct, small, pointwise: allow the Winograd F(4x4, 3x3) path, the direct
+            Cython loops (depthwise-like convolutions), the register-blocked AVX2 kernels and
+            the 1x1 batched-GEMM path where the automatic choice would pick them.
+        workspace_limit: the largest im2col/Winograd work buffer in bytes; the batch is
+            processed in chunks below it (default 256 MB; one sample's columns always fit).
+        saved_columns_limit: the largest im2col matrix (whole batch) a Conv2d keeps from its
+            forward for its weight gradient instead of rebuilding it (default 64 MB).
+        scratch_limit: bytes of work buffers each thread keeps between convolutions
+            (default 256 MB).
+    """
+
+    _name = "tinyconv.backends.conv"
+    _defaults = {"algorithm": None, "winograd": True, "direct": True, "small": True,
+                 "pointwise": True, "workspace_limit": 256 << 20,
+                 "saved_columns_limit": 64 << 20, "scratch_limit": 256 << 20}
+    ALGORITHM_NAMES = ("im2col", "gemm1x1", "direct", "im2col+direct", "small", "winograd")
+
+    def _check(self, name, value):
+        if name == "algorithm":
+            if value is not None and value not in self.ALGORITHM_NAMES:
+                raise ValueError(f"{self._name}.algorithm must be None or one of "
+                                 f"{self.ALGORITHM_NAMES}, got {value!r}")
+            return value
+        if name.endswith("_limit"):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0 or (
+                    name == "workspace_limit" and value < 1):
+                raise ValueError(f"{self._name}.{name} must be a "
+                                 f"{'positive' if name == 'workspace_limit' else 'non-negative'}"
+                                 f" int (bytes), got {value!r}")
+            return int(value)
+        if not isinstance(value, bool):
+            raise TypeError(f"{self._name}.{name} must be a bool, got {value!r}")
+        return value
+
+
+conv = _ConvBackend()
+
+
+class _KernelsBackend(_Backend):
+    """The OpenMP teams of the compiled kernels (BLAS keeps its own threads).
+
+    Attributes:
+        num_threads: threads per kernel call; None uses every core (``os.cpu_count()``).
+        parallel_min_size: streaming passes (pooling, normalization, GELU) over fewer
+            elements than this run on one thread, where waking a team costs more than it
+            saves (default 32768).
+    """
+
+    _name = "tinyconv.backends.kernels"
+    _defaults = {"num_threads": None, "parallel_min_size": 1 << 15}
+
+    def _check(self, name, value):
+        if value is None and name == "num_threads":
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (
+                1 if name == "num_threads" else 0):
+            raise ValueError(f"{self._name}.{name} must be a "
+                             f"{'positive' if name == 'num_threads' else 'non-negative'} int, "
+                             f"got {value!r}")
+        return int(value)
+
+
+kernels = _KernelsBackend()
+
+
+@contextlib.contextmanager
+def flags(**backends):
+    """Set several backends' settings at once: ``flags(conv=dict(winograd=False))``."""
+    with contextlib.ExitStack() as stack:
+        for name, settings in backends.items():
+            backend = globals().get(name)
+            if not isinstance(backend, _Backend):
+                raise AttributeError(f"tinyconv.backends has no backend {name!r}")
+            stack.enter_context(backend.flags(**settings))
+        yield
+
+
+def set_conv_workspace_limit(nbytes):
+    """Set the largest im2col buffer (in bytes) a convolution may allocate.
+
+    Args:
+        nbytes: a positive int; the batch is split into chunks so the buffer stays below it
+            (a single sample's columns are always allowed).
+    """
+    if isinstance(nbytes, bool) or not isinstance(nbytes, numbers.Integral) or nbytes < 1:
+        raise ValueError(f"set_conv_workspace_limit: expected a positive int, got {nbytes!r}")
+    conv.workspace_limit = int(nbytes)
+
+
+def get_conv_workspace_limit():
+    """The current limit on the im2col buffer of a convolution, in bytes (default 256 MB)."""
+    return conv.workspace_limit

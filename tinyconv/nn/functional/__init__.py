@@ -1,0 +1,25 @@
+"""tinyconv.nn.functional: every op's public function, with torch's signature.
+
+Each function validates its arguments (naming the argument and the shapes, with the checks of
+``tinyconv._checks``), then calls one op of ``tinyconv.ops``.  One module per family, as
+torch's reference groups them; this package re-exports them all.
+"""
+from ..._functions.shape import flatten
+from .activation import dropout, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .conv import ConvArgumentError, ConvDtypeError, conv2d, conv_transpose2d
+from .linear import linear
+from .loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
+                   smooth_l1_loss)
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm
+from .padding import pad
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from .sampling import fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample
+
+__all__ = [
+    "ConvArgumentError", "ConvDtypeError", "adaptive_avg_pool2d", "avg_pool2d", "batch_norm",
+    "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d", "cross_entropy",
+    "dropout", "flatten", "fold", "gelu", "group_norm", "instance_norm", "interpolate",
+    "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
+    "max_unpool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle", "relu",
+    "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold", "upsample",
+]

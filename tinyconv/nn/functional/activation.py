@@ -1,0 +1,91 @@
+"""Activations and dropout with torch's signatures (ops: ``tinyconv.ops.activation``).
+
+relu, sigmoid, tanh, softmax and log_softmax are the core functions of
+``tinyconv._functions.activation`` (also Tensor methods), re-exported here as torch does.
+"""
+from ..._checks import is_real
+from ..._functions.activation import (float_input, log_softmax, records, relu_, sigmoid, softmax,
+                                      tanh)
+from ..._functions.activation import relu as core_relu
+from ..._random import default_rng
+from ...ops import activation as A
+
+__all__ = ["relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax", "log_softmax",
+           "dropout"]
+
+
+def relu(input, inplace=False):
+    """max(input, 0), elementwise.
+
+    Args:
+        input: any tensor.
+        inplace: overwrite ``input`` when no graph is being recorded through it; while one is,
+            a new tensor is returned instead (tinyconv has no version counters to make in-place
+            ops in a graph safe).
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    return relu_(input) if inplace else core_relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input > 0, else negative_slope * input.
+
+    Args:
+        input: float tensor.
+        negative_slope: slope for negative inputs.
+        inplace: as in ``relu``.
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    input = float_input("leaky_relu", input)
+    slope = float(negative_slope)
+    if slope != slope:
+        raise ValueError("leaky_relu: negative_slope must not be NaN")
+    if inplace and not records(input):
+        A.leaky_relu_inplace(input.data, slope)
+        return input
+    return A.LeakyReLU.apply(input, negative_slope=slope)
+
+
+def gelu(input, approximate="none"):
+    """Gaussian error linear unit: input * Phi(input).
+
+    Args:
+        input: float tensor.
+        approximate: 'none' (exact, with erf) or 'tanh' (torch's tanh approximation).
+
+    Returns:
+        A tensor of input's shape and dtype.
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', got "
+                           f"{approximate!r}")
+    return A.GELU.apply(float_input("gelu", input), approximate=approximate)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (when training).
+
+    Args:
+        input: float tensor.
+        p: drop probability in [0, 1].
+        training: apply dropout; otherwise return ``input`` unchanged.
+        inplace: as in ``relu``.
+
+    Returns:
+        A tensor of input's shape and dtype; the mask comes from the package RNG
+        (``tc.manual_seed``).
+    """
+    if not is_real(p) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
+    input = float_input("dropout", input)
+    if not training or p == 0.0 or input.data.size == 0:
+        return input
+    y = A.Dropout.apply(input, p=float(p), rng=default_rng())
+    if inplace and not records(input):
+        input.data[...] = y.data
+        return input
+    return y

@@ -1,0 +1,54 @@
+"""Wrappers of the activation kernels (``_act.pxi``): the exact GELU forward and backward."""
+import functools
+import math
+
+import numpy as np
+
+from . import FLOATS, ext, threads_for
+
+__all__ = ["gelu_forward", "gelu_backward"]
+
+
+def _flat_float(op, x, dtype):
+    """x as a C-contiguous 1-D array of ``dtype`` (float32 or float64)."""
+    if dtype not in FLOATS:
+        raise TypeError(f"{op}: expected float32 or float64, got {dtype}")
+    return np.ascontiguousarray(x, dtype=dtype).reshape(-1)
+
+
+@functools.lru_cache(maxsize=None)
+def _phi_tail_coefficients():
+    """Chebyshev coefficients (float32) of R(z)/t, R(z) = erfc(z) * exp(z*z), t = 1/(1 + z/2),
+    in u = (t - tmid)/thalf over z in [0, zmax], interpolated at Chebyshev nodes from math.erfc
+    in float64; and (tmid, thalf).  See _act.pxi."""
+    n, zmax = ext.phi_tail_shape()
+    tmin = 1.0 / (1.0 + 0.5 * zmax)
+    tmid, thalf = 0.5 * (1.0 + tmin), 0.5 * (1.0 - tmin)
+    u = np.cos(np.pi * (np.arange(n) + 0.5) / n)
+    t = tmid + thalf * u
+    z = (1.0 / t - 1.0) * 2.0
+    g = np.array([math.erfc(v) * math.exp(v * v) for v in z]) / t
+    coef = np.polynomial.chebyshev.chebfit(u, g, n - 1)   # n nodes: interpolation
+    return coef.astype(np.float32), float(tmid), float(thalf)
+
+
+def gelu_forward(x):
+    """(y, cdf) for the exact GELU: cdf = Phi(x), y = x * cdf, both shaped and typed like x."""
+    xf = _flat_float("gelu", x, x.dtype)
+    y = np.empty_like(xf)
+    cdf = np.empty_like(xf)
+    ext.gelu_forward(xf, y, cdf, *_phi_tail_coefficients(), threads_for(xf.size))
+    return y.reshape(x.shape), cdf.reshape(x.shape)
+
+
+def gelu_backward(x, cdf, gy):
+    """gx = gy * (Phi(x) + x * phi(x)) for the exact GELU, with cdf = Phi(x) from the forward."""
+    xf = _flat_float("gelu_backward", x, x.dtype)
+    cf = _flat_float("gelu_backward", cdf, x.dtype)
+    gf = _flat_float("gelu_backward", gy, x.dtype)
+    if not xf.size == cf.size == gf.size:
+        raise ValueError(f"gelu_backward: x {x.shape}, cdf {cdf.shape} and gradient {gy.shape} "
+                         f"must have one shape")
+    gx = np.empty_like(xf)
+    ext.gelu_backward(xf, cf, gf, gx, threads_for(xf.size))
+    return gx.reshape(x.shape)
