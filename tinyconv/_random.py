@@ -1,11 +1,16 @@
 """The package's random state: one NumPy Generator that every random draw goes through.
 
 ``manual_seed`` reseeds it (and NumPy's legacy global state, for user code that uses it);
-``Generator`` mirrors ``torch.Generator`` for places that take ``generator=``.
+``Generator`` mirrors ``torch.Generator`` for places that take ``generator=``.  A DataLoader
+gives each pass its own stream for the transforms it applies, with ``using_rng``.
 """
+import contextlib
+import threading
+
 import numpy as np
 
 _state = {"rng": np.random.default_rng(0x7C0FFEE)}
+_local = threading.local()  # a per-thread stream set by ``using_rng`` (DataLoader's per pass)
 
 
 class Generator:
@@ -65,3 +70,23 @@ def get_rng_state():
 def set_rng_state(state):
     """Restore a state returned by ``get_rng_state``."""
     _state["rng"].bit_generator.state = state
+
+
+@contextlib.contextmanager
+def using_rng(rng):
+    """In this block and thread, ``stream(None)`` draws from ``rng`` (a NumPy Generator)."""
+    prev = getattr(_local, "rng", None)
+    _local.rng = rng
+    try:
+        yield
+    finally:
+        _local.rng = prev
+
+
+def stream(generator=None):
+    """The Generator to draw from: ``generator`` if given, else the stream ``using_rng`` set
+    in this thread, else the package's."""
+    if generator is not None:
+        return _gen(generator)
+    rng = getattr(_local, "rng", None)
+    return rng if rng is not None else _state["rng"]

@@ -15,38 +15,15 @@ Random transforms draw from, in order of priority: the ``generator`` they were b
 stream a ``DataLoader`` installs while it assembles a batch (so prefetching in a background thread
 stays reproducible), and the package generator (``tc.manual_seed``).
 """
-import contextlib
 import numbers
-import threading
 
 import numpy as np
 
-from ._random import _gen
+from ._random import stream
 from .tensor import Tensor
 
 __all__ = ["Compose", "ToTensor", "Normalize", "RandomCrop", "RandomHorizontalFlip",
            "apply_batch"]
-
-_local = threading.local()
-
-
-@contextlib.contextmanager
-def _using_rng(rng):
-    """In this block and thread, transforms without their own generator draw from ``rng``."""
-    prev = getattr(_local, "rng", None)
-    _local.rng = rng
-    try:
-        yield
-    finally:
-        _local.rng = prev
-
-
-def _rng(generator):
-    if generator is not None:
-        return _gen(generator)
-    rng = getattr(_local, "rng", None)
-    return rng if rng is not None else _gen(None)
-
 
 def _unwrap(x):
     """(ndarray, was_tensor)."""
@@ -285,7 +262,7 @@ class RandomCrop:
         ha, wa = _spatial_axes(arr, batched=False)
         arr = self._pad(arr, ha, wa)
         th, tw = self.size
-        rng = _rng(self.generator)
+        rng = stream(self.generator)
         i = int(rng.integers(0, arr.shape[ha] - th + 1))
         j = int(rng.integers(0, arr.shape[wa] - tw + 1))
         idx = [slice(None)] * arr.ndim
@@ -297,7 +274,7 @@ class RandomCrop:
         ha, wa = _spatial_axes(arr, batched=True)
         arr = self._pad(arr, ha, wa)
         n, th, tw = arr.shape[0], self.size[0], self.size[1]
-        rng = _rng(self.generator)
+        rng = stream(self.generator)
         i = rng.integers(0, arr.shape[ha] - th + 1, size=n)
         j = rng.integers(0, arr.shape[wa] - tw + 1, size=n)
         # every (th, tw) window as a view, then one gather of each sample's own window
@@ -332,14 +309,14 @@ class RandomHorizontalFlip:
     def __call__(self, img):
         arr, was_tensor = _unwrap(img)
         _, wa = _spatial_axes(arr, batched=False)
-        if _rng(self.generator).random() < self.p:
+        if stream(self.generator).random() < self.p:
             arr = np.ascontiguousarray(np.flip(arr, axis=wa))
         return _wrap(arr, was_tensor)
 
     def apply_batch(self, batch):
         arr, _ = _unwrap(batch)
         _, wa = _spatial_axes(arr, batched=True)
-        flip = _rng(self.generator).random(arr.shape[0]) < self.p
+        flip = stream(self.generator).random(arr.shape[0]) < self.p
         out = arr.copy()
         out[flip] = np.flip(arr[flip], axis=wa)
         return out

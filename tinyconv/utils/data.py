@@ -19,8 +19,7 @@ import threading
 
 import numpy as np
 
-from .. import transforms as _transforms
-from .._random import Generator, _gen
+from .._random import Generator, _gen, using_rng
 from ..tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "DataLoader",
@@ -380,7 +379,7 @@ class DataLoader:
 
     def _iter_sync(self, batches, rng):
         for idx in batches:
-            with _transforms._using_rng(rng):
+            with using_rng(rng):
                 batch = self._make_batch(idx)
             yield batch
 
@@ -412,7 +411,7 @@ class _PrefetchIterator:
 
     def _work(self, loader, batches, rng):
         try:
-            with _transforms._using_rng(rng):
+            with using_rng(rng):
                 for idx in batches:
                     if self._stop.is_set():
                         return
