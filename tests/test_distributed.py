@@ -2,12 +2,14 @@
 launching ``mpiexec -n 2`` on tests/mpi_worker.py and comparing with single-process runs / torch.
 """
 import importlib.util
+import inspect
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -17,6 +19,8 @@ import tinyconv as tc
 import tinyconv.distributed as dist
 from tests import mpi_worker as W
 from tests.utils import assert_close
+from tinyconv.distributed.sync_batchnorm import _SyncBatchNormFn
+from tinyconv.nn.modules.normalization import _BatchNorm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKER = os.path.join(ROOT, "tests", "mpi_worker.py")
@@ -445,6 +449,117 @@ def test_convert_sync_batchnorm_shares_parameters_and_keeps_keys():
     np.testing.assert_array_equal(model[1].running_mean.data, np.full(4, 0.5, np.float32))
     lone = dist.SyncBatchNorm.convert_sync_batchnorm(tc.nn.BatchNorm2d(2).eval())
     assert isinstance(lone, dist.SyncBatchNorm) and not lone.training
+
+
+class _ThreadComm:
+    """P ranks as P threads of this process: ``Allreduce`` sums in place, the collective
+    SyncBatchNorm needs, so that any shard layout can be run without launching MPI."""
+
+    def __init__(self, size):
+        self.barrier = threading.Barrier(size, timeout=60)  # a bug fails, not hangs
+        self.lock = threading.Lock()
+        self.acc = None
+
+    def Allreduce(self, _in_place, buf):
+        with self.lock:
+            self.acc = buf.copy() if self.acc is None else self.acc + buf
+        self.barrier.wait()
+        buf[...] = self.acc
+        if self.barrier.wait() == 0:
+            self.acc = None
+        self.barrier.wait()
+
+
+def _sync_bn_on_threads(shards, grads, momentum, dtype):
+    """Train-mode sync_batch_norm forward and backward on one thread per shard."""
+    comm = _ThreadComm(len(shards))
+    out = [None] * len(shards)
+
+    def rank(r):
+        try:
+            x = tc.tensor(shards[r], requires_grad=True)
+            w = tc.tensor(np.array([1.5, -0.5, 2.0], dtype=dtype), requires_grad=True)
+            b = tc.tensor(np.array([0.1, 0.2, -0.3], dtype=dtype), requires_grad=True)
+            rm, rv = np.zeros(3, dtype=dtype), np.ones(3, dtype=dtype)
+            y = _SyncBatchNormFn.apply(x, w, b, comm=comm, eps=1e-5, momentum=momentum,
+                                       running_mean=rm, running_var=rv)
+            (y * tc.tensor(grads[r])).sum().backward()
+            out[r] = {"y": y.data, "gx": x.grad.data, "gw": w.grad.data, "gb": b.grad.data,
+                      "running_mean": rm, "running_var": rv}
+        except ValueError as e:  # the caller checks that every rank raised it
+            out[r] = e
+
+    threads = [threading.Thread(target=rank, args=(r,)) for r in range(len(shards))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="mpi4py not installed")
+@pytest.mark.parametrize("sizes,dtype", [([3, 0, 5], np.float64), ([1, 1], np.float64),
+                                         ([2, 3, 4, 1], np.float64), ([4, 7], np.float32)])
+def test_sync_batchnorm_over_any_shard_layout_matches_batchnorm(sizes, dtype):
+    """Uneven shards, a rank without samples, one sample per rank: SyncBatchNorm's passes
+    with sums over ranks == torch BatchNorm on the concatenated batch."""
+    dist.init()  # for MPI.IN_PLACE
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((sum(sizes), 3, 4, 5)) * 2.0 + 1.0).astype(dtype)
+    g = rng.standard_normal(x.shape).astype(dtype)
+    cut = np.cumsum(sizes)[:-1]
+    got = _sync_bn_on_threads(np.split(x, cut), np.split(g, cut), 0.3, dtype)
+    tdt = torch.float64 if dtype == np.float64 else torch.float32
+    bn = torch.nn.BatchNorm2d(3, momentum=0.3, dtype=tdt)
+    with torch.no_grad():
+        bn.weight[...] = torch.tensor([1.5, -0.5, 2.0], dtype=tdt)
+        bn.bias[...] = torch.tensor([0.1, 0.2, -0.3], dtype=tdt)
+    xt = torch.tensor(x, requires_grad=True)
+    y = bn(xt)
+    (y * torch.tensor(g)).sum().backward()
+    for r, (yr, gxr) in enumerate(zip(np.split(y.detach().numpy(), cut),
+                                      np.split(xt.grad.numpy(), cut))):
+        assert_close(got[r]["y"], yr, dtype=dtype, what=f"rank {r} y")
+        assert_close(got[r]["gx"], gxr, dtype=dtype, what=f"rank {r} gx")
+        assert_close(got[r]["running_mean"], bn.running_mean, dtype=dtype, what="running_mean")
+        assert_close(got[r]["running_var"], bn.running_var, dtype=dtype, what="running_var")
+    assert_close(sum(o["gw"] for o in got), bn.weight.grad, dtype=dtype, what="gw")
+    assert_close(sum(o["gb"] for o in got), bn.bias.grad, dtype=dtype, what="gb")
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="mpi4py not installed")
+def test_sync_batchnorm_with_one_value_over_all_ranks_raises_on_every_rank():
+    dist.init()
+    x = np.ones((1, 3, 1, 1))
+    got = _sync_bn_on_threads([x, x[:0]], [x, x[:0]], 0.1, np.float64)
+    for e in got:
+        assert isinstance(e, ValueError), e
+        assert "expected more than 1 value per channel when training, got 1 over all " \
+               "processes" in str(e)
+
+
+def test_sync_batchnorm_is_a_batchnorm_with_torch_signature_repr_and_state():
+    assert issubclass(dist.SyncBatchNorm, _BatchNorm)
+    names = [list(inspect.signature(cls.__init__).parameters)
+             for cls in (dist.SyncBatchNorm, torch.nn.SyncBatchNorm)]
+    assert names[0] == names[1]
+    assert repr(dist.SyncBatchNorm(3, momentum=None, bias=False)) == \
+        repr(torch.nn.SyncBatchNorm(3, momentum=None, bias=False))
+    sbn, bn = dist.SyncBatchNorm(4, dtype=np.float64), tc.nn.BatchNorm2d(4, dtype=np.float64)
+    tsd, ssd = bn.state_dict(), sbn.state_dict()
+    assert list(ssd) == list(tsd) == list(torch.nn.SyncBatchNorm(4).state_dict())
+    for k in tsd:
+        assert ssd[k].dtype == tsd[k].dtype and np.array_equal(ssd[k].data, tsd[k].data), k
+    with pytest.raises(NotImplementedError, match="process_group"):
+        dist.SyncBatchNorm(3, process_group=object())
+
+
+def test_convert_sync_batchnorm_keeps_a_batchnorm_without_bias():
+    model = tc.nn.Sequential(tc.nn.BatchNorm2d(3, bias=False), tc.nn.BatchNorm1d(2))
+    keys = list(model.state_dict())
+    dist.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert isinstance(model[0], dist.SyncBatchNorm) and model[0].bias is None
+    assert list(model.state_dict()) == keys
 
 
 # ------------------------------------------------------------- examples/train.py --distributed

@@ -45,6 +45,19 @@ def test_sources_hash_tracks_the_kernel_sources(tmp_path):
     assert cli.sources_sha256(str(tmp_path)) != cli.sources_sha256()
 
 
+def test_build_hash_loads_by_path_without_the_package_or_numpy():
+    """setup.py loads tinyconv/_build_hash.py by path before the extension exists, maybe
+    without NumPy: the helper must need neither, and give the digest doctor checks."""
+    code = ("import runpy, sys\n"
+            "sys.modules['numpy'] = sys.modules['tinyconv'] = None  # any import fails\n"
+            "print(runpy.run_path(sys.argv[1])['sources_sha256']())\n")
+    path = os.path.join(ROOT, "tinyconv", "_build_hash.py")
+    out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == cli.sources_sha256()
+
+
 def test_stale_build_is_reported(monkeypatch):
     monkeypatch.setattr(cli, "sources_sha256", lambda ops_dir=cli._OPS: "0" * 64)
     ok, lines, so = cli._kernel_status()

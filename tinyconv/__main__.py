@@ -10,25 +10,14 @@ checks out, 1 otherwise.
 from __future__ import annotations
 
 import glob
-import hashlib
 import importlib
 import os
 import platform
 import sys
 import time
 
-_OPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ops")
-
-
-def sources_sha256(ops_dir=_OPS):
-    """SHA-256 of the kernel sources (same recipe as setup.py's _write_build_info)."""
-    h = hashlib.sha256()
-    paths = glob.glob(os.path.join(ops_dir, "*.pyx")) + glob.glob(os.path.join(ops_dir, "*.pxi"))
-    for path in sorted(paths):
-        h.update(os.path.basename(path).encode() + b"\0")
-        with open(path, "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()
+from ._build_hash import OPS_DIR as _OPS
+from ._build_hash import kernel_sources, sources_sha256
 
 
 def _kernel_status():
@@ -60,7 +49,7 @@ def _kernel_status():
                      f"now {now[:16]}...; rebuild: python setup.py build_ext --inplace")
         ok = False
     so = getattr(ext, "__file__", None) or (sos[0] if sos else None)
-    srcs = glob.glob(os.path.join(_OPS, "*.pyx")) + glob.glob(os.path.join(_OPS, "*.pxi"))
+    srcs = kernel_sources()
     if so and srcs and os.path.getmtime(so) < max(os.path.getmtime(p) for p in srcs):
         lines.append("kernel sources: a .pyx/.pxi file is newer than the compiled module")
     return ok, lines, so

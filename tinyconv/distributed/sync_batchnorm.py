@@ -1,13 +1,15 @@
 """SyncBatchNorm: batch normalization with statistics over the batch of every rank.
 
 Legend: x input (N, C, *), y output, w/b affine weight and bias, gy/gx/gw/gb gradients,
-``P`` ranks, ``n`` samples per channel on this rank, ``M`` over all ranks.
+``n`` values per channel over all ranks.
 
-Forward: each rank computes its per-channel count, mean and centered sum of squares ``M2``
-(two-pass, stable); one ``Allgather`` of ``[n, mean, M2]`` lets every rank combine them into
-the global mean and biased variance (Chan's parallel formula, in float64).
-Backward: one ``Allreduce`` of ``[sum(gy), sum(gy * xhat)]`` per channel gives the two global
-sums of the compact formula ``gx = w * invstd * (gy - sum(gy)/M - xhat * sum(gy*xhat)/M)``.
+It runs batch norm's own passes (``tinyconv.ops.norm``) with a sum over ranks between them.
+Forward: the statistics pass reduces ``[count, sum(x)]`` per channel, then each rank's centered
+sum of squares about the global mean (``Allreduce`` twice, float64): the two-pass mean and
+variance of the concatenated batch; then the normalization pass and the running-statistics
+update are batch norm's.
+Backward: the gradient-sums pass gives ``[sum(gy), sum(gy * (x - mean))]`` per channel, one
+``Allreduce`` makes them global, and batch norm's gradient pass computes gx from them.
 ``gw`` and ``gb`` are this rank's own sums: DistributedDataParallel averages them like any
 other parameter gradient.
 """
@@ -16,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtypes import get_default_dtype
-from ..autograd import Function
-from ..nn.module import Module
-from ..nn.parameter import Parameter
+from .._engine import Function
+from ..nn import functional as F
+from ..nn.modules.normalization import _BatchNorm
+from ..ops import norm
 from ..tensor import Tensor
 from . import process_group as pg
 
@@ -33,74 +36,47 @@ def _comm():
 
 
 class _SyncBatchNormFn(Function):
-    """Training-mode batch norm over the global batch (see the module docstring)."""
+    """Training-mode batch norm over the global batch (see the module docstring); w and b
+    may be None."""
+
+    category = "normalization"
 
     @staticmethod
     def forward(ctx, x, w, b, comm=None, eps=1e-5, momentum=0.1, running_mean=None,
                 running_var=None):
-        dt = x.dtype
         N, C = x.shape[0], x.shape[1]
-        x3 = x.reshape(N, C, -1)                       # (N, C, L)
-        n = N * x3.shape[2]
-        if n > 0:
-            mean_l = x3.mean(axis=(0, 2))               # (C,)
-            xc = x3 - mean_l[None, :, None]
-            m2_l = np.einsum("ncl,ncl->c", xc, xc)      # (C,)
-        else:
-            mean_l = np.zeros(C, dtype=dt)
-            m2_l = np.zeros(C, dtype=dt)
-        send = np.empty(1 + 2 * C, dtype=np.float64)
-        send[0] = n
-        send[1:1 + C] = mean_l
-        send[1 + C:] = m2_l
-        allst = np.empty((comm.Get_size(), 1 + 2 * C), dtype=np.float64)
-        comm.Allgather(send, allst)
-        counts = allst[:, 0]                           # (P,)
-        total = float(counts.sum())
-        if total <= 1:
-            raise ValueError(
-                f"SyncBatchNorm: expected more than 1 value per channel when training, got "
-                f"input size {tuple(x.shape)} on this rank and {int(total)} values per channel "
-                f"over all ranks")
-        means = allst[:, 1:1 + C]                      # (P, C)
-        mean = counts @ means / total                  # (C,) float64
-        dev = means - mean[None, :]
-        m2 = allst[:, 1 + C:].sum(axis=0) + counts @ (dev * dev)
-        var = m2 / total
-        invstd64 = 1.0 / np.sqrt(var + eps)
-        invstd = invstd64.astype(dt)
-        xhat = (x3 - mean.astype(dt)[None, :, None]) * invstd[None, :, None]
-        y = xhat * w[None, :, None] + b[None, :, None]
+        L = 1
+        for s in x.shape[2:]:
+            L *= s
+        x3 = x.reshape(N, C, L)  # (N, C, L)
+
+        def allreduce(a):
+            comm.Allreduce(pg._state.MPI.IN_PLACE, a)
+
+        mean, var, n = norm.batch_norm_stats(x3, allreduce)
         if running_mean is not None:
-            running_mean *= (1.0 - momentum)
-            running_mean += (momentum * mean).astype(running_mean.dtype)
-            running_var *= (1.0 - momentum)
-            running_var += (momentum * m2 / (total - 1.0)).astype(running_var.dtype)
-        ctx.save_for_backward(xhat, w, invstd)
+            norm.update_running_stats(running_mean, running_var, mean, var, n, momentum)
+        y, invstd = norm.batch_norm_normalize(x3, mean, var, w, b, eps)
+        ctx.save_for_backward(x3, mean, invstd, w)
         ctx.comm = comm
-        ctx.total = total
+        ctx.n = n
         ctx.shape = x.shape
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        xhat, w, invstd = ctx.saved_tensors
-        N, C = xhat.shape[0], xhat.shape[1]
-        gy3 = gy.reshape(xhat.shape)                   # (N, C, L)
-        sum_gy = gy3.sum(axis=(0, 2))                   # (C,)
-        sum_gyx = np.einsum("ncl,ncl->c", gy3, xhat)    # (C,)
+        x3, mean, invstd, w = ctx.saved_tensors
+        C = x3.shape[1]
+        gy3 = gy.reshape(x3.shape)  # (N, C, L)
+        sgy, dot = norm.batch_norm_grad_sums(gy3, x3, mean)  # (C,) each, this rank's
         gx = None
         if ctx.needs_input_grad[0]:
-            sums = np.concatenate([sum_gy, sum_gyx])
+            sums = np.concatenate([sgy, dot]).astype(np.float64)  # (2C,)
             ctx.comm.Allreduce(pg._state.MPI.IN_PLACE, sums)
-            inv_m = 1.0 / ctx.total
-            g_mean = sums[:C] * inv_m
-            gx_mean = sums[C:] * inv_m
-            gx = (gy3 - g_mean[None, :, None] - xhat * gx_mean[None, :, None]) \
-                * (w * invstd)[None, :, None]
-            gx = gx.reshape(ctx.shape)
-        gw = sum_gyx if ctx.needs_input_grad[1] else None
-        gb = sum_gy if ctx.needs_input_grad[2] else None
+            gx = norm.batch_norm_grad_input(gy3, x3, mean, invstd, w, sums[:C], sums[C:],
+                                            ctx.n).reshape(ctx.shape)
+        gw = dot * invstd if ctx.needs_input_grad[1] else None
+        gb = sgy if ctx.needs_input_grad[2] else None
         return gx, gw, gb
 
 
@@ -131,71 +107,45 @@ def sync_batch_norm(input, running_mean, running_var, weight=None, bias=None, mo
         if t is not None and tuple(t.shape) != (C,):
             raise ValueError(f"sync_batch_norm: {name} has shape {tuple(t.shape)} but the "
                              f"input has {C} channels (input shape {tuple(input.shape)})")
-    if weight is None:
-        weight = Tensor._make(np.ones(C, dtype=dt), False, None)
-    if bias is None:
-        bias = Tensor._make(np.zeros(C, dtype=dt), False, None)
     rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
     rv = running_var.data if isinstance(running_var, Tensor) else running_var
     return _SyncBatchNormFn.apply(input, weight, bias, comm=_comm(), eps=float(eps),
                                   momentum=float(momentum), running_mean=rm, running_var=rv)
 
 
-def _batchnorm_types():
-    from .. import nn
-    return tuple(getattr(nn, n) for n in ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
-                 if hasattr(nn, n))
-
-
-class SyncBatchNorm(Module):
+class SyncBatchNorm(_BatchNorm):
     """Batch normalization over the global batch of all ranks (torch's ``SyncBatchNorm``).
 
     In training mode with more than one rank, the per-channel mean and variance are those of
-    the concatenation of every rank's batch; otherwise it behaves exactly like BatchNorm.
-    Attributes and state_dict keys are BatchNorm's (``weight, bias, running_mean,
+    the concatenation of every rank's batch; otherwise it behaves exactly like BatchNorm, whose
+    parameters, buffers and state_dict keys it has (``weight, bias, running_mean,
     running_var, num_batches_tracked``).
 
     Args:
         num_features (int): C of an (N, C, *) input.
         eps (float), momentum (float or None), affine (bool), track_running_stats (bool):
             as in BatchNorm2d.
+        process_group: must be None: the statistics are over all ranks.
+        device: must be None or 'cpu'.
+        dtype: parameter and buffer dtype (default: the default dtype).
+        bias (bool): learn a bias (with affine).
 
     Shape:
         input (N, C, *) with at least 2 dims; output the same.
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None):
-        super().__init__()
-        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
-        self.num_features = int(num_features)
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(Tensor._make(np.ones(num_features, dtype=dt), False, None))
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dtype=dt), False, None))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean",
-                                 Tensor._make(np.zeros(num_features, dtype=dt), False, None))
-            self.register_buffer("running_var",
-                                 Tensor._make(np.ones(num_features, dtype=dt), False, None))
-            self.register_buffer("num_batches_tracked",
-                                 Tensor._make(np.zeros((), dtype=np.int64), False, None))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+                 track_running_stats=True, process_group=None, device=None, dtype=None, *,
+                 bias=True):
+        if process_group is not None:
+            raise NotImplementedError(
+                f"SyncBatchNorm: process_group={process_group!r} is not supported by "
+                f"tinyconv (statistics are always over every rank)")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias)
+        self.process_group = None
 
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
-
-    def forward(self, input):
+    def _check_input_dim(self, input):
         if input.ndim < 2:
             raise ValueError(f"SyncBatchNorm: expected at least 2D input (got {input.ndim}D "
                              f"input of shape {tuple(input.shape)})")
@@ -203,36 +153,34 @@ class SyncBatchNorm(Module):
             raise ValueError(f"SyncBatchNorm: input has {input.shape[1]} channels but the "
                              f"layer expects num_features={self.num_features} (input shape "
                              f"{tuple(input.shape)})")
-        momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
-            if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.data)
-        bn_training = self.training or self.running_mean is None
-        # running statistics are updated only in training mode when they are tracked
-        track = not self.training or self.track_running_stats
-        rm = self.running_mean if track else None
-        rv = self.running_var if track else None
-        need_sync = (bn_training and self.training and pg.is_initialized()
-                     and pg.get_world_size() > 1)
-        if not need_sync:
-            from ..nn import functional as F
-            return F.batch_norm(input, rm, rv, self.weight, self.bias, bn_training, momentum,
-                                self.eps)
-        return sync_batch_norm(input, rm, rv, self.weight, self.bias, momentum, self.eps)
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        rm, rv, use_batch_stats, factor = self._count_batch()
+        if self.training and pg.is_initialized() and pg.get_world_size() > 1:
+            return sync_batch_norm(input, rm, rv, self.weight, self.bias, factor, self.eps)
+        return F.batch_norm(input, rm, rv, self.weight, self.bias, use_batch_stats, factor,
+                            self.eps)
 
     @classmethod
-    def convert_sync_batchnorm(cls, module):
+    def convert_sync_batchnorm(cls, module, process_group=None):
         """Replace every BatchNorm layer inside ``module`` by a SyncBatchNorm sharing its
-        parameters and buffers (returns the converted module; a BatchNorm is itself replaced).
+        parameters and buffers.
+
+        Args:
+            module: a Module; a container is converted in place.
+            process_group: must be None (as in the constructor).
+
+        Returns:
+            The converted module: ``module`` itself, or its replacement when it is a BatchNorm.
         """
         out = module
-        bn_types = _batchnorm_types()
-        if bn_types and isinstance(module, bn_types):
+        if isinstance(module, _BatchNorm):
             dt = module.running_mean.dtype if module.running_mean is not None else (
                 module.weight.dtype if module.weight is not None else None)
             out = cls(module.num_features, module.eps, module.momentum, module.affine,
-                      module.track_running_stats, dtype=dt)
+                      module.track_running_stats, process_group, dtype=dt,
+                      bias=module.bias is not None)
             if module.affine:
                 out.weight = module.weight
                 out.bias = module.bias
@@ -242,5 +190,5 @@ class SyncBatchNorm(Module):
                 out.num_batches_tracked = module.num_batches_tracked
             out.training = module.training
         for name, child in module.named_children():
-            out.add_module(name, cls.convert_sync_batchnorm(child))
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
         return out

@@ -78,13 +78,23 @@ def _center(x3, eps):
     return mean, xc, var, invstd
 
 
+def _m2_about(sums, sq, L, mean, axis):
+    """Centered sum of squares about ``mean`` of groups of rows of length L (reduced over
+    ``axis`` of the row arrays): M2 = sum(row M2) + L * sum((row mean - mean)^2).
+
+    ``mean`` broadcasts against ``sums`` (keepdims along ``axis``).  About the mean of the
+    rows themselves this is Chan's combine; about a mean taken over more rows than these
+    (other processes' too) it is this group's share of their M2.
+    """
+    dev = sums * (1.0 / L) - mean
+    return sq.sum(axis=axis) + (dev * dev).sum(axis=axis) * float(L)
+
+
 def _combine(sums, sq, L, axis):
-    """Mean and biased variance of groups of rows (reduced over ``axis`` of the row arrays):
-    M2 = sum(row M2) + L * sum((row mean - mean)^2)."""
+    """Mean and biased variance of groups of rows (reduced over ``axis`` of the row arrays)."""
     n = L * sums.shape[axis]
     mean = sums.sum(axis=axis, keepdims=True) * (1.0 / n)
-    dev = sums * (1.0 / L) - mean
-    m2 = sq.sum(axis=axis) + (dev * dev).sum(axis=axis) * float(L)
+    m2 = _m2_about(sums, sq, L, mean, axis)
     return mean.squeeze(axis), m2 * (1.0 / n)
 
 
@@ -96,14 +106,119 @@ def _as_sums(a3):
     return (np.ascontiguousarray(a3).reshape(A * S, L) @ _ones(L, a3.dtype)).reshape(A, S)
 
 
-def _update_running(running_mean, running_var, mean, var, n, momentum):
-    """new = (1 - momentum) * old + momentum * batch, with the unbiased batch variance."""
+def update_running_stats(running_mean, running_var, mean, var, n, momentum):
+    """Update running statistics in place: new = (1 - momentum) * old + momentum * batch.
+
+    Args:
+        running_mean, running_var: (C,) ndarrays, updated in place in their dtype.
+        mean, var: (C,) batch mean and biased variance.
+        n: number of values per channel behind them (the variance is unbiased with it).
+        momentum: float.
+    """
     keep = 1.0 - momentum
     unbias = n / (n - 1.0)
     running_mean *= keep
     running_mean += (mean * momentum).astype(running_mean.dtype, copy=False)
     running_var *= keep
     running_var += (var * (momentum * unbias)).astype(running_var.dtype, copy=False)
+
+
+# ------------------------------------------------------------------- batch norm's passes
+# BatchNorm is these passes in sequence; SyncBatchNorm runs the same passes with a sum over
+# processes between them (the statistics pass reduces through ``allreduce``; the gradient
+# sums are reduced between batch_norm_grad_sums and batch_norm_grad_input).
+
+
+def batch_norm_stats(x3, allreduce=None):
+    """The statistics pass: per-channel mean and biased variance of x3 (N, C, L) over N and L.
+
+    Args:
+        x3: (N, C, L) input.
+        allreduce: None for this batch's statistics; or a function that sums a float64
+            ndarray in place over all processes, for the statistics of every process's batch
+            together.  It is called twice: on the counts and sums, then on each process's
+            centered sum of squares about the global mean (a two-pass variance of the union,
+            in float64).
+
+    Returns:
+        (mean, var, n): (C,) arrays in x3's dtype and the number of values per channel.
+
+    Raises:
+        ValueError: with ``allreduce``, one value or none per channel over all processes.
+    """
+    N, C, L = x3.shape
+    sums, sq = K.norm_row_stats(x3)  # (N, C) each
+    if allreduce is None:
+        mean, var = _combine(sums, sq, L, 0)
+        return mean, var, N * L
+    part = np.empty(1 + C, dtype=np.float64)
+    part[0] = N * L
+    part[1:] = sums.sum(axis=0)
+    allreduce(part)
+    n = float(part[0])
+    if n <= 1:
+        raise ValueError(f"batch norm: expected more than 1 value per channel when training, "
+                         f"got {int(n)} over all processes (input viewed as (N, C, L) "
+                         f"{tuple(x3.shape)} in this one)")
+    mean = part[1:] * (1.0 / n)
+    m2 = np.ascontiguousarray(_m2_about(sums, sq, L, mean, 0), dtype=np.float64)
+    allreduce(m2)
+    return mean.astype(x3.dtype), (m2 * (1.0 / n)).astype(x3.dtype), n
+
+
+def batch_norm_normalize(x3, mean, var, w, b, eps):
+    """The normalization pass: y = (x3 - mean) * invstd * w + b per channel, as one affine map.
+
+    Args:
+        x3: (N, C, L) input.
+        mean, var: (C,) statistics to normalize with.
+        w, b: (C,) affine weight and bias, or None.
+        eps: added to the variance.
+
+    Returns:
+        (y, invstd): y (N, C, L) in x3's dtype and invstd = 1 / sqrt(var + eps), (C,).
+    """
+    C = x3.shape[1]
+    invstd = 1.0 / np.sqrt(var + eps)
+    scale = invstd * w if w is not None else invstd
+    shift = b - mean * scale if b is not None else -(mean * scale)
+    return K.norm_affine(x3, scale.reshape(1, C), shift.reshape(1, C)), invstd
+
+
+def batch_norm_grad_sums(gy3, x3, mean):
+    """The gradient-sums pass: per-channel sums of gy and of gy * (x - mean).
+
+    Args:
+        gy3, x3: (N, C, L) output gradient and input.
+        mean: (C,) the mean the forward normalized with.
+
+    Returns:
+        (sgy, dot): two (C,) arrays in x3's dtype.
+    """
+    C = x3.shape[1]
+    sgy, dot = K.norm_grad_sums(gy3, x3, mean.reshape(1, C))  # (N, C) each
+    return sgy.sum(axis=0), dot.sum(axis=0)
+
+
+def batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, n):
+    """The gradient pass of training-mode batch norm: gx = k * gy - d * x + c per channel.
+
+    Args:
+        gy3, x3: (N, C, L) output gradient and input.
+        mean, invstd: (C,) the forward's statistics.
+        w: (C,) affine weight or None.
+        sgy, dot: (C,) sums of gy and gy * (x - mean) over the n values of each channel.
+        n: number of values per channel the statistics were taken over.
+
+    Returns:
+        gx, (N, C, L) in x3's dtype.
+    """
+    C = x3.shape[1]
+    k = invstd * w if w is not None else invstd
+    inv_m = 1.0 / n
+    d = k * invstd * invstd * dot * inv_m
+    c = mean * d - k * sgy * inv_m
+    return K.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C), c.reshape(1, C))
 
 
 class BatchNorm(Function):
@@ -121,17 +236,13 @@ class BatchNorm(Function):
         N, C = x.shape[0], x.shape[1]
         x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
         if training:
-            m = N * x3.shape[2]
-            mean, var = _combine(*K.norm_row_stats(x3), x3.shape[2], 0)  # (C,) each
+            mean, var, m = batch_norm_stats(x3)  # (C,) each
             if running_mean is not None:
-                _update_running(running_mean, running_var, mean, var, m, momentum)
+                update_running_stats(running_mean, running_var, mean, var, m, momentum)
         else:
             mean = running_mean.astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
-        invstd = 1.0 / np.sqrt(var + eps)
-        scale = invstd * w if w is not None else invstd
-        shift = b - mean * scale if b is not None else -(mean * scale)
-        y = K.norm_affine(x3, scale.reshape(1, C), shift.reshape(1, C))
+        y, invstd = batch_norm_normalize(x3, mean, var, w, b, eps)
         ctx.shape, ctx.training = x.shape, training
         ctx.save_for_backward(x3, mean, invstd, w)
         return y.reshape(x.shape)
@@ -142,16 +253,14 @@ class BatchNorm(Function):
         nx, nw, nb = ctx.needs_input_grad
         N, C, L = x3.shape
         gy3 = gy.reshape(N, C, L)  # (N, C, L)
-        k = invstd * w if w is not None else invstd
         gx = gw = gb = None
         if nw or (nx and ctx.training):
-            sgy, dot = K.norm_grad_sums(gy3, x3, mean.reshape(1, C))
-            sgy = sgy.sum(axis=0)
-            dot = dot.sum(axis=0)  # sum(gy * xc) per channel
+            sgy, dot = batch_norm_grad_sums(gy3, x3, mean)  # dot = sum(gy * xc) per channel
         elif nb:
             sgy = _as_sums(gy3).sum(axis=0)
         if not ctx.training:
             if nx:
+                k = invstd * w if w is not None else invstd
                 gx = K.norm_affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype))
                 gx = gx.reshape(ctx.shape)
             gw = dot * invstd if nw else None
@@ -162,11 +271,8 @@ class BatchNorm(Function):
         if nb:
             gb = sgy
         if nx:
-            inv_m = 1.0 / (N * L)
-            d = k * invstd * invstd * dot * inv_m
-            c = mean * d - k * sgy * inv_m
-            gx = K.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C),
-                                    c.reshape(1, C)).reshape(ctx.shape)
+            gx = batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, N * L)
+            gx = gx.reshape(ctx.shape)
         return gx, gw, gb
 
 
@@ -191,8 +297,8 @@ class GroupNorm(Function):
         mean, var = _combine(sums.reshape(N, G, -1), sq.reshape(N, G, -1), x3.shape[2], 2)
         mean_nc = np.repeat(mean, C // G, axis=1)  # (N, C)
         if running_mean is not None:
-            _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0), m,
-                            momentum)
+            update_running_stats(running_mean, running_var, mean.mean(axis=0),
+                                 var.mean(axis=0), m, momentum)
         invstd = 1.0 / np.sqrt(var + eps)  # (N, G)
         scale = np.repeat(invstd, C // G, axis=1)  # (N, C)
         if w is not None:

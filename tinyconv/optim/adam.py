@@ -3,9 +3,7 @@ import math
 
 import numpy as np
 
-from ..autograd import no_grad
-from ..tensor import Tensor
-from .optimizer import Optimizer, _params_with_grad, _step_tensor
+from .optimizer import Optimizer, _step_tensor, _zeros_state
 
 __all__ = ["Adam", "AdamW"]
 
@@ -21,10 +19,6 @@ def _check(lr, betas, eps, weight_decay):
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
     if weight_decay < 0.0:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-
-
-def _zeros_like(p):
-    return Tensor._make(np.zeros_like(p.data), False, None)
 
 
 class Adam(Optimizer):
@@ -54,62 +48,46 @@ class Adam(Optimizer):
     def _validate_group(self, group):
         _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure's loss."""
-        loss = self._closure(closure)
-        self._opt_called = True
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            beta1, beta2 = float(group["betas"][0]), float(group["betas"][1])
-            eps = float(group["eps"])
-            wd = float(group["weight_decay"])
-            amsgrad = bool(group["amsgrad"])
-            maximize = bool(group["maximize"])
-            decoupled = bool(group.get("decoupled_weight_decay", False))
-            for p, g in _params_with_grad(group):
-                d = p.data
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                    if amsgrad:
-                        st["max_exp_avg_sq"] = _zeros_like(p)
-                st["step"].data += 1
-                step = float(st["step"].data)
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    if decoupled:
-                        d *= 1.0 - lr * wd
-                    else:
-                        g = g + d * wd
-                m = st["exp_avg"].data
-                v = st["exp_avg_sq"].data
-                # one scratch array per parameter; everything else updates in place
-                tmp = np.subtract(g, m)
-                tmp *= 1.0 - beta1
-                m += tmp  # m.lerp_(g, 1 - beta1)
-                np.multiply(g, g, out=tmp)
-                tmp *= 1.0 - beta2
-                v *= beta2
-                v += tmp
-                bc1 = 1.0 - beta1 ** step
-                bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
-                step_size = lr / bc1
-                if amsgrad:
-                    vmax = st["max_exp_avg_sq"].data
-                    np.maximum(vmax, v, out=vmax)
-                    np.sqrt(vmax, out=tmp)
-                else:
-                    np.sqrt(v, out=tmp)
-                tmp /= bc2_sqrt
-                tmp += eps
-                np.divide(m, tmp, out=tmp)
-                tmp *= step_size
-                d -= tmp
-        return loss
+    def _hyperparams(self, group):
+        return (float(group["lr"]), float(group["betas"][0]), float(group["betas"][1]),
+                float(group["eps"]), bool(group["amsgrad"]))
+
+    def _init_state(self, d, hp):
+        st = {"step": _step_tensor(), "exp_avg": _zeros_state(d),
+              "exp_avg_sq": _zeros_state(d)}
+        *_, amsgrad = hp
+        if amsgrad:
+            st["max_exp_avg_sq"] = _zeros_state(d)
+        return st
+
+    def _update(self, d, g, state, hp):
+        lr, beta1, beta2, eps, amsgrad = hp
+        state["step"].data += 1
+        step = float(state["step"].data)
+        m = state["exp_avg"].data
+        v = state["exp_avg_sq"].data
+        # one scratch array per parameter; everything else updates in place
+        tmp = np.subtract(g, m)
+        tmp *= 1.0 - beta1
+        m += tmp  # m.lerp_(g, 1 - beta1)
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta2
+        v *= beta2
+        v += tmp
+        bc1 = 1.0 - beta1 ** step
+        bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
+        step_size = lr / bc1
+        if amsgrad:
+            vmax = state["max_exp_avg_sq"].data
+            np.maximum(vmax, v, out=vmax)
+            np.sqrt(vmax, out=tmp)
+        else:
+            np.sqrt(v, out=tmp)
+        tmp /= bc2_sqrt
+        tmp += eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        d -= tmp
 
 
 class AdamW(Adam):

@@ -1,22 +1,36 @@
-"""Optimizer base class: param groups, per-parameter state, state_dict in torch's format.
+"""Optimizer base class: param groups, per-parameter state, the step template and step hooks.
 
 State is keyed by the parameter object (never its list position), so adding groups or
 reordering does not mix up moment buffers; ``state_dict()`` numbers the parameters by their
 order across groups, exactly as torch does, so checkpoints move between the two libraries.
+
+``Optimizer.step`` is the one step loop: for every group it reads the hyper-parameters once
+(``_hyperparams``), then for every parameter with a gradient it creates the state on first use
+(``_init_state``), applies ``maximize`` and the group's ``weight_decay`` (L2, or decoupled when
+the group has ``decoupled_weight_decay``) and calls ``_update``, the optimizer's own rule.
 Updates are in-place ndarray arithmetic under no_grad, in each parameter's dtype.
+
+Step hooks run around every ``step()`` call, of every class: the per-instance ones
+(``register_step_pre_hook`` / ``register_step_post_hook``) and the global ones
+(``register_optimizer_step_pre_hook`` / ``register_optimizer_step_post_hook``), with torch's
+signature ``hook(optimizer, args, kwargs)`` where ``args`` starts with the optimizer.
 """
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping
 
 import numpy as np
 
+from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
+from ..utils.hooks import RemovableHandle
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 
 class _Required:
@@ -45,8 +59,96 @@ def _typename(x):
     return type(x).__module__ + "." + type(x).__name__
 
 
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Register a hook run before the ``step()`` of every optimizer.
+
+    Args:
+        hook: ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)``; ``args``
+            are step's positional arguments, the optimizer first, and a returned pair replaces
+            what step receives.
+
+    Returns:
+        A RemovableHandle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(_global_optimizer_pre_hooks)
+    _global_optimizer_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """Register a hook run after the ``step()`` of every optimizer.
+
+    Args:
+        hook: ``hook(optimizer, args, kwargs) -> None``, with the arguments step received.
+
+    Returns:
+        A RemovableHandle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(_global_optimizer_post_hooks)
+    _global_optimizer_post_hooks[handle.id] = hook
+    return handle
+
+
+def _run_pre_hooks(opt, args, kwargs):
+    # a snapshot, so that a hook may remove itself
+    for hook in (*_global_optimizer_pre_hooks.values(), *opt._optimizer_step_pre_hooks.values()):
+        result = hook(opt, args, kwargs)
+        if result is not None:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError(
+                    f"{type(opt).__name__}.step: pre-hook {hook!r} must return None or a "
+                    f"tuple (new_args, new_kwargs), but got {result!r}")
+            args, kwargs = result
+    return args, kwargs
+
+
+def _with_step_hooks(body):
+    """The step method ``body`` wrapped so that the step hooks run around it.
+
+    Only the outermost call runs them: an override that calls ``super().step()`` is one step,
+    for the hooks and for the lr schedulers' "optimizer has stepped" check.
+
+    Args:
+        body: a function ``body(optimizer, *args, **kwargs)``.
+
+    Returns:
+        The wrapped function (``_step_body`` gives ``body`` back).
+    """
+
+    @functools.wraps(body)
+    def step(self, *args, **kwargs):
+        if self._step_depth:
+            return body(self, *args, **kwargs)
+        # lr schedulers warn when they step before the optimizer has
+        self._opt_called = True
+        args = (self,) + args
+        if _global_optimizer_pre_hooks or self._optimizer_step_pre_hooks:
+            args, kwargs = _run_pre_hooks(self, args, kwargs)
+        self._step_depth += 1
+        try:
+            out = body(*args, **kwargs)
+        finally:
+            self._step_depth -= 1
+        if self._optimizer_step_post_hooks or _global_optimizer_post_hooks:
+            for hook in (*self._optimizer_step_post_hooks.values(),
+                         *_global_optimizer_post_hooks.values()):
+                hook(self, args, kwargs)
+        return out
+
+    step._step_body = body
+    return step
+
+
 class Optimizer:
     """Base class of every optimizer.
+
+    A subclass passes its defaults to ``__init__`` and writes its update rule: ``_update``,
+    plus ``_hyperparams`` and ``_init_state`` when it has options or state (see ``step``).
+    A subclass may instead override ``step`` itself; the step hooks run around it all the same.
 
     Args:
         params: an iterable of Tensors, or of dicts defining parameter groups (each with a
@@ -54,7 +156,19 @@ class Optimizer:
         defaults: default options for groups that do not set them.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        body = cls.__dict__.get("step", cls.step)
+        body = getattr(body, "_step_body", body)
+        # every subclass gets its own hooked entry: the hooks then run around steps written
+        # by users too, and a wrapper installed on one class's ``step`` (the profiler's) sees
+        # every optimizer class, whether or not it overrides step
+        cls.step = _with_step_hooks(body)
+
     def __init__(self, params, defaults):
+        self._optimizer_step_pre_hooks = OrderedDict()
+        self._optimizer_step_post_hooks = OrderedDict()
+        self._step_depth = 0
         self.defaults = defaults
         _check_flags(type(self).__name__, defaults)
         self.state = defaultdict(dict)
@@ -77,6 +191,10 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        # hooks are not part of the state (as torch): a copy starts without them
+        self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
+        self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
+        self.__dict__.setdefault("_step_depth", 0)
 
     def __repr__(self):
         out = type(self).__name__ + " ("
@@ -159,16 +277,127 @@ class Optimizer:
                     else:
                         p.grad.data[...] = 0
 
-    def step(self, closure=None):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @_with_step_hooks
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient (the template every optimizer
+        shares).
+
+        Per group: ``hp = self._hyperparams(group)``.  Per parameter with a gradient, under
+        no_grad: its state (``self._init_state(d, hp)`` when it has none yet), then
+        ``g = -g`` if ``maximize``, the group's ``weight_decay`` (``g + wd * d``, or
+        ``d *= 1 - lr * wd`` with ``decoupled_weight_decay``), then
+        ``self._update(d, g, state, hp)``.
+
+        Args:
+            closure: optional callable that re-evaluates the model and returns the loss; it
+                runs with gradients enabled, before the update.
+
+        Returns:
+            The closure's loss, or None without a closure.
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                self._step_group(group)
+        return loss
+
+    def _step_group(self, group):
+        hp = self._hyperparams(group)
+        maximize = bool(group.get("maximize", False))
+        wd = float(group.get("weight_decay", 0.0))
+        decoupled = wd != 0 and bool(group.get("decoupled_weight_decay", False))
+        keep = 1.0 - float(group["lr"]) * wd if decoupled else 1.0
+        state = self.state
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            d = p.data
+            g = p.grad.data
+            st = state.get(p)
+            fresh = not st
+            if fresh:
+                st = self._init_state(d, hp)
+            if maximize:
+                g = -g
+            if decoupled:
+                d *= keep
+            elif wd != 0:
+                g = g + d * wd
+            self._update(d, g, st, hp)
+            # an optimizer without state for this parameter (SGD without momentum) keeps none
+            if fresh and st:
+                state[p] = st
+
+    def _hyperparams(self, group):
+        """The group's options as ``_update`` reads them, converted once per step.
+
+        Args:
+            group: a parameter group (dict).
+
+        Returns:
+            Any object; passed unchanged to ``_init_state`` and ``_update``.
+        """
+        return group
+
+    def _init_state(self, d, hp):
+        """The state of a parameter at its first update.
+
+        Args:
+            d: the parameter's values (ndarray).
+            hp: what ``_hyperparams`` returned for its group.
+
+        Returns:
+            A dict of state entries (Tensors in the parameter's dtype; 'step' a float32 0-d
+            Tensor, as torch); an empty dict keeps no state unless ``_update`` adds some.
+        """
+        return {}
+
+    def _update(self, d, g, state, hp):
+        """The optimizer's rule: update one parameter in place.
+
+        Args:
+            d: the parameter's values (ndarray), to update in place in their dtype.
+            g: its gradient (ndarray), ``maximize`` and L2 decay applied; it may be the
+                gradient's own array, so never write into it.
+            state: the parameter's state dict, updated in place.
+            hp: what ``_hyperparams`` returned for its group.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _update (or override step)")
 
     def _closure(self, closure):
         if closure is None:
             return None
-        from ..autograd import enable_grad
-
         with enable_grad():
             return closure()
+
+    def register_step_pre_hook(self, hook):
+        """Register a hook run before each ``step()`` of this optimizer.
+
+        Args:
+            hook: ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)``; ``args``
+                are step's positional arguments, the optimizer first, and a returned pair
+                replaces what step receives.
+
+        Returns:
+            A RemovableHandle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._optimizer_step_pre_hooks)
+        self._optimizer_step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook):
+        """Register a hook run after each ``step()`` of this optimizer.
+
+        Args:
+            hook: ``hook(optimizer, args, kwargs) -> None``, with the arguments step received.
+
+        Returns:
+            A RemovableHandle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._optimizer_step_post_hooks)
+        self._optimizer_step_post_hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------------------- state dict
     def state_dict(self):
@@ -251,15 +480,11 @@ class Optimizer:
         return copy.deepcopy(value)
 
 
-def _params_with_grad(group):
-    """(param, grad array) pairs of a group, skipping parameters without a gradient."""
-    out = []
-    for p in group["params"]:
-        if p.grad is not None:
-            out.append((p, p.grad.data))
-    return out
-
-
 def _step_tensor():
     # torch keeps 'step' as a float32 0-d tensor; so does tinyconv (state_dicts interchange)
     return Tensor._make(np.zeros((), dtype=np.float32), False, None)
+
+
+def _zeros_state(d):
+    """A state buffer of zeros shaped and typed like the parameter values ``d``."""
+    return Tensor._make(np.zeros_like(d), False, None)

@@ -1,9 +1,7 @@
 """RMSprop (with centering, momentum and weight decay)."""
 import numpy as np
 
-from ..autograd import no_grad
-from ..tensor import Tensor
-from .optimizer import Optimizer, _params_with_grad, _step_tensor
+from .optimizer import Optimizer, _step_tensor, _zeros_state
 
 __all__ = ["RMSprop"]
 
@@ -48,57 +46,44 @@ class RMSprop(Optimizer):
         _check(group["lr"], group["eps"], group["momentum"], group["weight_decay"],
                group["alpha"])
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure's loss."""
-        loss = self._closure(closure)
-        self._opt_called = True
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            alpha = float(group["alpha"])
-            eps = float(group["eps"])
-            wd = float(group["weight_decay"])
-            momentum = float(group["momentum"])
-            centered = bool(group["centered"])
-            maximize = bool(group["maximize"])
-            for p, g in _params_with_grad(group):
-                d = p.data
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["square_avg"] = Tensor._make(np.zeros_like(d), False, None)
-                    if momentum > 0:
-                        st["momentum_buffer"] = Tensor._make(np.zeros_like(d), False, None)
-                    if centered:
-                        st["grad_avg"] = Tensor._make(np.zeros_like(d), False, None)
-                st["step"].data += 1
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + d * wd
-                sq = st["square_avg"].data
-                avg = np.multiply(g, g)  # the one scratch array of this parameter
-                avg *= 1.0 - alpha
-                sq *= alpha
-                sq += avg
-                if centered:
-                    ga = st["grad_avg"].data
-                    np.subtract(g, ga, out=avg)
-                    avg *= 1.0 - alpha
-                    ga += avg  # ga.lerp_(g, 1 - alpha)
-                    np.multiply(ga, ga, out=avg)
-                    np.subtract(sq, avg, out=avg)
-                    np.sqrt(avg, out=avg)
-                else:
-                    np.sqrt(sq, out=avg)
-                avg += eps
-                np.divide(g, avg, out=avg)
-                if momentum > 0:
-                    buf = st["momentum_buffer"].data
-                    buf *= momentum
-                    buf += avg
-                    np.multiply(buf, lr, out=avg)
-                else:
-                    avg *= lr
-                d -= avg
-        return loss
+    def _hyperparams(self, group):
+        return (float(group["lr"]), float(group["alpha"]), float(group["eps"]),
+                float(group["momentum"]), bool(group["centered"]))
+
+    def _init_state(self, d, hp):
+        _, _, _, momentum, centered = hp
+        st = {"step": _step_tensor(), "square_avg": _zeros_state(d)}
+        if momentum > 0:
+            st["momentum_buffer"] = _zeros_state(d)
+        if centered:
+            st["grad_avg"] = _zeros_state(d)
+        return st
+
+    def _update(self, d, g, state, hp):
+        lr, alpha, eps, momentum, centered = hp
+        state["step"].data += 1
+        sq = state["square_avg"].data
+        avg = np.multiply(g, g)  # the one scratch array of this parameter
+        avg *= 1.0 - alpha
+        sq *= alpha
+        sq += avg
+        if centered:
+            ga = state["grad_avg"].data
+            np.subtract(g, ga, out=avg)
+            avg *= 1.0 - alpha
+            ga += avg  # ga.lerp_(g, 1 - alpha)
+            np.multiply(ga, ga, out=avg)
+            np.subtract(sq, avg, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(sq, out=avg)
+        avg += eps
+        np.divide(g, avg, out=avg)
+        if momentum > 0:
+            buf = state["momentum_buffer"].data
+            buf *= momentum
+            buf += avg
+            np.multiply(buf, lr, out=avg)
+        else:
+            avg *= lr
+        d -= avg

@@ -1,7 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
-from ..autograd import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, _params_with_grad
+from .optimizer import Optimizer
 
 __all__ = ["SGD"]
 
@@ -43,37 +42,24 @@ class SGD(Optimizer):
         _check(group["lr"], group["momentum"], group["weight_decay"], group["nesterov"],
                group["dampening"])
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure's loss."""
-        loss = self._closure(closure)
-        self._opt_called = True
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = float(group["momentum"])
-            dampening = float(group["dampening"])
-            wd = float(group["weight_decay"])
-            nesterov = bool(group["nesterov"])
-            maximize = bool(group["maximize"])
-            for p, g in _params_with_grad(group):
-                d = p.data
-                if maximize:
-                    g = -g
-                if wd != 0:
-                    g = g + d * wd
-                if momentum != 0:
-                    st = self.state[p]
-                    buf = st.get("momentum_buffer")
-                    if buf is None:
-                        buf = Tensor._make(g.copy(), False, None)
-                        st["momentum_buffer"] = buf
-                    else:
-                        b = buf.data
-                        b *= momentum
-                        if dampening == 0:
-                            b += g
-                        else:
-                            b += g * (1.0 - dampening)
-                    g = g + buf.data * momentum if nesterov else buf.data
-                d -= g * lr
-        return loss
+    def _hyperparams(self, group):
+        return (float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
+                bool(group["nesterov"]))
+
+    def _update(self, d, g, state, hp):
+        lr, momentum, dampening, nesterov = hp
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                # torch starts the buffer at the first gradient, not at zero
+                buf = Tensor._make(g.copy(), False, None)
+                state["momentum_buffer"] = buf
+            else:
+                b = buf.data
+                b *= momentum
+                if dampening == 0:
+                    b += g
+                else:
+                    b += g * (1.0 - dampening)
+            g = g + buf.data * momentum if nesterov else buf.data
+        d -= g * lr

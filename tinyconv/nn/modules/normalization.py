@@ -74,17 +74,28 @@ class _NormBase(Module):
 class _BatchNorm(_NormBase):
     def forward(self, input):
         self._check_input_dim(input)
+        rm, rv, use_batch_stats, factor = self._count_batch()
+        return F.batch_norm(input, rm, rv, self.weight, self.bias, use_batch_stats, factor,
+                            self.eps)
+
+    def _count_batch(self):
+        """Count this forward's batch (in training) and say how to normalize it.
+
+        Returns:
+            ``(running_mean, running_var, use_batch_stats, momentum)`` for ``F.batch_norm``:
+            the running statistics to read or update (None when training without tracking),
+            whether the batch's own statistics are used, and the update factor (with
+            ``momentum=None``, 1 / num_batches_tracked: the cumulative average).
+        """
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.data += 1
             if self.momentum is None:
-                # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if keep else None,
-                            self.running_var if keep else None, self.weight, self.bias,
-                            use_batch_stats, factor, self.eps)
+        return (self.running_mean if keep else None, self.running_var if keep else None,
+                use_batch_stats, factor)
 
 
 class BatchNorm1d(_BatchNorm):
