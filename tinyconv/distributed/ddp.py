@@ -11,8 +11,8 @@ How the gradient reduction overlaps with backward:
   per backward (as torch's AccumulateGrad).  Parameters the graph does not reach are "locally
   unused": they contribute zeros.
 - The post-accumulate-grad hook of a parameter copies its gradient into its bucket.  When a
-  bucket is full it starts an ``Iallreduce`` while backward goes on, and buckets are launched strictly in bucket order so
-  every rank issues the same sequence of collectives.
+  bucket is full it starts an ``Iallreduce`` while backward goes on, and buckets are launched
+  strictly in bucket order so every rank issues the same sequence of collectives.
 - The hook of the last parameter to finish waits for all requests and writes the averages
   back into ``param.grad``, so ``loss.backward(); optimizer.step()`` works as with torch.
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._dtypes import get_default_dtype
 from .._engine import Function
 from ..nn import functional as F
 from ..nn.modules.normalization import _BatchNorm
@@ -101,7 +100,6 @@ def sync_batch_norm(input, running_mean, running_var, weight=None, bias=None, mo
         raise ValueError(f"sync_batch_norm: expected an input of at least 2 dims (N, C, *), "
                          f"got shape {tuple(input.shape)}")
     C = input.shape[1]
-    dt = input.dtype
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
                     ("running_var", running_var)):
         if t is not None and tuple(t.shape) != (C,):
