@@ -55,7 +55,7 @@ def main(argv=None):
         loss_t.backward()
         opt.step()
         loss = loss_t.item()
-        acc = float(np.mean(out.data.argmax(1) == y.data))
+        acc = (out.argmax(1) == y).float().mean().item()
         if step % 25 == 0 or acc == 1.0:
             print(f"step {step}: loss {loss:.4f} train acc {acc:.3f}")
         if acc == 1.0:

@@ -183,7 +183,7 @@ def train_one_epoch(model, loader, opt, sched, per_batch, epoch, progress=True):
             sched.step()
         n = y.shape[0]
         total_loss += loss.item() * n
-        correct += int((out.data.argmax(1) == y.data).sum())
+        correct += int((out.argmax(1) == y).sum())
         seen += n
         if progress and (i % 20 == 0 or i == len(loader) - 1):
             bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}",
@@ -200,7 +200,7 @@ def evaluate(model, loader, progress=False):
         for x, y in _bar(loader, len(loader), "eval", progress):
             out = model(x)
             total_loss += F.cross_entropy(out, y, reduction="sum").item()
-            correct += int((out.data.argmax(1) == y.data).sum())
+            correct += int((out.argmax(1) == y).sum())
             seen += y.shape[0]
     return total_loss / max(seen, 1), correct / max(seen, 1)
 
@@ -267,7 +267,7 @@ def save_plots(out_dir, history, model):
         plt.close(fig)
     conv = next((m for m in model.modules() if isinstance(m, nn.Conv2d)), None)
     if conv is not None:
-        w = conv.weight.data.astype(np.float64)                 # (F, C, KH, KW)
+        w = conv.weight.detach().numpy().astype(np.float64)                 # (F, C, KH, KW)
         nf = w.shape[0]
         cols = int(math.ceil(math.sqrt(nf)))
         rows = int(math.ceil(nf / cols))
@@ -295,7 +295,8 @@ def _mean_over_ranks(n, *means):
     """Combine per-rank means over ``n`` samples each into means over every rank."""
     t = tc.tensor(np.array([n] + [m * n for m in means], dtype=np.float64))
     dist.all_reduce(t)
-    return tuple(float(v) / float(t.data[0]) for v in t.data[1:])
+    s = t.tolist()
+    return tuple(v / s[0] for v in s[1:])
 
 
 def main(argv=None):

@@ -123,9 +123,9 @@ def mode_train(outdir, opts):
     ddp = dist.DistributedDataParallel(model, bucket_cap_mb=cap, sync_batchnorm=sync_bn)
     train(ddp, kind, steps, rank, world, dtype)
     model = ddp.module
-    out = {n: p.data for n, p in model.named_parameters()}
-    out.update({n: b.data for n, b in model.named_buffers()})
-    out.update({"grad." + n: p.grad.data for n, p in model.named_parameters()
+    out = {n: p._data for n, p in model.named_parameters()}
+    out.update({n: b._data for n, b in model.named_buffers()})
+    out.update({"grad." + n: p.grad._data for n, p in model.named_parameters()
                 if p.grad is not None})
     out["n_buckets"] = np.array(len(ddp.reducer.buckets))
     out["reductions"] = np.array(ddp.reducer.reductions)
@@ -143,24 +143,24 @@ def mode_collectives(outdir, opts):
     for op in ("sum", "mean", "max", "min", "product"):
         t = tc.tensor(base * (rank + 1))
         dist.all_reduce(t, op=op)
-        out[op] = t.data
+        out[op] = t._data
     t = tc.tensor(base * (rank + 1))
     work = dist.all_reduce(t, op=dist.ReduceOp.AVG, async_op=True)
     work.wait()
-    out["async_mean"] = t.data
+    out["async_mean"] = t._data
     full = tc.tensor(base * (rank + 1))
     view = full.T  # non-contiguous: reduced into a copy, written back through the view
     dist.all_reduce(view, op="sum")
-    out["noncontig"] = full.data
+    out["noncontig"] = full._data
     t = tc.tensor(base * (rank + 1))
     dist.broadcast(t, src=1)
-    out["broadcast"] = t.data
+    out["broadcast"] = t._data
     tc.manual_seed(rank)
     model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).to(np.float64)
-    model[1].running_mean.data[...] = rank + 1.0
-    model[1].num_batches_tracked.data[...] = 10 * rank
+    model[1].running_mean._data[...] = rank + 1.0
+    model[1].num_batches_tracked._data[...] = 10 * rank
     dist.broadcast_parameters(model)
-    out.update({"model." + n: v.data for n, v in model.state_dict().items()})
+    out.update({"model." + n: v._data for n, v in model.state_dict().items()})
     _save(outdir, "collectives", rank, out)
 
 
@@ -217,7 +217,7 @@ def mode_unused(outdir, opts):
     x = tc.tensor(np.array([1.0, 2.0, 3.0]) * (rank + 1))
     ddp(x * 5.0, use_b=True)  # a forward without backward must not disturb the next one
     ddp(x, use_b=(rank == 0)).sum().backward()
-    out = {n: p.grad.data for n, p in model.named_parameters() if p.grad is not None}
+    out = {n: p.grad._data for n, p in model.named_parameters() if p.grad is not None}
     _save(outdir, "unused", rank, out)
 
 
@@ -232,9 +232,9 @@ def mode_nosync(outdir, opts):
     x, y = x[rank * per:(rank + 1) * per], y[rank * per:(rank + 1) * per]
     with ddp.no_sync():
         loss_fn("tiny", ddp(x[:half]), y[:half]).backward()
-    local = {n: p.grad.data.copy() for n, p in model.named_parameters() if p.grad is not None}
+    local = {n: p.grad._data.copy() for n, p in model.named_parameters() if p.grad is not None}
     loss_fn("tiny", ddp(x[half:]), y[half:]).backward()
-    out = {n: p.grad.data for n, p in model.named_parameters() if p.grad is not None}
+    out = {n: p.grad._data for n, p in model.named_parameters() if p.grad is not None}
     out.update({"local." + n: g for n, g in local.items()})
     _save(outdir, "nosync", rank, out)
 
@@ -261,7 +261,7 @@ def mode_partial(outdir, opts):
     if opts.get("finish", "1") == "1":
         ddp.finish_gradient_synchronization()
     ddp(x)  # without finish_gradient_synchronization() this raises
-    _save(outdir, "partial", rank, {n: p.grad.data for n, p in model.named_parameters()
+    _save(outdir, "partial", rank, {n: p.grad._data for n, p in model.named_parameters()
                                     if p.grad is not None})
 
 
@@ -274,16 +274,16 @@ def mode_syncbn(outdir, opts):
     start = sum(sizes[:rank])
     sl = slice(start, start + sizes[rank])
     bn = dist.SyncBatchNorm(3, momentum=momentum, dtype=dtype)
-    bn.weight.data[...] = [1.5, -0.5, 2.0]
-    bn.bias.data[...] = [0.1, 0.2, -0.3]
+    bn.weight._data[...] = [1.5, -0.5, 2.0]
+    bn.bias._data[...] = [0.1, 0.2, -0.3]
     x = tc.tensor(x_all[sl], requires_grad=True)
     for _ in range(2):
         y = bn(x)
         (y * tc.tensor(g_all[sl])).sum().backward()
     _save(outdir, "syncbn", rank, {
-        "y": y.data, "gx": x.grad.data, "gw": bn.weight.grad.data, "gb": bn.bias.grad.data,
-        "running_mean": bn.running_mean.data, "running_var": bn.running_var.data,
-        "num_batches_tracked": bn.num_batches_tracked.data})
+        "y": y._data, "gx": x.grad._data, "gw": bn.weight.grad._data, "gb": bn.bias.grad._data,
+        "running_mean": bn.running_mean._data, "running_var": bn.running_var._data,
+        "num_batches_tracked": bn.num_batches_tracked._data})
 
 
 def syncbn_data(world, ndim=4, dtype=np.float64):

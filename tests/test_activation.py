@@ -151,7 +151,7 @@ def test_softmax_dtype_argument_and_implicit_dim_warning():
     assert y.dtype == np.float64
     with pytest.warns(UserWarning, match="Implicit dimension"):
         y = F.log_softmax(x)
-    assert_close(y, TF.log_softmax(torch.tensor(x.data), 1), F32)
+    assert_close(y, TF.log_softmax(torch.tensor(x._data), 1), F32)
 
 
 def test_gradcheck_activations():
@@ -184,19 +184,19 @@ def test_dropout_scaling_statistics_and_gradient():
     tc.manual_seed(0)
     x = tc.ones(200, 500, requires_grad=True)
     y = F.dropout(x, p=0.3)
-    kept = y.data != 0
+    kept = y._data != 0
     assert abs(kept.mean() - 0.7) < 0.01
-    assert np.allclose(y.data[kept], 1.0 / 0.7)
+    assert np.allclose(y._data[kept], 1.0 / 0.7)
     y.sum().backward()
-    assert np.array_equal(x.grad.data, y.data)  # d(sum)/dx = mask / (1 - p)
+    assert np.array_equal(x.grad._data, y._data)  # d(sum)/dx = mask / (1 - p)
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
 
 
 def test_dropout_is_seeded_by_manual_seed():
     tc.manual_seed(5)
-    a = F.dropout(tc.ones(50, 50)).data
+    a = F.dropout(tc.ones(50, 50))._data
     tc.manual_seed(5)
-    b = F.dropout(tc.ones(50, 50)).data
+    b = F.dropout(tc.ones(50, 50))._data
     assert np.array_equal(a, b)
 
 
@@ -204,11 +204,11 @@ def test_dropout_eval_p0_p1_inplace():
     x = tc.randn(4, 5)
     assert F.dropout(x, 0.5, training=False) is x
     assert F.dropout(x, 0.0) is x
-    assert np.array_equal(F.dropout(x, 1.0).data, np.zeros((4, 5), dtype=F32))
+    assert np.array_equal(F.dropout(x, 1.0)._data, np.zeros((4, 5), dtype=F32))
     x64 = tc.ones(3, 4, dtype=tc.float64)
     y = F.dropout(x64, 0.5, inplace=True)
     assert y is x64 and x64.dtype == np.float64
-    assert set(np.unique(x64.data)) <= {0.0, 2.0}
+    assert set(np.unique(x64._data)) <= {0.0, 2.0}
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5])

@@ -121,7 +121,7 @@ def test_grad_only_on_leaves_and_retain_grad():
     y.retain_grad()
     z.sum().backward()
     assert x.is_leaf and not y.is_leaf
-    np.testing.assert_allclose(y.grad.numpy(), 2 * y.data)
+    np.testing.assert_allclose(y.grad.numpy(), 2 * y._data)
     w = x * 3.0
     (w * 1.0).sum().backward()
     assert w.grad is None
@@ -151,7 +151,7 @@ def test_detach_and_requires_grad_():
     x = tc.randn(3, requires_grad=True)
     d = (x * 2.0).detach()
     assert not d.requires_grad and d.is_leaf
-    assert np.shares_memory(d.data, (d * 1.0).data) is False
+    assert np.shares_memory(d._data, (d * 1.0)._data) is False
     d.requires_grad_()
     (d * d).sum().backward()
     assert d.grad is not None and x.grad is None
@@ -224,7 +224,7 @@ def test_tensor_basics():
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(x)
     y = tc.from_numpy(np.zeros(3))
-    y.data[0] = 1.0
+    y._data[0] = 1.0
     assert y.dtype == tc.float64
     a = np.ones(2)
     z = tc.tensor(a)

@@ -55,7 +55,7 @@ def test_identical_models_report_no_divergence(dtype, train):
     assert abs(rep.loss[0] - rep.loss[1]) <= 1e-5 * max(1.0, abs(rep.loss[1]))
     assert "no divergence" in str(rep)
     # the weights were copied: tinyconv parameters equal torch's
-    np.testing.assert_array_equal(m.fc.weight.data, tm.fc.weight.detach().numpy())
+    np.testing.assert_array_equal(m.fc.weight._data, tm.fc.weight.detach().numpy())
 
 
 def test_ceil_mode_difference_is_reported_at_the_pool():

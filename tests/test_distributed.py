@@ -102,18 +102,18 @@ def _check_against(ranks, ref, buffers=True, dtype=np.float64):
     for r, got in enumerate(ranks):
         assert int(got["reductions"]) == 5
         for name, p in ref.named_parameters():
-            assert_close(got[name], p.data, dtype=dtype, what=f"rank {r} {name}")
+            assert_close(got[name], p._data, dtype=dtype, what=f"rank {r} {name}")
             if p.grad is None:
                 assert "grad." + name not in got, f"rank {r}: unused {name} got a gradient"
             else:
-                assert_close(got["grad." + name], p.grad.data, dtype=dtype,
+                assert_close(got["grad." + name], p.grad._data, dtype=dtype,
                              what=f"rank {r} grad {name}")
         if buffers:
             for name, b in ref.named_buffers():
-                if b.data.dtype.kind == "f":
-                    assert_close(got[name], b.data, what=f"rank {r} buffer {name}")
+                if b._data.dtype.kind == "f":
+                    assert_close(got[name], b._data, what=f"rank {r} buffer {name}")
                 else:
-                    np.testing.assert_array_equal(got[name], b.data, err_msg=name)
+                    np.testing.assert_array_equal(got[name], b._data, err_msg=name)
     # every rank holds exactly the same parameters and gradients
     for name, _ in ref.named_parameters():
         for key in (name, "grad." + name):
@@ -141,7 +141,7 @@ def test_ddp_sgd_matches_single_process_on_concatenated_batch(runs, tag, kind, c
     # the parameters moved: the comparison is not between two untouched copies
     fresh = W.build(kind, seed=0, dtype=dtype)
     first = next(iter(dict(fresh.named_parameters())))
-    assert not np.allclose(ranks[0][first], dict(fresh.named_parameters())[first].data)
+    assert not np.allclose(ranks[0][first], dict(fresh.named_parameters())[first]._data)
 
 
 @needs_mpi
@@ -164,7 +164,7 @@ def test_ddp_batchnorm_statistics_are_local_by_default(runs):
     _check_against(ranks, ref, buffers=False)
     whole = W.build("convbn", seed=0, dtype=np.float64)
     W.train(whole, "convbn", 5, 0, 1, np.float64)
-    assert not np.allclose(ranks[0]["0.weight"], whole[0].weight.data, rtol=0, atol=1e-6)
+    assert not np.allclose(ranks[0]["0.weight"], whole[0].weight._data, rtol=0, atol=1e-6)
 
 
 @needs_mpi
@@ -200,7 +200,7 @@ def test_ddp_no_sync_accumulates_locally_then_averages(runs):
         for p in ref.parameters():
             p.grad = None
         W.loss_fn("tiny", ref(x[2 * k:2 * k + 2]), y[2 * k:2 * k + 2]).backward()
-        grads.append({n: p.grad.data.copy() for n, p in ref.named_parameters()
+        grads.append({n: p.grad._data.copy() for n, p in ref.named_parameters()
                       if p.grad is not None})
     for r, got in enumerate(ranks):
         for n in grads[0]:
@@ -276,10 +276,10 @@ def test_collectives(runs):
             np.testing.assert_array_equal(got[key], want, err_msg=f"rank {r} {key}")
     tc.manual_seed(0)  # rank 0's model: what broadcast_parameters gives every rank
     ref = tc.nn.Sequential(tc.nn.Linear(3, 2), tc.nn.BatchNorm1d(2)).to(np.float64)
-    ref[1].running_mean.data[...] = 1.0
+    ref[1].running_mean._data[...] = 1.0
     for r, got in enumerate(ranks):
         for n, v in ref.state_dict().items():
-            np.testing.assert_array_equal(got["model." + n], v.data, err_msg=f"rank {r} {n}")
+            np.testing.assert_array_equal(got["model." + n], v._data, err_msg=f"rank {r} {n}")
 
 
 # ------------------------------------------------------------------------------- failure
@@ -348,12 +348,12 @@ def test_ddp_in_a_world_of_one_is_transparent():
     x = tc.randn(4, 3)
     a, b = ddp(x)
     (a.sum() + b.sum()).backward()
-    got = {n: p.grad.data.copy() for n, p in model.named_parameters()}
+    got = {n: p.grad._data.copy() for n, p in model.named_parameters()}
     model.zero_grad()
     a, b = model(x)
     (a.sum() + b.sum()).backward()
     for n, p in model.named_parameters():
-        np.testing.assert_array_equal(got[n], p.grad.data)
+        np.testing.assert_array_equal(got[n], p.grad._data)
 
 
 @needs_mpi
@@ -371,11 +371,11 @@ def test_ddp_misuse_raises():
     # the engine sums its contributions and calls its hook once
     a, b = ddp(x)
     (a.sum() + b.sum() + (model.fc.weight * model.fc.weight).sum()).backward()
-    got = model.fc.weight.grad.data.copy()
+    got = model.fc.weight.grad._data.copy()
     model.zero_grad()
     a, b = model(x)
     (a.sum() + b.sum() + (model.fc.weight * model.fc.weight).sum()).backward()
-    np.testing.assert_array_equal(got, model.fc.weight.grad.data)
+    np.testing.assert_array_equal(got, model.fc.weight.grad._data)
     model.zero_grad()
     # an output that never reaches the loss: reported at the next forward
     a, b = ddp(x)
@@ -401,7 +401,7 @@ def test_single_process_world():
     t = tc.tensor(np.array([1.0, -2.0, 3.0]))
     for op in ("sum", "mean", "max", "min", dist.ReduceOp.SUM):
         dist.all_reduce(t, op=op)
-        np.testing.assert_array_equal(t.data, [1.0, -2.0, 3.0])
+        np.testing.assert_array_equal(t._data, [1.0, -2.0, 3.0])
     work = dist.all_reduce(t, op="mean", async_op=True)
     work.wait()
     assert work.is_completed()
@@ -437,7 +437,7 @@ def test_convert_sync_batchnorm_shares_parameters_and_keeps_keys():
     model = tc.nn.Sequential(tc.nn.Conv2d(1, 4, 3), tc.nn.BatchNorm2d(4),
                              tc.nn.Sequential(tc.nn.Flatten(), tc.nn.BatchNorm1d(4 * 4 * 4,
                                                                                 affine=False)))
-    model[1].running_mean.data[...] = 0.5
+    model[1].running_mean._data[...] = 0.5
     keys = list(model.state_dict())
     weight = model[1].weight
     conv = dist.SyncBatchNorm.convert_sync_batchnorm(model)
@@ -446,7 +446,7 @@ def test_convert_sync_batchnorm_shares_parameters_and_keeps_keys():
     assert isinstance(model[2][1], dist.SyncBatchNorm)
     assert model[1].weight is weight and model[2][1].weight is None
     assert list(model.state_dict()) == keys
-    np.testing.assert_array_equal(model[1].running_mean.data, np.full(4, 0.5, np.float32))
+    np.testing.assert_array_equal(model[1].running_mean._data, np.full(4, 0.5, np.float32))
     lone = dist.SyncBatchNorm.convert_sync_batchnorm(tc.nn.BatchNorm2d(2).eval())
     assert isinstance(lone, dist.SyncBatchNorm) and not lone.training
 
@@ -484,7 +484,7 @@ def _sync_bn_on_threads(shards, grads, momentum, dtype):
             y = _SyncBatchNormFn.apply(x, w, b, comm=comm, eps=1e-5, momentum=momentum,
                                        running_mean=rm, running_var=rv)
             (y * tc.tensor(grads[r])).sum().backward()
-            out[r] = {"y": y.data, "gx": x.grad.data, "gw": w.grad.data, "gb": b.grad.data,
+            out[r] = {"y": y._data, "gx": x.grad._data, "gw": w.grad._data, "gb": b.grad._data,
                       "running_mean": rm, "running_var": rv}
         except ValueError as e:  # the caller checks that every rank raised it
             out[r] = e
@@ -549,7 +549,7 @@ def test_sync_batchnorm_is_a_batchnorm_with_torch_signature_repr_and_state():
     tsd, ssd = bn.state_dict(), sbn.state_dict()
     assert list(ssd) == list(tsd) == list(torch.nn.SyncBatchNorm(4).state_dict())
     for k in tsd:
-        assert ssd[k].dtype == tsd[k].dtype and np.array_equal(ssd[k].data, tsd[k].data), k
+        assert ssd[k].dtype == tsd[k].dtype and np.array_equal(ssd[k]._data, tsd[k]._data), k
     with pytest.raises(NotImplementedError, match="process_group"):
         dist.SyncBatchNorm(3, process_group=object())
 

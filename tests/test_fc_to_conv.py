@@ -24,8 +24,8 @@ def test_linear_to_conv_matches_linear_and_torch():
     assert isinstance(conv, nn.Conv2d) and conv.kernel_size == (4, 5)
     x = rng.standard_normal((2, 3, 4, 5))
     y = conv(tc.tensor(x))
-    ref = torch.nn.functional.linear(torch.tensor(x).flatten(1), torch.tensor(lin.weight.data),
-                                     torch.tensor(lin.bias.data))
+    ref = torch.nn.functional.linear(torch.tensor(x).flatten(1), torch.tensor(lin.weight._data),
+                                     torch.tensor(lin.bias._data))
     assert y.shape == (2, 7, 1, 1)
     assert_close(y.detach().reshape(2, 7), ref, dtype=np.float64)
     # on a larger map: one Linear evaluation per window
@@ -95,8 +95,8 @@ def test_converted_model_is_independent_and_trainable():
     for k, v in m.state_dict().items():
         np.testing.assert_array_equal(v.numpy(), before[k])
     with tc.no_grad():
-        next(iter(conv.parameters())).data[...] = 0.0
-    assert not np.all(m.features[0].weight.data == 0.0)
+        next(iter(conv.parameters()))._data[...] = 0.0
+    assert not np.all(m.features[0].weight._data == 0.0)
 
 
 def test_errors():

@@ -94,7 +94,7 @@ def _train_losses(seed, epochs=3):
             loss = F.cross_entropy(model(xb), yb)
             loss.backward()
             opt.step()
-            losses.append(loss.data.tobytes())
+            losses.append(loss._data.tobytes())
     return losses
 
 
@@ -150,7 +150,7 @@ T = tc.tensor(np.array([0, 1, 2, 3]))
 
 # (call, exception type, a word the message must contain: the argument or what is wrong)
 BAD = {
-    "conv2d input type": (lambda: F.conv2d(X4.data, W4), TypeError, "input"),
+    "conv2d input type": (lambda: F.conv2d(X4._data, W4), TypeError, "input"),
     "conv2d input rank": (lambda: F.conv2d(tc.randn(6, 6), W4), RuntimeError, "input"),
     "conv2d empty image": (lambda: F.conv2d(tc.randn(2, 3, 0, 6), W4), RuntimeError, "input"),
     "conv2d stride 0": (lambda: F.conv2d(X4, W4, stride=0), RuntimeError, "stride"),
@@ -234,7 +234,7 @@ BAD = {
     "bce_with_logits pos_weight": (lambda: F.binary_cross_entropy_with_logits(
         X2, X2, pos_weight=tc.ones(3)), RuntimeError, "pos_weight"),
     "flatten dim": (lambda: F.flatten(X4, 7), IndexError, "Dimension"),
-    "flatten type": (lambda: F.flatten(X4.data), TypeError, "input"),  # found by the fuzz test
+    "flatten type": (lambda: F.flatten(X4._data), TypeError, "input"),  # found by the fuzz test
 }
 if hasattr(F, "unfold"):  # the toolbox functions
     BAD.update({
@@ -340,8 +340,8 @@ _EDGES = textwrap.dedent("""
         g = rng.standard_normal(tuple(ty.shape))
         ty.backward(torch.tensor(g)); y.backward(tc.tensor(g))
         bad = [y.shape != tuple(ty.shape)
-               or not np.allclose(y.data, ty.detach().numpy(), atol=1e-10)]
-        bad += [not np.allclose(a.grad.data, b.grad.numpy(), atol=1e-10) for a, b in zip(tcs, ths)]
+               or not np.allclose(y._data, ty.detach().numpy(), atol=1e-10)]
+        bad += [not np.allclose(a.grad._data, b.grad.numpy(), atol=1e-10) for a, b in zip(tcs, ths)]
         if any(bad):
             res["mismatch"].append(name)
         else:

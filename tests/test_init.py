@@ -26,7 +26,7 @@ def ks_limit(n, m):
 
 
 def assert_same_distribution(c, t, what=""):
-    c = c.data if isinstance(c, tc.Tensor) else c
+    c = c._data if isinstance(c, tc.Tensor) else c
     t = t.detach().numpy() if isinstance(t, torch.Tensor) else t
     d = ks_distance(c, t)
     assert d < ks_limit(c.size, t.size), f"{what}: KS distance {d:.4f}"
@@ -76,14 +76,14 @@ def test_distribution_matches_torch(name, kwargs):
     torch.manual_seed(0)
     c = tc.nn.Parameter(tc.zeros(*SHAPE))
     t = torch.zeros(*SHAPE)
-    data_before = c.data
+    data_before = c._data
     out = getattr(init, name)(c, **kwargs)
     getattr(torch.nn.init, name)(t, **kwargs)
-    assert out is c and c.data is data_before  # in place
+    assert out is c and c._data is data_before  # in place
     assert c.dtype == np.float32 and c.requires_grad and c.grad_fn is None
     assert_same_distribution(c, t, name)
-    assert c.data.min() >= t.min().item() - 0.05 * abs(t.min().item()) - 1e-6
-    assert c.data.max() <= t.max().item() + 0.05 * abs(t.max().item()) + 1e-6
+    assert c._data.min() >= t.min().item() - 0.05 * abs(t.min().item()) - 1e-6
+    assert c._data.max() <= t.max().item() + 0.05 * abs(t.max().item()) + 1e-6
 
 
 @pytest.mark.parametrize("name,kwargs", INITS[:10], ids=[f"{n}-{k}" for n, k in INITS[:10]])
@@ -92,34 +92,34 @@ def test_float64_kept_and_generator(name, kwargs):
     b = tc.zeros(20, 30, dtype=tc.float64)
     getattr(init, name)(a, generator=tc.Generator(7), **kwargs)
     getattr(init, name)(b, generator=tc.Generator(7), **kwargs)
-    assert a.dtype == np.float64 and np.array_equal(a.data, b.data)
+    assert a.dtype == np.float64 and np.array_equal(a._data, b._data)
     tc.manual_seed(3)
     getattr(init, name)(a, **kwargs)
     tc.manual_seed(3)
     getattr(init, name)(b, **kwargs)
-    assert np.array_equal(a.data, b.data)
+    assert np.array_equal(a._data, b._data)
 
 
 def test_trunc_normal_bounds_and_constants():
     t = tc.zeros(10000)
     init.trunc_normal_(t, mean=0.0, std=3.0, a=-1.0, b=0.5)
-    assert t.data.min() >= -1.0 and t.data.max() <= 0.5
+    assert t._data.min() >= -1.0 and t._data.max() <= 0.5
     init.constant_(t, 0.25)
-    assert np.all(t.data == 0.25)
+    assert np.all(t._data == 0.25)
     init.ones_(t)
-    assert np.all(t.data == 1)
+    assert np.all(t._data == 1)
     init.zeros_(t)
-    assert not t.data.any()
+    assert not t._data.any()
     e = tc.zeros(3, 4, dtype=tc.float64)
     init.eye_(e)
-    assert np.array_equal(e.data, np.eye(3, 4))
+    assert np.array_equal(e._data, np.eye(3, 4))
 
 
 @pytest.mark.parametrize("shape,gain", [((6, 4), 1.0), ((4, 6), 2.0), ((5, 2, 3), 0.5)])
 def test_orthogonal(shape, gain):
     t = tc.zeros(*shape, dtype=tc.float64)
     init.orthogonal_(t, gain=gain)
-    q = t.data.reshape(shape[0], -1)
+    q = t._data.reshape(shape[0], -1)
     rows, cols = q.shape
     gram = q.T @ q if rows >= cols else q @ q.T
     np.testing.assert_allclose(gram, gain ** 2 * np.eye(min(rows, cols)), atol=1e-12)
@@ -155,9 +155,9 @@ def test_default_layer_init_matches_torch(src):
     fan_in = int(np.prod(tm.weight.shape[1:]))
     bound = 1.0 / math.sqrt(fan_in)
     for p in (cm.weight, cm.bias):
-        assert np.abs(p.data).max() <= bound + 1e-7
-    assert np.abs(cm.weight.data).max() > 0.99 * bound
-    assert abs(np.abs(tm.bias.detach().numpy()).max() - np.abs(cm.bias.data).max()) < 0.2 * bound
+        assert np.abs(p._data).max() <= bound + 1e-7
+    assert np.abs(cm.weight._data).max() > 0.99 * bound
+    assert abs(np.abs(tm.bias.detach().numpy()).max() - np.abs(cm.bias._data).max()) < 0.2 * bound
 
 
 def test_default_init_follows_manual_seed():
@@ -165,10 +165,10 @@ def test_default_init_follows_manual_seed():
     a = tc.nn.Conv2d(3, 4, 3)
     tc.manual_seed(5)
     b = tc.nn.Conv2d(3, 4, 3)
-    assert np.array_equal(a.weight.data, b.weight.data)
-    assert np.array_equal(a.bias.data, b.bias.data)
+    assert np.array_equal(a.weight._data, b.weight._data)
+    assert np.array_equal(a.bias._data, b.bias._data)
     c = tc.nn.Conv2d(3, 4, 3)
-    assert not np.array_equal(a.weight.data, c.weight.data)
+    assert not np.array_equal(a.weight._data, c.weight._data)
 
 
 def test_norm_layers_init_like_torch():
@@ -177,4 +177,4 @@ def test_norm_layers_init_like_torch():
         cm = eval("lambda nn: " + src)(tc.nn)  # noqa: S307
         tm = eval("lambda nn: " + src)(torch.nn)  # noqa: S307
         for k, v in tm.state_dict().items():
-            assert np.array_equal(cm.state_dict()[k].data, v.numpy()), (src, k)
+            assert np.array_equal(cm.state_dict()[k]._data, v.numpy()), (src, k)

@@ -146,10 +146,10 @@ def test_summary_shapes_and_counts_match_torch(name, make, make_torch, shape):
 def test_threelayer_cs231n_weight_scale_init():
     tc.manual_seed(0)
     m = models.ThreeLayerConvNet(weight_scale=1e-2)
-    w = m.fc1.weight.data
+    w = m.fc1.weight._data
     assert abs(float(w.std()) - 1e-2) < 1e-3 and abs(float(w.mean())) < 1e-3
     for layer in (m.conv, m.fc1, m.fc2):
-        assert not np.any(layer.bias.data)
+        assert not np.any(layer.bias._data)
         assert layer.weight.dtype == tc.float32
 
 

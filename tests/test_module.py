@@ -49,7 +49,7 @@ def check_state_dicts_equal(tm, cm, what=""):
             assert_close(csd[k], tsd[k].detach(), what=f"{what} {k}")
         else:
             assert csd[k].dtype == np.int64 and tsd[k].dtype == torch.int64
-            assert np.array_equal(csd[k].data, tsd[k].numpy()), k
+            assert np.array_equal(csd[k]._data, tsd[k].numpy()), k
 
 
 def run_forward_backward(tm, cm, shape, dtype=np.float64, seed=1, target=None):
@@ -255,11 +255,11 @@ def test_dropout_train_and_eval():
     d = tc.nn.Dropout(0.5)
     x = tc.ones(2000)
     y = d(x)
-    kept = y.data != 0
+    kept = y._data != 0
     assert 0.4 < kept.mean() < 0.6
-    assert np.allclose(y.data[kept], 2.0)
+    assert np.allclose(y._data[kept], 2.0)
     d.eval()
-    assert np.array_equal(d(x).data, x.data)
+    assert np.array_equal(d(x)._data, x._data)
     assert repr(d) == repr(torch.nn.Dropout(0.5))
 
 
@@ -366,14 +366,14 @@ def test_state_dict_values_are_detached_and_share_memory():
     sd = cm.state_dict()
     w = sd["stem.weight"]
     assert not w.requires_grad and w.grad_fn is None and not isinstance(w, tc.nn.Parameter)
-    assert np.shares_memory(w.data, cm.stem.weight.data)
+    assert np.shares_memory(w._data, cm.stem.weight._data)
     kv = cm.state_dict(keep_vars=True)
     assert kv["stem.weight"] is cm.stem.weight
 
 
 def test_load_state_dict_reports_every_problem_and_changes_nothing():
     tm, cm = net_pair()
-    sd = {k: v.data.copy() for k, v in cm.state_dict().items()}
+    sd = {k: v._data.copy() for k, v in cm.state_dict().items()}
     bad = dict(sd)
     del bad["stem.bias"]
     del bad["heads.aux.weight"]
@@ -393,7 +393,7 @@ def test_load_state_dict_reports_every_problem_and_changes_nothing():
     with pytest.raises(RuntimeError, match="size mismatch"):
         tm.load_state_dict(tsd)
     for k, v in cm.state_dict().items():
-        assert np.array_equal(v.data, before[k].data), k
+        assert np.array_equal(v._data, before[k]._data), k
     # strict=False: missing/unexpected are returned (as torch's), shape mismatch still raises
     with pytest.raises(RuntimeError, match="size mismatch"):
         cm.load_state_dict({k: tc.tensor(v) for k, v in bad.items()}, strict=False)
@@ -404,7 +404,7 @@ def test_load_state_dict_reports_every_problem_and_changes_nothing():
     res_t = tm.load_state_dict({k: torch.tensor(v) for k, v in ok.items()}, strict=False)
     assert res_c.missing_keys == res_t.missing_keys
     assert res_c.unexpected_keys == res_t.unexpected_keys
-    assert np.array_equal(cm.blocks[0].conv.weight.data, sd["blocks.0.conv.weight"] + 1)
+    assert np.array_equal(cm.blocks[0].conv.weight._data, sd["blocks.0.conv.weight"] + 1)
     res = cm.load_state_dict(cm.state_dict())
     assert repr(res) == repr(tm.load_state_dict(tm.state_dict())) == \
         "<All keys matched successfully>"
@@ -424,7 +424,7 @@ def test_load_state_dict_assign_and_dtype_cast():
     cm = tc.nn.Linear(3, 2)
     sd = {"weight": tc.ones(2, 3, dtype=tc.float64), "bias": tc.zeros(2, dtype=tc.float64)}
     cm.load_state_dict(sd)
-    assert cm.weight.dtype == np.float32 and cm.weight.data.sum() == 6
+    assert cm.weight.dtype == np.float32 and cm.weight._data.sum() == 6
     cm.load_state_dict(sd, assign=True)
     assert isinstance(cm.weight, tc.nn.Parameter) and cm.weight.dtype == np.float64
     assert cm.weight.requires_grad
@@ -490,7 +490,7 @@ def test_attribute_reassignment_moves_between_kinds():
     assert "x" in m._parameters and "x" not in m._modules
     m.register_buffer("b", tc.zeros(1))
     m.b = tc.ones(1)
-    assert m._buffers["b"].data[0] == 1
+    assert m._buffers["b"]._data[0] == 1
     with pytest.raises(TypeError):
         m.b = 3
     del m.x
@@ -507,7 +507,7 @@ def test_modes_zero_grad_requires_grad_apply():
     assert all(m.training for m in cm.modules())
     run_forward_backward(tm, cm, (2, 2, 4, 4))
     cm.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in cm.parameters())
+    assert all(p.grad is not None and not p.grad._data.any() for p in cm.parameters())
     cm.zero_grad()
     assert all(p.grad is None for p in cm.parameters())
     cm.requires_grad_(False)
@@ -528,7 +528,7 @@ def test_init_via_apply_uses_nn_init():
             tc.nn.init.constant_(mod.bias, 0.5)
 
     m.apply(init_fn)
-    assert not m[0].weight.data.any() and np.all(m[2].bias.data == 0.5)
+    assert not m[0].weight._data.any() and np.all(m[2].bias._data == 0.5)
     assert m[0].weight.requires_grad and m[0].weight.grad_fn is None
 
 
@@ -622,7 +622,7 @@ def test_parameter_basics():
     assert tc.nn.Parameter().shape == (0,)
     base = tc.ones(3)
     shared = tc.nn.Parameter(base)
-    assert np.shares_memory(shared.data, base.data)
+    assert np.shares_memory(shared._data, base._data)
     with pytest.raises(TypeError):
         tc.nn.Parameter([1.0, 2.0])
     with pytest.raises(RuntimeError):

@@ -106,8 +106,8 @@ def test_batch_norm_running_var_is_unbiased_and_momentum_weights_the_batch():
     x = np.array([[1.0], [2.0], [4.0], [5.0]], dtype=F64)  # mean 3, biased var 2.5, unbiased 10/3
     rm, rv = tc.zeros(1, dtype=tc.float64), tc.ones(1, dtype=tc.float64)
     F.batch_norm(tc.tensor(x), rm, rv, training=True, momentum=0.25)
-    assert rm.data[0] == pytest.approx(0.75 * 0.0 + 0.25 * 3.0, abs=1e-15)
-    assert rv.data[0] == pytest.approx(0.75 * 1.0 + 0.25 * 10.0 / 3.0, abs=1e-15)
+    assert rm._data[0] == pytest.approx(0.75 * 0.0 + 0.25 * 3.0, abs=1e-15)
+    assert rv._data[0] == pytest.approx(0.75 * 1.0 + 0.25 * 10.0 / 3.0, abs=1e-15)
 
 
 def test_batch_norm_cumulative_average_like_torch_momentum_none():
@@ -149,7 +149,7 @@ def test_batch_norm_under_no_grad_still_updates_running_stats():
     with tc.no_grad():
         y = F.batch_norm(x, rm, rv, training=True)
     assert not y.requires_grad
-    assert np.abs(rm.data).sum() > 0
+    assert np.abs(rm._data).sum() > 0
 
 
 def test_batch_norm_non_contiguous_input():
@@ -241,7 +241,7 @@ def test_instance_norm_with_running_stats_in_eval_mode(dtype):
     _run(lambda x, w, b: F.instance_norm(x, rm, rv, w, b, use_input_stats=False),
          lambda x, w, b: TF.instance_norm(x, rmr, rvr, w, b, use_input_stats=False),
          [x, w, b], dtype)
-    assert np.array_equal(rm.data, rm0) and np.array_equal(rv.data, rv0)
+    assert np.array_equal(rm._data, rm0) and np.array_equal(rv._data, rv0)
 
 
 # ----------------------------------------------------------------------------- gradcheck
@@ -278,7 +278,7 @@ def test_wrong_channel_counts_name_the_shapes_and_change_nothing():
         F.batch_norm(x, rm, rv, tc.ones(2), training=True)
     with pytest.raises(RuntimeError, match=r"bias should contain 3"):
         F.batch_norm(x, rm, rv, None, tc.ones(4), training=True)
-    assert np.array_equal(rm.data, np.zeros(3)) and np.array_equal(rv.data, np.ones(3))
+    assert np.array_equal(rm._data, np.zeros(3)) and np.array_equal(rv._data, np.ones(3))
     with pytest.raises(RuntimeError, match=r"weight should contain 3"):
         F.group_norm(x, 3, tc.ones(5))
     with pytest.raises(RuntimeError, match=r"running_var should contain 3"):

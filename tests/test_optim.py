@@ -161,9 +161,9 @@ def test_params_without_grad_are_skipped():
     tm, cm = make_models(extra_unused=True)
     topt = torch.optim.Adam(tm.parameters(), lr=0.05, weight_decay=0.1)
     copt = tc.optim.Adam(cm.parameters(), lr=0.05, weight_decay=0.1)
-    before = cm.unused.weight.data.copy()
+    before = cm.unused.weight._data.copy()
     run_pair(topt, copt, tm, cm, steps=4)
-    assert np.array_equal(cm.unused.weight.data, before)
+    assert np.array_equal(cm.unused.weight._data, before)
     assert cm.unused.weight not in copt.state
     assert len(copt.state) == len(topt.state) == 4
 
@@ -248,7 +248,7 @@ def test_zero_grad_and_closure():
     opt = tc.optim.SGD(cm.parameters(), lr=0.1)
     forward_backward(tm, cm, 0)
     opt.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in cm.parameters())
+    assert all(p.grad is not None and not p.grad._data.any() for p in cm.parameters())
     opt.zero_grad()
     assert all(p.grad is None for p in cm.parameters())
     x, y = batch(0)
@@ -341,7 +341,7 @@ def test_clip_grad_norm_and_value_match_torch():
         assert_close(cp.grad, tp.grad, dtype=np.float32, what="clip value")
     cn = tc.nn.utils.clip_grad_norm_(cm.parameters(), 1.0)
     assert cn.dtype == np.float32
-    cm[0].weight.grad.data[0, 0] = np.inf
+    cm[0].weight.grad._data[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         tc.nn.utils.clip_grad_norm_(cm.parameters(), 1.0, error_if_nonfinite=True)
 

@@ -40,9 +40,9 @@ class Adagrad(tc.optim.Optimizer):
     def _update(self, d, g, state, hp):
         lr, lr_decay, _, eps = hp
         self.grad_enabled_in_update.append(tc.is_grad_enabled())
-        state["step"].data += 1
-        clr = lr / (1.0 + (float(state["step"].data) - 1.0) * lr_decay)
-        s = state["sum"].data
+        state["step"]._data += 1
+        clr = lr / (1.0 + (float(state["step"]._data) - 1.0) * lr_decay)
+        s = state["sum"]._data
         s += g * g
         d -= g * clr / (np.sqrt(s) + eps)
 
@@ -62,7 +62,7 @@ def test_an_optimizer_written_as_its_rule_matches_torch(opts):
     run_pair(topt, copt, tm, cm, steps=10)
     for tp, cp in zip(tm.parameters(), cm.parameters()):
         assert_close(copt.state[cp]["sum"], topt.state[tp]["sum"], what="sum")
-        assert float(copt.state[cp]["step"].data) == float(topt.state[tp]["step"]) == 10
+        assert float(copt.state[cp]["step"]._data) == float(topt.state[tp]["step"]) == 10
     # the update rule runs under no_grad
     assert copt.grad_enabled_in_update and not any(copt.grad_enabled_in_update)
 
@@ -180,7 +180,7 @@ class OwnStep(tc.optim.Optimizer):
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        p.data -= p.grad.data * group["lr"]
+                        p._data -= p.grad._data * group["lr"]
 
 
 class CountingSGD(tc.optim.SGD):
@@ -252,7 +252,7 @@ def test_a_copied_optimizer_has_no_hooks_and_steps_the_same():
     twin = copy.deepcopy(opt)
     twin.step()
     assert seen == [opt]
-    assert float(twin.state[twin.param_groups[0]["params"][0]]["step"].data) == 2.0
+    assert float(twin.state[twin.param_groups[0]["params"][0]]["step"]._data) == 2.0
 
 
 # -------------------------------------------------------------------------- lr_scheduler order

@@ -26,7 +26,7 @@ def run_both(fn_tc, fn_torch, arrays, dtype, seed=0, grad=True, tol=None):
     y_t.backward(torch.tensor(g))
     for i, (a, b) in enumerate(zip(xs_tc, xs_t)):
         if b.grad is None:
-            assert a.grad is None or not np.any(a.grad.data), f"input {i}: unexpected grad"
+            assert a.grad is None or not np.any(a.grad._data), f"input {i}: unexpected grad"
             continue
         assert a.grad is not None, f"input {i}: no gradient"
         assert_close(a.grad, b.grad, dtype=dtype, tol=tol, what=f"grad of input {i}")
@@ -280,7 +280,7 @@ def test_zero_dim_tensors(dtype):
     x = tc.tensor(2.0)
     assert x.shape == () and x.ndim == 0
     y = (x * 3.0).sum()
-    assert isinstance(y.data, np.ndarray) and y.shape == ()
+    assert isinstance(y._data, np.ndarray) and y.shape == ()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -33,10 +33,10 @@ def test_finetune_short_run(tmp_path, capsys):
     state = tc.load(ck)
     model = res["model"]
     # the frozen first conv is exactly the checkpoint's; the unfrozen body moved (lower lr)
-    np.testing.assert_array_equal(model.features[0].weight.data,
+    np.testing.assert_array_equal(model.features[0].weight._data,
                                   state["features.0.weight"].numpy())
     assert not model.features[0].weight.requires_grad
-    assert not np.array_equal(model.features[3].weight.data,
+    assert not np.array_equal(model.features[3].weight._data,
                               state["features.3.weight"].numpy())
     assert model.classifier[4].out_features == 5
 

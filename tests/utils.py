@@ -11,7 +11,7 @@ TORCH_DTYPE = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.
 
 def to_numpy(x):
     if isinstance(x, tc.Tensor):
-        return x.data
+        return x.detach().numpy()
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()
     return np.asarray(x)

@@ -138,16 +138,16 @@ def _self_check(seconds=1.0):
                 y = F.conv2d(xt, wt, tc.tensor(b), st, pad, dil, groups)
                 ref = R.conv2d(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
                                st, (pad[0], pad[0], pad[1], pad[1]), dil, groups)
-                err = float(np.abs(y.data - ref).max() / max(1.0, np.abs(ref).max()))
-                if y.data.dtype != np.dtype(dt):
+                err = float(np.abs(y._data - ref).max() / max(1.0, np.abs(ref).max()))
+                if y._data.dtype != np.dtype(dt):
                     err = float("inf")
                 # gradients: d sum(y * g) / dx against finite-free linearity (conv is linear in x):
                 # <conv(x), g> must equal <x, gx> + <b, sum g> for the computed gx
                 g = rng.standard_normal(y.shape).astype(dt)
                 y.backward(tc.tensor(g))
                 lhs = float(np.sum((ref - b.reshape(1, -1, 1, 1)) * g.astype(np.float64)))
-                rhs_x = float(np.sum(x.astype(np.float64) * xt.grad.data.astype(np.float64)))
-                rhs_w = float(np.sum(w.astype(np.float64) * wt.grad.data.astype(np.float64)))
+                rhs_x = float(np.sum(x.astype(np.float64) * xt.grad._data.astype(np.float64)))
+                rhs_w = float(np.sum(w.astype(np.float64) * wt.grad._data.astype(np.float64)))
                 scale = max(1.0, float(np.abs(ref).sum() * np.abs(g).max()))
                 err = max(err, abs(lhs - rhs_x) / scale, abs(lhs - rhs_w) / scale)
                 worst[dt] = max(worst[dt], err)

@@ -46,7 +46,7 @@ def check_tensor(op, name, value, optional=False):
 def check_float(op, value, name="input", exact=True, error=TypeError):
     """A Tensor of a floating dtype: float32/float64 when ``exact``, any float otherwise."""
     check_tensor(op, name, value)
-    dt = value.data.dtype
+    dt = value._data.dtype
     if (dt not in FLOATS) if exact else (dt.kind != "f"):
         kind = "a float32 or float64" if exact else "a floating point"
         raise error(f"{op}: expected {kind} {name}, got dtype {dt}")

@@ -62,13 +62,13 @@ def canonical_dtype(dtype):
 def as_array(data, dtype=None):
     """ndarray from ``data`` with torch's inference (floats -> default dtype, ints -> int64).
 
-    ``data`` may be anything with a ``.data`` ndarray (a Tensor), an ndarray, a NumPy scalar
+    ``data`` may be a Tensor, an ndarray, a NumPy scalar
     (its dtype is kept, as in torch) or Python data.
     """
     if isinstance(data, np.ndarray):
         arr = data
-    elif isinstance(getattr(data, "data", None), np.ndarray):
-        arr = data.data
+    elif isinstance(getattr(data, "_data", None), np.ndarray):  # a Tensor
+        arr = data._data
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
     else:

@@ -112,7 +112,7 @@ def _np(t):
     import torch
 
     if isinstance(t, Tensor):
-        return t.data
+        return t._data
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy()
     return np.asarray(t)
@@ -366,34 +366,34 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
         if name not in tc_out:
             notes.append(f"module {name!r} ran in torch but not in tinyconv")
             continue
-        check(name, "activation", "output", tc_out[name].data, _np(th_out[name]))
+        check(name, "activation", "output", tc_out[name]._data, _np(th_out[name]))
         m, tm = tc_mods.get(name), th_mods.get(name)
         if m is not None:
             tbufs = dict(tm.named_buffers(recurse=False))
             for bname, b in m.named_buffers(recurse=False):
                 if bname in tbufs:
-                    check(name, "buffer", bname, b.data, _np(tbufs[bname]))
+                    check(name, "buffer", bname, b._data, _np(tbufs[bname]))
     if failed is not None:
         if not divs:
             raise failed
         notes.append(f"the tinyconv forward raised {type(failed).__name__}: {failed}")
         return ComparisonReport((math.nan, float(_np(tloss))), divs, list(divs[0].hints),
                                 checked, atol, rtol, notes)
-    check("", "output", "model output", out.data, _np(tout))
-    check("", "loss", "loss", loss.data, _np(tloss))
+    check("", "output", "model output", out._data, _np(tout))
+    check("", "loss", "loss", loss._data, _np(tloss))
     # backward: output gradients in reverse execution order, with each module's own parameters
     for name in reversed(order):
         if name in tc_out and th_out[name].grad is not None:
             g = tc_out[name].grad
             check(name, "gradient", "d loss / d output",
-                  g.data if g is not None else np.zeros(tc_out[name].shape), _np(th_out[name].grad))
+                  g._data if g is not None else np.zeros(tc_out[name].shape), _np(th_out[name].grad))
         m, tm = tc_mods.get(name), th_mods.get(name)
         if m is not None and tm is not None:
             tps = dict(tm.named_parameters(recurse=False))
             for pname, p in m.named_parameters(recurse=False):
                 tp = tps.get(pname)
                 if tp is not None and tp.grad is not None:
-                    g = p.grad.data if p.grad is not None else np.zeros(p.shape, dtype=p.data.dtype)
+                    g = p.grad._data if p.grad is not None else np.zeros(p.shape, dtype=p._data.dtype)
                     check(name, "gradient", f"d loss / d {pname}", g, _np(tp.grad))
 
     hints = []
@@ -402,5 +402,5 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
         hints = list(first.hints)
         if first.kind == "loss":
             hints = _hints(first, None, None, model.training)
-    return ComparisonReport((float(loss.data), float(_np(tloss))), divs, hints, checked,
+    return ComparisonReport((float(loss._data), float(_np(tloss))), divs, hints, checked,
                             atol, rtol, notes)

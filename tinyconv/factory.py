@@ -26,7 +26,7 @@ def _float_dtype(dtype):
 def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64)."""
     arr = _as_array(data, _canonical_dtype(dtype))
-    src = data.data if isinstance(data, Tensor) else data
+    src = data._data if isinstance(data, Tensor) else data
     if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
         arr = arr.copy()
     if not arr.flags.c_contiguous:

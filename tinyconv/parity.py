@@ -403,11 +403,11 @@ def _run(lib, case, arrays, cotangents=None):
         ts.append(t)
     outs = _flatten_out(case.fn(M, F, *ts))
     if lib == "tinyconv":
-        vals = [np.array(o.data, copy=True) for o in outs]
+        vals = [np.array(o._data, copy=True) for o in outs]
     else:
         vals = [o.detach().numpy().copy() for o in outs]
     # buffers updated in place (running stats) are compared too, after the call
-    bufs = [np.array(t.data if lib == "tinyconv" else t.detach().numpy(), copy=True)
+    bufs = [np.array(t._data if lib == "tinyconv" else t.detach().numpy(), copy=True)
             for (n, _, d), t in zip(case.inputs, ts) if not d and n.startswith("running")]
     return ts, outs, vals, bufs
 
@@ -476,7 +476,7 @@ def _run_case(case, dtype, seed, torch):
         if not diff:
             continue
         tg = tt.grad.numpy() if tt.grad is not None else np.zeros(tt.shape, dtype=dtype)
-        cg = ct.grad.data if ct.grad is not None else np.zeros(ct.shape, dtype=dtype)
+        cg = ct.grad._data if ct.grad is not None else np.zeros(ct.shape, dtype=dtype)
         if cg.dtype != np.dtype(dtype):
             res["problems"].append(f"grad of {name} has dtype {cg.dtype}")
         res["grad"][name] = _err(cg, tg)

@@ -43,7 +43,7 @@ class Tensor(TensorBase):
 
     def __init__(self, data, requires_grad=False, dtype=None):
         arr = D.as_array(data, D.canonical_dtype(dtype))
-        if arr is (data.data if isinstance(data, Tensor) else data):
+        if arr is (data._data if isinstance(data, Tensor) else data):
             arr = arr.copy()  # a new tensor never shares the caller's array
         self._init_fields(arr)
         if requires_grad:
@@ -62,16 +62,31 @@ class Tensor(TensorBase):
     # properties
     # ----------------------------------------------------------------------------------
     @property
+    def data(self):
+        """A Tensor sharing this tensor's values, detached from the graph (torch's ``.data``).
+
+        Assigning a Tensor to ``.data`` makes this tensor use that tensor's values (shape and
+        dtype may change), as torch allows.
+        """
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        self._data = value._data
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def device(self):
@@ -79,23 +94,23 @@ class Tensor(TensorBase):
 
     def size(self, dim=None):
         if dim is None:
-            return self.data.shape
-        return self.data.shape[normalize_dims(dim, self.ndim, "size")[0]] if self.ndim else 1
+            return self._data.shape
+        return self._data.shape[normalize_dims(dim, self.ndim, "size")[0]] if self.ndim else 1
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self):
-        return D.is_float(self.data.dtype)
+        return D.is_float(self._data.dtype)
 
     def is_contiguous(self):
-        return self.data.flags.c_contiguous
+        return self._data.flags.c_contiguous
 
     # ----------------------------------------------------------------------------------
     # conversions
@@ -106,21 +121,21 @@ class Tensor(TensorBase):
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead.")
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.reshape(()).item()
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __float__(self):
         return _py_float(self.item())
@@ -129,25 +144,25 @@ class Tensor(TensorBase):
         return _py_int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return _py_int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} values is ambiguous")
-        return _py_bool(self.data.reshape(()))
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return _py_bool(self._data.reshape(()))
 
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __format__(self, spec):
         if self.ndim == 0:
@@ -157,10 +172,10 @@ class Tensor(TensorBase):
     __hash__ = object.__hash__
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
         extra = []
-        if self.data.dtype not in (D.get_default_dtype(), D.int64, D.bool_):
-            extra.append(f"dtype=tinyconv.{self.data.dtype}")
+        if self._data.dtype not in (D.get_default_dtype(), D.int64, D.bool_):
+            extra.append(f"dtype=tinyconv.{self._data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -177,12 +192,12 @@ class Tensor(TensorBase):
                 dtype = a.dtype
             else:
                 dtype = a
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
         return A.cast(self, dtype)
 
     def type(self, dtype=None):
-        return self.data.dtype if dtype is None else self.to(dtype)
+        return self._data.dtype if dtype is None else self.to(dtype)
 
     def float(self):
         return self.to(D.float32)
@@ -210,10 +225,10 @@ class Tensor(TensorBase):
     # ----------------------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place (leaves only); returns self."""
-        if requires_grad and not D.is_float(self.data.dtype):
+        if requires_grad and not D.is_float(self._data.dtype):
             raise RuntimeError(
                 f"requires_grad_: only Tensors of floating point dtype can require gradients "
-                f"(got dtype {self.data.dtype})")
+                f"(got dtype {self._data.dtype})")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError(
                 "requires_grad_: you can only change requires_grad flags of leaf variables. "
@@ -223,7 +238,7 @@ class Tensor(TensorBase):
 
     def detach(self):
         """A new leaf sharing this tensor's data, outside any graph."""
-        return Tensor._make(self.data, False, None)
+        return Tensor._make(self._data, False, None)
 
     def detach_(self):
         self.grad_fn = None
@@ -231,11 +246,11 @@ class Tensor(TensorBase):
         return self
 
     def clone(self):
-        return S.Contiguous.apply(self) if not self.data.flags.c_contiguous else \
+        return S.Contiguous.apply(self) if not self._data.flags.c_contiguous else \
             E.Mul.apply(self, Tensor._make(np.ones((), dtype=self.dtype), False, None))
 
     def contiguous(self):
-        return self if self.data.flags.c_contiguous else S.Contiguous.apply(self)
+        return self if self._data.flags.c_contiguous else S.Contiguous.apply(self)
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor during backward."""
@@ -266,18 +281,18 @@ class Tensor(TensorBase):
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (this tensor has "
                     f"shape {tuple(self.shape)}); pass gradient= with that shape")
-            g = np.ones(self.data.shape, dtype=self.data.dtype)
+            g = np.ones(self._data.shape, dtype=self._data.dtype)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if g.shape != self.data.shape:
+            g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if g.shape != self._data.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
-                    f"{tuple(self.data.shape)}")
-            g = g.astype(self.data.dtype, copy=True)
+                    f"{tuple(self._data.shape)}")
+            g = g.astype(self._data.dtype, copy=True)
         engine_backward(self, g, retain_graph=_py_bool(retain_graph))
 
     # ----------------------------------------------------------------------------------
@@ -294,34 +309,34 @@ class Tensor(TensorBase):
                 f"supported; use the out-of-place op")
 
     def _other_array(self, other):
-        a = other.data if isinstance(other, Tensor) else np.asarray(other)
+        a = other._data if isinstance(other, Tensor) else np.asarray(other)
         return a
 
     def zero_(self):
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value):
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def copy_(self, src):
         self._check_inplace("copy_")
         arr = self._other_array(src)
         try:
-            np.copyto(self.data, np.broadcast_to(arr, self.data.shape), casting="unsafe")
+            np.copyto(self._data, np.broadcast_to(arr, self._data.shape), casting="unsafe")
         except ValueError:
             raise RuntimeError(
                 f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to "
-                f"{tuple(self.data.shape)}") from None
+                f"{tuple(self._data.shape)}") from None
         return self
 
     def add_(self, other, alpha=1):
         self._check_inplace("add_")
         a = self._other_array(other)
-        self.data += a if alpha == 1 else a * alpha
+        self._data += a if alpha == 1 else a * alpha
         return self
 
     def sub_(self, other, alpha=1):
@@ -329,32 +344,32 @@ class Tensor(TensorBase):
 
     def mul_(self, other):
         self._check_inplace("mul_")
-        self.data *= self._other_array(other)
+        self._data *= self._other_array(other)
         return self
 
     def div_(self, other):
         self._check_inplace("div_")
-        self.data /= self._other_array(other)
+        self._data /= self._other_array(other)
         return self
 
     def clamp_(self, min=None, max=None):
         self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
         return self
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         self._check_inplace("uniform_")
-        self.data[...] = _gen(generator).uniform(a, b, size=self.data.shape)
+        self._data[...] = _gen(generator).uniform(a, b, size=self._data.shape)
         return self
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         self._check_inplace("normal_")
-        self.data[...] = _gen(generator).normal(mean, std, size=self.data.shape)
+        self._data[...] = _gen(generator).normal(mean, std, size=self._data.shape)
         return self
 
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
-        self.data[Sh.index_arrays(index)] = self._other_array(value)
+        self._data[Sh.index_arrays(index)] = self._other_array(value)
 
     # ----------------------------------------------------------------------------------
     # arithmetic (tinyconv._functions.arith)
@@ -438,13 +453,13 @@ class Tensor(TensorBase):
     def __invert__(self):
         if self.dtype != D.bool_:
             raise TypeError("~ is only supported on bool tensors here")
-        return Tensor._make(~self.data, False, None)
+        return Tensor._make(~self._data, False, None)
 
     def __and__(self, other):
-        return Tensor._make(self.data & self._other_array(other), False, None)
+        return Tensor._make(self._data & self._other_array(other), False, None)
 
     def __or__(self, other):
-        return Tensor._make(self.data | self._other_array(other), False, None)
+        return Tensor._make(self._data | self._other_array(other), False, None)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 

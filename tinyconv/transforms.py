@@ -28,7 +28,7 @@ __all__ = ["Compose", "ToTensor", "Normalize", "RandomCrop", "RandomHorizontalFl
 def _unwrap(x):
     """(ndarray, was_tensor)."""
     if isinstance(x, Tensor):
-        return x.data, True
+        return x._data, True
     if isinstance(x, np.ndarray):
         return x, False
     raise TypeError(f"expected an np.ndarray or tinyconv.Tensor image, got {type(x).__name__}")
@@ -65,7 +65,7 @@ def apply_batch(transform, batch):
     if fn is not None:
         return fn(batch)
     out = [transform(batch[i]) for i in range(len(batch))]
-    out = [o.data if isinstance(o, Tensor) else np.asarray(o) for o in out]
+    out = [o._data if isinstance(o, Tensor) else np.asarray(o) for o in out]
     return np.stack(out) if out else np.empty((0,), dtype=np.float32)
 
 

@@ -38,7 +38,7 @@ def _accumulate_leaf(t, g, owned):
     if t.grad is None:
         t.grad = t._make(g if owned else g.copy(), False, None)
     else:
-        t.grad.data += g
+        t.grad._data += g
     hooks = t._hooks
     if hooks:
         for h in list(hooks.values()):
@@ -49,7 +49,7 @@ def _store_retained(t, gy):
     if t.grad is None:
         t.grad = t._make(np.array(gy, dtype=t.dtype, copy=True), False, None)
     else:
-        t.grad.data += gy
+        t.grad._data += gy
 
 
 def _dependencies(start):

@@ -27,17 +27,17 @@ class TensorBase:
     """The fields the engine reads and writes; ``tinyconv.Tensor`` adds the operations.
 
     Attributes:
-        data: the ndarray of values.
+        _data: the ndarray of values (``Tensor.data`` is a detached Tensor sharing it).
         grad: the accumulated gradient (a Tensor) of a leaf, or None.
         requires_grad: whether operations on this tensor are recorded.
         grad_fn: the Node that produced this tensor (None for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
 
     def _init_fields(self, data, requires_grad=False, grad_fn=None):
         """Set every field (the one place they are initialised)."""
-        self.data = data
+        self._data = data
         self.grad = None
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
@@ -135,7 +135,7 @@ class Function:
             if t is None:
                 arrays.append(None)
             elif isinstance(t, TensorBase):
-                arrays.append(t.data)
+                arrays.append(t._data)
                 if make is None:
                     make = t._make
             else:
@@ -170,7 +170,7 @@ class Function:
             if node is not None:
                 node.scope = _state.scope
             for h in tuple(hooks.values()):
-                h.forward_post(cls, ctx, y.data, node)
+                h.forward_post(cls, ctx, y._data, node)
         if aux is None:
             return y
         return (y,) + tuple([make(a, False, None) for a in aux])

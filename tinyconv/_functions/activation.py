@@ -20,7 +20,7 @@ def records(input):
 def float_input(op, input):
     """``input`` checked to be a Tensor; integer tensors become the default float dtype."""
     check_tensor(op, "input", input)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         return cast(input, D.get_default_dtype())
     return input
 
@@ -41,7 +41,7 @@ def relu_(input):
     check_tensor("relu_", "input", input)
     if records(input):
         return A.ReLU.apply(input)
-    A.relu_inplace(input.data)
+    A.relu_inplace(input._data)
     return input
 
 

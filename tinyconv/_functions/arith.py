@@ -19,14 +19,14 @@ __all__ = ["add", "sub", "mul", "div", "pow", "matmul", "neg", "abs", "exp", "lo
 def cast(x, dtype):
     """x as ``dtype`` (x itself when it already is), recorded for backward."""
     dt = np.dtype(dtype)
-    return x if x.data.dtype == dt else E.Cast.apply(x, dtype=dt)
+    return x if x._data.dtype == dt else E.Cast.apply(x, dtype=dt)
 
 
 def operands(a, b, op):
     """Two Tensors of one dtype, with torch's promotion for scalars and mixed dtypes."""
     if isinstance(a, TensorBase):
         if isinstance(b, TensorBase):
-            da, db = a.data.dtype, b.data.dtype
+            da, db = a._data.dtype, b._data.dtype
             if da is not db and da != db:
                 dt = D.promote(da, db)
                 a, b = cast(a, dt), cast(b, dt)
@@ -36,15 +36,15 @@ def operands(a, b, op):
         a = _const(a, b, op)
     else:
         raise TypeError(f"{op}: expected at least one Tensor")
-    if a.data.dtype != b.data.dtype:  # e.g. an int tensor with a float scalar
-        dt = D.promote(a.data.dtype, b.data.dtype)
+    if a._data.dtype != b._data.dtype:  # e.g. an int tensor with a float scalar
+        dt = D.promote(a._data.dtype, b._data.dtype)
         a, b = cast(a, dt), cast(b, dt)
     return a, b
 
 
 def _const(value, ref, op):
     """A constant operand (scalar or ndarray) as a Tensor next to the tensor ``ref``."""
-    like = ref.data.dtype
+    like = ref._data.dtype
     if isinstance(value, np.ndarray):
         dt = D.promote(like, value.dtype)
         return cast(ref._make(value, False, None), dt)
@@ -55,7 +55,7 @@ def _const(value, ref, op):
 
 def _check_broadcast(a, b, op):
     try:
-        np.broadcast_shapes(a.data.shape, b.data.shape)
+        np.broadcast_shapes(a._data.shape, b._data.shape)
     except ValueError:
         raise RuntimeError(
             f"{op}: The size of tensor a {tuple(a.shape)} must match the size of tensor b "
@@ -66,7 +66,7 @@ def _binary(fn, a, b, op):
     try:
         return fn.apply(a, b)
     except ValueError:
-        if a.data.shape != b.data.shape:
+        if a._data.shape != b._data.shape:
             _check_broadcast(a, b, op)
         raise
 
@@ -88,7 +88,7 @@ def mul(input, other):
 
 def div(input, other):
     a, b = operands(input, other, "div")
-    if not D.is_float(a.data.dtype):  # true division of integers gives the default float
+    if not D.is_float(a._data.dtype):  # true division of integers gives the default float
         a, b = cast(a, D.get_default_dtype()), cast(b, D.get_default_dtype())
     return _binary(E.Div, a, b, "div")
 
@@ -123,7 +123,7 @@ def matmul(input, other):
 def _unary(fn, x, name, to_float=True):
     if not isinstance(x, TensorBase):
         raise TypeError(f"{name}(): argument 'input' must be a Tensor, not {type(x).__name__}")
-    if to_float and not D.is_float(x.data.dtype):
+    if to_float and not D.is_float(x._data.dtype):
         x = cast(x, D.get_default_dtype())
     return fn.apply(x)
 
@@ -169,7 +169,7 @@ def minimum(input, other):
 
 def where(condition, input, other):
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
-    cond = condition.data if isinstance(condition, TensorBase) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = operands(input, other, "where")
@@ -185,8 +185,8 @@ def where(condition, input, other):
 def compare(ufunc, a, b):
     """``ufunc(a, b)`` as a bool Tensor (comparisons and logic have no gradient)."""
     ref = a if isinstance(a, TensorBase) else b
-    x = a.data if isinstance(a, TensorBase) else np.asarray(a)
-    y = b.data if isinstance(b, TensorBase) else np.asarray(b)
+    x = a._data if isinstance(a, TensorBase) else np.asarray(a)
+    y = b._data if isinstance(b, TensorBase) else np.asarray(b)
     try:
         return ref._make(ufunc(x, y), False, None)
     except ValueError:

@@ -27,7 +27,7 @@ class _MaxResult(tuple):
 
 def sum(input, dim=None, keepdim=False, dtype=None):
     x = input if dtype is None else cast(input, dtype)
-    if x.data.dtype.kind in "biu" and dtype is None:
+    if x._data.dtype.kind in "biu" and dtype is None:
         x = cast(x, D.int64)
     return R.Sum.apply(x, axes=normalize_dims(dim, x.ndim, "sum"),
                        keepdim=check_keepdim(keepdim, "sum"))
@@ -35,7 +35,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
 
 def mean(input, dim=None, keepdim=False, dtype=None):
     x = input if dtype is None else cast(input, dtype)
-    if not D.is_float(x.data.dtype):
+    if not D.is_float(x._data.dtype):
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating "
             f"point or complex dtype. Got: {x.dtype}")
@@ -87,9 +87,9 @@ def amax(input, dim=None, keepdim=False):
 def _arg(x, dim, keepdim, fn, name):
     keepdim = check_keepdim(keepdim, name)
     if dim is None:
-        return x._make(np.asarray(fn(x.data), dtype=np.int64), False, None)
+        return x._make(np.asarray(fn(x._data), dtype=np.int64), False, None)
     d = normalize_dims(dim, x.ndim, name)[0] if x.ndim else None
-    out = fn(x.data, axis=d)
+    out = fn(x._data, axis=d)
     if keepdim and d is not None:
         out = np.expand_dims(out, d)
     return x._make(out.astype(np.int64, copy=False), False, None)
@@ -111,7 +111,7 @@ def _var(x, dim, unbiased, keepdim, correction, sqrt_):
         raise RuntimeError(f"{op}: pass either unbiased or correction, not both")
     if isinstance(dim, bool):  # torch's old var(unbiased) positional form
         correction, dim = (1 if dim else 0), None
-    if not D.is_float(x.data.dtype):
+    if not D.is_float(x._data.dtype):
         raise RuntimeError(f"{op}: input dtype must be floating point, got {x.dtype}")
     axes = normalize_dims(dim, x.ndim, op)
     return R.Var.apply(x, axes=axes, correction=correction, keepdim=check_keepdim(keepdim, op),

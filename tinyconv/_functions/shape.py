@@ -53,8 +53,8 @@ def _infer_shape(shape, size, op, src_shape):
 
 
 def reshape(input, *shape):
-    target = _infer_shape(shape_arg(shape), input.data.size, "reshape", input.shape)
-    if target == input.data.shape:
+    target = _infer_shape(shape_arg(shape), input._data.size, "reshape", input.shape)
+    if target == input._data.shape:
         return input
     return S.Reshape.apply(input, shape=target)
 
@@ -63,7 +63,7 @@ def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
             not isinstance(shape[0], numbers.Integral):
         return input.to(shape[0])  # view(dtype)
-    if not input.data.flags.c_contiguous:
+    if not input._data.flags.c_contiguous:
         raise RuntimeError(
             f"view size is not compatible with input tensor's size and stride (input "
             f"shape {tuple(input.shape)} is not contiguous). Use .reshape(...) instead.")
@@ -233,7 +233,7 @@ def index_arrays(index):
 
 def _index_item(i):
     if isinstance(i, TensorBase):
-        arr = i.data
+        arr = i._data
         if arr.dtype.kind == "f":
             raise IndexError(
                 "tensors used as indices must be long, int, byte or bool tensors "

@@ -37,36 +37,36 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 
     with no_grad():
         y0 = run()
-    ny = y0.data.size
+    ny = y0._data.size
     checked = [i for i, t in enumerate(inputs) if isinstance(t, TensorBase) and t.requires_grad]
     worst = None  # (excess, message)
     for i in checked:
         x = inputs[i]
         # analytical Jacobian, one output element at a time: J[k, :] = d y_k / d x
-        jac_a = np.zeros((ny, x.data.size), dtype=np.float64)
+        jac_a = np.zeros((ny, x._data.size), dtype=np.float64)
         saved_grad = x.grad
         y = run()
         for k in range(ny):
             x.grad = None
-            seed = np.zeros(ny, dtype=y.data.dtype)
+            seed = np.zeros(ny, dtype=y._data.dtype)
             seed[k] = 1.0
             if y.requires_grad:
                 y.backward(seed.reshape(y.shape), retain_graph=True)
             if x.grad is not None:
-                jac_a[k] = x.grad.data.ravel()
+                jac_a[k] = x.grad._data.ravel()
         x.grad = saved_grad
         # numerical Jacobian by central differences
         jac_n = np.zeros_like(jac_a)
-        flat = x.data.reshape(-1)
-        if not np.shares_memory(flat, x.data):
+        flat = x._data.reshape(-1)
+        if not np.shares_memory(flat, x._data):
             raise ValueError(f"gradcheck: input {i} must be contiguous")
         with no_grad():
             for j in range(flat.size):
                 orig = flat[j]
                 flat[j] = orig + eps
-                yp = run().data.astype(np.float64).ravel()
+                yp = run()._data.astype(np.float64).ravel()
                 flat[j] = orig - eps
-                ym = run().data.astype(np.float64).ravel()
+                ym = run()._data.astype(np.float64).ravel()
                 flat[j] = orig
                 jac_n[:, j] = (yp - ym) / (2.0 * eps)
         err = np.abs(jac_a - jac_n) - (atol + rtol * np.abs(jac_n))

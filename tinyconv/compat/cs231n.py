@@ -77,7 +77,7 @@ def _run(fn, *arrays):
     leaves = [_leaf(a) for a in arrays]
     with enable_grad():
         out = fn(*leaves)
-    return out.data.copy(), _Graph(out, leaves)
+    return out._data.copy(), _Graph(out, leaves)
 
 
 def _grads(dout, cache):
@@ -93,7 +93,7 @@ def _grads(dout, cache):
     for t in cache.leaves:
         t.grad = None
     out.backward(Tensor(dout), retain_graph=True)
-    return tuple(np.zeros_like(t.data) if t.grad is None else t.grad.data.copy()
+    return tuple(np.zeros_like(t._data) if t.grad is None else t.grad._data.copy()
                  for t in cache.leaves)
 
 
@@ -378,7 +378,7 @@ def softmax_loss(x, y):
     with enable_grad():
         loss = F.cross_entropy(t, Tensor(y))
     loss.backward()
-    return float(loss.item()), t.grad.data
+    return float(loss.item()), t.grad._data
 
 
 def svm_loss(x, y):
@@ -399,7 +399,7 @@ def svm_loss(x, y):
         margins = F.relu(t - correct + 1.0) * (1.0 - oh)
         loss = margins.sum() / float(N)
     loss.backward()
-    return float(loss.item()), t.grad.data
+    return float(loss.item()), t.grad._data
 
 
 # ------------------------------------------------------------------------------- gradient checks

@@ -50,7 +50,7 @@ class _Bucket:
         off = 0
         for i in members:
             self.offsets.append(off)
-            off += params[i].data.size
+            off += params[i]._data.size
         self.numel = off
         # a world of one never communicates, so it needs no buffer
         self.buffer = np.zeros(off + len(members) if allocate else 0, dtype=dtype)
@@ -102,7 +102,7 @@ class _Reducer:
             order.append((dt, members))
 
         for i in reversed(range(len(self.params))):
-            a = self.params[i].data
+            a = self.params[i]._data
             dt = a.dtype
             members, nbytes = open_.get(dt, ([], 0))
             if members and nbytes + a.nbytes > bucket_cap_bytes:
@@ -228,18 +228,18 @@ class _Reducer:
         slot = self.slot_of[i]
         off = bucket.offsets[slot]
         p = self.params[i]
-        view = bucket.buffer[off:off + p.data.size]
+        view = bucket.buffer[off:off + p._data.size]
         flag = bucket.numel + slot
         g = p.grad if local_grad else None
         if g is None:
             view.fill(0)
             bucket.buffer[flag] = 0
         else:
-            if g.data.shape != p.data.shape:
+            if g._data.shape != p._data.shape:
                 raise RuntimeError(
                     f"DistributedDataParallel: gradient of {self.names[i]!r} has shape "
-                    f"{tuple(g.data.shape)} but the parameter has shape {tuple(p.data.shape)}")
-            view.reshape(p.data.shape)[...] = g.data
+                    f"{tuple(g._data.shape)} but the parameter has shape {tuple(p._data.shape)}")
+            view.reshape(p._data.shape)[...] = g._data
             bucket.buffer[flag] = 1
 
     def _launch_ready(self):
@@ -279,11 +279,11 @@ class _Reducer:
                     continue  # no rank has a gradient for it: leave .grad untouched
                 p = self.params[i]
                 off = bucket.offsets[slot]
-                avg = buf[off:off + p.data.size].reshape(p.data.shape)
+                avg = buf[off:off + p._data.size].reshape(p._data.shape)
                 if p.grad is None:
                     p.grad = Tensor._make(np.multiply(avg, scale), False, None)
                 else:
-                    np.multiply(avg, scale, out=p.grad.data)
+                    np.multiply(avg, scale, out=p.grad._data)
         self.state = _FINISHED
         self.reductions += 1
 
@@ -369,7 +369,7 @@ class DistributedDataParallel(Module):
         grad_on = is_grad_enabled()
         if (grad_on and self.training and self.broadcast_buffers
                 and self.reducer.world > 1):
-            bufs = [b.data for _, b in self.module.named_buffers() if b is not None]
+            bufs = [b._data for _, b in self.module.named_buffers() if b is not None]
             if bufs:
                 pg._coalesced_bcast(self._comm, bufs, 0)
         out = self.module(*inputs, **kwargs)

@@ -182,7 +182,7 @@ def _mpi_op(op, fn_name):
 
 def _as_array(tensor, fn_name):
     if isinstance(tensor, Tensor):
-        return tensor.data
+        return tensor._data
     if isinstance(tensor, np.ndarray):
         return tensor
     raise TypeError(f"{fn_name}: expected a Tensor, got {type(tensor).__name__}")
@@ -218,7 +218,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, async_op=False):
     """Reduce ``tensor`` over all ranks, in place (every rank gets the result).
 
     Args:
-        tensor (Tensor): same shape and dtype on every rank; its ``.data`` is overwritten.
+        tensor (Tensor): same shape and dtype on every rank; its values are overwritten.
         op (str or ReduceOp): 'sum', 'mean', 'max', 'min' or 'product'.
         async_op (bool): start a non-blocking reduction and return a ``Work`` handle.
 
@@ -286,7 +286,7 @@ def _named_state(obj, fn_name):
     out = []
     for n, t in items:
         if isinstance(t, Tensor):
-            out.append((n, t.data))
+            out.append((n, t._data))
         elif isinstance(t, np.ndarray):
             out.append((n, t))
         else:

@@ -105,8 +105,8 @@ def sync_batch_norm(input, running_mean, running_var, weight=None, bias=None, mo
         if t is not None and tuple(t.shape) != (C,):
             raise ValueError(f"sync_batch_norm: {name} has shape {tuple(t.shape)} but the "
                              f"input has {C} channels (input shape {tuple(input.shape)})")
-    rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
-    rv = running_var.data if isinstance(running_var, Tensor) else running_var
+    rm = running_mean._data if isinstance(running_mean, Tensor) else running_mean
+    rv = running_var._data if isinstance(running_var, Tensor) else running_var
     return _SyncBatchNormFn.apply(input, weight, bias, comm=_comm(), eps=float(eps),
                                   momentum=float(momentum), running_mean=rm, running_var=rv)
 

@@ -1,7 +1,7 @@
 """Parameter initialisation (torch.nn.init): in place, without recording a graph, keeping dtype.
 
 Every function draws from the package generator (``tc.manual_seed``) unless ``generator=`` is
-given, writes into ``tensor.data`` and returns ``tensor``.
+given, writes into the tensor's values in place and returns ``tensor``.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _no_op_if_empty(tensor, name):
-    if 0 in tensor.data.shape:
+    if 0 in tensor._data.shape:
         warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
         return True
     return False
@@ -60,12 +60,12 @@ def _no_op_if_empty(tensor, name):
 
 def _write(tensor, values):
     # assignment casts into the tensor's own dtype; no graph is recorded (plain ndarray write)
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 
 def _calculate_fan_in_and_fan_out(tensor):
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     if len(shape) < 2:
         raise ValueError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
@@ -86,12 +86,12 @@ def _calculate_correct_fan(tensor, mode):
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b)."""
-    return _write(tensor, _gen(generator).uniform(a, b, size=tensor.data.shape))
+    return _write(tensor, _gen(generator).uniform(a, b, size=tensor._data.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std**2)."""
-    return _write(tensor, _gen(generator).normal(mean, std, size=tensor.data.shape))
+    return _write(tensor, _gen(generator).normal(mean, std, size=tensor._data.shape))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
@@ -107,7 +107,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
             "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution "
             "of values may be incorrect.", UserWarning, stacklevel=2)
     rng = _gen(generator)
-    n = tensor.data.size
+    n = tensor._data.size
     lo_p = 0.5 * (1.0 + math.erf((a - mean) / (std * math.sqrt(2.0))))
     hi_p = 0.5 * (1.0 + math.erf((b - mean) / (std * math.sqrt(2.0))))
     out = np.empty(n, dtype=np.float64)
@@ -132,7 +132,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
             lo = np.where(below, mid, lo)
             hi = np.where(below, hi, mid)
         out = 0.5 * (lo + hi)
-    return _write(tensor, np.clip(out, a, b).reshape(tensor.data.shape))
+    return _write(tensor, np.clip(out, a, b).reshape(tensor._data.shape))
 
 
 def constant_(tensor, val):
@@ -152,9 +152,9 @@ def zeros_(tensor):
 
 def eye_(tensor):
     """Fill a 2-D tensor with the identity matrix."""
-    if tensor.data.ndim != 2:
+    if tensor._data.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _write(tensor, np.eye(*tensor.data.shape, dtype=tensor.data.dtype))
+    return _write(tensor, np.eye(*tensor._data.shape, dtype=tensor._data.dtype))
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
@@ -200,12 +200,12 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 def orthogonal_(tensor, gain=1, generator=None):
     """Fill with a (semi-)orthogonal matrix (trailing dimensions flattened), times ``gain``."""
-    if tensor.data.ndim < 2:
+    if tensor._data.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
-    rows = tensor.data.shape[0]
-    cols = tensor.data.size // rows
+    rows = tensor._data.shape[0]
+    cols = tensor._data.size // rows
     flat = _gen(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
@@ -214,4 +214,4 @@ def orthogonal_(tensor, gain=1, generator=None):
     q = q * np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _write(tensor, (q * gain).reshape(tensor.data.shape))
+    return _write(tensor, (q * gain).reshape(tensor._data.shape))

@@ -473,7 +473,7 @@ class Module:
                 else:
                     p.grad.grad_fn = None
                     p.grad.requires_grad = False
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def apply(self, fn):
         """Call ``fn(module)`` on every submodule (children first) and then on self."""
@@ -489,9 +489,9 @@ class Module:
                 for t in store.values():
                     if t is None:
                         continue
-                    t.data = fn(t.data)
+                    t._data = fn(t._data)
                     if t.grad is not None:
-                        t.grad.data = fn(t.grad.data)
+                        t.grad._data = fn(t.grad._data)
         return self
 
     def to(self, *args, **kwargs):
@@ -608,7 +608,7 @@ class Module:
                 continue
             v = state_dict[key]
             if isinstance(v, Tensor):
-                arr = v.data
+                arr = v._data
             elif isinstance(v, np.ndarray):
                 arr = v
             else:
@@ -616,10 +616,10 @@ class Module:
                     f'While copying the parameter named "{key}", expected a Tensor from '
                     f"checkpoint but received {type(v).__name__}")
                 continue
-            if arr.shape != t.data.shape:
+            if arr.shape != t._data.shape:
                 problems.append(
                     f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
-                    f"from checkpoint, the shape in current model is {tuple(t.data.shape)}.")
+                    f"from checkpoint, the shape in current model is {tuple(t._data.shape)}.")
                 continue
             plan.append((m, kind, name, t, arr))
         errors = []
@@ -645,8 +645,8 @@ class Module:
                                                         t.requires_grad)
                     else:
                         m._buffers[name] = Tensor._make(data, False, None)
-                elif arr is not t.data:
-                    np.copyto(t.data, arr, casting="unsafe")
+                elif arr is not t._data:
+                    np.copyto(t._data, arr, casting="unsafe")
         return _IncompatibleKeys(missing, unexpected)
 
     # -------------------------------------------------------------------------------- repr

@@ -22,7 +22,7 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=get_default_dtype())
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         else:
             raise TypeError(
                 f"Parameter: data must be a Tensor, got {type(data).__name__}")
@@ -36,14 +36,14 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        out = Parameter(Tensor._make(self.data.copy(), False, None), self.requires_grad)
+        out = Parameter(Tensor._make(self._data.copy(), False, None), self.requires_grad)
         if self.grad is not None:
-            out.grad = Tensor._make(self.grad.data.copy(), False, None)
+            out.grad = Tensor._make(self.grad._data.copy(), False, None)
         memo[id(self)] = out
         return out
 
     def __reduce_ex__(self, proto):
-        return (_rebuild_parameter, (self.data, self.requires_grad))
+        return (_rebuild_parameter, (self._data, self.requires_grad))
 
 
 def _rebuild_parameter(data, requires_grad):

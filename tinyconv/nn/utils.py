@@ -34,13 +34,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if not grads:
         return Tensor._make(np.zeros((), dtype=np.float32), False, None)
-    dt = grads[0].data.dtype
+    dt = grads[0]._data.dtype
     if norm_type == math.inf:
-        norms = [np.max(np.abs(g.data)).astype(dt) if g.data.size else np.zeros((), dt)
+        norms = [np.max(np.abs(g._data)).astype(dt) if g._data.size else np.zeros((), dt)
                  for g in grads]
         total = np.max(np.stack(norms))
     else:
-        norms = [np.linalg.norm(g.data.ravel(), norm_type).astype(dt) for g in grads]
+        norms = [np.linalg.norm(g._data.ravel(), norm_type).astype(dt) for g in grads]
         total = np.linalg.norm(np.stack(norms), norm_type).astype(dt)
     total = np.asarray(total, dtype=dt)
     if error_if_nonfinite and not np.isfinite(total):
@@ -51,7 +51,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     coef = np.asarray(max_norm, dtype=dt) / (total + np.asarray(1e-6, dtype=dt))
     coef = np.minimum(coef, np.asarray(1.0, dtype=dt))
     for g in grads:
-        g.data *= coef.astype(g.data.dtype, copy=False)
+        g._data *= coef.astype(g._data.dtype, copy=False)
     return Tensor._make(total, False, None)
 
 
@@ -65,4 +65,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        np.clip(g.data, -clip_value, clip_value, out=g.data)
+        np.clip(g._data, -clip_value, clip_value, out=g._data)

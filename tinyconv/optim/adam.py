@@ -62,10 +62,10 @@ class Adam(Optimizer):
 
     def _update(self, d, g, state, hp):
         lr, beta1, beta2, eps, amsgrad = hp
-        state["step"].data += 1
-        step = float(state["step"].data)
-        m = state["exp_avg"].data
-        v = state["exp_avg_sq"].data
+        state["step"]._data += 1
+        step = float(state["step"]._data)
+        m = state["exp_avg"]._data
+        v = state["exp_avg_sq"]._data
         # one scratch array per parameter; everything else updates in place
         tmp = np.subtract(g, m)
         tmp *= 1.0 - beta1
@@ -78,7 +78,7 @@ class Adam(Optimizer):
         bc2_sqrt = math.sqrt(1.0 - beta2 ** step)
         step_size = lr / bc1
         if amsgrad:
-            vmax = state["max_exp_avg_sq"].data
+            vmax = state["max_exp_avg_sq"]._data
             np.maximum(vmax, v, out=vmax)
             np.sqrt(vmax, out=tmp)
         else:

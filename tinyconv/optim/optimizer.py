@@ -275,7 +275,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.data[...] = 0
+                        p.grad._data[...] = 0
 
     @_with_step_hooks
     def step(self, closure=None):
@@ -311,8 +311,8 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            d = p.data
-            g = p.grad.data
+            d = p._data
+            g = p.grad._data
             st = state.get(p)
             fresh = not st
             if fresh:
@@ -465,15 +465,15 @@ class Optimizer:
     @staticmethod
     def _cast(param, key, value):
         if isinstance(value, Tensor):
-            arr = value.data
+            arr = value._data
             if key != "step" and arr.dtype.kind == "f":
-                arr = arr.astype(param.data.dtype)
+                arr = arr.astype(param._data.dtype)
             else:
                 arr = arr.copy()
             return Tensor._make(arr, False, None)
         if isinstance(value, np.ndarray):
             if key != "step" and value.dtype.kind == "f":
-                return Tensor._make(value.astype(param.data.dtype), False, None)
+                return Tensor._make(value.astype(param._data.dtype), False, None)
             return Tensor._make(value.copy(), False, None)
         if isinstance(value, dict):
             return {k: Optimizer._cast(param, key, v) for k, v in value.items()}

@@ -61,14 +61,14 @@ class RMSprop(Optimizer):
 
     def _update(self, d, g, state, hp):
         lr, alpha, eps, momentum, centered = hp
-        state["step"].data += 1
-        sq = state["square_avg"].data
+        state["step"]._data += 1
+        sq = state["square_avg"]._data
         avg = np.multiply(g, g)  # the one scratch array of this parameter
         avg *= 1.0 - alpha
         sq *= alpha
         sq += avg
         if centered:
-            ga = state["grad_avg"].data
+            ga = state["grad_avg"]._data
             np.subtract(g, ga, out=avg)
             avg *= 1.0 - alpha
             ga += avg  # ga.lerp_(g, 1 - alpha)
@@ -80,7 +80,7 @@ class RMSprop(Optimizer):
         avg += eps
         np.divide(g, avg, out=avg)
         if momentum > 0:
-            buf = state["momentum_buffer"].data
+            buf = state["momentum_buffer"]._data
             buf *= momentum
             buf += avg
             np.multiply(buf, lr, out=avg)

@@ -55,11 +55,11 @@ class SGD(Optimizer):
                 buf = Tensor._make(g.copy(), False, None)
                 state["momentum_buffer"] = buf
             else:
-                b = buf.data
+                b = buf._data
                 b *= momentum
                 if dampening == 0:
                     b += g
                 else:
                     b += g * (1.0 - dampening)
-            g = g + buf.data * momentum if nesterov else buf.data
+            g = g + buf._data * momentum if nesterov else buf._data
         d -= g * lr

@@ -41,7 +41,7 @@ class Dataset:
 
 def _as_array(x):
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     return np.asarray(x)
 
 
@@ -221,7 +221,7 @@ def default_collate(batch):
         raise ValueError("default_collate: empty batch")
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return np.stack([b.data for b in batch])
+        return np.stack([b._data for b in batch])
     if isinstance(elem, np.ndarray):
         return np.stack(batch)
     if isinstance(elem, np.generic):

@@ -28,9 +28,9 @@ def _linear_as_conv(linear, in_chw):
                      dtype=linear.weight.dtype)
     with no_grad():
         # flatten order is (c, h, w) row-major, the same as the conv weight's (C, KH, KW)
-        conv.weight.data[...] = linear.weight.data.reshape(out_f, C, H, W)
+        conv.weight._data[...] = linear.weight._data.reshape(out_f, C, H, W)
         if linear.bias is not None:
-            conv.bias.data[...] = linear.bias.data
+            conv.bias._data[...] = linear.bias._data
     conv.weight.requires_grad_(linear.weight.requires_grad)
     if linear.bias is not None:
         conv.bias.requires_grad_(linear.bias.requires_grad)
@@ -151,7 +151,7 @@ def fc_to_conv(model_or_linear, input_shape):
         if y_new.shape[2:] != (1, 1) or y_new.shape[:2] != y_ref.shape:
             raise RuntimeError(f"fc_to_conv: converted model outputs {tuple(y_new.shape)} for "
                                f"input {(2,) + shape}, expected {tuple(y_ref.shape)} + (1, 1)")
-        a, b = y_new.data.reshape(y_ref.shape), y_ref.data
+        a, b = y_new._data.reshape(y_ref.shape), y_ref._data
         tol = (1e-9 if dtype == np.float64 else 1e-4) * max(1.0, float(np.abs(b).max()))
         if not np.all(np.abs(a - b) <= tol):
             raise RuntimeError(

@@ -67,7 +67,7 @@ class _Encoder:
         if isinstance(obj, str):
             return {"t": "str", "v": obj}
         if isinstance(obj, Tensor):
-            return {"t": "tensor", "a": self.array(obj.data), "rg": bool(obj.requires_grad),
+            return {"t": "tensor", "a": self.array(obj._data), "rg": bool(obj.requires_grad),
                     "param": isinstance(obj, Parameter)}
         if isinstance(obj, np.ndarray):
             return {"t": "ndarray", "a": self.array(obj)}

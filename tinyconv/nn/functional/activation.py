@@ -45,7 +45,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     if slope != slope:
         raise ValueError("leaky_relu: negative_slope must not be NaN")
     if inplace and not records(input):
-        A.leaky_relu_inplace(input.data, slope)
+        A.leaky_relu_inplace(input._data, slope)
         return input
     return A.LeakyReLU.apply(input, negative_slope=slope)
 
@@ -82,10 +82,10 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not is_real(p) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: dropout probability has to be between 0 and 1, but got {p}")
     input = float_input("dropout", input)
-    if not training or p == 0.0 or input.data.size == 0:
+    if not training or p == 0.0 or input._data.size == 0:
         return input
     y = A.Dropout.apply(input, p=float(p), rng=default_rng())
     if inplace and not records(input):
-        input.data[...] = y.data
+        input._data[...] = y._data
         return input
     return y

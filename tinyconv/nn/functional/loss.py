@@ -46,7 +46,7 @@ def _class_target(op, input, target, ignore_index):
     elif tshape[1:] != shape[2:]:
         raise RuntimeError(f"{op}: expected target of shape {(shape[0],) + shape[2:]} for input "
                            f"of shape {shape}, but got target of shape {tshape}")
-    t = target.data.astype(np.int64, copy=False)
+    t = target._data.astype(np.int64, copy=False)
     C = shape[1] if input.ndim > 1 else shape[0]
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(f"{op}: argument 'ignore_index' must be int, not "
@@ -75,7 +75,7 @@ def _class_weight(op, weight, input):
     if weight.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}: the loss is not differentiable with respect to 'weight'; "
                            f"this input cannot have requires_grad=True")
-    return weight.data.astype(input.dtype, copy=False)
+    return weight._data.astype(input.dtype, copy=False)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -286,5 +286,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if t.requires_grad and is_grad_enabled():
             raise RuntimeError(f"{op}: the loss is not differentiable with respect to "
                                f"'{name}'; this input cannot have requires_grad=True")
-        consts[name] = t.data.astype(input.dtype, copy=False)
+        consts[name] = t._data.astype(input.dtype, copy=False)
     return L.BCEWithLogits.apply(input, target, reduction=reduction, **consts)

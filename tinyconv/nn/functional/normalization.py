@@ -20,7 +20,7 @@ def _per_channel(op, name, t, C, input, dtype=None):
     if t is None:
         return None
     check_tensor(op, name, t, optional=True)
-    if t.data.size != C:
+    if t._data.size != C:
         raise RuntimeError(
             f"{op}: {name} should contain {C} elements (one per channel of input of shape "
             f"{tuple(input.shape)}), but got {name} of shape {tuple(t.shape)}")
@@ -41,8 +41,8 @@ def _running_arrays(op, running_mean, running_var, C, input):
         _per_channel(op, name, t, C, input)
         if t.dtype.kind != "f":
             raise TypeError(f"{op}: {name} must be a floating point tensor, got {t.dtype}")
-        a = t.data.reshape(C)
-        if not np.shares_memory(a, t.data):
+        a = t._data.reshape(C)
+        if not np.shares_memory(a, t._data):
             raise ValueError(f"{op}: {name} must be contiguous to be updated in place")
         arrays.append(a)
     return arrays[0], arrays[1]
@@ -92,7 +92,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     rm, rv = _running_arrays("batch_norm", running_mean, running_var, C, input)
     w, b = _affine("batch_norm", input, weight, bias, C)
     if training:
-        m = input.data.size // C if C else 0
+        m = input._data.size // C if C else 0
         if m == 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {tuple(shape)}")
@@ -199,7 +199,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                                "defined when use_input_stats is False")
         return N.BatchNorm.apply(input, w, b, running_mean=rm, running_var=rv,
                                  training=False, eps=float(eps))
-    spatial = input.data.size // (input.shape[0] * C) if input.data.size else 0
+    spatial = input._data.size // (input.shape[0] * C) if input._data.size else 0
     if spatial <= 1:
         raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
                          f"got input of shape {tuple(input.shape)}")

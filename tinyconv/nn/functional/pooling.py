@@ -220,7 +220,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if min(out) < 1:
         raise RuntimeError(f"{op}: output size {out} must be positive (input of shape "
                            f"{tuple(input.shape)}, kernel_size={k}, stride={s}, padding={p})")
-    idx = indices.data
+    idx = indices._data
     if idx.size and (idx.min() < 0 or idx.max() >= out[0] * out[1]):
         bad = int(idx.max() if idx.max() >= out[0] * out[1] else idx.min())
         raise RuntimeError(f"{op}: found an invalid max index: {bad} (output volumes are of "
