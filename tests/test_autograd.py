@@ -96,7 +96,7 @@ def test_errors_name_shapes():
     x = tc.randn(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match=r"implicitly created only for scalar.*\(2, 3\)"):
         (x * 2.0).backward()
-    with pytest.raises(RuntimeError, match=r"gradient has shape \(3, 2\).*\(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"grad_output\[0\] has a shape of \(3, 2\).*\(2, 3\)"):
         (x * 2.0).backward(tc.ones(3, 2))
     with pytest.raises(RuntimeError, match=r"\(2, 3\).*\(4,\)"):
         x + tc.randn(4)
@@ -240,7 +240,7 @@ def test_detect_anomaly_names_the_op_forward_and_backward():
         with pytest.raises(RuntimeError, match="Log forward produced inf"):
             (x - 1.0).abs().log()
         y = (x.sqrt() * 0.0).sum()  # forward finite; d sqrt at 0 is inf -> 0*inf = nan
-        with pytest.raises(RuntimeError, match=r"SqrtBackward \(gradient of input 0\) produced nan"):
+        with pytest.raises(RuntimeError, match=r"SqrtBackward0 \(gradient of input 0\) produced nan"):
             y.backward()
     # outside the context nothing is checked
     (x - 1.0).abs().log()

@@ -50,12 +50,12 @@ class Tensor(TensorBase):
             self.requires_grad_(True)
 
     @classmethod
-    def _make(cls, data, requires_grad, grad_fn):
+    def _make(cls, data, requires_grad, grad_fn, output_nr=0, version=None, base=None):
         """Fast internal constructor: no copy, no checks (0-d NumPy scalars become arrays)."""
         t = object.__new__(Tensor)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        t._init_fields(data, requires_grad, grad_fn)
+        t._init_fields(data, requires_grad, grad_fn, output_nr, version, base)
         return t
 
     # ----------------------------------------------------------------------------------
@@ -63,18 +63,21 @@ class Tensor(TensorBase):
     # ----------------------------------------------------------------------------------
     @property
     def data(self):
-        """A Tensor sharing this tensor's values, detached from the graph (torch's ``.data``).
+        """A Tensor sharing this tensor's values and storage version, detached from the graph
+        (torch's ``.data``; unlike torch, writes through it count as in-place writes of this
+        tensor, so a gradient that needed the old values raises instead of being wrong).
 
-        Assigning a Tensor to ``.data`` makes this tensor use that tensor's values (shape and
-        dtype may change), as torch allows.
+        Assigning a Tensor to ``.data`` makes this tensor use that tensor's values and storage
+        (shape and dtype may change), as torch allows.
         """
-        return Tensor._make(self._data, False, None)
+        return Tensor._make(self._data, False, None, 0, self._version)
 
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
         self._data = value._data
+        self._version = value._version
 
     @property
     def shape(self):
@@ -237,8 +240,8 @@ class Tensor(TensorBase):
         return self
 
     def detach(self):
-        """A new leaf sharing this tensor's data, outside any graph."""
-        return Tensor._make(self._data, False, None)
+        """A new leaf sharing this tensor's values and storage version, outside any graph."""
+        return Tensor._make(self._data, False, None, 0, self._version)
 
     def detach_(self):
         self.grad_fn = None
@@ -255,8 +258,42 @@ class Tensor(TensorBase):
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor during backward."""
         if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        self.grad_fn.retained = weakref.ref(self)
+        node = self.grad_fn
+        if node.retained is None:
+            node.retained = {}
+        node.retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        node = self.grad_fn
+        return node is not None and node.retained is not None and \
+            node.retained.get(self._output_nr) is not None
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with the gradient flowing into this tensor during backward; a
+        non-None result replaces the gradient.
+
+        Returns:
+            a RemovableHandle.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is None:
+            if self._grad_hooks is None:
+                self._grad_hooks = {}
+            hooks = self._grad_hooks
+        else:
+            node = self.grad_fn
+            if node.pre_hooks is None:
+                node.pre_hooks = {}
+            hooks = node.pre_hooks.setdefault(self._output_nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` after a gradient is accumulated into this leaf's ``.grad``."""
@@ -269,31 +306,20 @@ class Tensor(TensorBase):
         self._hooks[handle.id] = hook
         return handle
 
-    def backward(self, gradient=None, retain_graph=None):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute gradients of this tensor w.r.t. the graph leaves.
 
         Args:
             gradient: the gradient of some scalar w.r.t. this tensor; may be omitted for a
                 one-element tensor (it is then 1).
-            retain_graph: keep saved buffers so backward can run through the graph again.
+            retain_graph: keep saved buffers so backward can run through the graph again
+                (default: ``create_graph``).
+            create_graph: record the backward pass, so the gradients are graph tensors that
+                can be differentiated again.
+            inputs: accumulate only into these tensors' ``.grad`` (default: every leaf).
         """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn")
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs (this tensor has "
-                    f"shape {tuple(self.shape)}); pass gradient= with that shape")
-            g = np.ones(self._data.shape, dtype=self._data.dtype)
-        else:
-            g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if g.shape != self._data.shape:
-                raise RuntimeError(
-                    f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
-                    f"{tuple(self._data.shape)}")
-            g = g.astype(self._data.dtype, copy=True)
-        engine_backward(self, g, retain_graph=_py_bool(retain_graph))
+        engine_backward(self, None if gradient is None else (gradient,), retain_graph,
+                        create_graph, inputs)
 
     # ----------------------------------------------------------------------------------
     # in-place updates (data only; refused on leaves that require grad while grad is on)

@@ -4,11 +4,14 @@ Everything here works on ndarrays and on any object with the ``TensorBase`` fiel
 nothing above the base layer.  Ops (``tinyconv.ops``) subclass ``Function``; the public names
 are re-exported by ``tinyconv.autograd``.
 """
-from .backward import backward
-from .function import Context, Function, Node, TensorBase
+from .api import backward, grad
+from .backward import run_backward
+from .function import (AccumulateGrad, Context, Function, Node, TensorBase, VersionCounter,
+                       storage_root, type_string)
 from .state import (FunctionHook, active_hooks, add_function_hook, current_scope, enable_grad,
                     is_grad_enabled, no_grad, scope, set_grad_enabled)
 
-__all__ = ["Context", "Function", "FunctionHook", "Node", "TensorBase", "active_hooks",
-           "add_function_hook", "backward", "current_scope", "enable_grad", "is_grad_enabled",
-           "no_grad", "scope", "set_grad_enabled"]
+__all__ = ["AccumulateGrad", "Context", "Function", "FunctionHook", "Node", "TensorBase",
+           "VersionCounter", "active_hooks", "add_function_hook", "backward", "current_scope",
+           "enable_grad", "grad", "is_grad_enabled", "no_grad", "run_backward", "scope",
+           "set_grad_enabled", "storage_root", "type_string"]

@@ -1,70 +1,122 @@
 """The backward walk: iterative, in topological order (Kahn's algorithm).
 
-Graph depth is limited only by memory.  Gradients reaching a node from several consumers are
-summed before it runs; a leaf used several times gets one summed accumulation into ``.grad``
-(and its post-accumulate hooks run once), as torch's AccumulateGrad does.
+Graph depth is limited only by memory.  Gradients reaching a node's output from several
+consumers are summed before the node runs; a leaf used several times gets one summed
+accumulation into ``.grad`` (and its post-accumulate hooks run once), as torch's
+AccumulateGrad does.
+
+Gradients travel as Tensors.  Without ``create_graph`` the walk runs every backward under
+no_grad and sums with in-place array arithmetic where it owns the array; with it, under grad
+mode, so the gradients are graph tensors that can be differentiated again (sums, reductions
+and casts then go through the tensors' own differentiable methods).
 """
 import numpy as np
 
 from .function import Node
-from .state import _state
+from .state import _state, set_grad_enabled
 
-__all__ = ["backward"]
+__all__ = ["run_backward"]
 
 
-def _reduce_to(g, shape, dtype):
-    """Sum a broadcast gradient back to ``shape`` and cast it to ``dtype``."""
-    if g.shape != shape:
-        extra = g.ndim - len(shape)
+def _reduce(g, shape, dtype, create_graph):
+    """Sum a broadcast gradient back to ``shape`` and cast it to ``dtype``; (g, is_new)."""
+    a = g._data
+    if a.shape != shape:
+        extra = a.ndim - len(shape)
         if extra < 0:
             raise RuntimeError(
-                f"autograd: gradient of shape {g.shape} cannot be reduced to input shape {shape}")
+                f"autograd: gradient of shape {a.shape} cannot be reduced to input shape {shape}")
         axes = tuple(range(extra)) + tuple(
-            i + extra for i, s in enumerate(shape) if s == 1 and g.shape[i + extra] != 1)
-        if axes:
-            g = g.sum(axis=axes, keepdims=True)
-        if extra:
-            g = g.reshape(g.shape[extra:])
+            i + extra for i, s in enumerate(shape) if s == 1 and a.shape[i + extra] != 1)
+        if create_graph:
+            if axes:
+                g = g.sum(dim=axes, keepdim=True)
+            if extra:
+                g = g.reshape(g.shape[extra:])
+        else:
+            if axes:
+                a = a.sum(axis=axes, keepdims=True)
+            if extra:
+                a = a.reshape(a.shape[extra:])
+            g = g._make(a, False, None)
         if g.shape != shape:
             raise RuntimeError(
                 f"autograd: gradient of shape {g.shape} does not match input shape {shape}")
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    return g
+        if g._data.dtype != dtype:
+            g = g.to(dtype) if create_graph else g._make(g._data.astype(dtype), False, None)
+        return g, True
+    if a.dtype != dtype:
+        if create_graph:
+            return g.to(dtype), True
+        return g._make(a.astype(dtype), False, None), True
+    return g, False
 
 
-def _accumulate_leaf(t, g, owned):
-    """Add ``g`` into leaf ``t.grad``; ``owned`` says g may be kept without a copy."""
+class _Sums:
+    """Gradients being summed, keyed by a node output or a leaf; each (tensor, owned)."""
+
+    __slots__ = ("store", "create_graph")
+
+    def __init__(self, create_graph):
+        self.store = {}
+        self.create_graph = create_graph
+
+    def add(self, key, g, owned):
+        prev = self.store.get(key)
+        if prev is None:
+            self.store[key] = (g, owned)
+        elif self.create_graph:
+            self.store[key] = (prev[0] + g, True)
+        elif prev[1]:
+            prev[0]._data += g._data
+        else:
+            self.store[key] = (prev[0]._make(prev[0]._data + g._data, False, None), True)
+
+    def pop(self, key):
+        return self.store.pop(key, (None, False))
+
+
+def _accumulate_leaf(t, g, owned, create_graph):
+    """Add ``g`` into leaf ``t.grad`` and run its post-accumulate hooks."""
     if t.grad is None:
-        t.grad = t._make(g if owned else g.copy(), False, None)
+        if create_graph:
+            t.grad = g
+        else:
+            t.grad = g if owned else g._make(g._data.copy(), False, None)
+    elif create_graph or t.grad.requires_grad:
+        t.grad = t.grad + g
     else:
-        t.grad._data += g
+        t.grad._data += g._data
     hooks = t._hooks
     if hooks:
         for h in list(hooks.values()):
             h(t)
 
 
-def _store_retained(t, gy):
-    if t.grad is None:
-        t.grad = t._make(np.array(gy, dtype=t.dtype, copy=True), False, None)
-    else:
-        t.grad._data += gy
+def _run_hooks(hooks, g):
+    for h in list(hooks.values()):
+        r = h(g)
+        if r is not None:
+            g = r
+    return g
 
 
-def _dependencies(start):
-    """Consumer counts of the nodes reachable from ``start`` and of the leaves (by id)."""
-    deps = {start: 0}
+def _graph(roots):
+    """Consumer counts of every output of the nodes reachable from ``roots``, and of leaves."""
+    deps = {}
     leaf_deps = {}
-    stack = [start]
+    stack = []
+    for node in roots:
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
     while stack:
         node = stack.pop()
         for nxt in node.next:
             if nxt is None:
                 continue
             if type(nxt) is not Node:
-                k = id(nxt)
-                leaf_deps[k] = leaf_deps.get(k, 0) + 1
+                leaf_deps[id(nxt)] = leaf_deps.get(id(nxt), 0) + 1
             elif nxt in deps:
                 deps[nxt] += 1
             else:
@@ -73,94 +125,194 @@ def _dependencies(start):
     return deps, leaf_deps
 
 
-def _add(store, key, g, owned):
-    """Sum ``g`` into ``store[key]`` = (gradient, owned by the engine)."""
-    prev = store.get(key)
-    if prev is None or prev[0] is None:
-        store[key] = (g, owned)
-    elif g is not None:
-        if prev[1]:
-            prev[0].__iadd__(g)
-        else:
-            store[key] = (prev[0] + g, True)
+def _needed(deps, targets_node, targets_leaf):
+    """Nodes whose backward leads to a target (the others are skipped)."""
+    order = []  # reverse topological order: a node after every node it feeds
+    counts = dict(deps)
+    ready = [n for n, c in counts.items() if c == 0]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for nxt in node.next:
+            if type(nxt) is Node:
+                counts[nxt] -= 1
+                if counts[nxt] == 0:
+                    ready.append(nxt)
+    needed = set()
+    target_nodes = {n for n, _ in targets_node}
+    for node in reversed(order):
+        if node in target_nodes or any(
+                (type(x) is Node and x in needed) or (x is not None and type(x) is not Node
+                                                      and id(x) in targets_leaf)
+                for x in node.next):
+            needed.add(node)
+    return needed
 
 
-def _run_node(node, gy, retain_graph, hooks):
+def _call(node, grads, retain_graph, create_graph, hooks):
+    """Run one node's backward on its output gradients; the per-input gradients as Tensors."""
     ctx = node.ctx
-    if node.retained is not None:
-        t = node.retained()
-        if t is not None:
-            _store_retained(t, gy)
     if hooks:
         for h in tuple(hooks.values()):
-            h.backward_pre(node, gy)
-    gxs = node.fn.backward(ctx, gy)
-    saved = ctx._saved
-    if not retain_graph:
-        ctx._free()
+            h.backward_pre(node, grads)
+    make = None
+    for g in grads:
+        if g is not None:
+            make = g._make
+            break
+    gys = list(grads)
+    for k, g in enumerate(gys):
+        if g is None and ctx.materialize_grads:
+            shape, dtype = node.out_meta[k]
+            gys[k] = make(np.zeros(shape, dtype=dtype), False, None)
+    if ctx._tensors:
+        with set_grad_enabled(create_graph):
+            gxs = node.fn.backward(ctx, *gys)
+    else:
+        if create_graph:
+            raise RuntimeError(
+                f"{node.name()}: this op's backward is not differentiable yet (create_graph)")
+        gxs = node.fn.backward(ctx, *[None if g is None else g._data for g in gys])
     if type(gxs) is not tuple:
         gxs = (gxs,)
     if len(gxs) != len(node.next):
         raise RuntimeError(
             f"{node.name()}: backward returned {len(gxs)} gradients for "
             f"{len(node.next)} inputs")
+    if not ctx._tensors:
+        gxs = tuple(None if g is None else make(np.asarray(g), False, None) for g in gxs)
     if hooks:
         for h in tuple(hooks.values()):
-            h.backward_post(node, gy, gxs)
+            h.backward_post(node, grads, gxs)
+    saved = () if create_graph else _saved_arrays(ctx)
+    if not retain_graph:
+        ctx._free()
     return gxs, saved
 
 
-def backward(root, gradient, retain_graph=False):
-    """Backpropagate ``gradient`` (an ndarray shaped like root) through root's graph."""
-    start = root.grad_fn
-    if start is None:
-        # a leaf that requires grad: its gradient is the seed itself
-        _accumulate_leaf(root, gradient.astype(root.dtype, copy=True), True)
-        return
+def _saved_arrays(ctx):
+    recs = ctx._records
+    if not recs:
+        return ctx._saved
+    return tuple(r.tensor._data if r.tensor is not None else r.array for r in recs
+                 if r is not None)
+
+
+def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=None,
+                 accumulate=True):
+    """Backpropagate ``seeds`` (Tensors shaped like ``roots``) through the roots' graph.
+
+    Args:
+        roots, seeds: the tensors to differentiate and their output gradients.
+        retain_graph: keep saved values so backward can run through the graph again.
+        create_graph: record the backward pass, for higher-order derivatives.
+        inputs: None to accumulate into every leaf reached; else the tensors to compute
+            gradients for (leaves or not).
+        accumulate: with ``inputs``, add into their ``.grad`` (``backward(inputs=...)``) or
+            return the gradients (``autograd.grad``).
+
+    Returns:
+        With ``inputs`` and not ``accumulate``: a list of gradients (None where none flowed).
+    """
     hooks = _state.hooks
-    deps, leaf_deps = _dependencies(start)
-    leaf_grads = {}  # id(leaf) -> (summed gradient, owned)
-    grads = {start: (gradient, True)}  # node -> (summed gradient, owned by the engine)
-    ready = [start]
+    targets_node, targets_leaf = {}, {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if t.grad_fn is None:
+                targets_leaf.setdefault(id(t), []).append(i)
+            else:
+                targets_node.setdefault((t.grad_fn, t._output_nr), []).append(i)
+    captured = [None] * (0 if inputs is None else len(inputs))
+    node_grads = _Sums(create_graph)  # (node, nr) -> gradient
+    leaf_grads = _Sums(create_graph)  # id(leaf) -> gradient
+    leaves = {}
+    root_nodes = []
+    for r, s in zip(roots, seeds):
+        if r.grad_fn is None:
+            leaves[id(r)] = r
+            leaf_grads.add(id(r), s, False)
+        else:
+            node_grads.add((r.grad_fn, r._output_nr), s, False)
+            root_nodes.append(r.grad_fn)
+    deps, leaf_deps = _graph(root_nodes)
+    needed = None if inputs is None else _needed(deps, targets_node, targets_leaf)
+
+    def finish_leaf(t, k):
+        g, owned = leaf_grads.pop(k)
+        if g is None:
+            return
+        if t._grad_hooks:
+            g2 = _run_hooks(t._grad_hooks, g)
+            owned, g = owned and g2 is g, g2
+        if inputs is not None:
+            idx = targets_leaf.get(k)
+            if idx is None:
+                return
+            if not accumulate:
+                for i in idx:
+                    captured[i] = g if create_graph or owned else g._make(g._data.copy(),
+                                                                           False, None)
+                return
+        _accumulate_leaf(t, g, owned, create_graph)
+
+    for r in roots:  # a leaf given as a root (and not reached through the graph)
+        if r.grad_fn is None and id(r) not in leaf_deps:
+            finish_leaf(r, id(r))
+
+    ready = [n for n in root_nodes if deps[n] == 0]
+    seen_ready = set(ready)
+    ready = list(seen_ready)
     while ready:
         node = ready.pop()
-        gy, _ = grads.pop(node)
-        if gy is None:
-            # no gradient reached this node (every consumer returned None): pass nothing on
+        n_out = len(node.out_meta)
+        grads = [None] * n_out
+        for k in range(n_out):
+            g, _ = node_grads.pop((node, k))
+            if g is not None and node.pre_hooks and node.pre_hooks.get(k):
+                g = _run_hooks(node.pre_hooks[k], g)
+            if g is not None and node.retained is not None:
+                ref = node.retained.get(k)
+                t = ref() if ref is not None else None
+                if t is not None:
+                    t.grad = g if create_graph else g._make(g._data.copy(), False, None)
+            idx = targets_node.get((node, k))
+            if idx is not None and g is not None:
+                for i in idx:
+                    captured[i] = g
+            grads[k] = g
+        if all(g is None for g in grads) or (needed is not None and node not in needed):
             gxs, saved = (None,) * len(node.next), ()
         else:
-            gxs, saved = _run_node(node, gy, retain_graph, hooks)
+            gxs, saved = _call(node, grads, retain_graph, create_graph, hooks)
         handed = []
-        for nxt, g, meta in zip(node.next, gxs, node.meta):
+        incoming = [g._data for g in grads if g is not None]
+        for nxt, nr, g, meta in zip(node.next, node.next_nr, gxs, node.meta):
             if nxt is None:
                 continue
             owned = False
             if g is not None:
-                if type(g) is not np.ndarray:
-                    g = np.asarray(g)
-                r = _reduce_to(g, *meta)
-                if r is not g:
-                    owned = True  # a new array made by the reduction or the cast
-                else:
-                    # a fresh array from backward (not gy, not a view, not a saved buffer,
-                    # not handed to another input) can be kept without a copy
-                    owned = (g is not gy and g.base is None and g.flags.writeable
-                             and not any(g is h for h in handed)
-                             and not any(g is a for a in saved))
-                g = r
-                handed.append(g)
+                g, fresh = _reduce(g, meta[0], meta[1], create_graph)
+                if not create_graph:
+                    a = g._data
+                    # a fresh array from backward (not an incoming gradient, not a view, not a
+                    # saved buffer, not handed to another input) can be kept without a copy
+                    owned = fresh or (a.base is None and a.flags.writeable
+                                      and not any(a is b for b in incoming)
+                                      and not any(a is b for b in handed)
+                                      and not any(a is b for b in saved))
+                    handed.append(a)
             if type(nxt) is Node:
-                _add(grads, nxt, g, owned)
+                if g is not None:
+                    node_grads.add((nxt, nr), g, owned)
                 deps[nxt] -= 1
-                if deps[nxt] == 0:
+                if deps[nxt] == 0 and nxt not in seen_ready:
+                    seen_ready.add(nxt)
                     ready.append(nxt)
             else:
                 k = id(nxt)
                 if g is not None:
-                    _add(leaf_grads, k, g, owned)
+                    leaf_grads.add(k, g, owned)
                 leaf_deps[k] -= 1
                 if leaf_deps[k] == 0:
-                    done = leaf_grads.pop(k, None)
-                    if done is not None:
-                        _accumulate_leaf(nxt, done[0], done[1])
-    del grads
+                    finish_leaf(nxt, k)
+    return captured

@@ -1,26 +1,51 @@
 """Ops and graph nodes: TensorBase, Context, Node, and Function with its ``apply``.
 
-An op is a ``Function`` subclass whose static ``forward(ctx, *arrays, **params)`` and
-``backward(ctx, gy)`` work on raw ndarrays.  ``Function.apply`` runs ``forward`` on the inputs'
-arrays and, when any input requires grad (and grad mode is on), records a ``Node`` that links
-the output to its inputs.
+An op is a ``Function`` subclass whose static ``forward(ctx, *arrays, **params)`` works on raw
+ndarrays and whose ``backward(ctx, *grads)`` works on Tensors with differentiable ops, so the
+backward pass can itself be recorded (``create_graph``) and differentiated again.
+``Function.apply`` runs ``forward`` on the inputs' arrays and, when any input requires grad
+(and grad mode is on), records a ``Node`` that links the outputs to the inputs.
 
 Contract for ops:
 - Inputs are Tensors or ``None`` (an absent optional input such as a bias): ``forward`` then
   receives ``None`` in that position, and ``backward`` returns ``None`` for it.
-- ``backward`` returns one gradient per input of ``forward`` (a tuple, or the bare array for a
-  single input), ``None`` where ``ctx.needs_input_grad[i]`` is false.
-- Gradients may come back broadcast (the input's shape broadcast to the output's); the engine
-  sums them back to each input's shape and casts them to the input's dtype.
-- Every array that ``backward`` needs goes through ``ctx.save_for_backward`` (so the engine can
-  free it); hyper-parameters are plain ``ctx`` attributes.
-- ``forward`` may return a tuple ``(y, aux...)``: ``y`` is the differentiable output, the
-  others are returned as tensors that do not require grad (indices, masks).
+- ``forward`` returns an array, or a tuple of arrays: the first ``n_differentiable`` (default
+  1) are differentiable outputs, the others come back as tensors that do not require grad
+  (indices, masks).
+- ``backward`` receives one gradient Tensor per differentiable output (zeros where none
+  flowed) and returns one gradient per input (a tuple, or the bare value for a single input),
+  ``None`` where ``ctx.needs_input_grad[i]`` is false.  Gradients may be broadcast to the
+  output's shape; the engine sums them back to each input's shape and casts them to its dtype.
+- Everything ``backward`` needs from the forward goes through ``ctx.save_for_backward(*arrays)``:
+  an input's array comes back as that input Tensor, an output's array as the output Tensor
+  (so a second derivative reaches them), any other array as a constant Tensor.  The engine
+  records the version of every saved tensor and refuses to run backward when one was
+  modified in place since.  Hyper-parameters are plain ``ctx`` attributes.
+- ``view = True`` marks ops whose output may be a view of input 0 (it then shares input 0's
+  storage version and base).
 - ``category`` names the op's family for profiles ("conv", "pooling", "normalization", ...).
 """
+import weakref
+
 from .state import _state
 
-__all__ = ["Context", "Function", "Node", "TensorBase"]
+__all__ = ["Context", "Function", "Node", "TensorBase", "VersionCounter", "storage_root"]
+
+
+class VersionCounter:
+    """How many times a storage was written in place; shared by a tensor and its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+def storage_root(a):
+    """The ndarray that owns the memory ``a`` views (``a`` itself when it owns it)."""
+    while a.base is not None and type(a.base) is type(a):
+        a = a.base
+    return a
 
 
 class TensorBase:
@@ -30,27 +55,45 @@ class TensorBase:
         _data: the ndarray of values (``Tensor.data`` is a detached Tensor sharing it).
         grad: the accumulated gradient (a Tensor) of a leaf, or None.
         requires_grad: whether operations on this tensor are recorded.
-        grad_fn: the Node that produced this tensor (None for leaves).
+        grad_fn: the Node that produced this tensor (None for leaves); ``_output_nr`` says
+            which of its outputs this is.
+        _version: the VersionCounter of the storage, shared with views and aliases.
+        _base: the tensor this one is a view of, or None.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_version",
+                 "_base", "_hooks", "_grad_hooks", "__weakref__")
 
-    def _init_fields(self, data, requires_grad=False, grad_fn=None):
+    def _init_fields(self, data, requires_grad=False, grad_fn=None, output_nr=0, version=None,
+                     base=None):
         """Set every field (the one place they are initialised)."""
         self._data = data
         self.grad = None
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
-        self._hooks = None
+        self._output_nr = output_nr
+        self._version = VersionCounter() if version is None else version
+        self._base = base
+        self._hooks = None  # post-accumulate-grad hooks (leaves)
+        self._grad_hooks = None  # register_hook hooks of a leaf (non-leaves keep them on the node)
 
     @classmethod
-    def _make(cls, data, requires_grad, grad_fn):  # pragma: no cover - defined by Tensor
+    def _make(cls, data, requires_grad, grad_fn, output_nr=0, version=None,
+              base=None):  # pragma: no cover - defined by Tensor
         """A new tensor around ``data`` (no copy, no checks); results of ops are made so."""
         raise NotImplementedError
 
     @property
     def is_leaf(self):
         return self.grad_fn is None
+
+    @property
+    def _version_value(self):
+        return self._version.value
+
+    def _bump(self):
+        """Record an in-place write of this tensor's storage."""
+        self._version.value += 1
 
 
 _FREED_MSG = (
@@ -61,69 +104,231 @@ _FREED_MSG = (
 )
 
 
+def type_string(dtype, shape):
+    """torch's description of a tensor in error messages, with tinyconv's name."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+    return f"[tinyconv.{names.get(str(dtype), str(dtype))}Tensor {list(shape)}]"
+
+
+class _Saved:
+    """One saved value: an input tensor, an output (kept without its tensor to avoid a
+    reference cycle), or a constant array; with the storage version it had when saved."""
+
+    __slots__ = ("tensor", "array", "box", "version", "node", "nr")
+
+    def __init__(self, tensor=None, array=None, box=None, node=None, nr=0):
+        self.tensor = tensor
+        self.array = array
+        self.box = box
+        self.version = None if box is None else box.value
+        self.node = node  # weakref to the producing node, for a saved output
+        self.nr = nr
+
+    def check(self, owner):
+        if self.box is not None and self.box.value != self.version:
+            arr = self.tensor._data if self.tensor is not None else self.array
+            which = ""
+            fn = None
+            if self.tensor is not None:
+                fn, nr = self.tensor.grad_fn, self.tensor._output_nr
+            elif self.node is not None:
+                fn, nr = self.node(), self.nr
+            if fn is not None:
+                which = f", which is output {nr} of {fn.name()},"
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {type_string(arr.dtype, arr.shape)}{which} is at version "
+                f"{self.box.value}; expected version {self.version} instead"
+                f"{'' if owner is None else f' (saved for {owner.name()})'}. Hint: the tensor was changed in place after the op that "
+                f"saved it ran; compute on a clone instead, or enable anomaly detection with "
+                f"tinyconv.autograd.detect_anomaly() to find the op.")
+
+    def unpack(self, make, as_tensor):
+        if self.tensor is not None:
+            return self.tensor if as_tensor else self.tensor._data
+        if not as_tensor:
+            return self.array
+        if self.node is not None:
+            node = self.node()
+            return make(self.array, node is not None, node, self.nr, self.box)
+        return make(self.array, False, None, 0, self.box)
+
+
 class Context:
-    """Per-call scratch space of an op: saved arrays, hyper-parameters, needs_input_grad."""
+    """Per-call scratch space of an op: saved values, hyper-parameters, needs_input_grad."""
 
     _saved = ()
     _freed = False
+    _records = None
+    _make = None
+    _owner = None
+    _tensors = False  # whether saved values come back as Tensors (the backward's contract)
+    materialize_grads = True
 
     def __init__(self, needs_input_grad=()):
         self.needs_input_grad = needs_input_grad
 
-    def save_for_backward(self, *arrays):
+    def save_for_backward(self, *items):
         """Keep arrays for ``backward``; the engine frees them after backward."""
-        self._saved = arrays
+        self._saved = items
+
+    def set_materialize_grads(self, value):
+        """Whether backward receives zeros (True, the default) or None for outputs that got
+        no gradient."""
+        self.materialize_grads = bool(value)
 
     @property
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(_FREED_MSG)
-        return self._saved
+        records = self._records
+        if records is None:
+            return self._saved
+        owner = self._owner() if self._owner is not None else None
+        for r in records:
+            if r is not None:
+                r.check(owner)
+        make, as_tensor = self._make, self._tensors
+        return tuple(None if r is None else r.unpack(make, as_tensor) for r in records)
 
     def _free(self):
-        if self._saved:  # only ops that saved buffers refuse a second backward
+        if self._saved or self._records:  # only ops that saved values refuse a second backward
             self._saved = ()
+            self._records = ()
             self._freed = True
 
 
 class Node:
     """A recorded op application: the backward half of the graph (torch's ``grad_fn``).
 
-    ``next`` holds, per forward input, the Node that produced it, the leaf Tensor that
-    accumulates its gradient, or None (no grad needed).  ``meta`` holds each input's shape
-    and dtype (None for an absent input) so gradients can be reduced and cast without keeping
-    the input alive.  ``scope`` is the engine's scope stack when the op ran (recorded only
-    while function hooks are active).
+    ``next`` holds, per forward input, the Node that produced it (``next_nr``: which of its
+    outputs), the leaf Tensor that accumulates its gradient, or None (no gradient needed).
+    ``meta`` holds each input's shape and dtype (None for an absent input) so gradients can be
+    reduced and cast without keeping the input alive; ``out_meta`` the same for the
+    differentiable outputs.  ``scope`` is the engine's scope stack when the op ran (recorded
+    only while function hooks are active).
     """
 
-    __slots__ = ("fn", "ctx", "next", "meta", "retained", "scope", "__weakref__")
+    __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained", "pre_hooks",
+                 "scope", "__weakref__")
 
-    def __init__(self, fn, ctx, next_, meta):
+    def __init__(self, fn, ctx, next_, next_nr, meta, out_meta):
         self.fn = fn
         self.ctx = ctx
         self.next = next_
+        self.next_nr = next_nr
         self.meta = meta
-        self.retained = None  # weakref to an output tensor that called retain_grad()
+        self.out_meta = out_meta
+        self.retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
+        self.pre_hooks = None  # {output_nr: {id: hook}} from Tensor.register_hook
         self.scope = ()
 
     def name(self):
-        return self.fn.__name__ + "Backward"
+        return getattr(self.fn, "node_name", None) or self.fn.__name__ + "Backward0"
+
+    @property
+    def next_functions(self):
+        """torch's view of the edges: ((node or AccumulateGrad, output_nr), ...)."""
+        out = []
+        for nxt, nr in zip(self.next, self.next_nr):
+            if nxt is None:
+                out.append((None, 0))
+            elif type(nxt) is Node:
+                out.append((nxt, nr))
+            else:
+                out.append((AccumulateGrad(nxt), 0))
+        return tuple(out)
+
+    def register_hook(self, hook):
+        raise RuntimeError("register hooks on the tensor (Tensor.register_hook), not the node")
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """torch's leaf node in ``next_functions``: the leaf that accumulates a gradient."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+
+def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
+    """Replace the arrays ``forward`` saved by records of the tensors they belong to."""
+    roots = None
+    records = []
+    for a in ctx._saved:
+        if a is None:
+            records.append(None)
+            continue
+        rec = None
+        for t, arr in zip(inputs, arrays):
+            if a is arr and t is not None:
+                rec = _Saved(tensor=t, box=t._version)
+                break
+        if rec is None:
+            for k in range(n_diff):
+                if a is outs[k]._data:
+                    out = outs[k]
+                    rec = _Saved(array=a, box=out._version,
+                                 node=None if node is None else weakref.ref(node), nr=k)
+                    break
+        if rec is None:
+            # a constant; when it views an input's or output's memory, writes into that
+            # tensor in place must still be caught
+            box = None
+            if getattr(a, "base", None) is not None:
+                if roots is None:
+                    roots = [(storage_root(t._data), t._version) for t in inputs
+                             if t is not None] + [(storage_root(o._data), o._version)
+                                                  for o in outs[:n_diff]]
+                ra = storage_root(a)
+                for r, b in roots:
+                    if r is ra:
+                        box = b
+                        break
+            rec = _Saved(array=a, box=box)
+        records.append(rec)
+    ctx._records = records
+    ctx._saved = ()
+    ctx._make = make
 
 
 class Function:
     """Base class of every op; subclasses define static ``forward`` and ``backward``."""
 
     category = "elementwise"
+    n_differentiable = 1
+    view = False
+    # backward on Tensors with differentiable ops (True) or, for ops not converted yet, on
+    # ndarrays (False: saved values and gradients are arrays, and create_graph refuses them)
+    tensor_backward = False
 
     @staticmethod
     def forward(ctx, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, gy):  # pragma: no cover - abstract
+    def backward(ctx, *grads):  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
@@ -150,27 +355,41 @@ class Function:
             needs = (False,) * len(inputs)
             any_grad = False
         ctx = Context(needs)
+        ctx._tensors = cls.tensor_backward
         hooks = _state.hooks
         if hooks:
             for h in tuple(hooks.values()):
                 h.forward_pre(cls)
         out = cls.forward(ctx, *arrays, **params)
-        aux = None
-        if type(out) is tuple:
-            out, aux = out[0], out[1:]
+        single = type(out) is not tuple
+        arrs = (out,) if single else out
+        n_diff = min(getattr(ctx, "n_differentiable", cls.n_differentiable), len(arrs))
         node = None
         if any_grad:
             nxt = tuple([(t.grad_fn or t) if n else None for t, n in zip(inputs, needs)])
+            nxt_nr = tuple([t._output_nr if n else 0 for t, n in zip(inputs, needs)])
             meta = tuple([None if a is None else (a.shape, a.dtype) for a in arrays])
-            node = Node(cls, ctx, nxt, meta)
-            y = make(out, True, node)
-        else:
-            y = make(out, False, None)
+            out_meta = tuple([(a.shape, a.dtype) for a in arrs[:n_diff]])
+            node = Node(cls, ctx, nxt, nxt_nr, meta, out_meta)
+        outs = []
+        for k, a in enumerate(arrs):
+            if k < n_diff:
+                version = base = None
+                if cls.view and arrays[0] is not None and a is not arrays[0] \
+                        and storage_root(a) is storage_root(arrays[0]):
+                    src = inputs[0]
+                    version, base = src._version, (src._base or src)
+                outs.append(make(a, node is not None, node, k, version, base))
+            else:
+                outs.append(make(a, False, None))
+        if node is not None:
+            _record_saved(ctx, inputs, arrays, outs, n_diff, node, make)
+            ctx._owner = weakref.ref(node)
+        elif ctx._saved:
+            ctx._saved = ()  # nothing will run backward: keep nothing alive
         if hooks:
             if node is not None:
                 node.scope = _state.scope
             for h in tuple(hooks.values()):
-                h.forward_post(cls, ctx, y._data, node)
-        if aux is None:
-            return y
-        return (y,) + tuple([make(a, False, None) for a in aux])
+                h.forward_post(cls, ctx, outs[0]._data, node)
+        return outs[0] if single else tuple(outs)
