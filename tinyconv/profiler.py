@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ._engine import FunctionHook, add_function_hook
+from ._engine import FunctionHook, add_function_hook, in_backward
 from ._hooks import add_kernel_hook
 from .nn.module import register_module_forward_hook, register_module_forward_pre_hook
 from .optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
@@ -68,7 +68,8 @@ class _OpTimer(FunctionHook):
 
     def forward_post(self, fn, ctx, out, node):
         t0, k0 = self.starts.pop()
-        self.prof._op(fn, 0, _perf() - t0, self.prof._kernel_time - k0)
+        if not in_backward():  # ops run by a backward count in that node's backward time
+            self.prof._op(fn, 0, _perf() - t0, self.prof._kernel_time - k0)
 
     def backward_pre(self, node, gy):
         self.starts.append((_perf(), self.prof._kernel_time))

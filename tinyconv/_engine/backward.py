@@ -166,8 +166,12 @@ def _call(node, grads, retain_graph, create_graph, hooks):
             shape, dtype = node.out_meta[k]
             gys[k] = make(np.zeros(shape, dtype=dtype), False, None)
     if ctx._tensors:
-        with set_grad_enabled(create_graph):
-            gxs = node.fn.backward(ctx, *gys)
+        _state.backward_depth += 1
+        try:
+            with set_grad_enabled(create_graph):
+                gxs = node.fn.backward(ctx, *gys)
+        finally:
+            _state.backward_depth -= 1
     else:
         if create_graph:
             raise RuntimeError(

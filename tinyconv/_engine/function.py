@@ -378,7 +378,8 @@ class Function:
                 if cls.view and arrays[0] is not None and a is not arrays[0] \
                         and storage_root(a) is storage_root(arrays[0]):
                     src = inputs[0]
-                    version, base = src._version, (src._base or src)
+                    version = src._version
+                    base = src._base if src._base is not None else src
                 outs.append(make(a, node is not None, node, k, version, base))
             else:
                 outs.append(make(a, False, None))

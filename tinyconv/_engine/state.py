@@ -10,13 +10,14 @@ import threading
 
 from .._hooks import RemovableHandle
 
-__all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "enable_grad",
+__all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "in_backward", "enable_grad",
            "is_grad_enabled", "no_grad", "scope", "set_grad_enabled"]
 
 
 class _State(threading.local):
     enabled = True
     scope = ()  # innermost last: what was running when an op was recorded
+    backward_depth = 0  # > 0 while a node's backward runs (its ops are part of that backward)
 
     def __init__(self):
         self.hooks = {}  # handle id -> FunctionHook active in this thread
@@ -76,8 +77,9 @@ class FunctionHook:
 
     ``forward_pre(fn)`` and ``forward_post(fn, ctx, out, node)`` run around an op's forward
     (``node`` is the recorded graph Node, or None when no input needs a gradient; recorded
-    nodes carry ``node.scope``, the scope stack at the time); ``backward_pre(node, gy)`` and
-    ``backward_post(node, gy, gxs)`` run around the op's backward during the walk.
+    nodes carry ``node.scope``, the scope stack at the time); ``backward_pre(node, grads)`` and
+    ``backward_post(node, grads, gxs)`` run around the op's backward during the walk.  A
+    backward runs ops itself: ``in_backward()`` tells the forward hooks so.
     """
 
     def forward_pre(self, fn):
@@ -107,6 +109,11 @@ def add_function_hook(hook):
 def active_hooks():
     """This thread's FunctionHooks (a dict; empty when none)."""
     return _state.hooks
+
+
+def in_backward():
+    """Whether this thread is running a node's backward (the ops it calls belong to it)."""
+    return _state.backward_depth > 0
 
 
 class scope:

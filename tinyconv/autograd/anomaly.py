@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from .._engine import FunctionHook, add_function_hook, current_scope
+from .._engine import FunctionHook, add_function_hook, current_scope, in_backward
 
 __all__ = ["detect_anomaly", "is_anomaly_enabled", "set_detect_anomaly"]
 
@@ -40,7 +40,7 @@ def _check_finite(arr, what, trace):
 
 class _AnomalyHook(FunctionHook):
     def forward_post(self, fn, ctx, out, node):
-        if _flags.stack[-1]:
+        if _flags.stack[-1] and not in_backward():  # a backward's ops: its node reports
             _check_finite(out, f"{fn.__name__} forward", _where(current_scope()))
 
     def backward_post(self, node, gy, gxs):

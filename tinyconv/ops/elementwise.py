@@ -1,11 +1,15 @@
 """Elementwise ops: arithmetic with broadcasting, pow/exp/log/sqrt/abs/clamp, casts, where.
 
 Legend: x, a, b inputs; y output; gy, gx, ga, gb gradients.  Broadcast gradients are returned
-at the output's shape; the engine sums them back to each input's shape.
+at the output's shape; the engine sums them back to each input's shape.  Backward rules are
+written with these same ops (``const`` wraps a constant array), so they differentiate again.
 """
 import numpy as np
 
 from .._engine import Function
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Abs", "Clamp",
+           "Cast", "Where", "Maximum", "Minimum", "const"]
 
 
 def _quiet():
@@ -13,7 +17,14 @@ def _quiet():
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
+def const(like, value):
+    """A constant (no gradient) tensor of ``value`` in the dtype of the tensor ``like``."""
+    return like._make(np.asarray(value, dtype=like._data.dtype), False, None)
+
+
 class Add(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -25,6 +36,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -32,10 +45,12 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, gy):
         na, nb = ctx.needs_input_grad
-        return (gy if na else None), (-gy if nb else None)
+        return (gy if na else None), (Neg.apply(gy) if nb else None)
 
 
 class Mul(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -45,10 +60,12 @@ class Mul(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        return (gy * b if na else None), (gy * a if nb else None)
+        return (Mul.apply(gy, b) if na else None), (Mul.apply(gy, a) if nb else None)
 
 
 class Div(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -59,30 +76,34 @@ class Div(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        with _quiet():
-            ga = gy / b if na else None
-            gb = -gy * a / (b * b) if nb else None
+        ga = Div.apply(gy, b) if na else None
+        gb = Neg.apply(Div.apply(Mul.apply(gy, a), Mul.apply(b, b))) if nb else None
         return ga, gb
 
 
 class Neg(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, x):
         return -x
 
     @staticmethod
     def backward(ctx, gy):
-        return -gy
+        return Neg.apply(gy)
 
 
 class Pow(Function):
     """y = a ** b for tensors a, b (a scalar exponent arrives as a 0-d array)."""
+
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
         with _quiet():
             y = a ** b
         ctx.save_for_backward(a, b, y)
+        ctx.square = b.ndim == 0 and b == 2
         return y
 
     @staticmethod
@@ -90,20 +111,23 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         ga = gb = None
-        with _quiet():
-            if na:
-                if b.ndim == 0 and b == 2:
-                    ga = gy * (a + a)
-                else:
-                    ga = gy * b * a ** (b - 1)
-            if nb:
-                # d(a^b)/db = a^b * log(a); torch defines it as 0 where a == 0 and b >= 0
-                gb = np.where((a == 0) & (b >= 0), 0, gy * y * np.log(a)).astype(y.dtype,
-                                                                                 copy=False)
+        if na:
+            if ctx.square:
+                ga = Mul.apply(gy, Add.apply(a, a))
+            else:
+                ga = Mul.apply(gy, Mul.apply(b, Pow.apply(a, Sub.apply(b, const(b, 1)))))
+        if nb:
+            # d(a^b)/db = a^b * log(a); torch defines it as 0 where a == 0 and b >= 0
+            zero = (a._data == 0) & (b._data >= 0)
+            gb = Mul.apply(gy, Mul.apply(y, Log.apply(a)))
+            if zero.any():
+                gb = Where.apply(const(gb, 0), gb, cond=np.broadcast_to(zero, gb.shape))
         return ga, gb
 
 
 class Exp(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, x):
         with _quiet():
@@ -114,10 +138,12 @@ class Exp(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * y
+        return Mul.apply(gy, y)
 
 
 class Log(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -127,11 +153,12 @@ class Log(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        with _quiet():
-            return gy / x
+        return Div.apply(gy, x)
 
 
 class Sqrt(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, x):
         with _quiet():
@@ -142,11 +169,12 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        with _quiet():
-            return gy / (y + y)
+        return Div.apply(gy, Add.apply(y, y))
 
 
 class Abs(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -155,36 +183,38 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        return gy * np.sign(x)
+        return Mul.apply(gy, const(gy, np.sign(x._data)))
 
 
 class Clamp(Function):
     """y = min(max(x, min), max); the gradient passes where min <= x <= max (as torch)."""
+
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):
         y = np.clip(x, min, max) if (min is not None or max is not None) else x.copy()
         if y.dtype != x.dtype:
             y = y.astype(x.dtype)
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = min, max
+        keep = np.ones(x.shape, dtype=bool)
+        if min is not None:
+            keep &= x >= min
+        if max is not None:
+            keep &= x <= max
+        ctx.save_for_backward(keep)
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        keep = np.ones(x.shape, dtype=bool)
-        if ctx.lo is not None:
-            keep &= x >= ctx.lo
-        if ctx.hi is not None:
-            keep &= x <= ctx.hi
-        return gy * keep
+        (keep,) = ctx.saved_tensors
+        return Mul.apply(gy, const(gy, keep._data))
 
 
 class Cast(Function):
     """Change dtype; the gradient is cast back by the engine."""
 
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -198,50 +228,56 @@ class Cast(Function):
 class Where(Function):
     """y = a where cond else b; cond is a plain boolean ndarray parameter."""
 
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b, cond):
-        ctx.save_for_backward(cond)
+        ctx.cond = cond
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, gy):
-        (cond,) = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        zero = np.zeros((), dtype=gy.dtype)
-        ga = np.where(cond, gy, zero) if na else None
-        gb = np.where(cond, zero, gy) if nb else None
+        zero = const(gy, 0)
+        ga = Where.apply(gy, zero, cond=ctx.cond) if na else None
+        gb = Where.apply(zero, gy, cond=ctx.cond) if nb else None
         return ga, gb
 
 
 class Maximum(Function):
     """Elementwise max of two tensors; a tie splits the gradient evenly (as torch)."""
 
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.share = _shares(a > b, a == b, a.dtype)
         return np.maximum(a, b)
 
     @staticmethod
     def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        return _split_by_winner(gy, a > b, a == b, ctx.needs_input_grad)
+        return _split_by_share(gy, ctx.share, ctx.needs_input_grad)
 
 
 class Minimum(Function):
+    tensor_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.share = _shares(a < b, a == b, a.dtype)
         return np.minimum(a, b)
 
     @staticmethod
     def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        return _split_by_winner(gy, a < b, a == b, ctx.needs_input_grad)
+        return _split_by_share(gy, ctx.share, ctx.needs_input_grad)
 
 
-def _split_by_winner(gy, a_wins, tie, needs):
-    half = gy * 0.5
-    zero = np.zeros((), dtype=gy.dtype)
-    ga = np.where(a_wins, gy, np.where(tie, half, zero)) if needs[0] else None
-    gb = np.where(a_wins, zero, np.where(tie, half, gy)) if needs[1] else None
+def _shares(a_wins, tie, dtype):
+    """a's share of the gradient: 1 where a wins, 0.5 on a tie, 0 where b wins."""
+    return a_wins.astype(dtype) + tie.astype(dtype) * 0.5
+
+
+def _split_by_share(gy, share, needs):
+    ga = Mul.apply(gy, const(gy, share)) if needs[0] else None
+    gb = Mul.apply(gy, const(gy, 1.0 - share)) if needs[1] else None
     return ga, gb

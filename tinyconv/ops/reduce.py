@@ -1,21 +1,28 @@
 """Reductions: sum, mean, max/min (full and along a dim), var/std.
 
-Legend: x input, y output, gy/gx gradients; ``axes`` is the tuple of reduced axes.
+Legend: x input, y output, gy/gx gradients; ``axes`` is the tuple of reduced axes.  Backward
+rules are written with ops, so they differentiate again.
 """
 import numpy as np
 
 from .._engine import Function
+from .elementwise import Add, Div, Mul, Sub, const
+from .shape import Expand, IndexScatter, Reshape
 
 
 def _expand_back(g, shape, axes, keepdim):
     """Re-insert reduced axes (when keepdim was False) and broadcast to ``shape``."""
     if not keepdim and shape:
-        g = np.expand_dims(g, axes)
-    return np.broadcast_to(g, shape)
+        kept = list(shape)
+        for a in axes:
+            kept[a] = 1
+        g = Reshape.apply(g, shape=tuple(kept))
+    return Expand.apply(g, shape=shape)
 
 
 class Sum(Function):
     category = "reduction"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -29,6 +36,7 @@ class Sum(Function):
 
 class Mean(Function):
     category = "reduction"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -42,13 +50,14 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, gy):
         scale = 1.0 / ctx.n if ctx.n else float("nan")
-        return _expand_back(gy * scale, ctx.shape, ctx.axes, ctx.keepdim)
+        return _expand_back(Mul.apply(gy, const(gy, scale)), ctx.shape, ctx.axes, ctx.keepdim)
 
 
 class MaxAll(Function):
     """Max (or min) over every element; ties share the gradient evenly, as torch's max()."""
 
     category = "reduction"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, mode):
@@ -57,29 +66,35 @@ class MaxAll(Function):
                 f"{mode}(): Expected reduction dim to be specified for input.numel() == 0. "
                 f"Specify the reduction dim with the 'dim' argument.")
         y = np.max(x) if mode == "max" else np.min(x)
-        ctx.save_for_backward(x, y)
+        mask = x == y
+        ctx.share = mask / float(np.count_nonzero(mask))
+        ctx.shape = x.shape
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        x, y = ctx.saved_tensors
-        mask = x == y
-        count = float(np.count_nonzero(mask))
-        return mask * (gy / count)
+        return Mul.apply(Expand.apply(gy, shape=ctx.shape), const(gy, ctx.share))
+
+
+def _along(idx, dim):
+    """The NumPy advanced index that addresses ``idx`` (positions along ``dim``, with that dim
+    kept at size 1) in an array whose other dims match idx's."""
+    grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
+    grids[dim] = idx
+    return tuple(grids)
 
 
 class MaxDim(Function):
     """Max (or min) along one dim; returns (values, indices); the gradient goes to the index."""
 
     category = "reduction"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, mode):
         if x.ndim == 0:
-            idx = np.zeros((), dtype=np.int64)
-            ctx.shape, ctx.dim, ctx.keepdim = x.shape, None, keepdim
-            ctx.save_for_backward(idx)
-            return x.copy(), idx
+            ctx.shape, ctx.dim = x.shape, None
+            return x.copy(), np.zeros((), dtype=np.int64)
         if x.shape[dim] == 0:
             raise IndexError(
                 f"{mode}(): Expected reduction dim {dim} to have non-zero size "
@@ -87,8 +102,8 @@ class MaxDim(Function):
         idx = np.argmax(x, axis=dim) if mode == "max" else np.argmin(x, axis=dim)
         idx = np.expand_dims(idx, dim)
         y = np.take_along_axis(x, idx, axis=dim)
-        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
-        ctx.save_for_backward(idx)
+        ctx.shape, ctx.dim, ctx.keep_shape = x.shape, dim, idx.shape
+        ctx.index = _along(idx, dim)
         if not keepdim:
             y = np.squeeze(y, dim)
             idx = np.squeeze(idx, dim)
@@ -96,20 +111,17 @@ class MaxDim(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        (idx,) = ctx.saved_tensors
         if ctx.dim is None:
-            return gy.copy()
-        if not ctx.keepdim:
-            gy = np.expand_dims(gy, ctx.dim)  # idx was saved with the dim kept
-        gx = np.zeros(ctx.shape, dtype=gy.dtype)
-        np.put_along_axis(gx, idx, gy, axis=ctx.dim)
-        return gx
+            return gy
+        gy = Reshape.apply(gy, shape=ctx.keep_shape)  # idx was taken with the dim kept
+        return IndexScatter.apply(gy, shape=ctx.shape, index=ctx.index)
 
 
 class Var(Function):
     """Variance with ``correction`` (1 = unbiased, torch's default); std when ``sqrt``."""
 
     category = "reduction"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, sqrt):
@@ -124,16 +136,18 @@ class Var(Function):
                 np.full(np.sum(d, axis=axes, keepdims=keepdim).shape, np.nan, dtype=x.dtype)
             if sqrt:
                 y = np.sqrt(y)
+        y = np.asarray(y, dtype=x.dtype)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom, ctx.sqrt = x.shape, axes, keepdim, denom, sqrt
-        ctx.save_for_backward(d, y)
-        return np.asarray(y, dtype=x.dtype)
+        ctx.save_for_backward(x, y)
+        return y
 
     @staticmethod
     def backward(ctx, gy):
-        d, y = ctx.saved_tensors
+        x, y = ctx.saved_tensors
         scale = 2.0 / ctx.denom if ctx.denom else float("nan")
         if ctx.sqrt:
             # d std = d var / (2 std)
-            gy = gy / (y + y)
-        g = _expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim)
-        return g * d * scale
+            gy = Div.apply(gy, Add.apply(y, y))
+        d = Sub.apply(x, Mean.apply(x, axes=ctx.axes, keepdim=True))
+        g = _expand_back(Mul.apply(gy, const(gy, scale)), ctx.shape, ctx.axes, ctx.keepdim)
+        return Mul.apply(g, d)

@@ -1,14 +1,20 @@
-"""Shape ops: reshape, permute, expand, cat, stack, indexing.
+"""Shape ops: reshape, permute, expand, cat, stack, indexing, and the scatters that are their
+gradients (and the in-place writes into views).
 
-Legend: x input, y output, gy/gx gradients.
+Legend: x input, y output, gy/gx gradients.  Backward rules are written with these same ops,
+so they differentiate again.  ``view = True`` ops may return a view of x (NumPy decides, as
+torch's ``reshape`` does); the engine then shares x's storage version with the result.
 """
 import numpy as np
 
 from .._engine import Function
+from .elementwise import Mul
 
 
 class Reshape(Function):
     category = "layout"
+    view = True
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -17,26 +23,30 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return gy.reshape(ctx.in_shape)
+        return Reshape.apply(gy, shape=ctx.in_shape)
 
 
 class Permute(Function):
     category = "layout"
+    view = True
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, dims):
-        ctx.inv = tuple(np.argsort(dims))
+        ctx.inv = tuple(int(i) for i in np.argsort(dims))
         return x.transpose(dims)
 
     @staticmethod
     def backward(ctx, gy):
-        return gy.transpose(ctx.inv)
+        return Permute.apply(gy, dims=ctx.inv)
 
 
 class Expand(Function):
     """Broadcast to a larger shape (a read-only view); the engine sums the gradient back."""
 
     category = "layout"
+    view = True
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -51,6 +61,7 @@ class Contiguous(Function):
     """A C-contiguous copy (identity for the gradient)."""
 
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -63,21 +74,27 @@ class Contiguous(Function):
 
 class Cat(Function):
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, *xs, dim):
         ctx.dim = dim
-        ctx.splits = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        ctx.bounds = np.cumsum([0] + [x.shape[dim] for x in xs]).tolist()
         return np.concatenate(xs, axis=dim)
 
     @staticmethod
     def backward(ctx, gy):
-        parts = np.split(gy, ctx.splits, axis=ctx.dim)
-        return tuple(p if n else None for p, n in zip(parts, ctx.needs_input_grad))
+        out = []
+        lead = (slice(None),) * ctx.dim
+        for i, need in enumerate(ctx.needs_input_grad):
+            sl = lead + (slice(ctx.bounds[i], ctx.bounds[i + 1]),)
+            out.append(GetItem.apply(gy, index=sl) if need else None)
+        return tuple(out)
 
 
 class Stack(Function):
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, *xs, dim):
@@ -86,21 +103,24 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        n = gy.shape[ctx.dim]
-        return tuple(np.take(gy, i, axis=ctx.dim) if need else None
-                     for i, need in zip(range(n), ctx.needs_input_grad))
+        lead = (slice(None),) * ctx.dim
+        return tuple(GetItem.apply(gy, index=lead + (i,)) if need else None
+                     for i, need in enumerate(ctx.needs_input_grad))
 
 
 def is_advanced_index(index):
-    """True when ``index`` uses integer-array or boolean indexing (numpy 'advanced')."""
+    """True when ``index`` uses integer-array or boolean indexing (NumPy 'advanced')."""
     items = index if isinstance(index, tuple) else (index,)
     return any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
 class GetItem(Function):
-    """y = x[index]; repeated integer indices accumulate their gradients."""
+    """y = x[index] (basic indexing gives a view of x); repeated integer indices accumulate
+    their gradients."""
 
     category = "layout"
+    view = True
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, index):
@@ -109,9 +129,58 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        gx = np.zeros(ctx.shape, dtype=gy.dtype)
-        if is_advanced_index(ctx.index):
-            np.add.at(gx, ctx.index, gy)
+        return IndexScatter.apply(gy, shape=ctx.shape, index=ctx.index)
+
+
+class IndexScatter(Function):
+    """gx = zeros(shape) with gy added at ``index`` (GetItem's gradient, and its adjoint)."""
+
+    category = "layout"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, shape, index):
+        ctx.index = index
+        gx = np.zeros(shape, dtype=gy.dtype)
+        if is_advanced_index(index):
+            np.add.at(gx, index, gy)
         else:
-            gx[ctx.index] = gy
+            gx[index] = gy
         return gx
+
+    @staticmethod
+    def backward(ctx, ggx):
+        return GetItem.apply(ggx, index=ctx.index)
+
+
+class PutFlat(Function):
+    """y = a copy of x whose elements at flat (C-order) positions ``pos`` are ``values``
+    (values of pos's shape): the differentiable form of an in-place write into a view or an
+    indexed assignment."""
+
+    category = "layout"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, x, values, pos):
+        ctx.pos = pos
+        y = np.array(x, order="C", copy=True)
+        y.reshape(-1)[pos] = values
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        pos = ctx.pos
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            keep = np.ones(gy.shape, dtype=gy.dtype)
+            keep.reshape(-1)[pos] = 0
+            gx = _mul_const(gy, keep)
+        if ctx.needs_input_grad[1]:
+            gv = GetItem.apply(Reshape.apply(gy, shape=(-1,)), index=pos)
+        return gx, gv
+
+
+def _mul_const(t, arr):
+    """t * arr for a constant array (the gradient of a masked copy)."""
+    return Mul.apply(t, t._make(arr, False, None))
