@@ -386,14 +386,15 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
         if name in tc_out and th_out[name].grad is not None:
             g = tc_out[name].grad
             check(name, "gradient", "d loss / d output",
-                  g._data if g is not None else np.zeros(tc_out[name].shape), _np(th_out[name].grad))
+                  _np(g) if g is not None else np.zeros(tc_out[name].shape),
+                  _np(th_out[name].grad))
         m, tm = tc_mods.get(name), th_mods.get(name)
         if m is not None and tm is not None:
             tps = dict(tm.named_parameters(recurse=False))
             for pname, p in m.named_parameters(recurse=False):
                 tp = tps.get(pname)
                 if tp is not None and tp.grad is not None:
-                    g = p.grad._data if p.grad is not None else np.zeros(p.shape, dtype=p._data.dtype)
+                    g = _np(p.grad) if p.grad is not None else np.zeros(p.shape, p.dtype)
                     check(name, "gradient", f"d loss / d {pname}", g, _np(tp.grad))
 
     hints = []

@@ -13,5 +13,5 @@ from .state import (FunctionHook, active_hooks, add_function_hook, current_scope
 
 __all__ = ["AccumulateGrad", "Context", "Function", "FunctionHook", "Node", "TensorBase",
            "VersionCounter", "active_hooks", "add_function_hook", "backward", "current_scope",
-           "enable_grad", "grad", "in_backward", "is_grad_enabled", "no_grad", "run_backward", "scope",
-           "set_grad_enabled", "storage_root", "type_string"]
+           "enable_grad", "grad", "in_backward", "is_grad_enabled", "no_grad", "run_backward",
+           "scope", "set_grad_enabled", "storage_root", "type_string"]

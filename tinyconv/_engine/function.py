@@ -140,9 +140,9 @@ class _Saved:
                 f"one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: {type_string(arr.dtype, arr.shape)}{which} is at version "
                 f"{self.box.value}; expected version {self.version} instead"
-                f"{'' if owner is None else f' (saved for {owner.name()})'}. Hint: the tensor was changed in place after the op that "
-                f"saved it ran; compute on a clone instead, or enable anomaly detection with "
-                f"tinyconv.autograd.detect_anomaly() to find the op.")
+                f"{'' if owner is None else f' (saved for {owner.name()})'}. Hint: the tensor "
+                f"was changed in place after the op that saved it ran; compute on a clone "
+                f"instead, or find the op with tinyconv.autograd.detect_anomaly().")
 
     def unpack(self, make, as_tensor):
         if self.tensor is not None:

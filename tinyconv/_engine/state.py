@@ -10,8 +10,8 @@ import threading
 
 from .._hooks import RemovableHandle
 
-__all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "in_backward", "enable_grad",
-           "is_grad_enabled", "no_grad", "scope", "set_grad_enabled"]
+__all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "in_backward",
+           "enable_grad", "is_grad_enabled", "no_grad", "scope", "set_grad_enabled"]
 
 
 class _State(threading.local):
