@@ -115,3 +115,253 @@ def test_failed_load_state_dict_leaves_every_parameter_bit_identical(bad, strict
         model.load_state_dict(sd, strict=strict)
     assert str(sd[last].dtype) in str(info.value)
     assert _snapshot(model) == before
+
+
+# ----------------------------------------------------------------------- hostile checkpoints
+
+def _craft(path, index, arrays=(), compression=None, trailer=True):
+    """Write a checkpoint-shaped zip: ``index`` (JSON-able or bytes) plus raw .npy members.
+
+    ``arrays`` items are ndarrays or ``(header_shape, dtype, payload_bytes)`` with a header
+    that may lie about the payload. The checksum trailer is valid, as a forger would make it.
+    """
+    import hashlib
+    import io
+    import zipfile
+
+    from tinyconv.utils import serialization as ser
+
+    raw = index if isinstance(index, bytes) else json.dumps(index).encode()
+    buf = io.BytesIO()
+    comp = compression or zipfile.ZIP_STORED
+    with zipfile.ZipFile(buf, "w", compression=comp) as zf:
+        for i, a in enumerate(arrays):
+            with zf.open(f"a{i}.npy", "w", force_zip64=True) as f:
+                if isinstance(a, np.ndarray):
+                    np.lib.format.write_array(f, a, allow_pickle=False)
+                else:
+                    shape, dtype, payload = a
+                    np.lib.format.write_array_header_1_0(
+                        f, {"descr": np.dtype(dtype).str, "fortran_order": False,
+                            "shape": shape})
+                    f.write(payload)
+        with zf.open("__index__.npy", "w") as f:
+            np.lib.format.write_array(f, np.frombuffer(raw, dtype=np.uint8))
+        if trailer:
+            zf.comment = ser._TAG + b"0" * 64
+    data = bytearray(buf.getvalue())
+    if trailer:
+        data[-64:] = hashlib.sha256(bytes(data[:-ser._COMMENT_LEN])).hexdigest().encode()
+    with open(path, "wb") as f:
+        f.write(bytes(data))
+    return str(path)
+
+
+def _index(root, n_arrays=1):
+    return {"format": "tinyconv-checkpoint", "version": 1, "n_arrays": n_arrays, "root": root}
+
+
+def _traced_peak(fn):
+    """(result or exception, peak bytes traced while ``fn`` ran)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        try:
+            out = fn()
+        except Exception as e:  # returned to the caller, which asserts on it
+            out = e
+        return out, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+GIB = 1 << 30
+
+
+@pytest.mark.parametrize("kind", ["deflate-bomb", "header-lies"])
+def test_checkpoint_bomb_is_refused_before_allocating(tmp_path, kind):
+    import zipfile
+
+    if kind == "deflate-bomb":    # 256 MiB of zeros deflate to ~256 KB
+        arr, comp = np.zeros(1 << 26, np.float32), zipfile.ZIP_DEFLATED
+    else:                         # a header declaring 1 GiB in front of 16 bytes
+        arr, comp = ((GIB // 4,), np.float32, b"\0" * 16), None
+    path = _craft(tmp_path / "bomb.tc", _index({"t": "ndarray", "a": 0}), [arr], comp)
+    size = os.path.getsize(path)
+    t0 = time.perf_counter()
+    err, peak = _traced_peak(lambda: tc.load(path))
+    assert isinstance(err, RuntimeError) and "bomb.tc" in str(err), err
+    assert peak < size + (1 << 20), (peak, size)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_load_allocates_the_declared_sizes_plus_a_constant(tmp_path):
+    obj = {"w": tc.zeros(8 * (1 << 20) // 4), "b": tc.ones(1000), "step": 3}   # 8 MiB + 4 KB
+    path = str(tmp_path / "ck.tc")
+    tc.save(obj, path)
+    declared = obj["w"].data.nbytes + obj["b"].data.nbytes
+    back, peak = _traced_peak(lambda: tc.load(path))
+    assert not isinstance(back, Exception), back
+    assert np.array_equal(back["w"].data, obj["w"].data) and back["step"] == 3
+    assert peak < declared + (256 << 10), (peak, declared)
+
+
+def _deep(n):
+    """An index whose root is ``n`` nested lists, as JSON text (too deep for json.dumps)."""
+    root = '{"t":"list","items":[' * n + '{"t":"none"}' + "]}" * n
+    head = json.dumps(_index(None))[:-len("null}")]
+    return (head + root + "}").encode()
+
+
+@pytest.mark.parametrize("index", [
+    [1, 2], "text", 7, None,                                     # not an object
+    _index({"t": "tensor", "a": "0", "rg": False}),              # wrong field type
+    _index({"t": "ndarray", "a": 5}),                            # reference out of range
+    _index({"t": "list", "items": [{"t": "ndarray", "a": 0}, {"t": "ndarray", "a": 0}]}),
+    _index({"t": "dict", "items": [[{"t": "list", "items": []}, {"t": "none"}]]}),
+    _index({"t": "set", "items": []}),                           # unknown node type
+    _deep(5000),                                                 # JSON nested too deeply
+    _deep(500),                                                  # tree nested too deeply
+], ids=["list", "str", "int", "null", "field", "range", "twice", "unhashable", "type",
+        "deep-json", "deep-tree"])
+def test_crafted_index_raises_runtime_error_naming_the_file(tmp_path, index):
+    path = _craft(tmp_path / "crafted.tc", index, [np.arange(3, dtype=np.float32)])
+    with pytest.raises(RuntimeError, match="crafted.tc"):
+        tc.load(path)
+
+
+def test_overlapping_members_are_refused(tmp_path):
+    """Two directory entries pointing at the same bytes (the overlapping-zip bomb)."""
+    import hashlib
+    import struct
+    import zipfile
+
+    from tinyconv.utils import serialization as ser
+
+    path = _craft(tmp_path / "ok.tc", _index({"t": "ndarray", "a": 0}),
+                  [np.arange(4, dtype=np.float32)])
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    with zipfile.ZipFile(path) as zf:
+        a0, start_dir = zf.getinfo("a0.npy"), zf.start_dir
+    # point __index__'s central-directory entry at a0's local header
+    entry = data.index(b"__index__.npy", start_dir) - 46
+    assert data[entry:entry + 4] == b"PK\x01\x02"
+    data[entry + 42:entry + 46] = struct.pack("<I", a0.header_offset)
+    data[-64:] = hashlib.sha256(bytes(data[:-ser._COMMENT_LEN])).hexdigest().encode()
+    with open(path, "wb") as f:
+        f.write(bytes(data))
+    with pytest.raises(RuntimeError, match="ok.tc"):
+        tc.load(path)
+
+
+# ----------------------------------------------------------------------- kills during tc.save
+
+SAVER = """
+    import os, signal, sys
+    import numpy as np
+    import tinyconv as tc
+
+    path, version, die_in = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if die_in != "none":          # SIGKILL ourselves at that step of the save
+        real = getattr(os, die_in)
+        def fatal(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        setattr(os, die_in, fatal)
+    print("ready", flush=True)
+    tc.save({"version": version, "w": np.full(1 << 21, version, np.float32)}, path)
+    print("saved", flush=True)
+"""
+
+
+def _saver(path, version, die_in="none"):
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(SAVER), str(path),
+                             str(version), die_in], env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _leftovers(directory):
+    return sorted(n for n in os.listdir(directory) if n.endswith(".tmp"))
+
+
+def test_kills_during_save_keep_the_old_file_and_leave_no_leftovers(tmp_path):
+    path = tmp_path / "ck.tc"
+    tc.save({"version": 0, "w": np.zeros(1 << 21, np.float32)}, path)
+    version = 0
+    # deterministic kills inside the save: while syncing the data, right before the rename
+    for die_in in ("fsync", "replace"):
+        p = _saver(path, version + 1, die_in)
+        p.communicate(timeout=60)
+        assert p.returncode == -signal.SIGKILL
+        assert tc.load(path)["version"] == version           # the old file, intact
+        # the kill's own temporary file; the previous kill's one went with this save
+        assert len(_leftovers(tmp_path)) == 1
+    # kills at arbitrary moments (after the interpreter started)
+    for delay in (0.0, 0.02, 0.05, 0.1, 0.2):
+        p = _saver(path, version + 1, "none")
+        assert p.stdout.readline() == "ready\n"
+        time.sleep(delay)
+        p.kill()
+        out, _ = p.communicate(timeout=60)
+        if "saved" in out:
+            version += 1
+        assert tc.load(path)["version"] in (version, version + 1)
+        version = int(tc.load(path)["version"])
+    # the next save to the same path removes the temporary files of the dead processes
+    p = _saver(path, version + 1)
+    p.communicate(timeout=60)
+    assert p.returncode == 0
+    assert tc.load(path)["version"] == version + 1
+    assert _leftovers(tmp_path) == []
+
+
+def test_full_disk_during_save_keeps_the_old_file(tmp_path):
+    path = tmp_path / "ck.tc"
+    tc.save({"version": 0}, path)
+    before = path.read_bytes()
+    proc = run_py("""
+        import sys
+        import numpy as np
+        import tinyconv as tc
+        try:
+            tc.save({"version": 1, "w": np.ones(1 << 20, np.float32)}, sys.argv[1])
+        except OSError as e:
+            print("OSError", e.errno)
+    """, path, preexec_fn=_file_size_limit(1 << 20))
+    assert proc.returncode == 0 and proc.stdout.startswith("OSError"), proc.stdout + proc.stderr
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ck.tc"]
+
+
+def test_save_into_a_missing_directory_names_the_target(tmp_path):
+    target = tmp_path / "missing" / "ck.tc"
+    with pytest.raises(RuntimeError, match="does not exist") as info:
+        tc.save({"a": 1}, target)
+    assert str(target) in str(info.value) and ".tmp" not in str(info.value)
+
+
+def test_save_follows_the_umask_and_keeps_an_existing_mode(tmp_path):
+    old = os.umask(0o027)
+    try:
+        tc.save({"a": 1}, tmp_path / "new.tc")
+        with open(tmp_path / "plain", "wb"):
+            pass
+    finally:
+        os.umask(old)
+    mode = os.stat(tmp_path / "new.tc").st_mode & 0o777
+    assert mode == os.stat(tmp_path / "plain").st_mode & 0o777 == 0o640
+    os.chmod(tmp_path / "new.tc", 0o604)
+    tc.save({"a": 2}, tmp_path / "new.tc")
+    assert os.stat(tmp_path / "new.tc").st_mode & 0o777 == 0o604
+
+
+def test_save_writes_through_a_symlink(tmp_path):
+    (tmp_path / "real").mkdir()
+    tc.save({"a": 1}, tmp_path / "real" / "ck.tc")
+    os.symlink(os.path.join("real", "ck.tc"), tmp_path / "link.tc")
+    tc.save({"a": 2}, tmp_path / "link.tc")
+    assert os.path.islink(tmp_path / "link.tc")
+    assert tc.load(tmp_path / "real" / "ck.tc") == {"a": 2}
+    assert _leftovers(tmp_path) == _leftovers(tmp_path / "real") == []
