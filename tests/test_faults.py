@@ -365,3 +365,19 @@ def test_save_writes_through_a_symlink(tmp_path):
     assert os.path.islink(tmp_path / "link.tc")
     assert tc.load(tmp_path / "real" / "ck.tc") == {"a": 2}
     assert _leftovers(tmp_path) == _leftovers(tmp_path / "real") == []
+
+
+# ----------------------------------------------------------------------- peak memory
+
+@pytest.mark.parametrize("dtype", [tc.float32, tc.float64], ids=["float32", "float64"])
+def test_randn_peaks_at_the_tensor_plus_a_small_scratch(dtype):
+    tc.manual_seed(0)
+    x, peak = _traced_peak(lambda: tc.randn(8000, 8000, dtype=dtype))
+    assert x.dtype == dtype and x.shape == (8000, 8000)
+    nbytes = x.data.nbytes
+    del x
+    assert peak < 1.5 * nbytes, (peak, nbytes)
+    # the same stream as one float64 draw, rounded (what the docstring promises)
+    tc.manual_seed(0)
+    np.testing.assert_array_equal(tc.rand(3, 5, dtype=dtype).numpy(),
+                                  np.random.default_rng(0).random((3, 5)).astype(dtype))
