@@ -381,3 +381,64 @@ def test_randn_peaks_at_the_tensor_plus_a_small_scratch(dtype):
     tc.manual_seed(0)
     np.testing.assert_array_equal(tc.rand(3, 5, dtype=dtype).numpy(),
                                   np.random.default_rng(0).random((3, 5)).astype(dtype))
+
+
+# ----------------------------------------------------------------------- bad calls vs torch
+
+def _torch():
+    import torch
+
+    return torch
+
+
+NAN = float("nan")
+# name: (tinyconv call, torch call, a word the message must contain)
+BAD_CALLS = {
+    "randn negative": (lambda: tc.randn(-1, 3), lambda: _torch().randn(-1, 3), "-1"),
+    "zeros negative": (lambda: tc.zeros(2, -3), lambda: _torch().zeros(2, -3), "-3"),
+    "Conv2d kernel -1": (lambda: nn.Conv2d(3, 4, -1),
+                         lambda: _torch().nn.Conv2d(3, 4, -1), "kernel_size"),
+    "Conv2d out_channels -4": (lambda: nn.Conv2d(3, -4, 3),
+                               lambda: _torch().nn.Conv2d(3, -4, 3), "out_channels"),
+    "tensor str array": (lambda: tc.tensor(np.array(["a", "b"])),
+                         lambda: _torch().tensor(np.array(["a", "b"])), "<U1"),
+    "tensor object array": (lambda: tc.tensor(np.array([1, "a"], dtype=object)),
+                            lambda: _torch().tensor(np.array([1, "a"], dtype=object)),
+                            "object"),
+    "tensor structured array": (lambda: tc.tensor(np.zeros(2, dtype=[("a", np.float32)])),
+                                lambda: _torch().tensor(np.zeros(2, dtype=[("a", np.float32)])),
+                                "dtype"),
+    "tensor str": (lambda: tc.tensor("abc"), lambda: _torch().tensor("abc"), "str"),
+    "Adam lr nan": (lambda: tc.optim.Adam([nn.Parameter(tc.zeros(2))], lr=NAN),
+                    lambda: _torch().optim.Adam([_torch().zeros(2, requires_grad=True)], lr=NAN),
+                    "learning rate"),
+    "AdamW eps nan": (lambda: tc.optim.AdamW([nn.Parameter(tc.zeros(2))], eps=NAN),
+                      lambda: _torch().optim.AdamW([_torch().zeros(2, requires_grad=True)],
+                                                   eps=NAN), "epsilon"),
+    "RMSprop alpha nan": (lambda: tc.optim.RMSprop([nn.Parameter(tc.zeros(2))], alpha=NAN),
+                          lambda: _torch().optim.RMSprop([_torch().zeros(2, requires_grad=True)],
+                                                         alpha=NAN), "alpha"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CALLS))
+def test_bad_calls_raise_torchs_error_type(name):
+    ours, theirs, word = BAD_CALLS[name]
+    with pytest.raises(Exception) as expected:
+        theirs()
+    with pytest.raises(Exception) as got:
+        ours()
+    assert type(got.value) is type(expected.value), (got.value, expected.value)
+    assert word in str(got.value), str(got.value)
+
+
+@pytest.mark.parametrize("call,word", [
+    (lambda: tc.optim.SGD([nn.Parameter(tc.zeros(2))], lr=NAN), "learning rate"),
+    (lambda: tc.optim.SGD([nn.Parameter(tc.zeros(2))], lr=0.1, momentum=NAN), "momentum"),
+    (lambda: tc.transforms.RandomCrop(0), "size"),
+    (lambda: tc.transforms.RandomCrop((28, -1)), "size"),
+], ids=["SGD lr nan", "SGD momentum nan", "RandomCrop 0", "RandomCrop negative"])
+def test_nonsense_arguments_without_a_torch_verdict_are_value_errors(call, word):
+    """torch's SGD and torchvision's RandomCrop accept these; they can only do harm."""
+    with pytest.raises(ValueError, match=word):
+        call()
