@@ -641,8 +641,8 @@ class CIFAR10(_ImageArrayDataset):
         if bad:
             raise RuntimeError(
                 f"CIFAR10: {len(bad)} file(s) in {os.path.join(base, self.base_folder)} are "
-                f"truncated or corrupted: " + "; ".join(bad) + ". Pass download=True to "
-                f"extract the archive again (md5-checked), or delete the folder.")
+                "truncated or corrupted: " + "; ".join(bad) + ". Pass download=True to "
+                "extract the archive again (md5-checked), or delete the folder.")
         self.root = base
         datas, labels = [], []
         for fname in files:

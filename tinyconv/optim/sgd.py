@@ -7,7 +7,8 @@ __all__ = ["SGD"]
 
 
 def _check(lr, momentum, weight_decay, nesterov, dampening):
-    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (as torch's Adam; torch's SGD lets NaN through)
+    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (as in torch's Adam;
+    # torch's SGD lets NaN through)
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
     if not 0.0 <= momentum:
