@@ -40,7 +40,7 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "atomic_write"]
 
 _FORMAT = "tinyconv-checkpoint"
 _VERSION = 1
@@ -252,14 +252,67 @@ def _fsync_directory(directory):
         os.close(dfd)
 
 
+def _replace_file(path, data, op):
+    """Write ``data`` (bytes-like, or an iterable of them) to a temporary file next to the
+    target, fsync it and rename it over the target."""
+    target = os.path.realpath(path)          # through symlinks, like open(path, "wb")
+    directory, name = os.path.split(target)
+    if not os.path.isdir(directory):
+        raise RuntimeError(f"{op}: parent directory {os.path.dirname(os.path.abspath(path))} "
+                           f"does not exist (saving to {os.fspath(path)!r})")
+    _remove_stale_temps(directory, name)
+    tmp, fd = _create_temp(directory, name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            try:
+                os.fchmod(fh.fileno(), stat.S_IMODE(os.stat(target).st_mode))
+            except FileNotFoundError:  # a new file: the umask already applied at creation
+                pass
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                fh.write(data)
+            else:
+                for block in data:
+                    fh.write(block)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        # leave no partial temporary file behind, then report the original error
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def atomic_write(path, data):
+    """Replace the file at ``path`` by ``data`` as ``save`` does: all or nothing.
+
+    The bytes go to a temporary file next to the target, are fsynced, and the file is renamed
+    over the target, so a crash or a full disk leaves the previous file intact (and no partial
+    temporary file; one left by a killed process is removed by the next write to the same
+    path). A symlink is written through; a new file's mode follows the umask, an existing
+    file keeps its mode.
+
+    Args:
+        path: the file to replace or create.
+        data: a bytes-like object, or an iterable of them written in order (e.g. the blocks
+            of another file, to copy it without holding it in memory).
+
+    Raises:
+        RuntimeError: the target's directory does not exist (as ``torch.save``).
+        OSError: writing failed (e.g. the disk is full); the previous file is intact.
+    """
+    _replace_file(path, data, "atomic_write")
+
+
 def save(obj, f):
     """Save ``obj`` (state dicts, optimizer/scheduler states, nested containers) to ``f``.
 
-    A path is written atomically: the bytes go to a temporary file next to the target, are
-    fsynced, and the file is renamed over the target, so a crash or a full disk leaves the
-    previous file intact (and no partial temporary file). As with ``open``, a symlink is
-    written through (its target is replaced) and a new file's mode follows the umask; an
-    existing file keeps its mode.
+    A path is written atomically (see ``atomic_write``): a crash or a full disk leaves the
+    previous file intact and no partial temporary file. As with ``open``, a symlink is written
+    through and a new file's mode follows the umask; an existing file keeps its mode.
 
     Args:
         obj: tensors, ndarrays, numbers, strings, None, and dicts (any of those as keys),
@@ -275,32 +328,7 @@ def save(obj, f):
     if hasattr(f, "write"):
         f.write(data)
         return
-    path = os.fspath(f)
-    target = os.path.realpath(path)          # through symlinks, like open(path, "wb")
-    directory, name = os.path.split(target)
-    if not os.path.isdir(directory):
-        raise RuntimeError(f"save: parent directory {os.path.dirname(os.path.abspath(path))} "
-                           f"does not exist (saving to {path!r})")
-    _remove_stale_temps(directory, name)
-    tmp, fd = _create_temp(directory, name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            try:
-                os.fchmod(fh.fileno(), stat.S_IMODE(os.stat(target).st_mode))
-            except FileNotFoundError:  # a new file: the umask already applied at creation
-                pass
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        # leave no partial temporary file behind, then report the original error
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(directory)
+    _replace_file(f, data, "save")
 
 
 class _Reader:
