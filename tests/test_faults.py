@@ -1126,3 +1126,72 @@ def test_offline_cifar10_download_is_one_clear_message(tmp_path, monkeypatch, ca
                     "--out", str(tmp_path / "run"), "--no-progress"])
     msg = str(info.value.code)
     assert msg.startswith("cifar10: CIFAR10: could not download") and "127.0.0.1:9" in msg
+
+
+# ----------------------------------------------------------------------- a stopped MPI rank
+
+def _mpiexec():
+    import shutil
+
+    local = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    return local if os.access(local, os.X_OK) else shutil.which("mpiexec")
+
+
+def _mpi_available():
+    import importlib.util
+
+    return importlib.util.find_spec("mpi4py") is not None and _mpiexec() is not None
+
+
+MPI_STALL = """
+    import os, signal, sys
+    import tinyconv as tc
+    import tinyconv.distributed as dist
+    import tinyconv.nn.functional as F
+    from tinyconv import nn
+
+    mode, timeout = sys.argv[1], float(sys.argv[2])
+    dist.init(timeout=timeout)
+    rank = dist.get_rank()
+    t = tc.ones(4)
+    dist.all_reduce(t)                            # every rank alive: completes
+    assert t.numpy().tolist() == [2.0] * 4
+    if mode == "ddp":
+        tc.manual_seed(0)
+        model = dist.DistributedDataParallel(nn.Linear(4, 2))
+        loss = F.mse_loss(model(tc.ones(3, 4)), tc.zeros(3, 2))
+    print(f"rank {rank} ready", flush=True)
+    if rank == 1:
+        os.kill(os.getpid(), signal.SIGSTOP)      # the silent rank
+    if mode == "ddp":
+        loss.backward()                           # DDP's gradient allreduce
+    else:
+        dist.all_reduce(t)
+    print(f"rank {rank} passed the collective", flush=True)
+"""
+
+
+@pytest.mark.skipif(not _mpi_available(), reason="needs mpi4py and mpiexec")
+@pytest.mark.parametrize("mode", ["all_reduce", "ddp"])
+def test_collective_timeout_aborts_naming_the_stopped_rank(mode):
+    cmd = [_mpiexec(), "-n", "2", sys.executable, "-c", textwrap.dedent(MPI_STALL), mode, "2"]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=_env(), start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        pytest.fail(f"a stopped rank hung the job for 90 s:\n{out}")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)    # the stopped rank, should it remain
+        except ProcessLookupError:
+            pass
+    elapsed = time.monotonic() - t0
+    assert proc.returncode != 0, out
+    assert "rank 0 ready" in out and "passed the collective" not in out, out
+    assert "silent rank(s): 1 did not answer" in out, out
+    assert "longer than the timeout of 2 s" in out, out
+    assert elapsed < 45, (elapsed, out)
