@@ -261,6 +261,9 @@ class _Watchdog:
         sys.stderr.write("".join(f"[rank {r}] {line}\n" for line in lines))
         sys.stderr.flush()
         sys.stdout.flush()
+        # mpiexec forwards the ranks' output asynchronously, and MPI_Abort can end the job
+        # before it has passed this message on: give it a moment
+        time.sleep(0.5)
         _state.world.Abort(1)
 
 
