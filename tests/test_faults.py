@@ -1,5 +1,6 @@
-"""Fault injection: real processes killed with SIGKILL, a full disk (RLIMIT_FSIZE), hostile
-archives and checkpoints, corrupted dataset files, abandoned loaders, a stopped MPI rank.
+"""Fault injection: real processes killed with SIGKILL, a full disk (RLIMIT_FSIZE, a full
+tmpfs, injected ENOSPC), hostile archives and checkpoints, corrupted dataset files, abandoned
+loaders, nonsense arguments, a stopped MPI rank.
 
 Every test states what must survive the fault and which error the user sees. Child processes
 import this checkout's tinyconv (``PYTHONPATH``), never an installed one.
@@ -23,11 +24,9 @@ from tinyconv import nn
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _env(**extra):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    env.update(extra)
-    return env
+def _env():
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
 
 
 def _file_size_limit(nbytes):
@@ -35,16 +34,17 @@ def _file_size_limit(nbytes):
 
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, resource.RLIM_INFINITY))
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]   # raising it needs privileges
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, hard))
 
     return apply
 
 
-def run_py(code, *args, timeout=120, preexec_fn=None, cwd=None):
+def run_py(code, *args, timeout=120, preexec_fn=None):
     """Run ``code`` in a fresh interpreter; returns the CompletedProcess (text output)."""
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
                           env=_env(), capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=preexec_fn, cwd=cwd or ROOT)
+                          preexec_fn=preexec_fn, cwd=ROOT)
 
 
 # ----------------------------------------------------------------------- abandoned loaders
@@ -120,7 +120,7 @@ def test_failed_load_state_dict_leaves_every_parameter_bit_identical(bad, strict
 
 # ----------------------------------------------------------------------- hostile checkpoints
 
-def _craft(path, index, arrays=(), compression=None, trailer=True):
+def _craft(path, index, arrays=(), compression=None):
     """Write a checkpoint-shaped zip: ``index`` (JSON-able or bytes) plus raw .npy members.
 
     ``arrays`` items are ndarrays or ``(header_shape, dtype, payload_bytes)`` with a header
@@ -148,11 +148,9 @@ def _craft(path, index, arrays=(), compression=None, trailer=True):
                     f.write(payload)
         with zf.open("__index__.npy", "w") as f:
             np.lib.format.write_array(f, np.frombuffer(raw, dtype=np.uint8))
-        if trailer:
-            zf.comment = ser._TAG + b"0" * 64
+        zf.comment = ser._TAG + b"0" * 64
     data = bytearray(buf.getvalue())
-    if trailer:
-        data[-64:] = hashlib.sha256(bytes(data[:-ser._COMMENT_LEN])).hexdigest().encode()
+    data[-64:] = hashlib.sha256(bytes(data[:-ser._COMMENT_LEN])).hexdigest().encode()
     with open(path, "wb") as f:
         f.write(bytes(data))
     return str(path)
@@ -185,8 +183,8 @@ GIB = 1 << 30
 def test_checkpoint_bomb_is_refused_before_allocating(tmp_path, kind):
     import zipfile
 
-    if kind == "deflate-bomb":    # 256 MiB of zeros deflate to ~256 KB
-        arr, comp = np.zeros(1 << 26, np.float32), zipfile.ZIP_DEFLATED
+    if kind == "deflate-bomb":    # 64 MiB of zeros deflate to ~64 KB
+        arr, comp = np.zeros(1 << 24, np.float32), zipfile.ZIP_DEFLATED
     else:                         # a header declaring 1 GiB in front of 16 bytes
         arr, comp = ((GIB // 4,), np.float32, b"\0" * 16), None
     path = _craft(tmp_path / "bomb.tc", _index({"t": "ndarray", "a": 0}), [arr], comp)

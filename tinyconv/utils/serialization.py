@@ -241,7 +241,7 @@ def _fsync_directory(directory):
     opened or synced (some filesystems and platforms refuse both)."""
     try:
         dfd = os.open(directory, os.O_RDONLY)
-    except (PermissionError, IsADirectoryError):
+    except PermissionError:
         return
     try:
         os.fsync(dfd)
