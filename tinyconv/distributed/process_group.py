@@ -185,6 +185,7 @@ class _Watchdog:
         MPI = _state.MPI
         # asking other ranks needs MPI calls from this thread as well as the main one
         self.can_ask = MPI.Query_thread() >= MPI.THREAD_MULTIPLE
+        self.sending = []   # non-blocking sends, kept (with their buffers) until complete
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="tinyconv-mpi-watchdog",
                                        daemon=True)
@@ -203,6 +204,7 @@ class _Watchdog:
         while not self.stop.wait(self._poll()):
             if self.can_ask:
                 self._answer()
+                self.sending = [req for req in self.sending if not req.Test()]
             cur = _state.current
             if cur is not None and time.monotonic() - cur[2] > _state.timeout:
                 self._abort(cur)
@@ -219,14 +221,14 @@ class _Watchdog:
         while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=_TAG_QUERY, status=status):
             src = status.Get_source()
             self.comm.recv(source=src, tag=_TAG_QUERY)
-            self.comm.isend(self._where(), dest=src, tag=_TAG_REPLY)
+            self.sending.append(self.comm.isend(self._where(), dest=src, tag=_TAG_REPLY))
 
     def _ask_everyone(self):
         """{rank: answer} of the ranks whose watchdog answered within the grace period."""
         MPI = _state.MPI
         others = [r for r in range(_state.size) if r != _state.rank]
-        for r in others:
-            self.comm.isend(None, dest=r, tag=_TAG_QUERY)
+        for r in others:   # never waited for: a stopped rank would not receive it
+            self.sending.append(self.comm.isend(None, dest=r, tag=_TAG_QUERY))
         answers, status = {}, MPI.Status()
         deadline = time.monotonic() + max(3.0 * self._poll(), min(10.0, _state.timeout))
         while len(answers) < len(others) and time.monotonic() < deadline:
