@@ -119,7 +119,7 @@ def parse_args(argv=None):
                         "line; 1 is much faster on a machine busy with other work)")
     p.add_argument("--dist-timeout", type=float, default=None, metavar="SECONDS",
                    help="with --distributed: abort the job, naming the silent rank, when a "
-                        "collective waits longer (default: tinyconv.distributed's, 1800)")
+                        "collective waits longer than this (unset: 1800 s, as torch)")
     args = p.parse_args(argv)
     if args.lr is None:
         args.lr = 0.05 if args.optimizer == "sgd" else 2e-3

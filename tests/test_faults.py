@@ -916,7 +916,7 @@ def test_a_full_disk_at_any_write_of_the_epoch_commit_resumes_identically(tmp_pa
         assert _resume_to_end(out, common) == ref, f"ENOSPC at write {n} of {len(status)}"
 
 
-# The issue's own scenarios, runnable against any version of train.py: SIGKILL right after
+# The reported failure scenarios, runnable against any version of train.py: SIGKILL right after
 # the K-th rename onto a file called NAME ("after-replace"), or right after a file whose name
 # contains NAME is opened for writing for the K-th time ("open-write").
 KILL_AT = """
