@@ -7,33 +7,49 @@ Fashion-MNIST is found offline in /usr/share/datasets/fashion-mnist (Debian pack
 ``--data-root``/``$TINYCONV_DATA``/``~/.cache/tinyconv``).
 
 Writes into ``--out``: ``checkpoint_last.tc`` after every epoch (model, optimizer, scheduler,
-epoch, RNG state, history), ``checkpoint_best.tc`` (best test accuracy), ``metrics.jsonl`` (one
-line per epoch), and at the end ``curves.png`` and ``filters.png`` (if matplotlib is installed).
-``--resume`` continues from ``checkpoint_last.tc`` exactly: the data order of epoch ``e`` depends
-only on ``(seed, e)`` and the package RNG state is restored, so 2 epochs straight and 1 + resume 1
-give identical parameters.
+epoch, RNG state, metrics history), ``checkpoint_best.tc`` (best test accuracy), ``metrics.jsonl``
+(one line per epoch), and at the end ``curves.png`` and ``filters.png`` (if matplotlib is
+installed). ``--resume`` continues from ``checkpoint_last.tc`` exactly: the data order of epoch
+``e`` depends only on ``(seed, e)`` and the package RNG state is restored, so 2 epochs straight
+and 1 + resume 1 give identical parameters.
+
+Each epoch is committed as one transaction: ``checkpoint_last.tc`` (which carries the metrics
+of every epoch so far) is replaced atomically first, and that is the commit; then
+``checkpoint_best.tc`` and ``metrics.jsonl`` are brought in line with it, each replaced
+atomically. A crash before the commit leaves every file at the previous epoch; a crash after it
+is completed by ``--resume`` before training goes on (a run resumed after a crash at any point
+ends with the same checkpoints and metrics as one never interrupted). Every argument is checked
+and ``--out`` must be writable before any data is loaded; a full disk stops the run with a message
+saying which epoch is safe.
 
 ``mpiexec -n P python examples/train.py --distributed ...`` trains data-parallel on P MPI ranks
 (``pip install -e '.[distributed]'``): each rank takes its DistributedSampler shard of every
 epoch, DistributedDataParallel averages the gradients, and rank 0 alone prints and writes.
+``--dist-timeout S`` aborts the job, naming the silent rank, when a collective waits more than
+``S`` seconds (default: tinyconv.distributed's, 30 minutes).
 """
 import argparse
 import json
 import math
 import os
-import shutil
+import secrets
 import sys
 import time
 
 
 def _early_num_threads(argv):
-    """Apply --num-threads before NumPy/OpenMP start their thread pools (env vars act only then)."""
+    """Apply --num-threads before NumPy/OpenMP start their thread pools (env vars act only then).
+
+    Only a positive integer is applied; anything else is left for ``parse_args`` to reject.
+    """
     for i, a in enumerate(argv):
         if a == "--num-threads" and i + 1 < len(argv):
             n = argv[i + 1]
         elif a.startswith("--num-threads="):
             n = a.split("=", 1)[1]
         else:
+            continue
+        if not (n.isdigit() and int(n) > 0):
             continue
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = n
@@ -51,6 +67,7 @@ from tinyconv import distributed as dist  # noqa: E402
 from tinyconv import datasets, models, nn, optim  # noqa: E402
 from tinyconv import transforms as T  # noqa: E402
 from tinyconv.utils.data import DataLoader, Subset  # noqa: E402
+from tinyconv.utils.serialization import atomic_write  # noqa: E402
 
 DATASETS = {
     # name: (class, channels, size, mean, std)
@@ -58,7 +75,9 @@ DATASETS = {
     "mnist": (datasets.MNIST, 1, 28, (0.1307,), (0.3081,)),
     "cifar10": (datasets.CIFAR10, 3, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
 }
-LAST, BEST = "checkpoint_last.tc", "checkpoint_best.tc"
+LAST, BEST, METRICS = "checkpoint_last.tc", "checkpoint_best.tc", "metrics.jsonl"
+# what a checkpoint must share with the command that resumes it (the rest may change)
+RESUME_MUST_MATCH = ("model", "dataset", "optimizer", "scheduler")
 
 
 def parse_args(argv=None):
@@ -98,12 +117,40 @@ def parse_args(argv=None):
     p.add_argument("--num-threads", type=int, default=None,
                    help="threads for the OpenMP kernels and BLAS (only effective from the command "
                         "line; 1 is much faster on a machine busy with other work)")
+    p.add_argument("--dist-timeout", type=float, default=None, metavar="SECONDS",
+                   help="with --distributed: abort the job, naming the silent rank, when a "
+                        "collective waits longer than this (unset: 1800 s, as torch)")
     args = p.parse_args(argv)
     if args.lr is None:
         args.lr = 0.05 if args.optimizer == "sgd" else 2e-3
     if args.weight_decay is None:
         args.weight_decay = {"sgd": 5e-4, "adam": 0.0, "adamw": 1e-2}[args.optimizer]
+    for problem in _invalid(args):
+        p.error(problem)
     return args
+
+
+def _invalid(args):
+    """What is wrong with the parsed arguments (each message names the flag and the value)."""
+    positive_ints = ["epochs", "batch_size", "eval_batch_size"]
+    optional_positive_ints = ["stop_after", "limit_train", "limit_test", "num_threads"]
+    for name in positive_ints + optional_positive_ints:
+        v = getattr(args, name)
+        if v is None and name in optional_positive_ints:
+            continue
+        if v < 1:
+            yield f"--{name.replace('_', '-')} must be a positive integer, got {v}"
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        yield f"--lr must be a positive finite number, got {args.lr}"
+    for name in ("momentum", "weight_decay"):
+        v = getattr(args, name)
+        if not (math.isfinite(v) and v >= 0):
+            yield f"--{name.replace('_', '-')} must be a finite number >= 0, got {v}"
+    if args.seed < 0:
+        yield f"--seed must be >= 0, got {args.seed}"
+    if args.dist_timeout is not None and not (math.isfinite(args.dist_timeout)
+                                              and args.dist_timeout > 0):
+        yield f"--dist-timeout must be a positive number of seconds, got {args.dist_timeout}"
 
 
 # ----------------------------------------------------------------------------- recipe pieces
@@ -119,9 +166,9 @@ def build_data(args):
     train_tf = T.Compose(train_steps + [T.Normalize(mean, std)])
     train = cls(args.data_root, train=True, transform=train_tf, download=args.download)
     test = cls(args.data_root, train=False, transform=test_tf, download=args.download)
-    if args.limit_train:
+    if args.limit_train is not None:
         train = Subset(train, np.arange(min(args.limit_train, len(train))))
-    if args.limit_test:
+    if args.limit_test is not None:
         test = Subset(test, np.arange(min(args.limit_test, len(test))))
     return train, test, (c, size)
 
@@ -207,9 +254,9 @@ def evaluate(model, loader, progress=False):
 
 # ----------------------------------------------------------------------------- checkpoints
 
-def save_checkpoint(path, model, opt, sched, epoch, best_acc, best_epoch, args):
-    """Everything needed to continue exactly, written atomically (temp file + rename)."""
-    state = {
+def checkpoint_state(model, opt, sched, epoch, best_acc, best_epoch, args, history):
+    """Everything needed to continue exactly, and the metrics of every epoch so far."""
+    return {
         "model": model.state_dict(),
         "optimizer": opt.state_dict(),
         "scheduler": sched.state_dict() if sched is not None else {},
@@ -218,10 +265,49 @@ def save_checkpoint(path, model, opt, sched, epoch, best_acc, best_epoch, args):
         "best_epoch": best_epoch,
         "rng_state": json.dumps(tc.get_rng_state()),
         "args": json.dumps(vars(args)),
+        "metrics": json.dumps(history),
     }
-    tmp = path + ".tmp"
-    tc.save(state, tmp)
-    os.replace(tmp, path)
+
+
+def _copy_file(src, dst):
+    """Replace ``dst`` by a copy of ``src``, atomically, one block in memory at a time."""
+    with open(src, "rb") as f:
+        atomic_write(dst, iter(lambda: f.read(1 << 20), b""))
+
+
+def _same_file_contents(a, b):
+    """Whether two tc.save files are the same (their SHA-256 trailers are equal)."""
+    if not (os.path.exists(a) and os.path.exists(b)):
+        return False
+    tails = []
+    for path in (a, b):
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - 64))
+            tails.append(f.read())
+    return os.path.getsize(a) == os.path.getsize(b) and tails[0] == tails[1]
+
+
+def complete_commit(out_dir, epoch, best_epoch, history):
+    """Bring ``checkpoint_best.tc`` and ``metrics.jsonl`` in line with the committed
+    ``checkpoint_last.tc`` of ``epoch`` (idempotent; also how ``--resume`` repairs a commit a
+    crash interrupted)."""
+    last, best = os.path.join(out_dir, LAST), os.path.join(out_dir, BEST)
+    if best_epoch == epoch and not _same_file_contents(last, best):
+        _copy_file(last, best)           # the same content: copy rather than serialise again
+    text = "".join(json.dumps(r) + "\n" for r in history).encode("utf-8")
+    metrics = os.path.join(out_dir, METRICS)
+    if os.path.exists(metrics):
+        with open(metrics, "rb") as f:
+            if f.read() == text:
+                return
+    atomic_write(metrics, text)
+
+
+def commit_epoch(out_dir, state, history):
+    """Make one epoch durable: first ``checkpoint_last.tc`` (the commit point, holding the
+    history), then the best checkpoint and the metrics file derived from it."""
+    tc.save(state, os.path.join(out_dir, LAST))
+    complete_commit(out_dir, state["epoch"], state["best_epoch"], history)
 
 
 def _read_metrics(path, upto=None):
@@ -234,6 +320,36 @@ def _read_metrics(path, upto=None):
                     if upto is None or row["epoch"] <= upto:
                         rows.append(row)
     return rows
+
+
+def _check_writable(out_dir):
+    """Fail now, not after an epoch of training, if ``out_dir`` cannot take files."""
+    probe = os.path.join(out_dir, f".write-test.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        with open(probe, "wb") as f:
+            f.write(b"tinyconv")
+            f.flush()
+            os.fsync(f.fileno())
+        os.unlink(probe)
+    except OSError as e:
+        raise SystemExit(f"--out {out_dir}: cannot write there ({e})") from None
+
+
+def _load_resume_checkpoint(args):
+    """The checkpoint ``--resume`` continues from, checked against this command's arguments."""
+    last_path = os.path.join(args.out, LAST)
+    if not os.path.exists(last_path):
+        raise SystemExit(f"--resume: no checkpoint at {last_path}")
+    ck = tc.load(last_path)
+    saved = json.loads(ck["args"])
+    clash = [f"--{k} {saved.get(k)} (now {getattr(args, k)})" for k in RESUME_MUST_MATCH
+             if saved.get(k) != getattr(args, k)]
+    if clash:
+        raise SystemExit(f"--resume: {last_path} was trained with " + ", ".join(clash)
+                         + "; resume with the same settings, or start a new run in another "
+                         "--out")
+    return ck
 
 
 # ----------------------------------------------------------------------------- plots
@@ -299,19 +415,31 @@ def _mean_over_ranks(n, *means):
     return tuple(v / s[0] for v in s[1:])
 
 
+def _stop(message, distributed):
+    """End the run with ``message``: every rank of an MPI job, or this process."""
+    if distributed and dist.is_initialized() and dist.get_world_size() > 1:
+        print(message, file=sys.stderr, flush=True)
+        dist.abort(1)
+    raise SystemExit(message)
+
+
 def main(argv=None):
     args = parse_args(argv)
     rank, world = 0, 1
     if args.distributed:  # rank 0 alone prints, shows progress bars and writes files
-        dist.init()
+        dist.init(**({} if args.dist_timeout is None else {"timeout": args.dist_timeout}))
         rank, world = dist.get_rank(), dist.get_world_size()
         if rank != 0:
             args.no_progress = args.no_plots = True
             sys.stdout = open(os.devnull, "w")
-    os.makedirs(args.out, exist_ok=True)
+    ck = _load_resume_checkpoint(args) if args.resume else None
+    _check_writable(args.out)
     t_start = time.perf_counter()
     tc.manual_seed(args.seed)
-    train_set, test_set, (c, size) = build_data(args)
+    try:
+        train_set, test_set, (c, size) = build_data(args)
+    except RuntimeError as e:   # missing, damaged or undownloadable data: the message says all
+        _stop(f"{args.dataset}: {e}", args.distributed)
     model = build_model(args.model, c, size)
     # distributed: each rank trains on its DistributedSampler shard and evaluates every
     # world-th test image; DDP averages the gradients (the model is wrapped for training only)
@@ -323,14 +451,11 @@ def main(argv=None):
     net = dist.DistributedDataParallel(model) if args.distributed else model
     opt = build_optimizer(args, model.parameters())
     sched, per_batch = build_scheduler(args, opt, len(train_loader))
-    metrics_path = os.path.join(args.out, "metrics.jsonl")
-    last_path, best_path = os.path.join(args.out, LAST), os.path.join(args.out, BEST)
+    metrics_path = os.path.join(args.out, METRICS)
+    last_path = os.path.join(args.out, LAST)
 
-    start_epoch, best_acc, best_epoch = 0, -1.0, 0
-    if args.resume:
-        if not os.path.exists(last_path):
-            raise SystemExit(f"--resume: no checkpoint at {last_path}")
-        ck = tc.load(last_path)
+    start_epoch, best_acc, best_epoch, history = 0, -1.0, 0, []
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         if sched is not None and ck["scheduler"]:
@@ -342,11 +467,15 @@ def main(argv=None):
         if planned != args.epochs:
             print(f"note: the checkpoint was planned for {planned} epochs; its scheduler state "
                   f"keeps that plan (use --stop-after to interrupt a run and resume it exactly)")
-        if rank == 0:
-            history = _read_metrics(metrics_path, upto=start_epoch)
-            with open(metrics_path, "w") as f:          # drop epochs after the checkpoint
-                f.writelines(json.dumps(r) + "\n" for r in history)
+        # checkpoints written before the history moved into them: keep the file's rows
+        history = (json.loads(ck["metrics"]) if "metrics" in ck
+                   else _read_metrics(metrics_path, upto=start_epoch))
+        if rank == 0:   # finish the commit a crash may have interrupted
+            complete_commit(args.out, start_epoch, best_epoch, history)
         print(f"resumed from {last_path} at epoch {start_epoch} (best test acc {best_acc:.4f})")
+        if start_epoch >= args.epochs:
+            print(f"the run is complete: {last_path} is at epoch {start_epoch} of "
+                  f"{args.epochs}; nothing left to train")
     elif rank == 0 and os.path.exists(metrics_path):
         os.remove(metrics_path)
 
@@ -369,17 +498,19 @@ def main(argv=None):
             te_loss, test_acc = _mean_over_ranks(len(test_loader.dataset), te_loss, test_acc)
         if test_acc > best_acc:
             best_acc, best_epoch = test_acc, epoch + 1
+        history.append({"epoch": epoch + 1, "train_loss": tr_loss, "train_acc": tr_acc,
+                        "test_loss": te_loss, "test_acc": test_acc,
+                        "lr": opt.param_groups[0]["lr"], "epoch_time": t_train,
+                        "images_per_s": len(train_set) / t_train})
         if rank == 0:
-            save_checkpoint(last_path, model, opt, sched, epoch + 1, best_acc, best_epoch, args)
-            if best_epoch == epoch + 1:  # the same content: copy rather than serialise again
-                shutil.copyfile(last_path, best_path + ".tmp")
-                os.replace(best_path + ".tmp", best_path)
-        row = {"epoch": epoch + 1, "train_loss": tr_loss, "train_acc": tr_acc,
-               "test_loss": te_loss, "test_acc": test_acc, "lr": opt.param_groups[0]["lr"],
-               "epoch_time": t_train, "images_per_s": len(train_set) / t_train}
-        if rank == 0:
-            with open(metrics_path, "a") as f:
-                f.write(json.dumps(row) + "\n")
+            state = checkpoint_state(model, opt, sched, epoch + 1, best_acc, best_epoch, args,
+                                     history)
+            try:
+                commit_epoch(args.out, state, history)
+            except OSError as e:   # e.g. the disk is full: say what is safe, then stop
+                _stop(f"could not save epoch {epoch + 1} into {args.out}: {e}. The files of "
+                      f"the last complete epoch are intact; make room and run again with "
+                      f"--resume", args.distributed)
         print(f"epoch {epoch + 1}/{args.epochs}: train loss {tr_loss:.4f} acc {tr_acc:.4f} | "
               f"test loss {te_loss:.4f} acc {test_acc:.4f} | {t_train:.1f}s "
               f"({len(train_set) / t_train:.0f} img/s)", flush=True)
@@ -388,7 +519,7 @@ def main(argv=None):
         if args.distributed:
             te_loss, test_acc = _mean_over_ranks(len(test_loader.dataset), te_loss, test_acc)
     if not args.no_plots:
-        for path in save_plots(args.out, _read_metrics(metrics_path), model):
+        for path in save_plots(args.out, history, model):
             print(f"wrote {path}")
     wall = time.perf_counter() - t_start
     print(f"final: test accuracy {test_acc:.4f} (best {best_acc:.4f} at epoch {best_epoch}), "

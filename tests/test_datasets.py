@@ -109,8 +109,13 @@ class _Evil:
 
 def test_cifar10_unpickler_refuses_code(tmp_path):
     D.write_fake_cifar10(str(tmp_path), n_per_batch=2, n_test=2)
-    with open(tmp_path / "cifar-10-batches-py" / "test_batch", "wb") as f:
+    folder = tmp_path / "cifar-10-batches-py"
+    with open(folder / "test_batch", "wb") as f:
         pickle.dump({"data": np.zeros((2, 3072), np.uint8), "labels": [0, 1], "x": _Evil()}, f)
+    with pytest.raises(RuntimeError, match="test_batch: md5"):       # caught by its md5 first
+        D.CIFAR10(str(tmp_path), train=False)
+    # whoever can write the folder can write its MD5SUMS too: the unpickler still refuses
+    D._write_md5sums(str(folder), ["test_batch", "batches.meta"])
     with pytest.raises(pickle.UnpicklingError, match="refusing to unpickle"):
         D.CIFAR10(str(tmp_path), train=False)
 
@@ -262,6 +267,7 @@ def test_cifar10_download_corrupted_archive(tmp_path, monkeypatch):
     with _Server({D.CIFAR10.filename: bytes(body)}) as srv:
         monkeypatch.setattr(D.CIFAR10, "url", srv.url + D.CIFAR10.filename)
         monkeypatch.setattr(D.CIFAR10, "tgz_md5", good_md5)
+        monkeypatch.setattr(D.CIFAR10, "tgz_size", len(body))
         with pytest.raises(RuntimeError, match="md5 mismatch"):
             D.CIFAR10(str(tmp_path / "root"), train=True, download=True)
     assert not (tmp_path / "root" / "cifar-10-batches-py").exists()

@@ -579,7 +579,8 @@ def test_train_script_distributed_resume_and_metrics(tmp_path):
     straight, split = str(tmp_path / "straight"), str(tmp_path / "split")
 
     def run(*extra):
-        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
         proc = subprocess.run([MPIEXEC, "-n", "2", sys.executable, *common, *extra],
                               capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -121,7 +121,8 @@ def test_overfit_small_batch_reaches_100_percent(fake_root, capsys):
                     reason="needs the Debian package dataset-fashion-mnist")
 def test_lenet5_real_fashion_mnist_beats_80_percent(tmp_path):
     """End to end through the CLI on the real data: one epoch over 20k images, full test set."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     cmd = [sys.executable, os.path.join(ROOT, "examples", "train.py"), "--model", "lenet5",
            "--dataset", "fashion-mnist", "--epochs", "1", "--limit-train", "20000",
            "--batch-size", "64", "--scheduler", "none", "--no-progress", "--no-plots",

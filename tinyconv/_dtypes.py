@@ -78,9 +78,12 @@ def as_array(data, dtype=None):
                 arr = arr.astype(get_default_dtype())
             elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
                 arr = arr.astype(np.int64)
-            elif arr.dtype.kind not in "b" and arr.dtype == object:
-                raise TypeError(
-                    f"tensor: could not infer a numeric dtype from {type(data).__name__}")
+    if arr.dtype.kind not in "biufc":
+        # strings, bytes, objects, structured/void records: torch's TypeError, not a cast
+        # that fails (or silently succeeds) later
+        raise TypeError(f"tensor: can't convert {type(data).__name__} of dtype {arr.dtype} "
+                        f"(shape {arr.shape}); only bool, integer, float and complex data is "
+                        f"supported")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     return arr

@@ -9,11 +9,20 @@ dataset's own folder (``FashionMNIST/raw``, ``FashionMNIST``, ``MNIST/raw``, ...
 
 ``download=True`` fetches the official files into the first base directory (``root``, else
 ``$TINYCONV_DATA``, else ``~/.cache/tinyconv``): a tqdm progress bar, a ``.part`` file that is
-resumed with an HTTP Range request (or restarted when the server ignores it) and renamed only
-after its md5 matches the published checksum, and, for CIFAR-10, a tar extraction that refuses
-absolute paths, ``..`` components, links pointing outside the target and special files.
+resumed with an HTTP Range request (or restarted when the server ignores it), kept when the
+connection drops, and renamed only once it has the published size and md5 (a mirror serving
+other bytes is followed by the next one), and, for CIFAR-10, a tar extraction into a staging
+folder that refuses absolute paths, ``..`` components, special files and paths or links that
+lead outside the target (through chains of the archive's own symlinks too), then checks the
+files' md5s and only then renames the folder into place.
 Without the files and without ``download=True`` the error names each file, where to put it, its
 size and md5.
+
+Integrity: CIFAR-10's files are checked against the official per-file md5s every time they
+are read (a folder holding other data lists its own in ``MD5SUMS``, as ``write_fake_cifar10``
+does); with ``download=True`` a damaged copy is extracted afresh, otherwise the error names the
+damaged files. The IDX readers check the header against the size and, for ``.gz`` files,
+gzip's CRC; a damaged file is an error naming it (re-downloaded with ``download=True``).
 
 Images are kept as uint8 arrays: ``(N, 28, 28)`` for the MNIST family, ``(N, 32, 32, 3)`` for
 CIFAR-10 (``data``), labels as int64 (``targets``). ``ds[i]`` is ``(image, label)``; the
@@ -26,14 +35,17 @@ import gzip
 import hashlib
 import os
 import pickle
-import posixpath
+import secrets
+import shutil
 import tarfile
 import urllib.error
 import urllib.request
+import zlib
 
 import numpy as np
 
 from . import transforms as _transforms
+from .utils import serialization as _serialization
 from .utils.data import Dataset
 
 __all__ = ["CIFAR10", "MNIST", "FashionMNIST", "write_fake_cifar10", "write_fake_mnist",
@@ -76,19 +88,29 @@ def _progress(total, initial, desc):
                 desc=desc, leave=False)
 
 
+class _BadDownload(RuntimeError):
+    """A transfer that ended short or delivered other bytes than expected."""
+
+
 def download_url(url, path, md5=None, size=None, timeout=30.0, chunk=1 << 16):
     """Download ``url`` to ``path`` via ``path + '.part'``, resuming a partial download.
 
     An existing ``.part`` file is continued with an HTTP ``Range`` request; if the server answers
-    with the whole file instead (status 200) the download restarts from zero. The ``.part`` file
-    is renamed to ``path`` only after its md5 equals ``md5``; on a mismatch it is deleted and
-    ``RuntimeError`` is raised.
+    with the whole file instead (status 200) the download restarts from zero. A transfer that
+    ends before the expected size (``size``, else the server's ``Content-Length``) keeps the
+    ``.part`` file for the next call to resume and raises ``RuntimeError``. The ``.part`` file
+    is renamed to ``path`` only once it has the expected size and its md5 equals ``md5``; bytes
+    that cannot be the file (too many, the wrong size announced, an md5 mismatch) are deleted
+    and raise ``RuntimeError``.
 
     Args:
         url (str): source.
         path (str): destination file.
         md5 (str, optional): expected hex md5.
-        size (int, optional): expected size in bytes (for the progress bar before the server says).
+        size (int, optional): expected size in bytes (checked, and shown by the progress bar
+            before the server says).
+        timeout (float): seconds to wait for the server at any point.
+        chunk (int): bytes read at a time.
     Returns:
         str: ``path``.
     """
@@ -98,6 +120,7 @@ def download_url(url, path, md5=None, size=None, timeout=30.0, chunk=1 << 16):
     if size is not None and have > size:        # longer than the real file: junk, start over
         os.remove(part)
         have = 0
+    expected = size
     if not (size is not None and have == size):
         req = urllib.request.Request(url, headers={"User-Agent": "tinyconv"})
         if have:
@@ -111,14 +134,18 @@ def download_url(url, path, md5=None, size=None, timeout=30.0, chunk=1 << 16):
         if resp is not None:
             with resp:
                 status = getattr(resp, "status", 200)
-                mode = "ab" if (have and status == 206) else "wb"
-                if mode == "wb":
+                resumed = have and status == 206 and _range_start(resp) == have
+                if not resumed:
                     have = 0
                 length = resp.headers.get("Content-Length")
-                total = have + int(length) if length is not None else size
-                bar = _progress(total, have, os.path.basename(path))
+                announced = have + int(length) if length is not None else None
+                if announced is not None and size is not None and announced != size:
+                    raise _BadDownload(f"download_url: {url} serves {announced} bytes but the "
+                                       f"file has {size} (not the file, e.g. an error page)")
+                expected = size if size is not None else announced
+                bar = _progress(expected, have, os.path.basename(path))
                 try:
-                    with open(part, mode) as f:
+                    with open(part, "ab" if resumed else "wb") as f:
                         while True:
                             block = resp.read(chunk)
                             if not block:
@@ -129,23 +156,47 @@ def download_url(url, path, md5=None, size=None, timeout=30.0, chunk=1 << 16):
                 finally:
                     if bar is not None:
                         bar.close()
+    got = os.path.getsize(part)
+    if expected is not None and got < expected:
+        raise _BadDownload(f"download_url: the transfer of {url} stopped after {got} of "
+                           f"{expected} bytes; {part} is kept and the next try resumes it")
+    if expected is not None and got > expected:
+        os.remove(part)
+        raise _BadDownload(f"download_url: {url} delivered {got} bytes, expected {expected} "
+                           f"(the partial file was deleted; try again)")
     if md5 is not None:
-        got = md5sum(part)
-        if got != md5:
+        digest = md5sum(part)
+        if digest != md5:
             os.remove(part)
-            raise RuntimeError(f"download_url: md5 mismatch for {url}: expected {md5}, got {got} "
-                               f"(the partial file was deleted; try again)")
+            raise _BadDownload(f"download_url: md5 mismatch for {url}: expected {md5}, got "
+                               f"{digest} (the partial file was deleted; try again)")
     os.replace(part, path)
     return path
 
 
+def _range_start(resp):
+    """First byte of a 206 answer (``Content-Range: bytes START-END/TOTAL``), or None."""
+    value = resp.headers.get("Content-Range", "")
+    if not value.startswith("bytes "):
+        return None
+    start = value[6:].split("-", 1)[0]
+    return int(start) if start.isdigit() else None
+
+
 def _download_any(mirrors, filename, dest_dir, md5, size):
+    """Fetch ``filename`` from the first mirror that delivers it intact.
+
+    Returns:
+        str: the downloaded file's path.
+    Raises:
+        RuntimeError: every mirror failed; the message lists each one's failure.
+    """
     errors = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + filename
         try:
             return download_url(url, os.path.join(dest_dir, filename), md5=md5, size=size)
-        except (urllib.error.URLError, OSError) as e:
+        except (urllib.error.URLError, OSError, _BadDownload) as e:
             errors.append(f"{url}: {e}")
     raise RuntimeError(f"could not download {filename}:\n  " + "\n  ".join(errors))
 
@@ -156,51 +207,117 @@ def _within(base, target):
     return target == base or target.startswith(base + os.sep)
 
 
-def _check_member(member, dest):
+def _resolve(parts, links, name):
+    """Where ``parts`` (relative to the destination) leads once the archive's symlinks met so
+    far are followed, component by component as the kernel does.
+
+    Returns:
+        list[str] of components inside the destination, or None if the path leaves it.
+    """
+    out, todo, hops = [], list(parts), 0
+    while todo:
+        part = todo.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not out:
+                return None
+            out.pop()
+            continue
+        out.append(part)
+        link = links.get("/".join(out))
+        if link is None:
+            continue
+        hops += 1
+        if hops > 40:  # the kernel's own limit (ELOOP)
+            raise RuntimeError(f"safe_extract_tar: too many levels of symbolic links in {name!r}")
+        if link.startswith("/"):
+            return None
+        out.pop()  # the link's target replaces it, relative to the link's directory
+        todo = link.split("/") + todo
+    return out
+
+
+def _check_member(member, dest, links):
+    """Refuse ``member`` unless it, and anything it points to, stays inside ``dest``.
+
+    ``links`` maps the archive's symlinks seen so far (resolved location -> target); paths go
+    through them as they will on disk, so a chain of individually harmless links
+    (``d/s -> .``, ``x -> d/s/../..``) cannot lead outside.
+    """
     name = member.name
     if name.startswith(("/", "\\")) or os.path.isabs(name) or (len(name) > 1 and name[1] == ":"):
         raise RuntimeError(f"safe_extract_tar: refusing absolute path {name!r}")
-    parts = name.replace("\\", "/").split("/")
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
         raise RuntimeError(f"safe_extract_tar: refusing path with '..': {name!r}")
-    target = os.path.join(dest, *parts)
-    if not _within(dest, target):
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        raise RuntimeError(f"safe_extract_tar: refusing special file {name!r}")
+    # a new symlink replaces whatever has its name: only its directory is followed
+    where = _resolve(parts[:-1] if member.issym() else parts, links, name)
+    if (where is None or (member.issym() and not parts)
+            or not _within(dest, os.path.join(dest, *where))):
         raise RuntimeError(f"safe_extract_tar: {name!r} would be written outside {dest}")
     if member.issym() or member.islnk():
-        link = member.linkname
+        link = member.linkname.replace("\\", "/")
         if member.issym():
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), link))
-        else:
-            resolved = posixpath.normpath(link)
-        if (posixpath.isabs(link) or resolved.startswith("../") or resolved == ".."
-                or not _within(dest, os.path.join(dest, resolved))):
-            raise RuntimeError(f"safe_extract_tar: refusing link {name!r} -> {link!r} that "
-                               f"points outside {dest}")
-    elif not (member.isfile() or member.isdir()):
-        raise RuntimeError(f"safe_extract_tar: refusing special file {name!r}")
+            target = None if link.startswith("/") else _resolve(where + link.split("/"), links,
+                                                                 name)
+        else:  # a hard link names another member, relative to the archive's root
+            target = None if link.startswith("/") else _resolve(link.split("/"), links, name)
+        if target is None or not _within(dest, os.path.join(dest, *target)):
+            raise RuntimeError(f"safe_extract_tar: refusing link {name!r} -> "
+                               f"{member.linkname!r} that points outside {dest}")
+        if member.issym():
+            links["/".join(where + parts[-1:])] = link
 
 
 def safe_extract_tar(archive, dest):
     """Extract a (gzipped) tar archive into ``dest`` after checking every member.
 
     Every member is validated before anything is written: absolute paths, ``..`` components,
-    paths resolving outside ``dest``, links whose target leaves ``dest`` and device/fifo members
-    raise ``RuntimeError``.
+    device/fifo members, and paths or link targets that lead outside ``dest`` (followed
+    through the archive's own symlinks, chains included, and any already in ``dest``) raise
+    ``RuntimeError``. Where Python has it, the standard library's ``data`` filter checks once
+    more while extracting.
 
     Args:
         archive (str): path of the .tar / .tar.gz.
         dest (str): directory to extract into (created if needed).
     Returns:
         list[str]: the extracted member names.
+    Raises:
+        RuntimeError: a member was refused (nothing has been written then).
     """
-    os.makedirs(dest, exist_ok=True)
     with tarfile.open(archive, "r:*") as tar:
         members = tar.getmembers()
+        links = {}
+        os.makedirs(dest, exist_ok=True)
         for m in members:
-            _check_member(m, dest)
+            _check_member(m, dest, links)
         kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-        tar.extractall(dest, members=members, **kwargs)
+        try:
+            tar.extractall(dest, members=members, **kwargs)
+        except tarfile.FilterError as e:  # the documented error type, whatever caught it
+            raise RuntimeError(f"safe_extract_tar: {e}") from e
     return [m.name for m in members]
+
+
+_STAGING = ".tinyconv-extract."
+
+
+def _remove_dead_staging(root):
+    """Delete staging folders of extractions whose process died (kill -9) on this host."""
+    host = _serialization._host_tag()
+    for entry in os.listdir(root):
+        if not entry.startswith(_STAGING):
+            continue
+        fields = entry[len(_STAGING):].split(".")
+        if len(fields) != 3 or fields[0] != host or not fields[1].isdigit():
+            continue
+        pid = int(fields[1])
+        if pid != os.getpid() and not _serialization._pid_alive(pid):
+            shutil.rmtree(os.path.join(root, entry))
 
 
 def _describe_missing(name, folder, files, mirrors, searched):
@@ -253,8 +370,12 @@ class _ImageArrayDataset(Dataset):
 def _read_idx(path):
     """An IDX file (optionally .gz) as an ndarray (uint8 payloads only, as MNIST uses)."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:   # gzip's CRC and length checks
+        raise RuntimeError(f"{path}: truncated or corrupted ({type(e).__name__}: {e}); delete "
+                           f"it and download it again (download=True)") from e
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise RuntimeError(f"{path}: not an IDX file (bad magic {raw[:4]!r})")
     if raw[2] != 0x08:
@@ -314,8 +435,17 @@ class MNIST(_ImageArrayDataset):
             raise RuntimeError(_describe_missing(type(self).__name__, dest, self.resources,
                                                  self.mirrors, searched))
         self.root, (img_path, lbl_path) = found
-        self.data = _read_idx(img_path)
-        self.targets = _read_idx(lbl_path).astype(np.int64)
+        try:
+            self.data = _read_idx(img_path)
+            self.targets = _read_idx(lbl_path).astype(np.int64)
+        except RuntimeError:
+            if not download:
+                raise
+            # a damaged download: fetch again what no longer matches its published md5
+            self._download(root)
+            self.root, (img_path, lbl_path) = self._find(root, stems)
+            self.data = _read_idx(img_path)
+            self.targets = _read_idx(lbl_path).astype(np.int64)
         if self.data.ndim != 3 or self.targets.ndim != 1 or \
                 self.data.shape[0] != self.targets.shape[0]:
             raise RuntimeError(f"{type(self).__name__}: {img_path} has shape {self.data.shape} "
@@ -398,24 +528,59 @@ class _RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         fn = self._allowed().get((module, name))
         if fn is None:
-            raise pickle.UnpicklingError(f"CIFAR10: refusing to unpickle {module}.{name} "
-                                         "(only NumPy arrays and plain containers are allowed)")
+            raise _RefusedPickle(f"CIFAR10: refusing to unpickle {module}.{name} "
+                                 "(only NumPy arrays and plain containers are allowed)")
         return fn
+
+
+class _RefusedPickle(pickle.UnpicklingError):
+    """A pickle that asks for a callable outside the allowed set."""
 
 
 def _load_cifar_batch(path):
     with open(path, "rb") as f:
-        obj = _RestrictedUnpickler(f, encoding="latin1").load()
+        try:
+            obj = _RestrictedUnpickler(f, encoding="latin1").load()
+        except _RefusedPickle:
+            raise
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError,
+                AttributeError, IndexError) as e:
+            raise RuntimeError(f"CIFAR10: {path} is truncated or corrupted ({type(e).__name__}: "
+                               f"{e}); delete it and extract or download the dataset again")
     if not isinstance(obj, dict):
         raise RuntimeError(f"{path}: expected a dict in a CIFAR batch, got {type(obj).__name__}")
     return obj
+
+
+MD5SUMS = "MD5SUMS"
+
+
+def _read_md5sums(folder):
+    """{file name: md5} from ``folder/MD5SUMS`` (``md5sum``'s format), or None without one."""
+    path = os.path.join(folder, MD5SUMS)
+    if not os.path.isfile(path):
+        return None
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                digest, _, fname = line.strip().partition(" ")
+                out[fname.lstrip(" *")] = digest.lower()
+    return out
+
+
+def _write_md5sums(folder, names):
+    with open(os.path.join(folder, MD5SUMS), "w", encoding="utf-8") as f:
+        for fname in names:
+            f.write(f"{md5sum(os.path.join(folder, fname))}  {fname}\n")
 
 
 class CIFAR10(_ImageArrayDataset):
     """CIFAR-10: 32x32 RGB images of 10 classes, 50,000 train / 10,000 test.
 
     Reads the official python version (``cifar-10-batches-py/data_batch_1..5``, ``test_batch``,
-    ``batches.meta``) with a restricted unpickler (NumPy arrays and containers only).
+    ``batches.meta``) with a restricted unpickler (NumPy arrays and containers only), after
+    checking each file's md5 (the official ones, or the folder's ``MD5SUMS``).
 
     Args:
         root (str, optional): base directory holding ``cifar-10-batches-py`` (see the module
@@ -424,7 +589,10 @@ class CIFAR10(_ImageArrayDataset):
         transform (callable, optional): applied to the uint8 ``(32, 32, 3)`` image (batched in
             the DataLoader when it supports it).
         target_transform (callable, optional): applied to the int label.
-        download (bool): fetch and extract the archive if the batches are not found.
+        download (bool): fetch and extract the archive if the batches are not found or are
+            damaged.
+    Raises:
+        RuntimeError: files missing, damaged (names them) or not downloadable.
     Attributes:
         data (ndarray uint8 (N, 32, 32, 3)), targets (ndarray int64 (N,)), classes (list of str).
     """
@@ -466,6 +634,15 @@ class CIFAR10(_ImageArrayDataset):
                 f"{os.path.join(dest, self.base_folder)} holds "
                 + ", ".join(f"{f} (md5 {m})" for f, m in
                             self.train_list + self.test_list + [self.meta]))
+        bad = self._corrupted(base, files)
+        if bad and download:       # a half-extracted or damaged copy: extract it afresh
+            self.download_to(base)
+            bad = self._corrupted(base, files)
+        if bad:
+            raise RuntimeError(
+                f"CIFAR10: {len(bad)} file(s) in {os.path.join(base, self.base_folder)} are "
+                "truncated or corrupted: " + "; ".join(bad) + ". Pass download=True to "
+                "extract the archive again (md5-checked), or delete the folder.")
         self.root = base
         datas, labels = [], []
         for fname in files:
@@ -495,12 +672,74 @@ class CIFAR10(_ImageArrayDataset):
         return None
 
     @classmethod
+    def _expected_md5s(cls, folder):
+        """The official md5s, or those the folder's own ``MD5SUMS`` lists (other data)."""
+        own = _read_md5sums(folder)
+        if own is not None:
+            return own
+        return dict(cls.train_list + cls.test_list + [cls.meta])
+
+    @classmethod
+    def _corrupted(cls, base, files):
+        """'name: why' for each of ``files`` (and the meta file, if present) that does not
+        have its expected md5."""
+        folder = os.path.join(base, cls.base_folder)
+        expected = cls._expected_md5s(folder)
+        names = list(files)
+        if os.path.isfile(os.path.join(folder, cls.meta[0])):
+            names.append(cls.meta[0])
+        bad = []
+        for fname in names:
+            path = os.path.join(folder, fname)
+            want = expected.get(fname)
+            if want is None:
+                bad.append(f"{fname}: no md5 listed in {os.path.join(folder, MD5SUMS)}")
+                continue
+            got = md5sum(path) if os.path.isfile(path) else "missing"
+            if got != want:
+                bad.append(f"{fname}: md5 {got}, expected {want}")
+        return bad
+
+    @classmethod
     def download_to(cls, root):
-        """Download (resumable, md5-checked) and safely extract the archive into ``root``."""
+        """Download (resumable, md5-checked) and safely extract the archive into ``root``.
+
+        The archive is extracted into a staging folder inside ``root``, its files' md5s are
+        checked, and only then is the staged ``cifar-10-batches-py`` renamed into place
+        (replacing a damaged copy), so an interrupted extraction never leaves a partial
+        dataset where the reader looks. Staging folders of dead processes are removed.
+
+        Raises:
+            RuntimeError: the archive could not be downloaded (the message names the URL and
+                the reason), is corrupted, or holds an unsafe member.
+        """
+        os.makedirs(root, exist_ok=True)
         archive = os.path.join(root, cls.filename)
         if not (os.path.isfile(archive) and md5sum(archive) == cls.tgz_md5):
-            download_url(cls.url, archive, md5=cls.tgz_md5, size=cls.tgz_size)
-        safe_extract_tar(archive, root)
+            base, fname = cls.url.rsplit("/", 1)
+            try:
+                _download_any([base], fname, root, cls.tgz_md5, cls.tgz_size)
+            except RuntimeError as e:
+                raise RuntimeError(f"CIFAR10: {e}\nWithout internet, download {cls.url} "
+                                   f"elsewhere and put it at {archive}.") from None
+            if fname != cls.filename:
+                os.replace(os.path.join(root, fname), archive)
+        _remove_dead_staging(root)
+        staging = os.path.join(root, f"{_STAGING}{_serialization._host_tag()}.{os.getpid()}."
+                                     f"{secrets.token_hex(4)}")
+        safe_extract_tar(archive, staging)
+        folder = os.path.join(staging, cls.base_folder)
+        bad = cls._corrupted(staging, [f for f, _ in cls.train_list + cls.test_list])
+        if bad:
+            shutil.rmtree(staging)
+            raise RuntimeError(f"CIFAR10: {archive} extracts to damaged files: "
+                               + "; ".join(bad))
+        final = os.path.join(root, cls.base_folder)
+        if os.path.lexists(final):   # a damaged or partial copy: move it aside, then drop it
+            old = os.path.join(staging, "replaced")
+            os.rename(final, old)
+        os.rename(folder, final)
+        shutil.rmtree(staging)
 
 
 # --------------------------------------------------------------------------- fake data writers
@@ -546,7 +785,8 @@ def write_fake_cifar10(root, n_per_batch=20, n_test=20, seed=0):
 
     Creates ``root/cifar-10-batches-py/`` with ``data_batch_1..5``, ``test_batch`` and
     ``batches.meta`` (pickled dicts with ``data`` uint8 (n, 3072) rows in channel-planar order,
-    ``labels`` lists, ``batch_label`` and ``filenames``).
+    ``labels`` lists, ``batch_label`` and ``filenames``), and ``MD5SUMS`` listing their md5s
+    (the reader checks them in place of the official ones).
 
     Returns:
         dict: ``{'train': (images (N, 32, 32, 3), labels), 'test': (...)}`` as written.
@@ -575,6 +815,7 @@ def write_fake_cifar10(root, n_per_batch=20, n_test=20, seed=0):
     with open(os.path.join(d, "batches.meta"), "wb") as f:
         pickle.dump({"label_names": list(CIFAR10.classes), "num_cases_per_batch": n_per_batch,
                      "num_vis": 3072}, f, protocol=2)
+    _write_md5sums(d, names + ["batches.meta"])   # not the official data: list its own md5s
     return out
 
 

@@ -11,6 +11,16 @@ from ._random import _gen
 from .tensor import Tensor
 
 
+def _new_shape(size, op):
+    """The shape of a new tensor; a negative size is torch's RuntimeError."""
+    shape = _shape_arg(size)
+    if any(d < 0 for d in shape):
+        neg = next(d for d in shape if d < 0)
+        raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {neg}: "
+                           f"{list(shape)}")
+    return shape
+
+
 def _finish(arr, requires_grad):
     t = Tensor._make(arr, False, None)
     if requires_grad:
@@ -45,15 +55,18 @@ def from_numpy(ndarray):
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
-    return _finish(np.zeros(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.zeros(_new_shape(size, "zeros"), dtype=_float_dtype(dtype)),
+                   requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
-    return _finish(np.ones(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.ones(_new_shape(size, "ones"), dtype=_float_dtype(dtype)),
+                   requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
-    return _finish(np.empty(_shape_arg(size), dtype=_float_dtype(dtype)), requires_grad)
+    return _finish(np.empty(_new_shape(size, "empty"), dtype=_float_dtype(dtype)),
+                   requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
@@ -62,7 +75,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
             dtype = np.bool_
         elif isinstance(fill_value, numbers.Integral):
             dtype = np.int64
-    return _finish(np.full(_shape_arg((size,)), fill_value, dtype=_float_dtype(dtype)),
+    return _finish(np.full(_new_shape((size,), "full"), fill_value, dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
@@ -86,24 +99,66 @@ def empty_like(input, dtype=None, requires_grad=False):
                    requires_grad)
 
 
+_RNG_CHUNK = 1 << 18   # float64 samples drawn at a time (2 MiB of scratch)
+
+
+def _draw(fill, shape, dt):
+    """A new ``dt`` array of ``shape`` filled from the float64 stream ``fill(out=...)``.
+
+    The float64 samples are drawn in chunks and rounded into the result as they come: the
+    values are exactly those of one float64 draw of the whole shape (the same seed gives the
+    same numbers in float32 and float64, rounded), while the scratch memory stays one chunk.
+    """
+    out = np.empty(shape, dtype=dt)
+    flat = out.reshape(-1)                       # a view: ``out`` is contiguous
+    if dt == np.float64:
+        fill(out=flat)
+        return out
+    buf = np.empty(min(_RNG_CHUNK, flat.size), dtype=np.float64)
+    for start in range(0, flat.size, _RNG_CHUNK):
+        chunk = buf[:min(_RNG_CHUNK, flat.size - start)]
+        fill(out=chunk)
+        flat[start:start + chunk.size] = chunk
+    return out
+
+
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
-    """Standard normal samples from the package generator (see ``tc.manual_seed``)."""
-    dt = _float_dtype(dtype)
-    arr = _gen(generator).standard_normal(_shape_arg(size), dtype=np.float64).astype(dt)
+    """Standard normal samples from the package generator (see ``tc.manual_seed``).
+
+    Args:
+        *size: the shape (ints, or one sequence).
+        dtype: result dtype (default: the default float dtype).
+        requires_grad: record operations on the result.
+        generator: a ``tc.Generator`` instead of the package generator.
+
+    Returns:
+        Tensor: samples of NumPy's float64 normal stream, rounded to ``dtype``; drawn in
+        chunks, so memory peaks at the result plus 2 MiB.
+    """
+    shape = _new_shape(size, "randn")
+    arr = _draw(_gen(generator).standard_normal, shape, _float_dtype(dtype))
     return _finish(arr, requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
-    """Uniform samples on [0, 1) from the package generator."""
-    dt = _float_dtype(dtype)
-    arr = _gen(generator).random(_shape_arg(size), dtype=np.float64).astype(dt)
+    """Uniform samples on [0, 1) from the package generator (chunked as ``randn``).
+
+    Args:
+        *size: the shape (ints, or one sequence).
+        dtype, requires_grad, generator: as for ``randn``.
+
+    Returns:
+        Tensor: samples of NumPy's float64 uniform stream, rounded to ``dtype``.
+    """
+    shape = _new_shape(size, "rand")
+    arr = _draw(_gen(generator).random, shape, _float_dtype(dtype))
     return _finish(arr, requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
     if high is None:
         low, high = 0, low
-    arr = _gen(generator).integers(low, high, size=_shape_arg((size,)))
+    arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
     return Tensor._make(arr.astype(_canonical_dtype(dtype) or np.int64), False, None)
 
 

@@ -173,7 +173,8 @@ class _Reducer:
         if self.state == _RUNNING and self._started:
             raise RuntimeError(self._unfinished_message())
         if self._inflight:  # an iteration abandoned mid-way: complete its collectives
-            self._MPI.Request.Waitall(self._inflight)
+            with pg._Collective("DistributedDataParallel gradient allreduce"):
+                self._MPI.Request.Waitall(self._inflight)
             self._inflight = []
         self._remaining = self._count_uses(outputs)
         self._ready = 0
@@ -267,7 +268,8 @@ class _Reducer:
     def _finalize(self):
         t0 = time.perf_counter()
         if self._inflight:
-            self._MPI.Request.Waitall(self._inflight)
+            with pg._Collective("DistributedDataParallel gradient allreduce"):
+                self._MPI.Request.Waitall(self._inflight)
             self._inflight = []
         self.wait_time += time.perf_counter() - t0
         scale = 1.0 / self.world

@@ -3,10 +3,24 @@
 mpi4py is imported lazily (importing ``mpi4py.MPI`` initialises MPI), so ``import tinyconv``
 never needs it; ``init()`` is the first call that does.  Every rank runs the same script under
 ``mpiexec -n P python script.py``.
+
+Collective timeout: MPI collectives never time out by themselves, so one stopped or hung rank
+would leave the others waiting (at 100% CPU) forever. With more than one rank, ``init`` starts
+a watchdog thread; when a tinyconv collective (``all_reduce``, ``broadcast``, ``barrier``,
+``Work.wait``, DDP's gradient reduction, ...) has waited longer than ``timeout`` seconds (default
+1800, torch's), the watchdog asks every other rank's watchdog where it is, waits a few seconds
+for the answers, prints which ranks did not answer (stopped, dead, or hung holding the GIL) and
+which are elsewhere, and aborts the whole job. The check costs nothing while collectives
+complete: the waiting rank only records which collective it is in.
 """
 from __future__ import annotations
 
+import atexit
+import datetime
+import math
 import sys
+import threading
+import time
 import traceback
 
 import numpy as np
@@ -23,6 +37,9 @@ _INSTALL_HINT = ("install the MPI extra: pip install 'tinyconv[distributed]' "
                  "(mpi4py plus the mpich wheel, no system MPI needed)")
 
 
+DEFAULT_TIMEOUT = 1800.0    # seconds, torch's default process-group timeout
+
+
 class _State:
     MPI = None          # the mpi4py.MPI module once init() ran
     world = None        # MPI.COMM_WORLD
@@ -32,9 +49,14 @@ class _State:
     prev_excepthook = None
     comms = []          # duplicated communicators (DDP, SyncBatchNorm), freed by destroy
     syncbn_comm = None  # the communicator every SyncBatchNorm layer shares
+    timeout = DEFAULT_TIMEOUT
+    current = None      # (collective name, sequence number, start time) while one waits
+    seq = 0             # collectives entered by this rank
+    watchdog = None     # the _Watchdog of a world of more than one rank
 
 
 _state = _State()
+_TAG_QUERY, _TAG_REPLY = 1, 2
 
 
 class ReduceOp:
@@ -69,7 +91,17 @@ def _abort_excepthook(exc_type, exc, tb):
         _state.world.Abort(1)
 
 
-def init(abort_on_exception=True):
+def _seconds(timeout, fn_name):
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) \
+            or not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"{fn_name}: timeout must be a positive number of seconds or a "
+                         f"datetime.timedelta, got {timeout!r}")
+    return float(timeout)
+
+
+def init(abort_on_exception=True, timeout=None):
     """Join the MPI world started by ``mpiexec`` (idempotent; a plain run is a world of 1).
 
     Args:
@@ -77,10 +109,16 @@ def init(abort_on_exception=True):
             prints the failing rank and its traceback and then calls ``MPI_Abort``, so that an
             exception in one rank ends the whole job instead of leaving the others blocked
             in a collective.
+        timeout (float or datetime.timedelta, optional): how long a collective may wait before
+            the job is aborted with a message naming the silent ranks (default 1800 s; a later
+            call may change it).
 
     Raises:
         RuntimeError: mpi4py (or its MPI library) is not installed.
+        ValueError: ``timeout`` is not a positive duration.
     """
+    if timeout is not None:
+        _state.timeout = _seconds(timeout, "init")
     if _state.initialized:
         return
     try:
@@ -96,14 +134,137 @@ def init(abort_on_exception=True):
     if abort_on_exception and _state.size > 1 and sys.excepthook is not _abort_excepthook:
         _state.prev_excepthook = sys.excepthook
         sys.excepthook = _abort_excepthook
+    if _state.size > 1:
+        _state.watchdog = _Watchdog(_state.world.Dup())
 
 
-def init_process_group(backend="mpi", **kwargs):
-    """torch-style spelling of ``init()``; only the ``'mpi'`` backend exists."""
+def init_process_group(backend="mpi", timeout=None, **kwargs):
+    """torch-style spelling of ``init()``; only the ``'mpi'`` backend exists.
+
+    Args:
+        backend (str): ``'mpi'`` (or None).
+        timeout (float or datetime.timedelta, optional): see ``init``.
+        **kwargs: passed to ``init``.
+    """
     if backend not in (None, "mpi"):
         raise ValueError(f"init_process_group: backend {backend!r} is not supported; "
                          f"tinyconv.distributed runs on MPI (backend='mpi')")
-    init(**kwargs)
+    init(timeout=timeout, **kwargs)
+
+
+class _Collective:
+    """``with _Collective(name):`` around a blocking wait lets the watchdog time it."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        if _state.watchdog is not None:
+            _state.seq += 1
+            _state.current = (self.name, _state.seq, time.monotonic())
+        return self
+
+    def __exit__(self, *exc):
+        _state.current = None
+        return False
+
+
+class _Watchdog:
+    """A daemon thread that aborts the job when a collective outlives the timeout.
+
+    It answers the other ranks' watchdogs with where this rank is, and, when this rank has
+    waited too long, asks every other rank the same and names the ones that stay silent.
+    """
+
+    def __init__(self, comm):
+        self.comm = comm
+        MPI = _state.MPI
+        # asking other ranks needs MPI calls from this thread as well as the main one
+        self.can_ask = MPI.Query_thread() >= MPI.THREAD_MULTIPLE
+        self.sending = []   # non-blocking sends, kept (with their buffers) until complete
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="tinyconv-mpi-watchdog",
+                                       daemon=True)
+        self.thread.start()
+        atexit.register(self.close)   # before mpi4py finalises MPI (atexit runs LIFO)
+
+    def close(self):
+        self.stop.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join()
+
+    def _poll(self):
+        return min(1.0, max(0.05, _state.timeout / 20.0))
+
+    def _run(self):
+        while not self.stop.wait(self._poll()):
+            if self.can_ask:
+                self._answer()
+                self.sending = [req for req in self.sending if not req.Test()]
+            cur = _state.current
+            if cur is not None and time.monotonic() - cur[2] > _state.timeout:
+                self._abort(cur)
+
+    def _where(self):
+        cur = _state.current
+        if cur is None:
+            return {"in": None, "seq": _state.seq}
+        return {"in": cur[0], "seq": cur[1], "waited": time.monotonic() - cur[2]}
+
+    def _answer(self):
+        MPI = _state.MPI
+        status = MPI.Status()
+        while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=_TAG_QUERY, status=status):
+            src = status.Get_source()
+            self.comm.recv(source=src, tag=_TAG_QUERY)
+            self.sending.append(self.comm.isend(self._where(), dest=src, tag=_TAG_REPLY))
+
+    def _ask_everyone(self):
+        """{rank: answer} of the ranks whose watchdog answered within the grace period."""
+        MPI = _state.MPI
+        others = [r for r in range(_state.size) if r != _state.rank]
+        for r in others:   # never waited for: a stopped rank would not receive it
+            self.sending.append(self.comm.isend(None, dest=r, tag=_TAG_QUERY))
+        answers, status = {}, MPI.Status()
+        deadline = time.monotonic() + max(3.0 * self._poll(), min(10.0, _state.timeout))
+        while len(answers) < len(others) and time.monotonic() < deadline:
+            self._answer()     # the others are asking us at the same time
+            while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=_TAG_REPLY, status=status):
+                src = status.Get_source()
+                answers[src] = self.comm.recv(source=src, tag=_TAG_REPLY)
+            time.sleep(0.01)
+        return answers
+
+    def _abort(self, cur):
+        name, seq, t0 = cur
+        r = _state.rank
+        lines = [f"tinyconv.distributed: rank {r} of {_state.size} has waited "
+                 f"{time.monotonic() - t0:.1f} s in {name} (collective #{seq} on this rank), "
+                 f"longer than the timeout of {_state.timeout:g} s"]
+        if self.can_ask:
+            answers = self._ask_everyone()
+            silent = [q for q in range(_state.size) if q != r and q not in answers]
+            if silent:
+                lines.append(f"silent rank(s): {', '.join(map(str, silent))} did not answer "
+                             f"(stopped, dead, or hung without releasing the GIL)")
+            for q, a in sorted(answers.items()):
+                where = (f"waiting in {a['in']} (its collective #{a['seq']})" if a["in"]
+                         else f"running outside any collective (after its collective "
+                              f"#{a['seq']})")
+                lines.append(f"rank {q} is {where}")
+        else:
+            lines.append("(this MPI library cannot ask the other ranks where they are)")
+        lines.append("aborting the MPI job; the timeout is set by "
+                     "tinyconv.distributed.init(timeout=...)")
+        sys.stderr.write("".join(f"[rank {r}] {line}\n" for line in lines))
+        sys.stderr.flush()
+        sys.stdout.flush()
+        # mpiexec forwards the ranks' output asynchronously, and MPI_Abort can end the job
+        # before it has passed this message on: give it a moment
+        time.sleep(0.5)
+        _state.world.Abort(1)
 
 
 def is_initialized() -> bool:
@@ -123,6 +284,10 @@ def destroy_process_group():
             c.Free()
     _state.comms = []
     _state.syncbn_comm = None
+    if _state.watchdog is not None:
+        _state.watchdog.close()
+        _state.watchdog.comm.Free()
+        _state.watchdog = None
     if sys.excepthook is _abort_excepthook:
         sys.excepthook = _state.prev_excepthook or sys.__excepthook__
     _state.initialized = False
@@ -138,7 +303,8 @@ def _require(fn_name):
 
 def _new_comm(fn_name):
     """A duplicate of COMM_WORLD (collective), so independent users never mix messages."""
-    comm = _require(fn_name).Dup()
+    with _Collective(f"{fn_name} (communicator setup)"):
+        comm = _require(fn_name).Dup()
     _state.comms.append(comm)
     return comm
 
@@ -157,7 +323,9 @@ def get_world_size() -> int:
 
 def barrier():
     """Block until every rank has reached this call."""
-    _require("barrier").Barrier()
+    comm = _require("barrier")
+    with _Collective("barrier"):
+        comm.Barrier()
 
 
 def abort(code=1):
@@ -191,10 +359,11 @@ def _as_array(tensor, fn_name):
 class Work:
     """Handle of a non-blocking collective (``async_op=True``): call ``wait()`` before use."""
 
-    def __init__(self, request, finish=None):
+    def __init__(self, request, finish=None, name="async collective"):
         self._request = request
         self._finish = finish
         self._done = False
+        self._name = name
 
     def is_completed(self) -> bool:
         if not self._done and self._request.Test():
@@ -204,7 +373,8 @@ class Work:
     def wait(self):
         """Block until the operation has finished and its result is in place."""
         if not self._done:
-            self._request.Wait()
+            with _Collective(f"{self._name}.wait()"):
+                self._request.Wait()
             self._complete()
         return True
 
@@ -240,8 +410,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, async_op=False):
             np.copyto(arr, buf)
 
     if async_op:
-        return Work(comm.Iallreduce(_state.MPI.IN_PLACE, buf, op=mpi_op), finish)
-    comm.Allreduce(_state.MPI.IN_PLACE, buf, op=mpi_op)
+        return Work(comm.Iallreduce(_state.MPI.IN_PLACE, buf, op=mpi_op), finish, "all_reduce")
+    with _Collective("all_reduce"):
+        comm.Allreduce(_state.MPI.IN_PLACE, buf, op=mpi_op)
     finish()
     return None
 
@@ -265,8 +436,9 @@ def broadcast(tensor, src=0, async_op=False):
             np.copyto(arr, buf)
 
     if async_op:
-        return Work(comm.Ibcast(buf, root=src), finish)
-    comm.Bcast(buf, root=src)
+        return Work(comm.Ibcast(buf, root=src), finish, "broadcast")
+    with _Collective("broadcast"):
+        comm.Bcast(buf, root=src)
     finish()
     return None
 
@@ -332,7 +504,8 @@ def broadcast_parameters(model, root=0):
     items = _named_state(model, "broadcast_parameters")
     # check the structure first: a mismatch would otherwise corrupt or hang
     sig = [(n, tuple(a.shape), str(a.dtype)) for n, a in items]
-    sigs = comm.allgather(sig)
+    with _Collective("broadcast_parameters"):
+        sigs = comm.allgather(sig)
     for r, s in enumerate(sigs):
         if s != sigs[root]:
             diff = next(((a, b) for a, b in zip(s, sigs[root]) if a != b),
@@ -340,4 +513,5 @@ def broadcast_parameters(model, root=0):
             raise RuntimeError(
                 f"broadcast_parameters: rank {r} holds a different model than rank {root}: "
                 f"{diff[0]} vs {diff[1]}")
-    _coalesced_bcast(comm, [a for _, a in items], root)
+    with _Collective("broadcast_parameters"):
+        _coalesced_bcast(comm, [a for _, a in items], root)

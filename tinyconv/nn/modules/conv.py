@@ -61,6 +61,12 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, *kernel_size)
         else:
             shape = (out_channels, in_channels // groups, *kernel_size)
+        neg = [d for d in shape if d < 0]
+        if neg:  # torch fails creating the weight: RuntimeError, not ValueError
+            raise RuntimeError(
+                f"{name}: Trying to create tensor with negative dimension {neg[0]}: "
+                f"{list(shape)} (in_channels={in_channels}, out_channels={out_channels}, "
+                f"kernel_size={kernel_size})")
         self.weight = empty_parameter(shape, dtype)
         if bias:
             self.bias = empty_parameter((out_channels,), dtype)
