@@ -12,6 +12,7 @@ import pytest
 
 import tinyconv as tc
 from tinyconv import datasets as D
+from tinyconv.datasets import cifar
 from tinyconv import transforms as T
 from tinyconv.utils.data import DataLoader
 
@@ -115,7 +116,7 @@ def test_cifar10_unpickler_refuses_code(tmp_path):
     with pytest.raises(RuntimeError, match="test_batch: md5"):       # caught by its md5 first
         D.CIFAR10(str(tmp_path), train=False)
     # whoever can write the folder can write its MD5SUMS too: the unpickler still refuses
-    D._write_md5sums(str(folder), ["test_batch", "batches.meta"])
+    cifar._write_md5sums(str(folder), ["test_batch", "batches.meta"])
     with pytest.raises(pickle.UnpicklingError, match="refusing to unpickle"):
         D.CIFAR10(str(tmp_path), train=False)
 

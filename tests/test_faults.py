@@ -573,7 +573,7 @@ def test_official_md5s_are_checked_without_a_manifest(cifar_root):
     from tinyconv import datasets as D
 
     root, _ = cifar_root
-    os.remove(os.path.join(root, "cifar-10-batches-py", D.MD5SUMS))
+    os.remove(os.path.join(root, "cifar-10-batches-py", "MD5SUMS"))
     with pytest.raises(RuntimeError, match="expected 40351d587109b95175f43aff81a1287e"):
         D.CIFAR10(root, train=False)
 
@@ -704,12 +704,12 @@ def _md5(b):
 
 
 def test_a_mirror_serving_an_error_page_is_followed_by_the_next(tmp_path):
-    from tinyconv import datasets as D
+    from tinyconv.datasets._files import _download_any
 
     body = os.urandom(100_000)
     with _Server({"f.bin": body}, html={"f.bin"}) as bad, _Server({"f.bin": body}) as good:
-        path = D._download_any([bad.url + "a", good.url + "b"], "f.bin", str(tmp_path),
-                               _md5(body), None)
+        path = _download_any([bad.url + "a", good.url + "b"], "f.bin", str(tmp_path),
+                             _md5(body), None)
     with open(path, "rb") as f:
         assert f.read() == body
     assert bad.log and good.log == [("/b/f.bin", None)]

@@ -357,7 +357,7 @@ class _Reader:
             spans.append((info.header_offset, start, start + info.file_size, info.filename))
         spans.sort()
         limit = self.zf.start_dir
-        for k, (head, start, end, fname) in enumerate(spans):
+        for k, (_head, _start, end, fname) in enumerate(spans):
             nxt = spans[k + 1][0] if k + 1 < len(spans) else limit
             if end > nxt:
                 raise ValueError(f"member {fname!r} overlaps the next member or the directory")
