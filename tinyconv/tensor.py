@@ -18,6 +18,7 @@ from ._functions import activation as Act
 from ._functions import arith as A
 from ._functions import reduction as Red
 from ._functions import shape as Sh
+from ._functions.inplace import inplace
 from ._hooks import RemovableHandle
 from ._random import _gen
 from .ops import elementwise as E
@@ -322,80 +323,132 @@ class Tensor(TensorBase):
                         create_graph, inputs)
 
     # ----------------------------------------------------------------------------------
-    # in-place updates (data only; refused on leaves that require grad while grad is on)
+    # in-place updates (tinyconv._functions.inplace: recorded and rebased as torch does)
     # ----------------------------------------------------------------------------------
-    def _check_inplace(self, op):
-        if self.requires_grad and is_grad_enabled():
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{op}: a leaf Variable that requires grad is being used in an in-place "
-                    f"operation.")
-            raise RuntimeError(
-                f"{op}: in-place operations on tensors that are part of a graph are not "
-                f"supported; use the out-of-place op")
-
-    def _other_array(self, other):
-        a = other._data if isinstance(other, Tensor) else np.asarray(other)
-        return a
+    def _const_like(self, value):
+        """A constant tensor of ``value`` broadcast to this tensor (no gradient)."""
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        return Tensor._make(np.broadcast_to(arr.astype(self._data.dtype, copy=False),
+                                            self._data.shape), False, None)
 
     def zero_(self):
-        self._check_inplace("zero_")
-        self._data[...] = 0
-        return self
+        return self.fill_(0)
 
     def fill_(self, value):
-        self._check_inplace("fill_")
-        self._data[...] = value
-        return self
+        if isinstance(value, Tensor) and value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        return inplace(self, lambda s: A.add(A.mul(s, 0), self._const_like(value)), "fill_",
+                       (value,))
 
-    def copy_(self, src):
-        self._check_inplace("copy_")
-        arr = self._other_array(src)
+    def copy_(self, src, non_blocking=False):
+        """Copy ``src`` (broadcast and cast to this tensor) into this tensor, in place."""
+        if not isinstance(src, Tensor):
+            src = Tensor._make(np.asarray(src), False, None)
         try:
-            np.copyto(self._data, np.broadcast_to(arr, self._data.shape), casting="unsafe")
+            np.broadcast_shapes(src._data.shape, self._data.shape)
         except ValueError:
             raise RuntimeError(
-                f"copy_: source of shape {tuple(arr.shape)} cannot be broadcast to "
+                f"copy_: source of shape {tuple(src.shape)} cannot be broadcast to "
                 f"{tuple(self._data.shape)}") from None
-        return self
+        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(f"copy_: source of shape {tuple(src.shape)} cannot be broadcast "
+                               f"to {tuple(self._data.shape)}")
+
+        def new(s):
+            v = Sh.expand(A.cast(src, self._data.dtype), *self._data.shape)
+            return A.add(A.mul(s, 0), v)
+
+        if not is_grad_enabled() or not (self.requires_grad or src.requires_grad):
+            np.copyto(self._data, np.broadcast_to(src._data, self._data.shape),
+                      casting="unsafe")
+            self._version.value += 1
+            return self
+        return inplace(self, new, "copy_", (src,))
 
     def add_(self, other, alpha=1):
-        self._check_inplace("add_")
-        a = self._other_array(other)
-        self._data += a if alpha == 1 else a * alpha
-        return self
+        return inplace(self, lambda s: A.add(s, other, alpha), "add_", (other,))
 
     def sub_(self, other, alpha=1):
-        return self.add_(other, alpha=-alpha)
+        return inplace(self, lambda s: A.sub(s, other, alpha), "sub_", (other,))
 
     def mul_(self, other):
-        self._check_inplace("mul_")
-        self._data *= self._other_array(other)
-        return self
+        return inplace(self, lambda s: A.mul(s, other), "mul_", (other,))
 
     def div_(self, other):
-        self._check_inplace("div_")
-        self._data /= self._other_array(other)
-        return self
+        return inplace(self, lambda s: A.div(s, other), "div_", (other,))
+
+    def pow_(self, exponent):
+        return inplace(self, lambda s: A.pow(s, exponent), "pow_", (exponent,))
 
     def clamp_(self, min=None, max=None):
-        self._check_inplace("clamp_")
-        np.clip(self._data, min, max, out=self._data)
-        return self
+        return inplace(self, lambda s: A.clamp(s, min, max), "clamp_", (min, max))
+
+    clip_ = clamp_
+
+    def exp_(self):
+        return inplace(self, A.exp, "exp_")
+
+    def log_(self):
+        return inplace(self, A.log, "log_")
+
+    def sqrt_(self):
+        return inplace(self, A.sqrt, "sqrt_")
+
+    def abs_(self):
+        return inplace(self, A.abs, "abs_")
+
+    def neg_(self):
+        return inplace(self, A.neg, "neg_")
+
+    def sigmoid_(self):
+        return inplace(self, Act.sigmoid, "sigmoid_")
+
+    def tanh_(self):
+        return inplace(self, Act.tanh, "tanh_")
+
+    def _random_(self, draw, op):
+        arr = draw(self._data.shape).astype(self._data.dtype, copy=False)
+        if not (is_grad_enabled() and self.requires_grad):
+            if not self._data.flags.writeable:
+                raise RuntimeError(f"{op}: the tensor's memory is read-only (an expanded "
+                                   f"tensor); clone() it first")
+            self._data[...] = arr
+            self._version.value += 1
+            return self
+        return inplace(self, lambda s: A.add(A.mul(s, 0), Tensor._make(arr, False, None)), op)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        self._check_inplace("uniform_")
-        self._data[...] = _gen(generator).uniform(a, b, size=self._data.shape)
-        return self
+        return self._random_(lambda shape: _gen(generator).uniform(a, b, size=shape),
+                             "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        self._check_inplace("normal_")
-        self._data[...] = _gen(generator).normal(mean, std, size=self._data.shape)
-        return self
+        return self._random_(lambda shape: _gen(generator).normal(mean, std, size=shape),
+                             "normal_")
 
     def __setitem__(self, index, value):
-        self._check_inplace("__setitem__")
-        self._data[Sh.index_arrays(index)] = self._other_array(value)
+        idx = Sh.index_arrays(index)
+        needs = is_grad_enabled() and (self.requires_grad or (
+            self._base is not None and self._base.requires_grad) or (
+            isinstance(value, Tensor) and value.requires_grad))
+        if not needs:
+            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            try:
+                self._data[idx] = arr
+            except ValueError as e:
+                raise RuntimeError(f"__setitem__: {e} (tensor of shape {tuple(self.shape)}, "
+                                   f"value of shape {tuple(np.shape(arr))})") from None
+            self._version.value += 1
+            return
+        pos = np.arange(self._data.size).reshape(self._data.shape)[idx]
+        if not isinstance(value, Tensor):
+            value = Tensor._make(np.asarray(value, dtype=self._data.dtype), False, None)
+
+        def new(s):
+            v = Sh.expand(A.cast(value, self._data.dtype), *pos.shape)
+            return S.PutFlat.apply(s, v, pos=pos)
+
+        inplace(self, new, "__setitem__", (value,))
 
     # ----------------------------------------------------------------------------------
     # arithmetic (tinyconv._functions.arith)
@@ -445,17 +498,18 @@ class Tensor(TensorBase):
     def __abs__(self):
         return A.abs(self)
 
+    # augmented assignment is in place, as torch's (x += y keeps x's identity)
     def __iadd__(self, other):
-        return self.add_(other) if not self.requires_grad else A.add(self, other)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return self.sub_(other) if not self.requires_grad else A.sub(self, other)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return self.mul_(other) if not self.requires_grad else A.mul(self, other)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return self.div_(other) if not self.requires_grad else A.div(self, other)
+        return self.div_(other)
 
     # comparisons: no gradient, boolean results
     def __eq__(self, other):
@@ -482,10 +536,10 @@ class Tensor(TensorBase):
         return Tensor._make(~self._data, False, None)
 
     def __and__(self, other):
-        return Tensor._make(self._data & self._other_array(other), False, None)
+        return A.compare(np.bitwise_and, self, other)
 
     def __or__(self, other):
-        return Tensor._make(self._data | self._other_array(other), False, None)
+        return A.compare(np.bitwise_or, self, other)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
@@ -538,7 +592,7 @@ class Tensor(TensorBase):
         return Act.relu(self)
 
     def relu_(self):
-        return Act.relu_(self)
+        return inplace(self, Act.relu, "relu_")
 
     def sigmoid(self):
         return Act.sigmoid(self)

@@ -9,9 +9,10 @@ from .backward import run_backward
 from .function import (AccumulateGrad, Context, Function, Node, TensorBase, VersionCounter,
                        storage_root, type_string)
 from .state import (FunctionHook, active_hooks, add_function_hook, current_scope, enable_grad,
-                    in_backward, is_grad_enabled, no_grad, scope, set_grad_enabled)
+                    in_backward, is_grad_enabled, no_grad, recording_nodes, scope,
+                    set_grad_enabled)
 
 __all__ = ["AccumulateGrad", "Context", "Function", "FunctionHook", "Node", "TensorBase",
            "VersionCounter", "active_hooks", "add_function_hook", "backward", "current_scope",
-           "enable_grad", "grad", "in_backward", "is_grad_enabled", "no_grad", "run_backward",
-           "scope", "set_grad_enabled", "storage_root", "type_string"]
+           "enable_grad", "grad", "in_backward", "is_grad_enabled", "no_grad", "recording_nodes",
+           "run_backward", "scope", "set_grad_enabled", "storage_root", "type_string"]

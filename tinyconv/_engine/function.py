@@ -371,6 +371,8 @@ class Function:
             meta = tuple([None if a is None else (a.shape, a.dtype) for a in arrays])
             out_meta = tuple([(a.shape, a.dtype) for a in arrs[:n_diff]])
             node = Node(cls, ctx, nxt, nxt_nr, meta, out_meta)
+            if _state.recorder is not None:
+                _state.recorder.append(node)
         outs = []
         for k, a in enumerate(arrs):
             if k < n_diff:

@@ -11,13 +11,15 @@ import threading
 from .._hooks import RemovableHandle
 
 __all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "in_backward",
-           "enable_grad", "is_grad_enabled", "no_grad", "scope", "set_grad_enabled"]
+           "enable_grad", "is_grad_enabled", "no_grad", "recording_nodes", "scope",
+           "set_grad_enabled"]
 
 
 class _State(threading.local):
     enabled = True
     scope = ()  # innermost last: what was running when an op was recorded
     backward_depth = 0  # > 0 while a node's backward runs (its ops are part of that backward)
+    recorder = None  # a list collecting the nodes ops record, while ``recording_nodes`` runs
 
     def __init__(self):
         self.hooks = {}  # handle id -> FunctionHook active in this thread
@@ -114,6 +116,24 @@ def active_hooks():
 def in_backward():
     """Whether this thread is running a node's backward (the ops it calls belong to it)."""
     return _state.backward_depth > 0
+
+
+class recording_nodes:
+    """Collect the graph nodes recorded inside the block (``with recording_nodes() as nodes``):
+    an in-place op uses it to find the nodes that saved the values it is about to change."""
+
+    __slots__ = ("nodes", "prev")
+
+    def __enter__(self):
+        self.prev = _state.recorder
+        self.nodes = _state.recorder = []
+        return self.nodes
+
+    def __exit__(self, *exc):
+        _state.recorder = self.prev
+        if self.prev is not None:
+            self.prev.extend(self.nodes)
+        return False
 
 
 class scope:

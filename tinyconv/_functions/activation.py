@@ -4,17 +4,11 @@ import warnings
 
 from .. import _dtypes as D
 from .._checks import check_tensor, normalize_dims
-from .._engine import is_grad_enabled
 from ..ops import activation as A
 from .arith import cast
+from .inplace import inplace
 
-__all__ = ["relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "records",
-           "float_input"]
-
-
-def records(input):
-    """Whether an op on ``input`` is recorded for backward (in-place is then refused)."""
-    return input.requires_grad and is_grad_enabled()
+__all__ = ["relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax", "float_input"]
 
 
 def float_input(op, input):
@@ -36,13 +30,9 @@ def relu(input):
 
 
 def relu_(input):
-    """``relu`` in place when no graph is being recorded through ``input``; while one is, a
-    new tensor is returned instead (in-place ops inside a graph are not tracked yet)."""
+    """``relu`` in place (recorded for backward as torch's in-place ops are)."""
     check_tensor("relu_", "input", input)
-    if records(input):
-        return A.ReLU.apply(input)
-    A.relu_inplace(input._data)
-    return input
+    return inplace(input, A.ReLU.apply, "relu_")
 
 
 def sigmoid(input):

@@ -26,16 +26,6 @@ class ReLU(Function):
         return gy * (y > 0)  # the gradient at 0 is 0, as torch's
 
 
-def relu_inplace(x):
-    """x = max(x, 0), in place on an ndarray (no graph: the caller made sure none records)."""
-    np.maximum(x, 0, out=x)
-
-
-def leaky_relu_inplace(x, negative_slope):
-    """x = where(x > 0, x, x * negative_slope), in place on an ndarray (no graph)."""
-    np.multiply(x, negative_slope, out=x, where=x <= 0)
-
-
 class LeakyReLU(Function):
     category = "activation"
 

@@ -4,9 +4,9 @@ relu, sigmoid, tanh, softmax and log_softmax are the core functions of
 ``tinyconv._functions.activation`` (also Tensor methods), re-exported here as torch does.
 """
 from ..._checks import is_real
-from ..._functions.activation import (float_input, log_softmax, records, relu_, sigmoid, softmax,
-                                      tanh)
+from ..._functions.activation import float_input, log_softmax, relu_, sigmoid, softmax, tanh
 from ..._functions.activation import relu as core_relu
+from ..._functions.inplace import inplace as inplace_op
 from ..._random import default_rng
 from ...ops import activation as A
 
@@ -19,9 +19,8 @@ def relu(input, inplace=False):
 
     Args:
         input: any tensor.
-        inplace: overwrite ``input`` when no graph is being recorded through it; while one is,
-            a new tensor is returned instead (tinyconv has no version counters to make in-place
-            ops in a graph safe).
+        inplace: overwrite ``input`` (recorded for backward as torch's in-place ops are; a
+            leaf that requires grad refuses it in grad mode).
 
     Returns:
         A tensor of input's shape and dtype.
@@ -44,9 +43,9 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     slope = float(negative_slope)
     if slope != slope:
         raise ValueError("leaky_relu: negative_slope must not be NaN")
-    if inplace and not records(input):
-        A.leaky_relu_inplace(input._data, slope)
-        return input
+    if inplace:
+        return inplace_op(input, lambda s: A.LeakyReLU.apply(s, negative_slope=slope),
+                          "leaky_relu_")
     return A.LeakyReLU.apply(input, negative_slope=slope)
 
 
@@ -84,8 +83,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     input = float_input("dropout", input)
     if not training or p == 0.0 or input._data.size == 0:
         return input
-    y = A.Dropout.apply(input, p=float(p), rng=default_rng())
-    if inplace and not records(input):
-        input._data[...] = y._data
-        return input
-    return y
+    rng = default_rng()
+    if inplace:
+        return inplace_op(input, lambda s: A.Dropout.apply(s, p=float(p), rng=rng), "dropout_")
+    return A.Dropout.apply(input, p=float(p), rng=rng)

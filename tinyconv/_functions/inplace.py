@@ -1,0 +1,138 @@
+"""In-place updates with torch's autograd semantics.
+
+``inplace(t, fn, op, others)`` writes ``fn(t)`` into ``t``'s storage and bumps its version:
+- with nothing to record (grad mode off, or no tensor involved requires grad) it is a plain
+  write: ``w -= lr * w.grad`` under no_grad updates ``w`` itself;
+- in grad mode a leaf that requires grad (or a view of one) refuses, with torch's error;
+- otherwise the op is recorded and ``t``'s history rebased onto it (``t.grad_fn`` becomes the
+  op's node), as torch does.  When ``t`` is a view, its base's history is rebased too (the
+  base becomes "itself with the view's region replaced", torch's CopySlices), and the view is
+  re-derived from the new base.
+
+Ops recorded inside ``fn`` may have saved ``t``'s current values; those are replaced by
+snapshots before the write, so their backward still sees the values they were computed on.
+"""
+import numpy as np
+
+from .._engine import TensorBase, is_grad_enabled, no_grad, recording_nodes
+from ..ops import shape as S
+from .arith import cast
+
+__all__ = ["inplace", "positions"]
+
+
+def positions(view, base):
+    """The flat (C-order) positions in ``base`` of ``view``'s elements: an int array of
+    ``view``'s shape (a view's elements are somewhere in its base's memory)."""
+    vb, bb = view._data, base._data
+    item = bb.itemsize
+    start = (vb.__array_interface__["data"][0] - bb.__array_interface__["data"][0])
+    offsets = np.full(vb.shape, start, dtype=np.int64)
+    for d, (n, st) in enumerate(zip(vb.shape, vb.strides)):
+        shape = [1] * vb.ndim
+        shape[d] = n
+        offsets = offsets + (np.arange(n, dtype=np.int64) * st).reshape(shape)
+    if bb.flags.c_contiguous:
+        return offsets // item
+    base_off = np.zeros(bb.shape, dtype=np.int64)
+    for d, (n, st) in enumerate(zip(bb.shape, bb.strides)):
+        shape = [1] * bb.ndim
+        shape[d] = n
+        base_off = base_off + (np.arange(n, dtype=np.int64) * st).reshape(shape)
+    flat = base_off.reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    return order[np.searchsorted(flat[order], offsets)]
+
+
+def _write(t, arr, op):
+    """Copy ``arr`` into ``t``'s storage (same shape; same-kind cast) and bump its version."""
+    if arr.shape != t._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match the "
+                           f"broadcast shape {list(arr.shape)}")
+    try:
+        np.copyto(t._data, arr, casting="same_kind")
+    except TypeError:
+        raise RuntimeError(f"{op}: result type {arr.dtype} can't be cast to the desired output "
+                           f"type {t._data.dtype}") from None
+    except ValueError:
+        if not t._data.flags.writeable:
+            raise RuntimeError(
+                f"{op}: unsupported operation: more than one element of the written-to tensor "
+                f"refers to a single memory location (an expanded tensor, shape "
+                f"{tuple(t.shape)}). Please clone() the tensor before performing the "
+                f"operation.") from None
+        raise
+    t._version.value += 1
+
+
+def _snapshot_saved(nodes, t):
+    """Nodes just recorded may have saved ``t``'s values: give them a copy before the write."""
+    snap = None
+    for node in nodes:
+        recs = node.ctx._records
+        if not recs:
+            continue
+        for r in recs:
+            if r is None or r.box is not t._version:
+                continue
+            if r.tensor is not None:
+                if snap is None or snap._data.shape != r.tensor._data.shape:
+                    src = r.tensor
+                    snap = src._make(src._data.copy(), src.requires_grad, src.grad_fn,
+                                     src._output_nr)
+                r.tensor = snap
+                r.box, r.version = snap._version, 0
+            else:
+                r.array = r.array.copy()
+                r.box = None
+
+
+def _rebase(t, res):
+    t.grad_fn, t._output_nr, t.requires_grad = res.grad_fn, res._output_nr, res.requires_grad
+
+
+def inplace(t, fn, op, others=()):
+    """Write ``fn(t)`` (a Tensor of t's shape) into ``t``; returns ``t``.
+
+    Args:
+        t: the tensor updated in place.
+        fn: computes the new values from ``t`` with differentiable ops.
+        op: the method's name, for messages.
+        others: the other tensor arguments (whether they require grad decides recording).
+    """
+    grad_on = is_grad_enabled()
+    base = t._base
+    if grad_on:
+        if t.requires_grad and t.grad_fn is None and base is None:
+            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
+                               f"in-place operation.")
+        if base is not None and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
+                               f"used in an in-place operation.")
+    record = grad_on and (t.requires_grad or (base is not None and base.requires_grad) or any(
+        isinstance(o, TensorBase) and o.requires_grad for o in others))
+    if not record:
+        with no_grad():
+            res = fn(t)
+        _write(t, res._data, op)
+        return t
+    with recording_nodes() as nodes:
+        res = fn(t)
+        if res._data.dtype != t._data.dtype:
+            res = cast(res, t._data.dtype)
+        if base is not None:
+            pos = positions(t, base)
+            new_base = S.PutFlat.apply(base, res, pos=pos)
+            view = S.GetItem.apply(S.Reshape.apply(new_base, shape=(-1,)), index=pos)
+    if res._data.shape != t._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match the "
+                           f"broadcast shape {list(res._data.shape)}")
+    _snapshot_saved(nodes, t)
+    _write(t, res._data, op)
+    if base is None:
+        _rebase(t, res)
+    else:
+        _rebase(base, new_base)
+        _rebase(t, view)
+    return t
+
