@@ -65,7 +65,10 @@ def _softmax_samples():
         yield Sample([x(3, 4, 5, scale=5.0)], dim=dim)
     for shape, dim in SOFTMAX_GRID:
         yield Sample([x(*shape, scale=3.0)], dim=dim)
-    yield Sample([x(4, 10, scale=300.0)], label="large logits", gradcheck=False, dim=1)
+    # saturated: the input gradient is ~1e-3 of the output, so float32 rounding of O(1)
+    # terms is ~1e-4 of it
+    yield Sample([x(4, 10, scale=300.0)], label="large logits", gradcheck=False,
+                 tol={"float32": 3e-4}, dim=1)
     yield Sample([("input", const(HUGE), True)], label="huge logits", gradcheck=False, dim=1)
     yield Sample([x(3, 4)], gradcheck=True, dim=1)
 

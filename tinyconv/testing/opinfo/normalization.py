@@ -94,7 +94,11 @@ def _group_norm_samples():
         for affine in AFFINE:
             ins = [x(*shape, scale=2.0, shift=0.3)] + _affine((C,), affine)
             fn = _gn_bias_only if affine == (False, True) else None
-            yield Sample(ins, fn=fn, num_groups=groups, eps=1e-4)
+            # two values per group normalise to about +-1 whatever they are: the input
+            # gradient is a difference of nearly equal float32 terms
+            per_group = int(np.prod(shape)) // shape[0] // groups
+            tol = {"float32": 5e-4} if per_group <= 2 else None
+            yield Sample(ins, fn=fn, tol=tol, num_groups=groups, eps=1e-4)
     yield Sample([("input", _spiky(4, 4, 3, 5), True)] + _affine((4,), (1, 1)), num_groups=2,
                  label="offsets and constant channels", tol={"float32": 2e-3}, gradcheck=False)
     yield Sample([x(2, 4, 3)] + _affine((4,), (1, 1)), gradcheck=True, num_groups=2)
