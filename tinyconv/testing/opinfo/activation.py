@@ -146,7 +146,7 @@ OPS = [
         BadArg("p < 0", lambda M, F: F.dropout(M.ones(3), -0.1), ValueError, "between 0 and 1"),
         BadArg("p nan", lambda M, F: F.dropout(_x4(M), NAN), ValueError, "probability",
                torch="raises")]),
-    OpInfo("linear", _linear_samples, "linear", bad_args=[
+    OpInfo("linear", _linear_samples, "activation", bad_args=[
         BadArg("in_features", lambda M, F: F.linear(_x2(M), M.randn(3, 4)), RuntimeError,
                "weight"),
         BadArg("in_features, shapes", lambda M, F: F.linear(

@@ -193,9 +193,9 @@ def _stack_samples():
 
 
 def _flatten_samples():
-    yield Sample([x(2, 3, 4)], label="start_dim=1", fn=lambda M, F, t: M.flatten(t, 1))
-    yield Sample([x(2, 3, 4)], label="start_dim=0 end_dim=1",
-                 fn=lambda M, F, t: M.flatten(t, 0, 1))
+    yield Sample([x(2, 3, 4)], start_dim=1)
+    yield Sample([x(2, 3, 4)], start_dim=0, end_dim=1)
+    yield Sample([x(2, 3, 4, 5)], start_dim=1, end_dim=-2)
 
 
 def _keepdim_bad(name):
@@ -268,5 +268,7 @@ OPS = (
     + [_entry(f"Tensor.{n}", _shape(calls)) for n, calls in SHAPE_OPS.items()]
     + [_entry("Tensor.__getitem__", _getitem_samples), _entry("cat", _cat_samples),
        _entry("stack", _stack_samples),
-       _entry("flatten", _flatten_samples, bad_args=FLATTEN_BAD)]
+       # F.flatten is tinyconv's alias of flatten; torch has only torch.flatten
+       _entry("flatten", _flatten_samples, call=lambda M, F, first: M.flatten,
+              bad_args=FLATTEN_BAD)]
 )
