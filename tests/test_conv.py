@@ -1,4 +1,8 @@
-"""conv2d, conv_transpose2d and pad against torch: forward, every gradient, dtypes, errors."""
+"""conv2d, conv_transpose2d: what is not an op-vs-torch comparison on the default path (those
+are registry samples, tests/test_ops.py): the random configurations on the im2col path and
+against the NumPy reference, the algorithm paths against each other (chunked, saved columns,
+pointwise, direct, small-direct), layouts, empty batches, the workspace API, errors raised
+before any work, scratch buffers."""
 import numpy as np
 import pytest
 import torch
@@ -6,233 +10,25 @@ import torch.nn.functional as TF
 
 import tinyconv as tc
 import tinyconv.nn.functional as F
-from tests.utils import TORCH_DTYPE, assert_close
+from tests.utils import assert_close
+from tinyconv import testing
 from tinyconv.ops import _reference as R
 from tinyconv.ops import conv as C
 from tinyconv.ops._kernels import conv as KC
+from tinyconv.testing.opinfo import const
 
 # torch warns that it copies the input for 'same' with an even kernel; that is its business
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 DTYPES = [np.float64, np.float32]
-TOL32 = 1e-4  # float32: relative to magnitude, sums of up to a few hundred products
+RANDOM = [s for name in ("conv2d", "conv_transpose2d") for s in testing.op(name).samples()
+          if s.label.startswith("random config")]
 
 
-def _tol(dtype):
-    return None if dtype == np.float64 else TOL32
-
-
-def _run_both(tc_fn, torch_fn, arrays, rng, dtype):
-    """Forward and backward on both sides with the same upstream gradient."""
-    a = [tc.tensor(v.astype(dtype), requires_grad=True) for v in arrays]
-    t = [torch.tensor(v.astype(dtype), requires_grad=True) for v in arrays]
-    y, yt = tc_fn(*a), torch_fn(*t)
-    assert_close(y, yt, dtype=dtype, tol=_tol(dtype), what="forward")
-    g = rng.standard_normal(tuple(yt.shape)).astype(dtype)
-    y.backward(g)
-    yt.backward(torch.tensor(g))
-    for i, (p, q) in enumerate(zip(a, t)):
-        assert p.grad is not None, f"input {i} got no gradient"
-        assert_close(p.grad, q.grad, dtype=dtype, tol=_tol(dtype), what=f"grad of input {i}")
-    return y
-
-
-# --------------------------------------------------------------------------- random configs
-def _conv_config(seed):
-    """Random conv2d arguments: non-square, strided, dilated, padded, grouped, depthwise."""
-    rng = np.random.default_rng(seed)
-    while True:
-        G = int(rng.choice([1, 1, 2, 3]))
-        depthwise = rng.random() < 0.2
-        Cg = 1 if depthwise else int(rng.integers(1, 4))
-        Fg = int(rng.integers(1, 3)) if depthwise else int(rng.integers(1, 4))
-        if depthwise:
-            G = int(rng.integers(2, 5))
-        N = int(rng.integers(1, 4))
-        H, W = int(rng.integers(1, 12)), int(rng.integers(1, 12))
-        KH, KW = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-        dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-        kind = rng.integers(0, 5)
-        if kind == 0:
-            padding = int(rng.integers(0, 3))
-        elif kind == 1:
-            padding = (int(rng.integers(0, 3)), int(rng.integers(0, 3)))
-        elif kind == 2:
-            padding, stride = "same", (1, 1)
-        elif kind == 3:
-            padding = "valid"
-        else:
-            padding = (0, 0)
-        if isinstance(padding, str):
-            ph = pw = 0 if padding == "valid" else None
-        else:
-            ph, pw = (padding, padding) if isinstance(padding, int) else padding
-        if ph is not None and (H + 2 * ph < dilation[0] * (KH - 1) + 1
-                               or W + 2 * pw < dilation[1] * (KW - 1) + 1):
-            continue
-        kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=G)
-        bias = rng.random() < 0.7
-        return rng, (N, Cg * G, H, W), (Fg * G, Cg, KH, KW), bias, kwargs
-
-
-@pytest.fixture(params=["auto", "im2col"])
-def path(request):
-    """The algorithm select_algorithm picks, or every convolution on the im2col path."""
-    with tc.backends.conv.flags(algorithm=None if request.param == "auto" else "im2col"):
-        yield request.param
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("seed", range(36))
-def test_conv2d_matches_torch(seed, dtype, path):
-    rng, xs, ws, bias, kw = _conv_config(seed)
-    arrays = [rng.standard_normal(xs), rng.standard_normal(ws)]
-    if bias:
-        arrays.append(rng.standard_normal(ws[0]))
-    y = _run_both(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), arrays, rng,
-                  dtype)
-    if dtype == np.float64:
-        # and against the NumPy oracle (pads from torch's rule for 'same')
-        pad = kw["padding"]
-        if pad == "same":
-            th = kw["dilation"][0] * (ws[2] - 1)
-            tw = kw["dilation"][1] * (ws[3] - 1)
-            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-        elif pad == "valid":
-            pads = (0, 0, 0, 0)
-        else:
-            ph, pw = (pad, pad) if isinstance(pad, int) else pad
-            pads = (ph, ph, pw, pw)
-        ref = R.conv2d(arrays[0], arrays[1], arrays[2] if bias else None, kw["stride"], pads,
-                       kw["dilation"], kw["groups"])
-        assert_close(y, ref, dtype=np.float64, what="vs reference")
-
-
-def _convT_config(seed):
-    rng = np.random.default_rng(1000 + seed)
-    while True:
-        G = int(rng.choice([1, 1, 2, 3]))
-        Cg, Fg = int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        N = int(rng.integers(1, 4))
-        H, W = int(rng.integers(1, 8)), int(rng.integers(1, 8))
-        KH, KW = int(rng.integers(1, 5)), int(rng.integers(1, 5))
-        stride = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-        dilation = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-        padding = (int(rng.integers(0, 3)), int(rng.integers(0, 3)))
-        op = (int(rng.integers(0, max(stride[0], dilation[0]))),
-              int(rng.integers(0, max(stride[1], dilation[1]))))
-        OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + op[0] + 1
-        OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + op[1] + 1
-        if OH < 1 or OW < 1:
-            continue
-        kwargs = dict(stride=stride, padding=padding, output_padding=op, groups=G,
-                      dilation=dilation)
-        return rng, (N, Cg * G, H, W), (Cg * G, Fg, KH, KW), rng.random() < 0.7, kwargs
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("seed", range(20))
-def test_conv_transpose2d_matches_torch(seed, dtype, path):
-    rng, xs, ws, bias, kw = _convT_config(seed)
-    arrays = [rng.standard_normal(xs), rng.standard_normal(ws)]
-    if bias:
-        arrays.append(rng.standard_normal(ws[1] * kw["groups"]))
-    _run_both(lambda *a: F.conv_transpose2d(*a, **kw), lambda *a: TF.conv_transpose2d(*a, **kw),
-              arrays, rng, dtype)
-
-
-PADS = [
-    ((2, 3, 5, 6), (1, 2), "constant"), ((2, 3, 5, 6), (1, 2, 0, 3), "constant"),
-    ((2, 3, 5, 6), (-1, 2, 3, -2), "constant"), ((2, 3, 4), (1, 1, 1, 1, 1, 1), "constant"),
-    ((2, 3, 5, 6), (1, 2, 3, 0), "reflect"), ((2, 3, 5, 6), (4, 5, 4, 1), "reflect"),
-    ((3, 5, 6), (2, 1, 1, 3), "reflect"), ((2, 3, 7), (3, 6), "reflect"),
-    ((2, 3, 5, 6), (1, 2, 3, 0), "replicate"), ((2, 3, 5, 6), (7, 0, 0, 6), "replicate"),
-    ((2, 2, 3, 4, 5), (1, 2, 0, 3, 2, 1), "replicate"),
-    ((2, 2, 3, 4, 5), (1, 2, 2, 1, 1, 1), "reflect"),
-    ((2, 3, 5, 6), (1, 2, 3, 0), "circular"), ((2, 3, 5, 6), (-1, 2, 3, -2), "circular"),
-    ((3, 5, 6), (6, 6, 5, 5), "circular"), ((2, 3, 7), (3, -2), "circular"),
-    ((2, 2, 3, 4, 5), (1, 2, 0, 3, 2, -1), "circular"),
-]
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape,pad,mode", PADS)
-def test_pad_matches_torch(shape, pad, mode, dtype):
-    rng = np.random.default_rng(len(shape) * 100 + sum(pad))
-    _run_both(lambda x: F.pad(x, pad, mode=mode), lambda x: TF.pad(x, pad, mode=mode),
-              [rng.standard_normal(shape)], rng, dtype)
-
-
-@pytest.mark.parametrize("value", [None, 0.0, 2.5, -1.0])
-def test_pad_constant_value(value):
-    rng = np.random.default_rng(5)
-    x = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
-    y = F.pad(tc.tensor(x), (1, 2, 2, 1), value=value)
-    yt = TF.pad(torch.tensor(x), (1, 2, 2, 1), value=value)
-    assert_close(y, yt, dtype=np.float32)
-
-
-# --------------------------------------------------------------------------- gradcheck
-def _leaf(rng, shape):
-    return tc.tensor(rng.standard_normal(shape), requires_grad=True)
-
-
-@pytest.mark.parametrize("kw", [
-    dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2)),
-    dict(padding="same", dilation=2),
-    dict(stride=2, groups=2),
-])
-def test_conv2d_gradcheck(kw):
-    rng = np.random.default_rng(6)
-    x, w, b = _leaf(rng, (2, 2, 5, 4)), _leaf(rng, (2, 2 // kw.get("groups", 1), 3, 2)), \
-        _leaf(rng, (2,))
-    assert tc.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), (x, w, b))
-
-
-def test_conv_transpose2d_gradcheck():
-    rng = np.random.default_rng(7)
-    x, w, b = _leaf(rng, (1, 2, 2, 3)), _leaf(rng, (2, 2, 2, 3)), _leaf(rng, (2,))
-    assert tc.gradcheck(lambda x, w, b: F.conv_transpose2d(
-        x, w, b, stride=(2, 1), padding=(1, 0), output_padding=(1, 0), dilation=(1, 2)),
-        (x, w, b))
-
-
-@pytest.mark.parametrize("pad,match,torch_raises", [
-    ((7, 0, 0, 0), "more than once", True), ((0, 0, 1, 6), "more than once", True),
-    # torch checks a pad against the size before cropping and reads past the crop here
-    ((-2, 5, 0, 0), "more than once", False),
-    ((-4, -3, 0, 0), "negative size", True),
-    ((0, 0, -6, 1), "negative size", False),   # torch returns an empty dim for this
-])
-def test_pad_circular_errors(pad, match, torch_raises):
-    x = tc.zeros(1, 2, 5, 6)
-    with pytest.raises(ValueError, match=match):
-        F.pad(x, pad, mode="circular")
-    with pytest.raises(RuntimeError):      # torch's type too
-        F.pad(x, pad, mode="circular")
-    if torch_raises:
-        with pytest.raises(RuntimeError):
-            TF.pad(torch.zeros(1, 2, 5, 6), pad, mode="circular")
-
-
-def test_pad_circular_may_crop_to_empty():
-    y = F.pad(tc.zeros(1, 2, 5, 6), (-3, -3, 0, 1), mode="circular")
-    assert y.shape == TF.pad(torch.zeros(1, 2, 5, 6), (-3, -3, 0, 1), mode="circular").shape
-
-
-def test_pad_circular_rejects_value_and_bad_rank():
-    with pytest.raises(ValueError, match="value"):
-        F.pad(tc.zeros(1, 2, 5), (1, 1), mode="circular", value=1.0)
-    with pytest.raises(NotImplementedError, match="circular"):
-        F.pad(tc.zeros(5), (1, 1), mode="circular")
-
-
-@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
-def test_pad_gradcheck(mode):
-    rng = np.random.default_rng(8)
-    x = _leaf(rng, (1, 2, 3, 4))
-    assert tc.gradcheck(lambda x: F.pad(x, (2, 1, 0, 2), mode=mode), (x,))
+def _fixed(op, arrays, **kw):
+    """An ad hoc registry sample of ``op`` on these arrays (cast to each run's dtype)."""
+    names = ("input", "weight", "bias")
+    return testing.op(op).sample([(n, const(a), True) for n, a in zip(names, arrays)], **kw)
 
 
 # --------------------------------------------------------------------------- paths, chunks
@@ -248,6 +44,35 @@ def im2col_only():
     """Every convolution on the im2col path (the chunked one)."""
     with tc.backends.conv.flags(algorithm="im2col"):
         yield
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sample", RANDOM, ids=[s.id for s in RANDOM])
+def test_random_configs_on_the_im2col_path_match_torch(sample, dtype, im2col_only):
+    """The registry's random conv2d/conv_transpose2d configurations with every convolution
+    on the im2col path (tests/test_ops.py runs them on the path select_algorithm picks)."""
+    testing.assert_against_torch(sample, dtype)
+
+
+@pytest.mark.parametrize("sample", [s for s in RANDOM if s.op.name == "conv2d"],
+                         ids=lambda s: s.id)
+def test_conv2d_matches_the_numpy_reference(sample):
+    arrays = sample.arrays(np.float64)
+    kw = sample.kwargs
+    y = F.conv2d(*(tc.tensor(a) for a in arrays), **kw)
+    ws = arrays[1].shape
+    if kw["padding"] == "same":  # torch's rule: the extra row/column goes after
+        th = kw["dilation"][0] * (ws[2] - 1)
+        tw = kw["dilation"][1] * (ws[3] - 1)
+        pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+    elif kw["padding"] == "valid":
+        pads = (0, 0, 0, 0)
+    else:
+        ph, pw = (kw["padding"],) * 2 if isinstance(kw["padding"], int) else kw["padding"]
+        pads = (ph, ph, pw, pw)
+    ref = R.conv2d(arrays[0], arrays[1], arrays[2] if len(arrays) == 3 else None, kw["stride"],
+                   pads, kw["dilation"], kw["groups"])
+    assert_close(y, ref, dtype=np.float64, what="vs reference")
 
 
 def _conv_grads(x, w, b, **kw):
@@ -372,16 +197,6 @@ def test_direct_path_equals_im2col(kw, wshape, dtype):
         assert_close(a, e, dtype=dtype, tol=1e-13 if dtype == np.float64 else 1e-5)
 
 
-def test_unbatched_input():
-    rng = np.random.default_rng(11)
-    x, w = rng.standard_normal((3, 6, 5)), rng.standard_normal((4, 3, 2, 2))
-    _run_both(lambda x, w: F.conv2d(x, w, padding=1), lambda x, w: TF.conv2d(x, w, padding=1),
-              [x, w], rng, np.float64)
-    w2 = rng.standard_normal((3, 2, 2, 2))
-    _run_both(lambda x, w: F.conv_transpose2d(x, w, stride=2),
-              lambda x, w: TF.conv_transpose2d(x, w, stride=2), [x, w2], rng, np.float64)
-
-
 def test_only_weight_needs_grad_and_noncontiguous_input():
     rng = np.random.default_rng(12)
     x = rng.standard_normal((4, 9, 3, 5)).transpose(0, 2, 3, 1)  # (4, 3, 5, 9), not contiguous
@@ -419,62 +234,6 @@ def test_workspace_limit_api(workspace):
 
 # --------------------------------------------------------------------------- errors
 X = tc.randn(2, 3, 8, 8)
-W = tc.randn(4, 3, 3, 3)
-
-CONV_ERRORS = [
-    (lambda: F.conv2d(X, tc.randn(4, 2, 3, 3)), ValueError, r"3 channels.*\(4, 2, 3, 3\)"),
-    (lambda: F.conv2d(X, tc.randn(4, 1, 3, 3), groups=2), ValueError, r"groups=2.*\(2, 3, 8, 8\)"),
-    (lambda: F.conv2d(tc.randn(2, 4, 8, 8), tc.randn(3, 2, 3, 3), groups=2), ValueError,
-     r"groups=2.*\(3, 2, 3, 3\)"),
-    (lambda: F.conv2d(X, tc.randn(4, 3, 3)), ValueError, r"4-D.*\(4, 3, 3\)"),
-    (lambda: F.conv2d(X, tc.randn(4, 3, 9, 9)), ValueError, r"larger than the padded input"),
-    (lambda: F.conv2d(X, tc.randn(4, 3, 5, 5), dilation=2), ValueError, r"dilation"),
-    (lambda: F.conv2d(X, W, stride=0), ValueError, r"stride"),
-    (lambda: F.conv2d(X, W, stride=(1, -1)), ValueError, r"stride"),
-    (lambda: F.conv2d(X, W, dilation=0), ValueError, r"dilation"),
-    (lambda: F.conv2d(X, W, padding=-1), ValueError, r"negative padding"),
-    (lambda: F.conv2d(X, W, padding=(1, -2)), ValueError, r"negative padding"),
-    (lambda: F.conv2d(X, W, padding="same", stride=2), ValueError, r"'same'.*strided"),
-    (lambda: F.conv2d(X, W, padding="full"), ValueError, r"padding string"),
-    (lambda: F.conv2d(X, W, groups=0), ValueError, r"groups"),
-    (lambda: F.conv2d(X.double(), W), TypeError, r"float64.*float32"),
-    (lambda: F.conv2d(X, W, tc.randn(4).double()), TypeError, r"bias dtype"),
-    (lambda: F.conv2d(X, W, tc.randn(5)), ValueError, r"bias.*\(5,\)"),
-    (lambda: F.conv2d(X.long(), W.long()), TypeError, r"float32 or float64"),
-    (lambda: F.conv2d(tc.randn(3, 8), W), ValueError, r"\(3, 8\)"),
-    (lambda: F.conv2d(tc.randn(1, 2, 3, 8, 8), W), ValueError, r"\(1, 2, 3, 8, 8\)"),
-    (lambda: F.conv2d(X.numpy(), W), TypeError, r"input must be a Tensor"),
-    (lambda: F.conv_transpose2d(X, tc.randn(3, 4, 3, 3), stride=2, output_padding=2),
-     ValueError, r"output padding"),
-    (lambda: F.conv_transpose2d(X, tc.randn(4, 4, 3, 3)), ValueError,
-     r"3 channels.*\(4, 4, 3, 3\)"),
-    (lambda: F.conv_transpose2d(tc.randn(1, 3, 1, 1), tc.randn(3, 4, 3, 3), padding=3), ValueError,
-     r"output size"),
-    (lambda: F.conv_transpose2d(X, tc.randn(3, 4, 3, 3), tc.randn(3)), ValueError, r"bias"),
-    (lambda: F.conv_transpose2d(X, tc.randn(3, 4, 3, 3).double()), TypeError, r"weight dtype"),
-    (lambda: F.pad(X, (1, 2, 3)), ValueError, r"divisible by 2"),
-    (lambda: F.pad(X, (1,) * 10), ValueError, r"at most twice"),
-    (lambda: F.pad(X, (8, 1, 1, 1), mode="reflect"), ValueError, r"smaller than dimension 3"),
-    (lambda: F.pad(X, (1, 1), mode="wrap"), NotImplementedError, r"padding mode"),
-    (lambda: F.pad(X, (1, 1), mode="reflect"), NotImplementedError, r"\(2, 3, 8, 8\)"),
-    (lambda: F.pad(X, (1, 1), mode="replicate", value=1.0), ValueError, r"value"),
-    (lambda: F.pad(X, (-5, -4)), ValueError, r"negative size"),
-]
-
-
-@pytest.mark.parametrize("fn,exc,pattern", CONV_ERRORS)
-def test_bad_arguments(fn, exc, pattern):
-    with pytest.raises(exc, match=pattern) as info:
-        fn()
-    assert "conv2d" in str(info.value) or "conv_transpose2d" in str(info.value) \
-        or "pad" in str(info.value)
-
-
-def test_shape_errors_are_also_runtime_errors_like_torch():
-    with pytest.raises(RuntimeError):
-        F.conv2d(X, tc.randn(4, 2, 3, 3))
-    with pytest.raises(RuntimeError):
-        F.conv2d(X.double(), W)
 
 
 def test_error_raised_before_any_work(monkeypatch):
@@ -484,20 +243,6 @@ def test_error_raised_before_any_work(monkeypatch):
     with pytest.raises(ValueError):
         F.conv2d(X, w, stride=0)
     assert not calls and w.grad is None
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_dtype_preserved(dtype):
-    x = tc.randn(2, 3, 6, 6, dtype=dtype, requires_grad=True)
-    w = tc.randn(4, 3, 3, 3, dtype=dtype, requires_grad=True)
-    b = tc.randn(4, dtype=dtype, requires_grad=True)
-    for y in (F.conv2d(x, w, b, padding=1), F.conv_transpose2d(x, tc.randn(3, 2, 3, 3, dtype=dtype),
-                                                               stride=2),
-              F.pad(x, (1, 1, 2, 2), mode="reflect")):
-        assert y.dtype == np.dtype(dtype)
-    F.conv2d(x, w, b, padding=1).sum().backward()
-    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.dtype(dtype)
-    assert TORCH_DTYPE[np.dtype(dtype)] is not None
 
 
 def test_scratch_buffers_are_reused_per_thread_and_bounded():
@@ -545,14 +290,12 @@ def test_small_direct_path_equals_im2col_and_torch(seed, dtype):
     with tc.backends.conv.flags(algorithm="small"):
         assert F.conv2d(xs, tc.tensor(w), **kw).grad_fn.ctx.algo.name == "small"
         small = _conv_grads(x, w, b, **kw)
-        _run_both(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), [x, w, b],
-                  rng, dtype)
+        testing.assert_against_torch(_fixed("conv2d", [x, w, b], **kw), dtype)
         # conv_transpose2d: the kernels serve its input gradient (a conv of gy) and weight
         # gradient
         if min(H - 2 * pad[0] + dil[0] * (KH - 1), W - 2 * pad[1] + dil[1] * (KW - 1)) > 0:
             wt = rng.standard_normal((C_, F_, KH, KW)).astype(dtype)
-            _run_both(lambda *a: F.conv_transpose2d(*a, **kw),
-                      lambda *a: TF.conv_transpose2d(*a, **kw), [x, wt], rng, dtype)
+            testing.assert_against_torch(_fixed("conv_transpose2d", [x, wt], **kw), dtype)
     with tc.backends.conv.flags(algorithm="im2col"):
         slow = _conv_grads(x, w, b, **kw)
     for a, e, what in zip(small, slow, ("y", "gx", "gw", "gb")):

@@ -1,7 +1,9 @@
 """Fuzz the public functions with random junk in a subprocess: only clean Python exceptions.
 
-The worker calls every public function of ``tinyconv.nn.functional`` (and a few Tensor ops)
-with arguments mixing plausible values and junk (wrong types, wrong ranks, empty and
+The worker calls the public object of every entry of the op registry
+(``tinyconv.testing.OPS``: every public function of ``tinyconv.nn.functional``, the Tensor
+methods and the top-level tensor functions), plus ``Tensor.backward``, with arguments mixing
+plausible values and junk (wrong types, wrong ranks, empty and
 non-contiguous arrays, huge/negative/NaN/inf numbers, integer and bool tensors).  Allowed
 outcomes: a result, or ValueError/TypeError/RuntimeError/IndexError/NotImplementedError.
 Anything else (another exception type, a call that runs > 10 s, a crash of the process) is a
@@ -19,7 +21,7 @@ import inspect, json, math, os, resource, signal, sys, warnings
 import numpy as np
 import tinyconv as tc
 import tinyconv.nn.functional as F
-from tinyconv.parity import public_ops
+from tinyconv.testing import OPS
 
 warnings.simplefilter("ignore")
 # huge sizes must fail as MemoryError/RuntimeError, not swap the machine
@@ -88,8 +90,10 @@ def junk():
 
 
 def plausible(name, fn_name):
+    if name == "tensors":
+        return [tc.tensor(rand_array(plausible=True)) for _ in range(int(rng.integers(1, 4)))]
     if name in ("input", "weight", "target", "other", "indices", "running_mean", "running_var",
-                "bias", "pos_weight"):
+                "bias", "pos_weight", "condition"):
         if name == "target" and rng.random() < 0.5:
             return tc.tensor(rng.integers(0, 3, int(rng.integers(1, 5))))
         return tc.tensor(rand_array(plausible=True))
@@ -100,10 +104,14 @@ def call(fn_name, fn):
     sig = inspect.signature(fn)
     args, kwargs = [], {}
     for p in sig.parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name.startswith("_"):
+        if p.kind == p.VAR_POSITIONAL:  # reshape(*shape), permute(*dims) ...
+            args += [int(rng.integers(-2, 6)) if rng.random() < 0.7 else junk()
+                     for _ in range(int(rng.integers(0, 4)))]
+            continue
+        if p.kind == p.VAR_KEYWORD or p.name.startswith("_"):
             continue
         v = plausible(p.name, fn_name) if rng.random() < 0.6 else junk()
-        if fn_name.startswith("Tensor.") and p.name == "input":
+        if p.name == "self" or (fn_name.startswith("Tensor.") and p.name == "input"):
             v = tc.tensor(rand_array())  # a method always has a Tensor self
         if isinstance(v, str) and v == "__default__":
             if p.default is p.empty:
@@ -129,13 +137,9 @@ def shown(args, kwargs):
     return f"{[describe(a) for a in args]} {dict((k, describe(v)) for k, v in kwargs.items())}"
 
 
-fns = {n: getattr(F, n) for n in public_ops()}
-fns["Tensor.__add__"] = lambda input, other: input + other
-fns["Tensor.matmul"] = lambda input, other: input @ other
-fns["Tensor.reshape"] = lambda input, shape: input.reshape(shape)
-fns["Tensor.sum"] = lambda input, dim=None, keepdim=False: input.sum(dim, keepdim)
-fns["Tensor.__getitem__"] = lambda input, index: input[index]
-fns["Tensor.backward"] = lambda input, gradient=None: input.backward(gradient)
+fns = {op.name: op.public() for op in OPS if callable(op.public())}  # not Tensor.T (a property)
+fns["Tensor.__add__"] = lambda input, other: input + other  # the operator, not only .add
+fns["Tensor.backward"] = lambda input, gradient=None: input.backward(gradient)  # not an op
 stats = {"inputs": 0, "returned": 0, "clean": {}, "memory": 0, "bad": []}
 for name, fn in fns.items():
     for _ in range(N):

@@ -1,59 +1,31 @@
 """Property-based tests (hypothesis): random shapes and options for conv2d, pooling and the
-norms, compared with torch in float64 (forward and every gradient).
+norms, run as ad hoc samples of the registry's ops through the comparison driver against torch
+in float64 (forward, buffers and every gradient).
 
 Examples per test: TINYCONV_HYPOTHESIS_EXAMPLES (default 25; derandomized so CI is
 reproducible).  Failing examples found while searching are kept as explicit @example cases.
 """
 import os
-import warnings
 
 import numpy as np
-import pytest
-import torch
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-import tinyconv as tc
-import tinyconv.nn.functional as F
-from tests.utils import assert_close
+from tinyconv import testing
+from tinyconv.testing.opinfo import const
 
 N_EXAMPLES = int(os.environ.get("TINYCONV_HYPOTHESIS_EXAMPLES", "25"))
 SETTINGS = settings(max_examples=N_EXAMPLES, deadline=None, derandomize=N_EXAMPLES <= 25,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-TF = torch.nn.functional
 
 
-def _run(fn_tc, fn_th, arrays, diff, seed=0):
-    """Forward both sides and backward one random cotangent; compare output and grads."""
-    tcs = [tc.tensor(a.copy(), requires_grad=d) for a, d in zip(arrays, diff)]
-    ths = [torch.tensor(a.copy(), requires_grad=d) for a, d in zip(arrays, diff)]
-    y = fn_tc(*tcs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # torch's 'same'-padding performance note
-        ty = fn_th(*ths)
-    tyv = ty.detach().numpy()
-    if not np.all(np.isfinite(tyv)):  # e.g. -inf from a max-pool window lying in the padding
-        assert y.shape == tuple(tyv.shape)
-        fin = np.isfinite(tyv)
-        np.testing.assert_array_equal(y._data[~fin], tyv[~fin])
-        assert_close(y._data[fin], tyv[fin], dtype=np.float64, what="forward (finite part)")
-        # torch's index for such a window points past its plane (found by hypothesis: with
-        # C=2 its gradient lands in the next channel); tinyconv's gradient there is zero
-        y.backward(tc.tensor(np.where(fin, 1.0, 0.0)))
-        ty.backward(torch.tensor(np.where(fin, 1.0, 0.0)))
-        for a, b, d in zip(tcs, ths, diff):
-            if d:
-                assert_close(a.grad, b.grad, dtype=np.float64, what="grad (finite outputs)")
-        return
-    else:
-        assert_close(y, ty, dtype=np.float64, what="forward")
-    g = np.random.default_rng(seed).standard_normal(tuple(ty.shape))
-    y.backward(tc.tensor(g))
-    ty.backward(torch.tensor(g))
-    for i, (a, b, d) in enumerate(zip(tcs, ths, diff)):
-        if d:
-            assert a.grad is not None, f"no gradient for input {i}"
-            assert_close(a.grad, b.grad, dtype=np.float64, what=f"grad of input {i}")
+def _run(op, arrays, diff, **kwargs):
+    """The registry's ``op`` on these float64 arrays against torch: the driver compares the
+    forward output (equal infinities count as equal), every buffer updated in place, and
+    every gradient (the cotangent is zero where torch's output is infinite)."""
+    names = ("input", "weight", "bias")
+    inputs = [(n, const(a), d) for n, a, d in zip(names, arrays, diff)]
+    testing.assert_against_torch(testing.op(op).sample(inputs, **kwargs), np.float64)
 
 
 def _distinct(rng, shape):
@@ -102,8 +74,8 @@ def test_conv2d_matches_torch(N, cg, fg, groups, H, W, k, stride, padding, dilat
     if bias:
         arrays.append(rng.standard_normal(fg * groups))
         diff.append(True)
-    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    _run(lambda *t: F.conv2d(*t, **kw), lambda *t: TF.conv2d(*t, **kw), arrays, diff, seed)
+    _run("conv2d", arrays, diff, stride=stride, padding=padding, dilation=dilation,
+         groups=groups)
 
 
 @SETTINGS
@@ -127,8 +99,8 @@ def test_max_pool2d_matches_torch(N, C, H, W, k, stride, pfrac, dilation, ceil_m
     ow = _out(W, k[1], s[1], p[1], dilation[1], ceil_mode)
     assume(oh >= 1 and ow >= 1)
     x = _distinct(np.random.default_rng(seed), (N, C, H, W))
-    kw = dict(kernel_size=k, stride=stride, padding=p, dilation=dilation, ceil_mode=ceil_mode)
-    _run(lambda t: F.max_pool2d(t, **kw), lambda t: TF.max_pool2d(t, **kw), [x], [True], seed)
+    _run("max_pool2d", [x], [True], kernel_size=k, stride=stride, padding=p, dilation=dilation,
+         ceil_mode=ceil_mode)
 
 
 @SETTINGS
@@ -147,9 +119,8 @@ def test_avg_pool2d_matches_torch(N, C, H, W, k, stride, pfrac, ceil_mode, count
     ow = _out(W, k[1], s[1], p[1], 1, ceil_mode)
     assume(oh >= 1 and ow >= 1)
     x = np.random.default_rng(seed).standard_normal((N, C, H, W))
-    kw = dict(kernel_size=k, stride=stride, padding=p, ceil_mode=ceil_mode,
-              count_include_pad=count_include_pad, divisor_override=divisor)
-    _run(lambda t: F.avg_pool2d(t, **kw), lambda t: TF.avg_pool2d(t, **kw), [x], [True], seed)
+    _run("avg_pool2d", [x], [True], kernel_size=k, stride=stride, padding=p, ceil_mode=ceil_mode,
+         count_include_pad=count_include_pad, divisor_override=divisor)
 
 
 @SETTINGS
@@ -162,22 +133,14 @@ def test_batch_norm_matches_torch(N, C, spatial, training, affine, momentum, eps
     assume(not training or N * int(np.prod(spatial)) > 1)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape) * scale + rng.standard_normal() * scale
-    rm, rv = rng.standard_normal(C), rng.uniform(0.5, 2.0, C)
-    rm_tc, rv_tc, rm_th, rv_th = rm.copy(), rv.copy(), torch.tensor(rm), torch.tensor(rv)
-    arrays, diff = [x], [True]
+    inputs = [("input", const(x), True), ("running_mean", const(rng.standard_normal(C)), False),
+              ("running_var", const(rng.uniform(0.5, 2.0, C)), False)]
     if affine:
-        arrays += [rng.uniform(0.5, 2.0, C), rng.standard_normal(C)]
-        diff += [True, True]
-
-    rmt, rvt = tc.tensor(rm_tc), tc.tensor(rv_tc)
-
-    def f_tc(t, *wb):
-        return F.batch_norm(t, rmt, rvt, *wb, training=training, momentum=momentum, eps=eps)
-
-    _run(f_tc, lambda t, *wb: TF.batch_norm(t, rm_th, rv_th, *wb, training=training,
-                                            momentum=momentum, eps=eps), arrays, diff, seed)
-    assert_close(rmt, rm_th, dtype=np.float64, what="running_mean")
-    assert_close(rvt, rv_th, dtype=np.float64, what="running_var")
+        inputs += [("weight", const(rng.uniform(0.5, 2.0, C)), True),
+                   ("bias", const(rng.standard_normal(C)), True)]
+    sample = testing.op("batch_norm").sample(inputs, training=training, momentum=momentum,
+                                             eps=eps)
+    testing.assert_against_torch(sample, np.float64)  # running statistics compared too
 
 
 @SETTINGS
@@ -192,8 +155,7 @@ def test_group_norm_matches_torch(N, G, cpg, spatial, affine, eps, seed):
     if affine:
         arrays += [rng.uniform(0.5, 2.0, C), rng.standard_normal(C)]
         diff += [True, True]
-    _run(lambda *t: F.group_norm(t[0], G, *t[1:], eps=eps),
-         lambda *t: TF.group_norm(t[0], G, *t[1:], eps=eps), arrays, diff, seed)
+    _run("group_norm", arrays, diff, num_groups=G, eps=eps)
 
 
 @SETTINGS
@@ -207,23 +169,4 @@ def test_layer_norm_matches_torch(shape, nd, affine, eps, seed):
     if affine:
         arrays += [rng.uniform(0.5, 2.0, ns), rng.standard_normal(ns)]
         diff += [True, True]
-    _run(lambda *t: F.layer_norm(t[0], ns, *t[1:], eps=eps),
-         lambda *t: TF.layer_norm(t[0], ns, *t[1:], eps=eps), arrays, diff, seed)
-
-
-@pytest.mark.parametrize("dim", [(0, 2), (-1, 0), [1]])
-def test_amax_several_dims_regression(dim):
-    """Found by the parity tool: amax over a tuple reduced only the first dim."""
-    x = _distinct(np.random.default_rng(0), (3, 4, 5))
-    _run(lambda t: t.amax(dim), lambda t: t.amax(dim), [x], [True])
-    with pytest.raises(TypeError, match="dim"):
-        tc.tensor(x).max((0, 2))
-
-
-# found by hypothesis: torch's group_norm raises ValueError when N * C / num_groups * H * W == 1
-# (one value to normalise); tinyconv returned zeros
-def test_group_norm_single_value_per_group_raises_like_torch():
-    with pytest.raises(ValueError):
-        TF.group_norm(torch.zeros(1, 1), 1)
-    with pytest.raises(ValueError, match="group_norm"):
-        F.group_norm(tc.zeros(1, 1), 1)
+    _run("layer_norm", arrays, diff, normalized_shape=ns, eps=eps)

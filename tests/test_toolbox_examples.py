@@ -1,5 +1,5 @@
-"""Short runs of examples/finetune.py and examples/encoder_decoder.py on real Fashion-MNIST
-subsets (the Debian dataset package)."""
+"""Short seeded runs of examples/finetune.py and examples/encoder_decoder.py on real
+Fashion-MNIST subsets (the Debian dataset package), asserting what each example claims."""
 import importlib.util
 import os
 
@@ -23,13 +23,18 @@ def _load(name):
 @pytest.mark.slow
 @pytest.mark.skipif(not HAVE_DATA, reason="Fashion-MNIST not installed")
 def test_finetune_short_run(tmp_path, capsys):
+    """The example's finding, on the same labels and epochs for both networks: features learnt
+    on clothes (classes 0-4) do not transfer to shoes and bags (5-9), and training from
+    scratch beats the fine-tuned network (frozen first conv, body at lr / 10).  Seed 0 gives
+    0.62 vs 0.31; seeds 0-5 give margins of 0.15 to 0.46 (chance is 0.2)."""
     ft = _load("finetune")
     ck = str(tmp_path / "pre.tc")
     res = ft.main(["--checkpoint", ck, "--pretrain-images", "300", "--pretrain-epochs", "1",
-                   "--labels", "40", "--epochs", "2", "--test-images", "100"])
+                   "--labels", "100", "--epochs", "3", "--test-images", "200", "--seed", "0"])
     out = capsys.readouterr().out
     assert "pretrained on classes 0-4" in out and "from scratch" in out
-    assert 0.0 <= res["finetuned"] <= 1.0 and 0.0 <= res["scratch"] <= 1.0
+    assert res["scratch"] > 0.4, res  # the baseline learnt the task
+    assert res["scratch"] > res["finetuned"] + 0.1, res
     state = tc.load(ck)
     model = res["model"]
     # the frozen first conv is exactly the checkpoint's; the unfrozen body moved (lower lr)
@@ -43,10 +48,13 @@ def test_finetune_short_run(tmp_path, capsys):
 
 @pytest.mark.skipif(not HAVE_DATA, reason="Fashion-MNIST not installed")
 def test_encoder_decoder_short_run(capsys):
+    """The denoiser helps: its output is closer to the clean test images than the noisy input
+    it was given.  512 images, one epoch: seed 0 gives 0.048 vs 0.090; seeds 0-3 give ratios
+    of 0.41 to 0.58."""
     ed = _load("encoder_decoder")
-    res = ed.main(["--train-images", "64", "--test-images", "32", "--epochs", "1",
-                   "--batch-size", "32"])
-    assert np.isfinite(res["mse_model"]) and res["mse_noisy"] > 0
+    res = ed.main(["--train-images", "512", "--test-images", "64", "--epochs", "1",
+                   "--batch-size", "32", "--seed", "0"])
+    assert res["mse_model"] < 0.75 * res["mse_noisy"], res
     assert "test MSE" in capsys.readouterr().out
     y = res["model"](tc.randn(2, 1, 12, 16))
     assert y.shape == (2, 1, 12, 16)
