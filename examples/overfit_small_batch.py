@@ -10,7 +10,6 @@ import sys
 import time
 
 import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
-import numpy as np
 
 import tinyconv as tc
 import tinyconv.nn.functional as F

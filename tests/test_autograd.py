@@ -240,7 +240,8 @@ def test_detect_anomaly_names_the_op_forward_and_backward():
         with pytest.raises(RuntimeError, match="Log forward produced inf"):
             (x - 1.0).abs().log()
         y = (x.sqrt() * 0.0).sum()  # forward finite; d sqrt at 0 is inf -> 0*inf = nan
-        with pytest.raises(RuntimeError, match=r"SqrtBackward0 \(gradient of input 0\) produced nan"):
+        with pytest.raises(RuntimeError,
+                           match=r"SqrtBackward0 \(gradient of input 0\) produced nan"):
             y.backward()
     # outside the context nothing is checked
     (x - 1.0).abs().log()

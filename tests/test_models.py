@@ -154,36 +154,28 @@ def test_threelayer_cs231n_weight_scale_init():
 
 
 @pytest.mark.parametrize("name", ["lenet5", "minivgg"])
-def test_float32_training_step_makes_no_float64(name, monkeypatch):
+def test_float32_training_step_makes_no_float64(name):
     """float32 stays float32 end to end: every op's forward output and backward gradients in a
-    training step, every parameter gradient and the optimizer's buffers."""
-    from tinyconv.autograd import Function
+    training step, every parameter gradient and the optimizer's buffers (seen through an
+    engine function hook)."""
+    from tinyconv.autograd import FunctionHook, add_function_hook
 
     seen = []
 
-    def record(op, arrays):
-        for a in arrays if isinstance(arrays, tuple) else (arrays,):
+    def record(op, values):
+        for v in values:
+            a = getattr(v, "_data", v)
             if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating):
                 seen.append((op, a.dtype))
 
-    def subclasses(cls):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from subclasses(sub)
+    class Watch(FunctionHook):
+        def forward_post(self, fn, ctx, out, node):
+            record(fn.__name__, (out,))
 
-    for cls in set(subclasses(Function)):
-        if "forward" in vars(cls):
-            def fwd(ctx, *a, _f=vars(cls)["forward"].__func__, _n=cls.__name__, **k):
-                out = _f(ctx, *a, **k)
-                record(_n, out)
-                return out
-            monkeypatch.setattr(cls, "forward", staticmethod(fwd))
-        if "backward" in vars(cls):
-            def bwd(ctx, gy, _f=vars(cls)["backward"].__func__, _n=cls.__name__):
-                out = _f(ctx, gy)
-                record(_n + ".backward", out)
-                return out
-            monkeypatch.setattr(cls, "backward", staticmethod(bwd))
+        def backward_post(self, node, grads, gxs):
+            record(node.fn.__name__ + ".backward", tuple(gxs) + tuple(grads))
+
+    handle = add_function_hook(Watch())
     tc.manual_seed(0)
     m = models.LeNet5(3, 10) if name == "lenet5" else models.MiniVGG(3, 10)
     opt = tc.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
@@ -193,6 +185,7 @@ def test_float32_training_step_makes_no_float64(name, monkeypatch):
         opt.zero_grad()
         tc.nn.functional.cross_entropy(m(x), y).backward()
         opt.step()
+    handle.remove()
     ops = {n for n, _ in seen}
     assert "Conv2d" in ops and "Conv2d.backward" in ops
     bad = sorted({(n, str(d)) for n, d in seen if d != np.float32})

@@ -461,7 +461,7 @@ def test_registration_errors_as_torch():
     for nn, zeros in ((torch.nn, torch.zeros), (tc.nn, tc.zeros)):
         m = nn.Linear(2, 2)
         with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
-            m.nope
+            _ = m.nope
         with pytest.raises(TypeError):
             m.weight = zeros(2, 2)  # a plain tensor where a Parameter lives
         with pytest.raises(KeyError):

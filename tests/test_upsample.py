@@ -69,7 +69,7 @@ def test_upsample_modules(dtype):
     x = np.random.default_rng(9).standard_normal((2, 3, 5, 4))
     for args in [dict(scale_factor=2), dict(size=(7, 9), mode="bilinear"),
                  dict(scale_factor=1.5, mode="bilinear", align_corners=True)]:
-        _module("upsample", lambda nn: nn.Upsample(**args), x, dtype)
+        _module("upsample", lambda nn, args=args: nn.Upsample(**args), x, dtype)
         assert repr(tc.nn.Upsample(**args)) == repr(torch.nn.Upsample(**args))
     _module("upsample", lambda nn: nn.UpsamplingBilinear2d(scale_factor=2), x, dtype)
     _module("upsample", lambda nn: nn.UpsamplingNearest2d(size=(3, 7)), x, dtype)
