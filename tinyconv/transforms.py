@@ -39,14 +39,18 @@ def _wrap(arr, was_tensor):
 
 
 def _pair(size, what):
-    if isinstance(size, numbers.Integral):
-        return int(size), int(size)
-    size = tuple(int(s) for s in size)
-    if len(size) == 1:
-        return size[0], size[0]
-    if len(size) != 2:
-        raise ValueError(f"{what}: size must be an int or a pair, got {size}")
-    return size
+    """(h, w) from an int or a 1-/2-sequence of positive ints (ValueError otherwise)."""
+    if isinstance(size, numbers.Number):
+        pair = (size, size)
+    else:
+        pair = tuple(size)
+        if len(pair) == 1:
+            pair = pair * 2
+        if len(pair) != 2:
+            raise ValueError(f"{what}: size must be an int or a pair, got {size!r}")
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s <= 0 for s in pair):
+        raise ValueError(f"{what}: size must be positive integers, got {size!r}")
+    return tuple(int(s) for s in pair)
 
 
 def apply_batch(transform, batch):

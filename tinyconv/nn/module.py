@@ -580,8 +580,9 @@ class Module:
         """Copy parameters and buffers from ``state_dict`` into this module and its children.
 
         Everything is validated first: with ``strict`` missing and unexpected keys are errors;
-        a shape mismatch is always an error.  On error, one RuntimeError lists every problem
-        and the module is left unchanged.
+        a shape mismatch, a value that is not a tensor and a dtype that is not real or bool
+        (strings, structured, void, complex) are always errors.  On error, one RuntimeError
+        lists every problem and no parameter or buffer has been touched.
 
         Args:
             state_dict: a mapping from dotted names to Tensors (or ndarrays).
@@ -615,6 +616,13 @@ class Module:
                 problems.append(
                     f'While copying the parameter named "{key}", expected a Tensor from '
                     f"checkpoint but received {type(v).__name__}")
+                continue
+            if arr.dtype.kind not in "biuf":
+                # checked here, not left to the copy below: that copy would fail half-way
+                problems.append(
+                    f'While copying the parameter named "{key}", expected a real or bool '
+                    f"tensor from checkpoint but received dtype {arr.dtype} "
+                    f"(shape {tuple(arr.shape)})")
                 continue
             if arr.shape != t.data.shape:
                 problems.append(

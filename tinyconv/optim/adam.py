@@ -9,15 +9,16 @@ __all__ = ["Adam", "AdamW"]
 
 
 def _check(lr, betas, eps, weight_decay):
-    if lr < 0.0:
+    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (torch's spelling)
+    if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
-    if eps < 0.0:
+    if not 0.0 <= eps:
         raise ValueError(f"Invalid epsilon value: {eps}")
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if weight_decay < 0.0:
+    if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 

@@ -7,15 +7,16 @@ __all__ = ["RMSprop"]
 
 
 def _check(lr, eps, momentum, weight_decay, alpha):
-    if lr < 0.0:
+    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (torch's spelling)
+    if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
-    if eps < 0.0:
+    if not 0.0 <= eps:
         raise ValueError(f"Invalid epsilon value: {eps}")
-    if momentum < 0.0:
+    if not 0.0 <= momentum:
         raise ValueError(f"Invalid momentum value: {momentum}")
-    if weight_decay < 0.0:
+    if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-    if alpha < 0.0:
+    if not 0.0 <= alpha:
         raise ValueError(f"Invalid alpha value: {alpha}")
 
 

@@ -6,11 +6,13 @@ __all__ = ["SGD"]
 
 
 def _check(lr, momentum, weight_decay, nesterov, dampening):
-    if lr < 0.0:
+    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (as in torch's Adam;
+    # torch's SGD lets NaN through)
+    if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
-    if momentum < 0.0:
+    if not 0.0 <= momentum:
         raise ValueError(f"Invalid momentum value: {momentum}")
-    if weight_decay < 0.0:
+    if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError("Nesterov momentum requires a momentum and zero dampening")

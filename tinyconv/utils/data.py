@@ -388,39 +388,52 @@ class DataLoader:
                 f"shuffle={self.shuffle}, drop_last={self.drop_last})")
 
 
+def _prefetch_worker(loader, batches, rng, out, stop):
+    """Body of the prefetch thread: put ``(ok, batch)`` items on ``out`` until done or stopped.
+
+    A plain function, not a method of the iterator: a thread whose target were bound to the
+    iterator would keep it alive, so an abandoned iterator (``break``, ``next(iter(loader))``)
+    would never be collected and its thread never told to stop.
+    """
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        with using_rng(rng):
+            for idx in batches:
+                if stop.is_set():
+                    return
+                if not put((True, loader._make_batch(idx))):
+                    return
+    except BaseException as e:  # handed to the consumer, re-raised there
+        put((False, e))
+        return
+    put((True, _STOP))
+
+
 class _PrefetchIterator:
-    """Assembles batches in a daemon thread, at most ``depth`` ahead of the consumer."""
+    """Assembles batches in a daemon thread, at most ``depth`` ahead of the consumer.
+
+    The thread stops, and the batches it holds are freed, when the pass ends, when ``close()``
+    is called, or when the iterator is garbage-collected (an unfinished pass).
+    """
 
     def __init__(self, loader, batches, rng, depth=2):
         self._queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._n = len(batches)
         self._done = 0
-        self._thread = threading.Thread(target=self._work, args=(loader, batches, rng),
-                                        daemon=True, name="tinyconv-prefetch")
+        self._thread = threading.Thread(
+            target=_prefetch_worker, args=(loader, batches, rng, self._queue, self._stop),
+            daemon=True, name="tinyconv-prefetch")
         self._thread.start()
-
-    def _put(self, item):
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _work(self, loader, batches, rng):
-        try:
-            with using_rng(rng):
-                for idx in batches:
-                    if self._stop.is_set():
-                        return
-                    if not self._put((True, loader._make_batch(idx))):
-                        return
-        except BaseException as e:  # handed to the consumer, re-raised there
-            self._put((False, e))
-            return
-        self._put((True, _STOP))
 
     def __iter__(self):
         return self
@@ -441,10 +454,21 @@ class _PrefetchIterator:
         self._done += 1
         return item
 
-    def close(self):
+    def _shutdown(self):
         self._stop.set()
+        # drop the prefetched batches now and unblock a worker waiting for room in the queue
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+
+    def close(self):
+        """Stop the prefetch thread and wait for it (at most 5 s)."""
+        self._shutdown()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5.0)
 
     def __del__(self):
-        self._stop.set()
+        # no join here: the worker may be finishing one batch; it exits right after it
+        self._shutdown()
