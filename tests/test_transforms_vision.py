@@ -424,3 +424,15 @@ def test_autoaugment_cifar10_and_trivialaugment():
                                   F.affine(img, 0.0, [0, -4], 1.0, [0.0, 0.0]))
     with pytest.raises(ValueError, match="The provided operator Blur is not recognized"):
         _apply_op(img, "Blur", 0.0, "nearest", None)
+
+
+@pytest.mark.parametrize("t", [T.CenterCrop((9, 30)), T.Pad((1, 2, 3, 4), padding_mode="reflect"),
+                               T.Grayscale(3), T.ConvertImageDtype(np.float64),
+                               T.Resize(8, interpolation="bicubic")])
+def test_vectorised_batches_equal_one_image_at_a_time(t):
+    for batch in (RNG.integers(0, 256, (5, 17, 23, 3)).astype(np.uint8),
+                  RNG.random((5, 3, 17, 23)).astype(np.float32)):
+        whole = t.apply_batch(batch)
+        ones = np.stack([t(b) for b in batch])
+        assert whole.dtype == ones.dtype
+        np.testing.assert_allclose(whole, ones, atol=1e-6)
