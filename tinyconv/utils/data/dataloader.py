@@ -324,7 +324,9 @@ class _PrefetchIterator:
     """Assembles batches in a daemon thread, at most ``depth`` ahead of the consumer.
 
     The thread stops, and the batches it holds are freed, when the pass ends, when ``close()``
-    is called, or when the iterator is garbage-collected (an unfinished pass).
+    is called, or when the iterator is garbage-collected (an unfinished pass: ``break``,
+    ``next(iter(loader))``); the last two wait for it to finish the batch it is assembling,
+    as torch's iterators wait for their workers.
     """
 
     def __init__(self, fetcher, batches, entropy, depth=2):
@@ -372,8 +374,9 @@ class _PrefetchIterator:
             self._thread.join(timeout=5.0)
 
     def __del__(self):
-        # no join here: the worker may be finishing one batch; it exits right after it
-        self._shutdown()
+        # joined, not just told to stop: a pass started while this thread still runs would get
+        # another malloc arena, and each arena keeps freed batches (RSS creeps up per break)
+        self.close()
 
 
 # ------------------------------------------------------------------- worker processes
