@@ -131,7 +131,7 @@ def test_generic_dataset_default_collate():
     assert arr.shape == (2, 2) and arr.dtype == tc.float32
     assert ints.tolist() == [0, 1] and ints.dtype == tc.int64
     assert floats.tolist() == [0.0, 0.5] and floats.dtype == tc.float64
-    assert strs == ["s0", "s1"]
+    assert strs == ("s0", "s1")  # as torch: strings inside a sample stay a tuple
     assert d["a"].shape == (2, 1) and d["a"].tolist() == [[0.0], [1.0]]
     assert batches[2][1].tolist() == [4]
 
@@ -214,3 +214,231 @@ def test_breaking_out_early_then_iterating_again():
         if i == 1:
             break
     assert [b[0].tolist()[0] for b in dl] == list(range(0, 100, 10))
+
+
+# ---------------------------------------------------------------------------------- samplers
+import torch  # noqa: E402
+import torch.utils.data as tud  # noqa: E402
+
+from tinyconv.utils.data import (BatchSampler, ChainDataset, IterableDataset,  # noqa: E402
+                                 SubsetRandomSampler, WeightedRandomSampler, default_convert,
+                                 get_worker_info, sampler)
+
+
+def test_torch_module_paths_exist():
+    from tinyconv.utils.data import dataloader, dataset
+    assert sampler.SubsetRandomSampler is SubsetRandomSampler
+    assert dataset.IterableDataset is IterableDataset and dataloader.DataLoader is DataLoader
+    assert get_worker_info() is None
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+@pytest.mark.parametrize("n,bs", [(10, 3), (9, 3), (2, 5), (1, 1)])
+def test_batch_sampler_matches_torch(n, bs, drop_last):
+    t = tud.BatchSampler(tud.SequentialSampler(range(n)), bs, drop_last)
+    c = BatchSampler(SequentialSampler(range(n)), bs, drop_last)
+    assert list(c) == list(t) and len(c) == len(t)
+    # any iterable of indices, as torch
+    assert list(BatchSampler([4, 2, 7], 2, False)) == list(tud.BatchSampler([4, 2, 7], 2, False))
+
+
+@pytest.mark.parametrize("replacement,num_samples", [(False, None), (False, 25), (False, 3),
+                                                     (True, None), (True, 40)])
+def test_random_sampler_counts_and_reproducibility(replacement, num_samples):
+    ds = range(10)
+    s = RandomSampler(ds, replacement=replacement, num_samples=num_samples,
+                      generator=tc.Generator(3))
+    t = tud.RandomSampler(ds, replacement=replacement, num_samples=num_samples)
+    a = list(s)
+    assert len(a) == len(s) == len(t) == len(list(t))
+    assert all(isinstance(i, int) and 0 <= i < 10 for i in a)
+    if not replacement:
+        # whole permutations, then a cut one: every index appears n // 10 or n // 10 + 1 times
+        counts = np.bincount(a, minlength=10)
+        assert counts.max() - counts.min() <= 1
+        assert sorted(a[:10]) == list(range(10)) or len(a) < 10
+    b = list(RandomSampler(ds, replacement=replacement, num_samples=num_samples,
+                           generator=tc.Generator(3)))
+    assert a == b
+
+
+def test_subset_random_sampler():
+    idx = [7, 3, 11, 5]
+    s = SubsetRandomSampler(idx, generator=tc.Generator(0))
+    first, second = list(s), list(s)
+    assert sorted(first) == sorted(second) == sorted(idx) and len(s) == 4
+    assert first == list(SubsetRandomSampler(idx, generator=tc.Generator(0)))
+    ds = TensorDataset(np.arange(20) * 10)
+    got = [b[0].tolist() for b in DataLoader(ds, batch_size=3, sampler=s)]
+    assert sorted(sum(got, [])) == [30, 50, 70, 110]
+
+
+def test_weighted_random_sampler():
+    w = [0.0, 1.0, 3.0, 0.0, 6.0]
+    s = WeightedRandomSampler(w, 20000, generator=tc.Generator(1))
+    counts = np.bincount(list(s), minlength=5)
+    assert counts[0] == counts[3] == 0 and counts.sum() == 20000
+    np.testing.assert_allclose(counts / 20000, [0, 0.1, 0.3, 0, 0.6], atol=0.015)
+    picks = list(WeightedRandomSampler(tc.tensor(w), 3, replacement=False,
+                                       generator=tc.Generator(2)))
+    assert sorted(picks) == [1, 2, 4]
+    # without replacement, the zero weights come once the others are used up (torch's)
+    assert sorted(WeightedRandomSampler(w, 4, replacement=False))[-3:] == [1, 2, 4]
+    for sampler_cls in (tud.WeightedRandomSampler, WeightedRandomSampler):
+        with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist"):
+            list(sampler_cls(w, 6, replacement=False))
+        with pytest.raises(RuntimeError, match="invalid multinomial distribution"):
+            list(sampler_cls([1.0, -1.0], 2))
+
+
+@pytest.mark.parametrize("make,exc,match", [
+    (lambda m: m.RandomSampler(range(3), replacement=1), TypeError, "replacement should be"),
+    (lambda m: m.RandomSampler(range(3), num_samples=0), ValueError, "num_samples should be"),
+    (lambda m: m.RandomSampler([], num_samples=None), ValueError, "num_samples=0"),
+    (lambda m: m.WeightedRandomSampler([1.0], 0), ValueError, "num_samples should be"),
+    (lambda m: m.WeightedRandomSampler([1.0], True), ValueError, "num_samples should be"),
+    (lambda m: m.WeightedRandomSampler([1.0], 2, replacement=1), ValueError,
+     "replacement should be a boolean"),
+    (lambda m: m.WeightedRandomSampler([[1.0, 2.0]], 2), ValueError, "weights should be a 1d"),
+    (lambda m: m.BatchSampler(range(3), 0, False), ValueError, "batch_size should be"),
+    (lambda m: m.BatchSampler(range(3), 2, 1), ValueError, "drop_last should be a boolean"),
+])
+def test_sampler_errors_match_torch(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make(tud)
+    with pytest.raises(exc, match=match):
+        make(sampler)
+
+
+# ---------------------------------------------------------------------------------- collate
+Point = __import__("collections").namedtuple("Point", "x y")
+
+SAMPLES = [
+    [(np.arange(3, dtype=np.float32) + i, i, i * 0.5, bool(i % 2), f"s{i}") for i in range(4)],
+    [{"a": np.full((2, 2), i, np.int32), "b": [i, i + 1]} for i in range(3)],
+    [Point(np.float64(i), np.int64(i)) for i in range(3)],
+    [[np.ones(2, np.float32) * i, {"k": i}] for i in range(2)],
+]
+
+
+def _same_structure(c, t):
+    if isinstance(t, torch.Tensor):
+        assert isinstance(c, tc.Tensor), type(c)
+        assert c.dtype == t.numpy().dtype and c.shape == tuple(t.shape)
+        np.testing.assert_array_equal(c.numpy(), t.numpy())
+    elif isinstance(t, dict):
+        assert list(c) == list(t)
+        for k in t:
+            _same_structure(c[k], t[k])
+    elif isinstance(t, (list, tuple)):
+        assert type(c) is type(t) and len(c) == len(t)
+        for a, b in zip(c, t):
+            _same_structure(a, b)
+    else:
+        assert c == t
+
+
+@pytest.mark.parametrize("i", range(len(SAMPLES)))
+def test_default_collate_and_convert_match_torch(i):
+    batch = SAMPLES[i]
+    _same_structure(default_collate(batch), tud.default_collate(batch))
+    _same_structure(default_convert(batch[0]), tud.default_convert(batch[0]))
+
+
+def test_default_collate_errors_match_torch():
+    for bad, exc in (([object(), object()], TypeError), ([[1, 2], [1]], RuntimeError),
+                     ([np.array(["a"]), np.array(["b"])], TypeError)):
+        with pytest.raises(exc):
+            tud.default_collate(bad)
+        with pytest.raises(exc):
+            default_collate(bad)
+
+
+# ------------------------------------------------------------------------ iterable datasets
+class Range(IterableDataset):
+    """range(lo, hi), split among workers as torch's documentation does."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def __len__(self):
+        return self.hi - self.lo
+
+    def __iter__(self):
+        info = get_worker_info()
+        step, first = (1, self.lo) if info is None else (info.num_workers, self.lo + info.id)
+        return iter([np.float32(i) for i in range(first, self.hi, step)])
+
+
+class TorchRange(tud.IterableDataset):
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def __iter__(self):
+        info = tud.get_worker_info()
+        step, first = (1, self.lo) if info is None else (info.num_workers, self.lo + info.id)
+        return iter([np.float32(i) for i in range(first, self.hi, step)])
+
+
+@pytest.mark.parametrize("bs,drop_last", [(3, False), (3, True), (None, False)])
+def test_iterable_and_chain_dataset_match_torch(bs, drop_last):
+    def values(loader):
+        return [b.tolist() for b in loader]
+
+    c = ChainDataset([Range(0, 5), Range(10, 14)])
+    t = tud.ChainDataset([TorchRange(0, 5), TorchRange(10, 14)])
+    assert values(DataLoader(c, batch_size=bs, drop_last=drop_last)) == \
+        values(tud.DataLoader(t, batch_size=bs, drop_last=drop_last))
+    assert len(c) == 9 and list(Range(0, 2) + Range(5, 6)) == [0.0, 1.0, 5.0]
+    with pytest.raises(ValueError, match="expected unspecified shuffle option"):
+        DataLoader(c, shuffle=True)
+    with pytest.raises(ValueError, match="expected unspecified sampler option"):
+        DataLoader(c, sampler=[0])
+    with pytest.raises(TypeError, match="does not support IterableDataset"):
+        tc.utils.data.ConcatDataset([c])
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"num_workers": -1}, "num_workers option should be non-negative"),
+    ({"timeout": -1}, "timeout option should be non-negative"),
+    ({"prefetch_factor": 2}, "prefetch_factor option could only be specified"),
+    ({"num_workers": 1, "prefetch_factor": -1}, "prefetch_factor option should be non-negative"),
+    ({"persistent_workers": True}, "persistent_workers option needs num_workers > 0"),
+    ({"batch_size": None, "drop_last": True}, "mutually exclusive with drop_last"),
+    ({"batch_sampler": [[0]], "batch_size": 2}, "batch_sampler option is mutually exclusive"),
+    ({"multiprocessing_context": "spawn"}, "can only be used with multi-process loading"),
+    ({"num_workers": 1, "multiprocessing_context": "nope"}, "valid start method"),
+])
+def test_loader_argument_errors_match_torch(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tud.DataLoader(list(range(4)), **kwargs)
+    with pytest.raises(ValueError, match=match):
+        DataLoader(TensorDataset(np.arange(4)), **kwargs)
+
+
+def test_loader_attributes_and_pin_memory_warning_as_torch():
+    ds = TensorDataset(np.arange(6))
+    dl = DataLoader(ds, batch_size=4, shuffle=True, pin_memory=True)
+    assert isinstance(dl.sampler, RandomSampler) and len(dl.sampler) == 6
+    assert isinstance(DataLoader(ds).sampler, SequentialSampler)
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true"):
+        iter(tud.DataLoader(list(range(6)), pin_memory=True))
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true"):
+        assert sorted(sum((b[0].tolist() for b in dl), [])) == list(range(6))
+
+
+def test_batch_size_none_passes_each_sample_to_collate_fn_as_torch():
+    ds = TensorDataset(np.arange(3))
+    assert list(DataLoader(ds, batch_size=None, collate_fn=lambda s: s[0].item() * 2)) == \
+        [0, 2, 4]
+    out = list(DataLoader(ListDataset(2), batch_size=None))
+    assert isinstance(out[0][0], tc.Tensor) and out[0][1] == 0 and out[1][3] == "s1"
+
+
+def test_generator_makes_shuffles_reproducible():
+    ds = TensorDataset(np.arange(30))
+
+    def order(g):
+        return [b[0].tolist() for b in DataLoader(ds, batch_size=7, shuffle=True, generator=g)]
+
+    assert order(tc.Generator(4)) == order(tc.Generator(4)) != order(tc.Generator(5))

@@ -178,3 +178,68 @@ def test_norm_layers_init_like_torch():
         tm = eval("lambda nn: " + src)(torch.nn)  # noqa: S307
         for k, v in tm.state_dict().items():
             assert np.array_equal(cm.state_dict()[k]._data, v.numpy()), (src, k)
+
+
+@pytest.mark.parametrize("shape,groups", [((4, 2, 3), 1), ((6, 3, 3, 5), 1), ((4, 2, 3, 3), 2),
+                                          ((3, 5, 2, 2), 3), ((2, 2, 3, 3, 3), 1),
+                                          ((6, 1, 4, 4), 3)])
+def test_dirac_matches_torch(shape, groups):
+    for dtype, tdt in ((np.float32, torch.float32), (np.float64, torch.float64)):
+        c = tc.ones(*shape, dtype=dtype, requires_grad=True)
+        t = torch.ones(*shape, dtype=tdt)
+        out = init.dirac_(c, groups)
+        torch.nn.init.dirac_(t, groups)
+        assert out is c and c.dtype == dtype and c.grad_fn is None
+        np.testing.assert_array_equal(c._data, t.numpy())
+    x = np.random.default_rng(0).standard_normal((1, shape[1] * groups) + shape[2:])
+    if len(shape) == 4 and groups == 1 and shape[0] >= shape[1]:
+        # an identity convolution: the first in_channels outputs repeat the input
+        w = tc.zeros(*shape, dtype=tc.float64)
+        init.dirac_(w)
+        pad = tuple(k // 2 for k in shape[2:])
+        y = tc.nn.functional.conv2d(tc.tensor(x), w, padding=pad)
+        if all(k % 2 for k in shape[2:]):
+            np.testing.assert_allclose(y._data[:, :shape[1]], x, atol=1e-12)
+
+
+def test_sparse_zeros_per_column_and_scale():
+    t = tc.empty(200, 300, dtype=tc.float64)
+    init.sparse_(t, sparsity=0.3, std=0.05, generator=tc.Generator(0))
+    zeros = (t._data == 0).sum(axis=0)
+    assert np.all(zeros == math.ceil(0.3 * 200))
+    ref = torch.empty(200, 300, dtype=torch.float64)
+    torch.nn.init.sparse_(ref, sparsity=0.3, std=0.05)
+    assert_same_distribution(t._data[t._data != 0], ref.numpy()[ref.numpy() != 0], "sparse_")
+
+
+@pytest.mark.parametrize("fn,args,match", [
+    ("dirac_", ((2, 3),), "Only tensors with 3, 4, or 5 dimensions"),
+    ("dirac_", ((3, 2, 3, 3), 2), "dim 0 must be divisible by groups"),
+    ("sparse_", ((2, 3, 4), 0.5), "Only tensors with 2 dimensions"),
+    ("eye_", ((2, 3, 4),), "Only tensors with 2 dimensions"),
+    ("orthogonal_", ((3,),), "Only tensors with 2 or more dimensions"),
+])
+def test_new_init_errors_match_torch(fn, args, match):
+    shape, *rest = args
+    with pytest.raises(ValueError, match=match):
+        getattr(torch.nn.init, fn)(torch.zeros(*shape), *rest)
+    with pytest.raises(ValueError, match=match):
+        getattr(init, fn)(tc.zeros(*shape), *rest)
+
+
+@pytest.mark.parametrize("old,args", [("uniform", ()), ("normal", ()), ("constant", (0.5,)),
+                                      ("eye", ()), ("xavier_uniform", ()),
+                                      ("xavier_normal", ()), ("kaiming_uniform", ()),
+                                      ("kaiming_normal", ()), ("orthogonal", ()),
+                                      ("sparse", (0.5,)), ("dirac", ())])
+def test_deprecated_aliases_warn_as_torch_and_still_work(old, args):
+    shape = (4, 4, 3) if old == "dirac" else (4, 6)
+    msg = rf"`nn.init.{old}` is now deprecated in favor of `nn.init.{old}_`."
+    with pytest.warns(FutureWarning, match=msg):
+        getattr(torch.nn.init, old)(torch.zeros(*shape), *args)
+    t = tc.zeros(*shape)
+    with pytest.warns(FutureWarning, match=msg):
+        out = getattr(init, old)(t, *args)
+    assert out is t and getattr(init, old).__name__ == old
+    if old != "sparse":
+        assert np.any(t._data != 0)

@@ -8,6 +8,7 @@ import torch
 
 import tinyconv as tc
 from tests.test_optim import make_models, run_pair
+from tests.utils import assert_close
 from tinyconv.optim import lr_scheduler as cls
 
 
@@ -44,6 +45,26 @@ SCHEDULERS = {
         o, [m.LinearLR(o, start_factor=0.1, total_iters=4),
             m.CosineAnnealingLR(o, T_max=12, eta_min=0.002),
             m.ExponentialLR(o, gamma=0.8)], milestones=[5, 15]),
+    "MultiplicativeLR": lambda m, o: m.MultiplicativeLR(o, lr_lambda=lambda e: 0.9 + 0.01 * e),
+    "ConstantLR": lambda m, o: m.ConstantLR(o, factor=0.5, total_iters=4),
+    "ConstantLR-default": lambda m, o: m.ConstantLR(o),
+    "PolynomialLR": lambda m, o: m.PolynomialLR(o, total_iters=8, power=2.0),
+    "CyclicLR-triangular2": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.05],
+                                                    step_size_up=4, step_size_down=3,
+                                                    mode="triangular2"),
+    "CyclicLR-exp_range": lambda m, o: m.CyclicLR(o, base_lr=[0.02, 0.01], max_lr=0.1,
+                                                  step_size_up=5, mode="exp_range", gamma=0.9,
+                                                  base_momentum=0.7, max_momentum=0.85),
+    "CyclicLR-scale_fn": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3,
+                                                 scale_fn=lambda x: 0.5 ** x,
+                                                 scale_mode="iterations",
+                                                 cycle_momentum=False),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.001),
+    "CosineAnnealingWarmRestarts-T_mult1": lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=4),
+    "ChainedScheduler": lambda m, o: m.ChainedScheduler(
+        [m.ConstantLR(o, factor=0.5, total_iters=3), m.ExponentialLR(o, gamma=0.9),
+         m.CosineAnnealingWarmRestarts(o, T_0=5)]),
 }
 
 
@@ -103,7 +124,9 @@ def test_reduce_lr_on_plateau_matches_torch():
 
 
 @pytest.mark.parametrize("sched", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR",
-                                   "OneCycleLR", "SequentialLR", "LambdaLR"])
+                                   "OneCycleLR", "SequentialLR", "LambdaLR", "MultiplicativeLR",
+                                   "PolynomialLR", "CyclicLR-exp_range",
+                                   "CosineAnnealingWarmRestarts", "ChainedScheduler"])
 def test_state_dict_resume(sched, tmp_path):
     """Stop after 7 steps, save via tc.save, rebuild, load: the next lrs equal a straight run."""
     tm, cm, topt, copt = _pair_opts()
@@ -180,3 +203,132 @@ def test_errors_match_torch():
         one.step()
     assert math.isfinite(one.get_last_lr()[0])
     assert np.isfinite(copt.param_groups[0]["lr"])
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    """The SGDR recipe: step(epoch + i / iters) inside the epoch loop, T_mult > 1 included."""
+    for T_mult in (1, 2):
+        tm, cm, topt, copt = _pair_opts()
+        ts = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(topt, T_0=2, T_mult=T_mult,
+                                                                   eta_min=1e-3)
+        cs = cls.CosineAnnealingWarmRestarts(copt, T_0=2, T_mult=T_mult, eta_min=1e-3)
+        iters = 5
+        for epoch in range(9):
+            for i in range(iters):
+                topt.step()
+                copt.step()
+                ts.step(epoch + i / iters)
+                cs.step(epoch + i / iters)
+                assert cs.get_last_lr() == pytest.approx(ts.get_last_lr(), rel=1e-12)
+                assert (cs.T_i, cs.T_cur, cs.last_epoch) == \
+                    pytest.approx((ts.T_i, ts.T_cur, ts.last_epoch), rel=1e-12)
+        with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+            cs.step(-1)
+
+
+def test_new_scheduler_errors_match_torch():
+    _, _, topt, copt = _pair_opts()
+    cases = [
+        (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=0), "positive integer T_0"),
+        (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=2.5), "positive integer T_0"),
+        (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0), "T_mult >= 1"),
+        (lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=2, eta_min="0"),
+         "float or int eta_min"),
+        (lambda m, o: m.ConstantLR(o, factor=1.5), "between 0 and 1"),
+        (lambda m, o: m.CyclicLR(o, 0.01, 0.1, mode="square"), "mode is invalid"),
+        (lambda m, o: m.CyclicLR(o, [0.01], 0.1), "expected 2 values for base_lr"),
+        (lambda m, o: m.MultiplicativeLR(o, [_lambda]), "Expected 2 lr_lambdas"),
+        (lambda m, o: m.ChainedScheduler([]), "at least one scheduler"),
+        (lambda m, o: m.ChainedScheduler([m.ReduceLROnPlateau(o)]),
+         "does not support `ReduceLROnPlateau`"),
+    ]
+    for make, match in cases:
+        with pytest.raises(ValueError):
+            make(torch.optim.lr_scheduler, topt)
+        with pytest.raises(ValueError, match=match):
+            make(cls, copt)
+    with pytest.raises(TypeError, match="lr_lambda should be a function, but got int"):
+        cls.MultiplicativeLR(copt, 3)
+    _, cm2, _, other = _pair_opts()
+    with pytest.raises(ValueError, match="belong to the same optimizer"):
+        cls.ChainedScheduler([cls.StepLR(copt, 2), cls.StepLR(other, 2)])
+    ada = tc.optim.Adagrad(cm2.parameters())
+    with pytest.raises(ValueError, match="must support momentum or beta1"):
+        cls.CyclicLR(ada, 0.01, 0.1)
+
+
+# -------------------------------------------------------------------------------- swa_utils
+
+
+def _swa_pair(**kwargs):
+    torch.manual_seed(3)
+    tm = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(),
+                             torch.nn.Linear(6, 3)).double()
+    cm = tc.nn.Sequential(tc.nn.Linear(4, 6), tc.nn.BatchNorm1d(6), tc.nn.ReLU(),
+                          tc.nn.Linear(6, 3)).to(np.float64)
+    cm.load_state_dict({k: tc.tensor(v.numpy().copy()) for k, v in tm.state_dict().items()})
+    return tm, cm
+
+
+@pytest.mark.parametrize("kind", ["swa", "ema-multi", "ema-fn", "swa-buffers"])
+def test_averaged_model_swalr_and_update_bn_match_torch(kind):
+    tm, cm = _swa_pair()
+    tu, cu = torch.optim.swa_utils, tc.optim.swa_utils
+    kw = {"swa": ({}, {}), "swa-buffers": ({"use_buffers": True}, {"use_buffers": True}),
+          "ema-multi": ({"multi_avg_fn": tu.get_ema_multi_avg_fn(0.7)},
+                        {"multi_avg_fn": cu.get_ema_multi_avg_fn(0.7)}),
+          "ema-fn": ({"avg_fn": tu.get_ema_avg_fn(0.3)}, {"avg_fn": cu.get_ema_avg_fn(0.3)})}
+    tk, ck = kw[kind]
+    tavg, cavg = tu.AveragedModel(tm, **tk), cu.AveragedModel(cm, **ck)
+    topt = torch.optim.SGD(tm.parameters(), lr=0.5, momentum=0.9)
+    copt = tc.optim.SGD(cm.parameters(), lr=0.5, momentum=0.9)
+    tsched = tu.SWALR(topt, swa_lr=[0.05], anneal_epochs=3, anneal_strategy="linear")
+    csched = cu.SWALR(copt, swa_lr=[0.05], anneal_epochs=3, anneal_strategy="linear")
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((8, 4)) for _ in range(6)]
+    for x in xs:
+        for opt, model, lib in ((topt, tm, torch), (copt, cm, tc)):
+            opt.zero_grad()
+            (model(lib.tensor(x)) ** 2).mean().backward()
+            opt.step()
+        tsched.step()
+        csched.step()
+        assert csched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-13)
+        tavg.update_parameters(tm)
+        cavg.update_parameters(cm)
+    assert int(cavg.n_averaged._data) == int(tavg.n_averaged) == 6
+    tsd, csd = tavg.state_dict(), cavg.state_dict()
+    assert list(csd) == list(tsd)
+    for k in tsd:
+        assert_close(csd[k], tsd[k], tol=1e-10, what=k)
+    loader = [(torch.tensor(x), 0) for x in xs[:3]]
+    tu.update_bn(loader, tavg)
+    cu.update_bn([(tc.tensor(x), 0) for x in xs[:3]], cavg)
+    for k, v in tavg.state_dict().items():
+        assert_close(cavg.state_dict()[k], v, tol=1e-10, what=f"after update_bn {k}")
+    assert cavg.module[1].momentum == 0.1 and cavg.training
+    x = xs[0]
+    assert_close(cavg.eval()(tc.tensor(x)), tavg.eval()(torch.tensor(x)))
+    assert sorted(csched.state_dict()) == sorted(tsched.state_dict())
+
+
+def test_swalr_cos_and_errors_match_torch():
+    tm, cm, topt, copt = _pair_opts()
+    ts = torch.optim.swa_utils.SWALR(topt, swa_lr=0.01, anneal_epochs=4)
+    cs = tc.optim.swa_utils.SWALR(copt, swa_lr=0.01, anneal_epochs=4)
+    for _ in range(8):
+        topt.step()
+        copt.step()
+        ts.step()
+        cs.step()
+        assert cs.get_last_lr() == pytest.approx(ts.get_last_lr(), rel=1e-13)
+    for bad, match in (({"anneal_strategy": "exp"}, "one of 'cos' or 'linear'"),
+                       ({"anneal_epochs": -1}, "equal or greater than 0")):
+        with pytest.raises(ValueError, match=match):
+            torch.optim.swa_utils.SWALR(topt, swa_lr=0.01, **bad)
+        with pytest.raises(ValueError, match=match):
+            tc.optim.swa_utils.SWALR(copt, swa_lr=0.01, **bad)
+    with pytest.raises(ValueError, match=r"Invalid decay value 1.5"):
+        tc.optim.swa_utils.get_ema_multi_avg_fn(1.5)
+    with pytest.raises(AssertionError, match="Only one of avg_fn and multi_avg_fn"):
+        tc.optim.swa_utils.AveragedModel(cm, avg_fn=len, multi_avg_fn=len)

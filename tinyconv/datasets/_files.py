@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 
-from ..utils import serialization as _serialization
+from ..utils.serialization import _native as _serialization
 
 DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 

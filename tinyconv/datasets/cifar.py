@@ -8,7 +8,7 @@ import tarfile
 
 import numpy as np
 
-from ..utils import serialization as _serialization
+from ..utils.serialization import _native as _serialization
 from ._base import _ImageArrayDataset
 from ._files import (_STAGING, _bases, _default_base, _download_any, _remove_dead_staging,
                      md5sum, safe_extract_tar)

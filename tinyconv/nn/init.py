@@ -1,7 +1,7 @@
 """Parameter initialisation (torch.nn.init): in place, without recording a graph, keeping dtype.
 
 Every function draws from the package generator (``tc.manual_seed``) unless ``generator=`` is
-given, writes into the tensor's values in place and returns ``tensor``.
+given, writes into ``tensor._data`` and returns ``tensor``.
 """
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from .._random import _gen
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
-    "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "orthogonal_",
+    "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
+    "kaiming_normal_", "orthogonal_", "sparse_",
+    # torch's deprecated names (FutureWarning, then the in-place function)
+    "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+    "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
 ]
 
 
@@ -157,6 +160,49 @@ def eye_(tensor):
     return _write(tensor, np.eye(*tensor._data.shape, dtype=tensor._data.dtype))
 
 
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta: each of the first
+    ``min(out/groups, in)`` output channels of every group passes its input channel through
+    the kernel's centre unchanged (an identity convolution).
+
+    Args:
+        tensor: (out_channels, in_channels, *kernel) weight.
+        groups: number of groups of output channels (must divide out_channels).
+    """
+    shape = tensor._data.shape
+    if len(shape) not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = shape[0] // groups
+    d = np.arange(min(out_per_group, shape[1]))
+    centre = tuple(k // 2 for k in shape[2:])
+    values = np.zeros(shape, dtype=tensor._data.dtype)
+    for g in range(groups):
+        values[(g * out_per_group + d, d) + centre] = 1
+    return _write(tensor, values)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor with N(0, std**2) and zero ``ceil(sparsity * rows)`` random entries
+    of every column.
+
+    Args:
+        tensor: a 2-D tensor.
+        sparsity: the fraction of each column set to zero.
+        std: standard deviation of the non-zero values.
+    """
+    if tensor._data.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor._data.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    rng = _gen(generator)
+    values = rng.normal(0.0, std, size=(rows, cols))
+    for col in range(cols):
+        values[rng.permutation(rows)[:num_zeros], col] = 0
+    return _write(tensor, values)
+
+
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -215,3 +261,30 @@ def orthogonal_(tensor, gain=1, generator=None):
     if rows < cols:
         q = q.T
     return _write(tensor, (q * gain).reshape(tensor._data.shape))
+
+
+def _make_deprecate(meth):
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__doc__ = f"{old_name}(...): deprecated, use ``{new_name}``."
+    deprecated_init.__name__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

@@ -42,6 +42,21 @@ def _indent(text, spaces):
     return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
 
 
+def _is_torch_tensor(v):
+    """Whether ``v`` is a torch.Tensor (or Parameter), told without importing torch."""
+    return any(c.__module__.split(".")[0] == "torch" and c.__name__ == "Tensor"
+               for c in type(v).__mro__)
+
+
+def _torch_tensor_array(v):
+    """The values of the torch tensor ``v`` as an ndarray (a copy; bfloat16 widened to
+    float32, which NumPy lacks), so a torch state dict loads directly."""
+    v = v.detach().cpu()
+    if str(v.dtype) == "torch.bfloat16":
+        v = v.float()
+    return v.numpy().copy()
+
+
 def _check_name(name, kind, module):
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
@@ -612,6 +627,8 @@ class Module:
                 arr = v._data
             elif isinstance(v, np.ndarray):
                 arr = v
+            elif _is_torch_tensor(v):
+                arr = _torch_tensor_array(v)
             else:
                 problems.append(
                     f'While copying the parameter named "{key}", expected a Tensor from '

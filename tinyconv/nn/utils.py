@@ -1,11 +1,14 @@
-"""Gradient clipping (torch.nn.utils.clip_grad_norm_ / clip_grad_value_)."""
+"""torch.nn.utils: gradient clipping (clip_grad_norm_, clip_grad_value_) and the flat view of
+parameters (parameters_to_vector, vector_to_parameters)."""
 import math
 
 import numpy as np
 
+from .._functions.shape import cat
 from ..tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
 
 
 def _grads(parameters):
@@ -66,3 +69,42 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     for g in _grads(parameters):
         np.clip(g._data, -clip_value, clip_value, out=g._data)
+
+
+def parameters_to_vector(parameters):
+    """The parameters flattened and concatenated into one vector (differentiable, as torch).
+
+    Args:
+        parameters: an iterable of Tensors (e.g. ``model.parameters()``).
+
+    Returns:
+        a 1-D Tensor of their total number of elements.
+    """
+    return cat([p.reshape(-1) for p in parameters])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of ``vec`` into ``parameters`` (the inverse of
+    ``parameters_to_vector``), without recording a graph.
+
+    Args:
+        vec: a 1-D Tensor with as many elements as the parameters hold.
+        parameters: an iterable of Tensors, filled in order.
+
+    Raises:
+        TypeError: ``vec`` is not a Tensor.
+        RuntimeError: ``vec`` is too short for the parameters.
+    """
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
+    flat = vec._data.reshape(-1)
+    params = list(parameters)
+    total = sum(p._data.size for p in params)
+    if total > flat.size:
+        raise RuntimeError(f"vector_to_parameters: the vector has {flat.size} elements but the "
+                           f"parameters need {total}")
+    pointer = 0
+    for p in params:
+        n = p._data.size
+        p._data[...] = flat[pointer:pointer + n].reshape(p._data.shape)
+        pointer += n

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..nn.module import _is_torch_tensor, _torch_tensor_array
 from ..tensor import Tensor
 from ..utils.hooks import RemovableHandle
 
@@ -464,6 +465,8 @@ class Optimizer:
 
     @staticmethod
     def _cast(param, key, value):
+        if _is_torch_tensor(value):      # a torch optimizer's state_dict, passed in directly
+            value = _torch_tensor_array(value)
         if isinstance(value, Tensor):
             arr = value._data
             if key != "step" and arr.dtype.kind == "f":
@@ -477,6 +480,8 @@ class Optimizer:
             return Tensor._make(value.copy(), False, None)
         if isinstance(value, dict):
             return {k: Optimizer._cast(param, key, v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):   # LBFGS keeps lists of tensors
+            return type(value)(Optimizer._cast(param, key, v) for v in value)
         return copy.deepcopy(value)
 
 

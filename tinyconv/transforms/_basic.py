@@ -19,11 +19,14 @@ import numbers
 
 import numpy as np
 
-from ._random import stream
-from .tensor import Tensor
+from .._random import stream
+from ..tensor import Tensor
+from . import _fcolor as F
+from ._image import is_pil, to_chw
 
 __all__ = ["Compose", "ToTensor", "Normalize", "RandomCrop", "RandomHorizontalFlip",
-           "apply_batch"]
+           "apply_batch", "ToPILImage", "PILToTensor", "ConvertImageDtype", "Lambda",
+           "RandomApply", "RandomChoice", "RandomOrder"]
 
 def _unwrap(x):
     """(ndarray, was_tensor)."""
@@ -106,6 +109,8 @@ class ToTensor:
     """
 
     def __call__(self, pic):
+        if is_pil(pic):
+            return F.to_tensor(pic)
         arr, _ = _unwrap(pic)
         if arr.dtype == np.uint8:
             if arr.ndim == 2:
@@ -327,3 +332,119 @@ class RandomHorizontalFlip:
 
     def __repr__(self):
         return f"RandomHorizontalFlip(p={self.p})"
+
+
+class ToPILImage:
+    """A (C, H, W) Tensor or an (H, W[, C]) ndarray as a PIL image (needs Pillow)."""
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return F.to_pil_image(pic, self.mode)
+
+    def __repr__(self):
+        return f"ToPILImage(mode={self.mode})" if self.mode else "ToPILImage()"
+
+
+class PILToTensor:
+    """A PIL image as a (C, H, W) Tensor of its own dtype (uint8 for L/RGB), unscaled."""
+
+    def __call__(self, pic):
+        return F.pil_to_tensor(pic)
+
+    def __repr__(self):
+        return "PILToTensor()"
+
+
+class ConvertImageDtype:
+    """Convert an image to ``dtype`` rescaling its values (uint8 255 <-> float 1.0)."""
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def __call__(self, image):
+        return F.convert_image_dtype(image, self.dtype)
+
+    def apply_batch(self, batch):
+        x, back = to_chw(batch, batched=True)
+        return back(F._convert(x, self.dtype))
+
+    def __repr__(self):
+        return f"ConvertImageDtype({self.dtype})"
+
+
+class Lambda:
+    """Apply a user function as a transform."""
+
+    def __init__(self, lambd):
+        if not callable(lambd):
+            raise TypeError(f"Argument lambd should be callable, got "
+                            f"{repr(type(lambd).__name__)}")
+        self.lambd = lambd
+
+    def __call__(self, img):
+        return self.lambd(img)
+
+    def __repr__(self):
+        return "Lambda()"
+
+
+class RandomApply:
+    """Apply the list of ``transforms`` (in order) with probability ``p``."""
+
+    def __init__(self, transforms, p=0.5):
+        self.transforms = transforms
+        self.p = p
+
+    def __call__(self, img):
+        if self.p < float(stream().random()):
+            return img
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def __repr__(self):
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"RandomApply(\n    p={self.p}{inner}\n)"
+
+
+class RandomChoice:
+    """Apply one of ``transforms``, chosen with probabilities proportional to ``p``
+    (default: uniformly)."""
+
+    def __init__(self, transforms, p=None):
+        if not isinstance(transforms, (list, tuple)):
+            raise TypeError("Argument transforms should be a sequence")
+        if p is not None and not isinstance(p, (list, tuple)):
+            raise TypeError("Argument p should be a sequence")
+        self.transforms = transforms
+        self.p = p
+
+    def __call__(self, *args):
+        rng = stream()
+        if self.p is None:
+            k = int(rng.integers(0, len(self.transforms)))
+        else:
+            w = np.asarray(self.p, dtype=np.float64)
+            k = int(rng.choice(len(self.transforms), p=w / w.sum()))
+        return self.transforms[k](*args)
+
+    def __repr__(self):
+        return f"RandomChoice(transforms={self.transforms}, p={self.p})"
+
+
+class RandomOrder:
+    """Apply ``transforms`` in a random order."""
+
+    def __init__(self, transforms):
+        self.transforms = transforms
+
+    def __call__(self, img):
+        for k in stream().permutation(len(self.transforms)):
+            img = self.transforms[int(k)](img)
+        return img
+
+    def __repr__(self):
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"RandomOrder({inner}\n)"

@@ -1,4 +1,4 @@
-"""tc.save / tc.load: checkpoints without pickle.
+"""tinyconv's own checkpoint format (``tc.save``'s default): no pickle.
 
 File format: a zip archive readable by ``np.load`` (an .npz) holding
 
@@ -38,9 +38,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..tensor import Tensor
+from ...tensor import Tensor
 
-__all__ = ["save", "load", "atomic_write"]
+__all__ = ["encode_file", "replace_file", "load_verified", "has_trailer", "atomic_write"]
 
 _FORMAT = "tinyconv-checkpoint"
 _VERSION = 1
@@ -71,7 +71,7 @@ class _Encoder:
         raise TypeError(f"save: unsupported dict key type {type(k).__name__} at {path}")
 
     def node(self, obj, path="obj", depth=0):
-        from ..nn.parameter import Parameter
+        from ...nn.parameter import Parameter
 
         if depth > _MAX_DEPTH:
             raise ValueError(f"save: containers nested more than {_MAX_DEPTH} levels deep at "
@@ -123,7 +123,7 @@ def _field(node, name, types):
 
 def _decode(node, arrays, depth=0):
     """Rebuild the object tree from the JSON index, checking every node's shape."""
-    from ..nn.parameter import Parameter
+    from ...nn.parameter import Parameter
 
     if depth > 2 * _MAX_DEPTH + 2:
         raise ValueError(f"the index is nested more than {_MAX_DEPTH} levels deep")
@@ -167,7 +167,7 @@ def _decode(node, arrays, depth=0):
     return values if t == "list" else tuple(values)
 
 
-def _encode_file(obj):
+def encode_file(obj):
     enc = _Encoder()
     root = enc.node(obj)
     index = json.dumps({"format": _FORMAT, "version": _VERSION, "n_arrays": len(enc.arrays),
@@ -241,7 +241,7 @@ def _fsync_directory(directory):
     opened or synced (some filesystems and platforms refuse both)."""
     try:
         dfd = os.open(directory, os.O_RDONLY)
-    except PermissionError:
+    except (PermissionError, IsADirectoryError):
         return
     try:
         os.fsync(dfd)
@@ -252,7 +252,7 @@ def _fsync_directory(directory):
         os.close(dfd)
 
 
-def _replace_file(path, data, op):
+def replace_file(path, data, op):
     """Write ``data`` (bytes-like, or an iterable of them) to a temporary file next to the
     target, fsync it and rename it over the target."""
     target = os.path.realpath(path)          # through symlinks, like open(path, "wb")
@@ -304,31 +304,7 @@ def atomic_write(path, data):
         RuntimeError: the target's directory does not exist (as ``torch.save``).
         OSError: writing failed (e.g. the disk is full); the previous file is intact.
     """
-    _replace_file(path, data, "atomic_write")
-
-
-def save(obj, f):
-    """Save ``obj`` (state dicts, optimizer/scheduler states, nested containers) to ``f``.
-
-    A path is written atomically (see ``atomic_write``): a crash or a full disk leaves the
-    previous file intact and no partial temporary file. As with ``open``, a symlink is written
-    through and a new file's mode follows the umask; an existing file keeps its mode.
-
-    Args:
-        obj: tensors, ndarrays, numbers, strings, None, and dicts (any of those as keys),
-            lists and tuples of them.
-        f: a path or a binary file object.
-
-    Raises:
-        TypeError: an object that cannot be stored without pickle (the file is not touched).
-        RuntimeError: the target's directory does not exist (as ``torch.save``).
-        OSError: writing failed (e.g. the disk is full); the previous file is intact.
-    """
-    data = _encode_file(obj)
-    if hasattr(f, "write"):
-        f.write(data)
-        return
-    _replace_file(f, data, "save")
+    replace_file(path, data, "atomic_write")
 
 
 class _Reader:
@@ -357,7 +333,7 @@ class _Reader:
             spans.append((info.header_offset, start, start + info.file_size, info.filename))
         spans.sort()
         limit = self.zf.start_dir
-        for k, (_head, _start, end, fname) in enumerate(spans):
+        for k, (_, _, end, fname) in enumerate(spans):
             nxt = spans[k + 1][0] if k + 1 < len(spans) else limit
             if end > nxt:
                 raise ValueError(f"member {fname!r} overlaps the next member or the directory")
@@ -413,7 +389,26 @@ def _digest(fh, start, stop):
     return h.hexdigest()
 
 
-def _load_verified(fh, name):
+def has_trailer(fh):
+    """Whether the seekable ``fh`` (from its current position) ends with the checksum trailer
+    of a tinyconv checkpoint (its content is checked by ``load_verified``)."""
+    start = fh.tell()
+    size = fh.seek(0, os.SEEK_END) - start
+    try:
+        if size < _COMMENT_LEN:
+            return False
+        fh.seek(start + size - _COMMENT_LEN)
+        return fh.read(len(_TAG)) == _TAG
+    finally:
+        fh.seek(start)
+
+
+def load_verified(fh, name):
+    """The object in the tinyconv checkpoint ``fh``, checked as the module docstring says.
+
+    Raises:
+        RuntimeError: truncated, corrupted or crafted; the message names the file.
+    """
     prefix = f"load: {name!r} is not a valid tinyconv checkpoint"
     start = fh.tell()
     size = fh.seek(0, os.SEEK_END) - start
@@ -462,36 +457,3 @@ def _load_verified(fh, name):
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, TypeError,
             EOFError, OverflowError, UnicodeDecodeError) as e:
         raise RuntimeError(f"{prefix}: {type(e).__name__}: {e}") from e
-
-
-def load(f, map_location=None, weights_only=True):
-    """Load an object written by ``save``.
-
-    The whole file is checked (SHA-256) before any member is parsed, and each array is
-    allocated at its declared size only after that size was matched against the bytes the
-    file holds for it, so a crafted file cannot make ``load`` allocate more than the file's
-    own size (plus the parsed index).
-
-    Args:
-        f: a path or a binary file object (read from its current position; one that cannot
-            seek is read into memory first).
-        map_location, weights_only: accepted for torch compatibility (everything is CPU and
-            nothing but data is ever loaded).
-
-    Returns:
-        the saved object, with tensors as ``tc.Tensor`` (``Parameter`` where one was saved).
-
-    Raises:
-        RuntimeError: the file is truncated, corrupted (checksum mismatch), not a tinyconv
-            checkpoint, or crafted (compressed, overlapping or oversized members, an index
-            that is not the documented JSON); the message names the file.
-    """
-    if hasattr(f, "read"):
-        name = getattr(f, "name", "<file object>")
-        seekable = getattr(f, "seekable", None)
-        if seekable is not None and seekable():
-            return _load_verified(f, name)
-        return _load_verified(io.BytesIO(f.read()), name)
-    name = os.fspath(f)
-    with open(name, "rb") as fh:
-        return _load_verified(fh, name)
