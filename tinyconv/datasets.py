@@ -522,7 +522,8 @@ def write_fake_mnist(directory, n_train=64, n_test=32, gz=True, seed=0, num_clas
 
     Args:
         directory (str): where the files go (e.g. ``root/FashionMNIST/raw``).
-        n_train, n_test (int): numbers of images.
+        n_train (int): number of training images.
+        n_test (int): number of test images.
         gz (bool): gzip the files (``.gz`` names) like the published ones.
         seed (int): NumPy seed of the content.
     Returns:

@@ -250,7 +250,8 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
         loss_fn: None (cross-entropy), the name of a loss in ``nn.functional`` (``"mse_loss"``),
             a callable ``(output, target) -> scalar`` valid on both sides (e.g. tensor
             arithmetic), or a pair ``(tinyconv_fn, torch_fn)``.
-        atol, rtol: ``allclose`` tolerances; default 1e-5/1e-4 for float32, 1e-9/1e-7 for float64.
+        atol: ``allclose``'s absolute tolerance; default 1e-5 for float32, 1e-9 for float64.
+        rtol: ``allclose``'s relative tolerance; default 1e-4 for float32, 1e-7 for float64.
         copy_weights: copy ``torch_model.state_dict()`` into ``model`` first (default True).
 
     Returns:

@@ -14,8 +14,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             first element is the Tensor to check).
         inputs: a Tensor or a sequence of Tensors; those with ``requires_grad`` are checked.
             They must be float64 (float32 differences are too coarse to mean anything).
-        eps, atol, rtol: step and tolerances; an element fails when
+        eps: the finite-difference step.
+        atol: absolute tolerance; an element fails when
             ``|analytical - numerical| > atol + rtol * |numerical|``.
+        rtol: relative tolerance (see ``atol``).
         raise_exception: raise ``RuntimeError`` naming the worst element on failure
             (otherwise return False).
 

@@ -525,15 +525,21 @@ class Solver:
     Args:
         model: the model.
         data: {'X_train', 'y_train', 'X_val', 'y_val'}.
+        **kwargs: the options below, by keyword (the assignment's).
+
+    Other Parameters:
         update_rule: 'sgd' | 'sgd_momentum' | 'rmsprop' | 'adam', or a callable
             ``(w, dw, config) -> (next_w, config)``.
         optim_config: hyper-parameters for the rule (copied for every parameter).
         lr_decay: learning_rate is multiplied by this after every epoch.
-        batch_size, num_epochs: minibatch size and epochs.
+        batch_size: minibatch size.
+        num_epochs: epochs to train.
         num_train_samples: training images used to estimate the training accuracy (None:
-            all); num_val_samples: likewise for validation.
+            all).
+        num_val_samples: likewise for validation.
         checkpoint_name: if given, save a checkpoint (tc.save) after every epoch.
-        print_every: print the loss every this many iterations; verbose: print at all.
+        print_every: print the loss every this many iterations.
+        verbose: print at all.
 
     Attributes (after ``train()``): loss_history, train_acc_history, val_acc_history,
     best_val_acc, best_params (and ``model.params`` is set to best_params).

@@ -98,7 +98,8 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with N(mean, std**2) truncated to [a, b] (resampling values outside the bounds).
 
     Args:
-        a, b: the absolute bounds of the truncation.
+        a: the lower bound of the truncation (absolute, not in standard deviations).
+        b: the upper bound of the truncation.
     """
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")

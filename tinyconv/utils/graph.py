@@ -108,7 +108,7 @@ def draw_graph(tensor, params=None, show_dtype=False):
     Returns:
         GraphDrawing: ``.source`` is the DOT text; ``.render("graph.png")`` draws it.
 
-    Example:
+    Examples:
         >>> import tinyconv as tc
         >>> w = tc.ones(3, requires_grad=True)
         >>> y = (w * 2).sum()

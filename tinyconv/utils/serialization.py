@@ -194,8 +194,8 @@ def load(f, map_location=None, weights_only=True):
 
     Args:
         f: a path or a binary file object.
-        map_location, weights_only: accepted for torch compatibility (everything is CPU and
-            nothing but data is ever loaded).
+        map_location: accepted for torch compatibility (everything is on the CPU).
+        weights_only: accepted for torch compatibility (nothing but data is ever loaded).
 
     Returns:
         the saved object, with tensors as ``tc.Tensor`` (``Parameter`` where one was saved).

@@ -137,7 +137,11 @@ class InstanceNorm2d(_NormBase):
     """Instance normalisation over (N, C, H, W) or (C, H, W) inputs.
 
     Args:
-        as BatchNorm2d, with affine=False and track_running_stats=False by default.
+        num_features: C, the number of channels.
+        eps: added to the variance.
+        momentum: weight of the new statistics in the running ones.
+        affine: learn a per-channel scale and shift (default False, as in torch).
+        track_running_stats: keep running statistics for eval mode (default False).
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,

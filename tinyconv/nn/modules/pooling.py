@@ -40,7 +40,9 @@ class AvgPool2d(Module):
     """2-D average pooling over (N, C, H, W) inputs.
 
     Args:
-        kernel_size, stride (default kernel_size), padding: as MaxPool2d.
+        kernel_size: the window, int or pair.
+        stride: int or pair (default ``kernel_size``).
+        padding: implicit zero padding on both sides.
         ceil_mode: use ceil for the output size.
         count_include_pad: include the zero padding in the average.
         divisor_override: divide by this instead of the window size.

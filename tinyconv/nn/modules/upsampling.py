@@ -11,7 +11,9 @@ class MaxUnpool2d(Module):
     """Partial inverse of MaxPool2d; call as ``unpool(input, indices, output_size=None)``.
 
     Args:
-        kernel_size, stride (default kernel_size), padding: those of the pooling.
+        kernel_size: the pooling's window.
+        stride: the pooling's stride (default ``kernel_size``).
+        padding: the pooling's padding.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -32,8 +34,11 @@ class Upsample(Module):
     """Resample the spatial dims to ``size`` or by ``scale_factor``; see ``F.interpolate``.
 
     Args:
-        size, scale_factor, mode='nearest', align_corners=None, recompute_scale_factor=None:
-            as ``F.interpolate``.
+        size: output size (H, W), as in ``F.interpolate``.
+        scale_factor: multiplier of the input size, as in ``F.interpolate``.
+        mode: the interpolation mode, as in ``F.interpolate``.
+        align_corners: as in ``F.interpolate``.
+        recompute_scale_factor: as in ``F.interpolate``.
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,

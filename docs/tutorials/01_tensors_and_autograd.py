@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 01_tensors_and_autograd
+
+# %%
+print(1)

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 02_convolution_three_ways
+
+# %%
+print(1)

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 03_normalization
+
+# %%
+print(1)

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 04_train_fashion_mnist
+
+# %%
+print(1)

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 05_visualising
+
+# %%
+print(1)

@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 06_porting_from_torch
+
+# %%
+print(1)

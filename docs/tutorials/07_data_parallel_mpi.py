@@ -1,0 +1,5 @@
+# %% [markdown]
+# # 07_data_parallel_mpi
+
+# %%
+print(1)
