@@ -20,7 +20,7 @@
 # loss or the optimizer, and training on more data will not reveal what), then trains it
 # and looks at the learning curves and the first layer's filters.
 #
-# To run in under two minutes on two cores it trains on **a subset: 10,000 of the 60,000
+# To run in under two minutes on two cores it trains on **a subset: 8,000 of the 60,000
 # training images, for 3 epochs**, and evaluates on 2,000 of the 10,000 test images. That
 # reaches about 87% test accuracy; `examples/train.py` trains LeNet-5 on everything to 91%.
 #
@@ -57,7 +57,7 @@ train_full = tc.datasets.FashionMNIST(train=True, transform=transform)
 test_full = tc.datasets.FashionMNIST(train=False, transform=transform)
 classes = train_full.classes
 rng = np.random.default_rng(0)
-train_set = Subset(train_full, rng.permutation(len(train_full))[:10000].tolist())
+train_set = Subset(train_full, rng.permutation(len(train_full))[:8000].tolist())
 test_set = Subset(test_full, rng.permutation(len(test_full))[:2000].tolist())
 print(train_full)
 print(f"using {len(train_set)} training and {len(test_set)} test images")
@@ -176,7 +176,7 @@ assert history["epoch_test_acc"][-1] > 0.8
 #
 # The training loss per step is noisy (each is one batch of 64); its running mean, and the
 # test loss after each epoch, tell the story. Training accuracy above test accuracy is the
-# start of overfitting; with 10,000 images it shows early.
+# start of overfitting; with 8,000 images it shows early.
 
 # %%
 steps_per_epoch = len(train_loader)

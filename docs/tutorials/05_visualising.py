@@ -24,7 +24,7 @@
 # - **Grad-CAM** (Selvaraju et al., 2017): weight the last convolutional feature maps by the
 #   average gradient of the class score flowing into them, to see *where* the evidence is.
 #
-# We first train a small ConvNet on **a subset of Fashion-MNIST: 10,000 images for two
+# We first train a small ConvNet on **a subset of Fashion-MNIST: 8,000 images for two
 # epochs** (about 85% test accuracy; enough for meaningful pictures), so the whole tutorial
 # runs in under two minutes on two cores.
 
@@ -70,7 +70,7 @@ train_full = tc.datasets.FashionMNIST(train=True, transform=transform)
 test_full = tc.datasets.FashionMNIST(train=False, transform=transform)
 classes = train_full.classes
 rng = np.random.default_rng(0)
-train_set = Subset(train_full, rng.permutation(len(train_full))[:10000].tolist())
+train_set = Subset(train_full, rng.permutation(len(train_full))[:8000].tolist())
 test_set = Subset(test_full, rng.permutation(len(test_full))[:1000].tolist())
 
 model = Net()
