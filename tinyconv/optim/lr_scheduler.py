@@ -31,7 +31,15 @@ def _lrs(optimizer):
 
 
 class LRScheduler:
-    """Base class: subclasses implement ``get_lr()`` (the lrs for the new ``last_epoch``)."""
+    """Base class of the schedules: subclasses implement ``get_lr()``.
+
+    Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch (or per batch
+    for per-batch schedules); ``state_dict()`` and ``load_state_dict()`` resume it.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -106,7 +114,13 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch) (one function, or one per group)."""
+    """``lr = base_lr * lr_lambda(epoch)``.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        lr_lambda: a function of the epoch, or a list with one per param group.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -141,7 +155,14 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by gamma every ``step_size`` epochs."""
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        step_size: epochs between two decays.
+        gamma: the factor.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -159,7 +180,14 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by gamma at each milestone epoch."""
+    """Multiply the lr by ``gamma`` at each milestone epoch.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        milestones: increasing epoch indices.
+        gamma: the factor.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -188,7 +216,13 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by gamma every epoch."""
+    """Multiply the lr by ``gamma`` every epoch.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        gamma: the factor.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -204,7 +238,16 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from base_lr to eta_min over T_max epochs (torch's recursive form)."""
+    """Cosine annealing from ``base_lr`` to ``eta_min`` over ``T_max`` epochs.
+
+    torch's recursive form, so it composes with other changes of the lr.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        T_max: epochs (or steps) of the half cosine.
+        eta_min: the lr at the end.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -232,7 +275,15 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Scale the lr linearly from start_factor to end_factor over total_iters epochs."""
+    """Scale the lr linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` epochs.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        start_factor: the multiplier at epoch 0 (in (0, 1]).
+        end_factor: the multiplier from ``total_iters`` on.
+        total_iters: epochs of the ramp.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
@@ -263,7 +314,14 @@ class LinearLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
-    """Run ``schedulers`` one after another, switching at each milestone."""
+    """Run ``schedulers`` one after another, switching at each milestone.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        schedulers: the schedulers, built on the same optimizer.
+        milestones: the epochs at which the next scheduler takes over.
+        last_epoch: the index of the last epoch when resuming (-1: start from scratch).
+    """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         name = type(self).__name__
@@ -340,9 +398,28 @@ def _per_group(name, optimizer, value):
 
 
 class OneCycleLR(LRScheduler):
-    """The 1cycle policy: warm up to max_lr, then anneal to max_lr/div/final_div (per batch).
+    """The 1cycle policy: warm up to ``max_lr``, then anneal far below it (per batch).
 
-    Also cycles momentum (or Adam's beta1) between max_momentum and base_momentum.
+    Also cycles momentum (or Adam's beta1) between ``max_momentum`` and ``base_momentum``. Call
+    ``step()`` after every batch.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        max_lr: the peak lr (a float, or one per group).
+        total_steps: the number of steps of the cycle (or give ``epochs`` and
+            ``steps_per_epoch``).
+        epochs: epochs of the cycle, with ``steps_per_epoch``.
+        steps_per_epoch: batches per epoch.
+        pct_start: the share of the cycle spent warming up.
+        anneal_strategy: 'cos' or 'linear'.
+        cycle_momentum: cycle the momentum inversely to the lr.
+        base_momentum: the momentum at the lr's peak.
+        max_momentum: the momentum at the start and end.
+        div_factor: the initial lr is ``max_lr / div_factor``.
+        final_div_factor: the final lr is the initial lr / ``final_div_factor``.
+        three_phase: return symmetrically to the initial lr in the second phase, and bring
+            it down by ``final_div_factor`` in a third (torch's three-phase form).
+        last_epoch: the index of the last step when resuming (-1: start from scratch).
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
@@ -457,9 +534,20 @@ class OneCycleLR(LRScheduler):
 
 
 class ReduceLROnPlateau(LRScheduler):
-    """Multiply the lr by ``factor`` when a metric has stopped improving for ``patience`` steps.
+    """Multiply the lr by ``factor`` when a metric has stopped improving.
 
     Call ``step(metric)`` after each validation.
+
+    Args:
+        optimizer: the Optimizer whose param groups' ``lr`` this schedules.
+        mode: 'min' (the metric should decrease, e.g. a loss) or 'max' (e.g. an accuracy).
+        factor: the multiplier of the lr (< 1).
+        patience: validations without improvement to wait before reducing.
+        threshold: how much better counts as an improvement.
+        threshold_mode: 'rel' (relative to the best) or 'abs'.
+        cooldown: validations to wait after a reduction before counting again.
+        min_lr: the lowest lr (a float, or one per group).
+        eps: reductions smaller than this are skipped.
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,

@@ -70,7 +70,15 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """2-D average pooling to a fixed output size (int, pair, None entries keep the input size)."""
+    """2-D average pooling to a fixed output size, whatever the input size.
+
+    Args:
+        output_size: (OH, OW), or an int for both; a None entry keeps that input size.
+
+    Shape:
+        input (N, C, H, W) or (C, H, W); output (N, C, OH, OW). Window ``i`` covers rows
+        ``floor(i * H / OH)`` to ``ceil((i + 1) * H / OH)`` (torch's rule).
+    """
 
     def __init__(self, output_size):
         super().__init__()

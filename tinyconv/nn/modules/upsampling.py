@@ -65,21 +65,44 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """``Upsample(size, scale_factor, mode='nearest')``."""
+    """Nearest-neighbour upsampling: ``Upsample(size, scale_factor, mode='nearest')``.
+
+    Args:
+        size: output size (H, W).
+        scale_factor: multiplier of the input size.
+
+    Shape:
+        (N, C, H, W) -> (N, C, OH, OW).
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """``Upsample(size, scale_factor, mode='bilinear', align_corners=True)`` (as torch)."""
+    """Bilinear upsampling with ``align_corners=True`` (as torch's).
+
+    Args:
+        size: output size (H, W).
+        scale_factor: multiplier of the input size.
+
+    Shape:
+        (N, C, H, W) -> (N, C, OH, OW).
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r); see ``F.pixel_shuffle``."""
+    """Rearrange channels into space (sub-pixel convolution's upsampling).
+
+    Args:
+        upscale_factor: r.
+
+    Shape:
+        (*, C*r*r, H, W) -> (*, C, H*r, W*r); see ``F.pixel_shuffle``.
+    """
 
     def __init__(self, upscale_factor):
         super().__init__()
@@ -93,7 +116,14 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W); see ``F.pixel_unshuffle``."""
+    """Rearrange space into channels (the inverse of ``PixelShuffle``).
+
+    Args:
+        downscale_factor: r.
+
+    Shape:
+        (*, C, H*r, W*r) -> (*, C*r*r, H, W); see ``F.pixel_unshuffle``.
+    """
 
     def __init__(self, downscale_factor):
         super().__init__()
