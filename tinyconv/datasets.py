@@ -45,7 +45,15 @@ DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 # --------------------------------------------------------------------------- files and checksums
 
 def md5sum(path, chunk=1 << 20):
-    """Hex md5 of a file."""
+    """Hex md5 digest of a file, read in chunks.
+
+    Args:
+        path: the file.
+        chunk: bytes read at a time.
+
+    Returns:
+        str: 32 hex digits.
+    """
     h = hashlib.md5()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(chunk), b""):
@@ -359,6 +367,25 @@ class FashionMNIST(MNIST):
     so ``FashionMNIST()`` works offline once that package is installed. (The Debian files are
     re-compressed, so their md5 differs from the published one; checksums are verified on
     download only, the IDX headers and sizes always.)
+
+    Args:
+        root (str, optional): base directory (see the module docstring for the search order).
+        train (bool): training split (else test).
+        transform (callable, optional): applied to the uint8 ``(28, 28)`` image, e.g.
+            ``transforms.ToTensor()``.
+        target_transform (callable, optional): applied to the int label.
+        download (bool): fetch the files if they are not found.
+
+    Attributes:
+        data: uint8 (N, 28, 28) images.
+        targets: int64 (N,) labels.
+        classes: the ten class names, 'T-shirt/top' to 'Ankle boot'.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> test = tc.datasets.FashionMNIST(train=False)   # doctest: +SKIP
+        >>> len(test), test.classes[9]                     # doctest: +SKIP
+        (10000, 'Ankle boot')
     """
 
     folder = "FashionMNIST"
@@ -549,6 +576,12 @@ def write_fake_cifar10(root, n_per_batch=20, n_test=20, seed=0):
     ``batches.meta`` (pickled dicts with ``data`` uint8 (n, 3072) rows in channel-planar order,
     ``labels`` lists, ``batch_label`` and ``filenames``).
 
+    Args:
+        root: the directory to write into.
+        n_per_batch: images in each of the five training batches.
+        n_test: images in the test batch.
+        seed: NumPy seed of the content.
+
     Returns:
         dict: ``{'train': (images (N, 32, 32, 3), labels), 'test': (...)}`` as written.
     """
@@ -580,7 +613,15 @@ def write_fake_cifar10(root, n_per_batch=20, n_test=20, seed=0):
 
 
 def cifar10_archive(src_root, archive_path):
-    """Pack ``src_root/cifar-10-batches-py`` into a .tar.gz like the official archive."""
+    """Pack ``src_root/cifar-10-batches-py`` into a .tar.gz like the official archive.
+
+    Args:
+        src_root: the directory holding ``cifar-10-batches-py``.
+        archive_path: the .tar.gz to write.
+
+    Returns:
+        str: ``archive_path``.
+    """
     with tarfile.open(archive_path, "w:gz") as tar:
         tar.add(os.path.join(src_root, CIFAR10.base_folder), arcname=CIFAR10.base_folder)
     return archive_path

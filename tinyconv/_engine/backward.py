@@ -111,7 +111,17 @@ def _run_node(node, gy, retain_graph, hooks):
 
 
 def backward(root, gradient, retain_graph=False):
-    """Backpropagate ``gradient`` (an ndarray shaped like root) through root's graph."""
+    """Backpropagate ``gradient`` through the graph that produced ``root``.
+
+    ``Tensor.backward`` calls this after checking its arguments; the walk is iterative (deep
+    graphs do not hit the recursion limit), sums gradients arriving by several paths, and
+    accumulates into the leaves' ``.grad``.
+
+    Args:
+        root: the Tensor to differentiate.
+        gradient: an ndarray of ``root``'s shape (1.0 for a scalar loss).
+        retain_graph: keep the saved arrays so the graph can be walked again.
+    """
     start = root.grad_fn
     if start is None:
         # a leaf that requires grad: its gradient is the seed itself

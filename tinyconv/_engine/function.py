@@ -62,7 +62,11 @@ _FREED_MSG = (
 
 
 class Context:
-    """Per-call scratch space of an op: saved arrays, hyper-parameters, needs_input_grad."""
+    """Per-call scratch space of an op: saved arrays, hyper-parameters, needs_input_grad.
+
+    Args:
+        needs_input_grad: per input of the op, whether its gradient is needed.
+    """
 
     _saved = ()
     _freed = False
@@ -93,7 +97,13 @@ class Node:
     accumulates its gradient, or None (no grad needed).  ``meta`` holds each input's shape
     and dtype (None for an absent input) so gradients can be reduced and cast without keeping
     the input alive.  ``scope`` is the engine's scope stack when the op ran (recorded only
-    while function hooks are active).
+    while function hooks are active).  ``name()`` is the op's name plus ``Backward``.
+
+    Args:
+        fn: the op's ``Function`` class.
+        ctx: its ``Context`` (saved arrays, hyper-parameters).
+        next_: the ``next`` tuple described above.
+        meta: the ``meta`` tuple described above.
     """
 
     __slots__ = ("fn", "ctx", "next", "meta", "retained", "scope", "__weakref__")

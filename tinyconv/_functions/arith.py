@@ -325,7 +325,17 @@ def minimum(input, other):
 
 
 def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    """Elements of ``input`` where ``condition`` holds, else of ``other``.
+
+    Args:
+        condition: a bool Tensor (or array), broadcast against the other two.
+        input: the values taken where ``condition`` is True (a Tensor or a number).
+        other: the values taken elsewhere.
+
+    Returns:
+        Tensor: the broadcast shape; gradients flow to ``input`` and ``other`` where each was
+        taken.
+    """
     cond = condition.data if isinstance(condition, TensorBase) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")

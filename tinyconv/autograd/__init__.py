@@ -17,10 +17,28 @@ __all__ = [
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=False):
-    """Gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``.
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
 
-    A simple version of ``torch.autograd.grad`` (no create_graph): it temporarily swaps the
+    A simple version of ``torch.autograd.grad`` (no ``create_graph``): it temporarily swaps the
     inputs' ``.grad`` attributes.
+
+    Args:
+        outputs: the Tensor to differentiate (a scalar, or give ``grad_outputs``).
+        inputs: a Tensor or a sequence of Tensors that require grad.
+        grad_outputs: the gradient with respect to ``outputs`` (default 1 for a scalar).
+        retain_graph: keep the graph for another backward.
+
+    Returns:
+        Tensor or tuple: the gradient for one input Tensor (torch returns a 1-tuple), or a
+        tuple of gradients for a sequence.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> x = tc.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> tc.autograd.grad((x ** 2).sum(), x)
+        tensor([2., 4., 6.])
+        >>> x.grad is None
+        True
     """
     single = isinstance(inputs, Tensor)
     if single:

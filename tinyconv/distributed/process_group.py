@@ -99,7 +99,13 @@ def init(abort_on_exception=True):
 
 
 def init_process_group(backend="mpi", **kwargs):
-    """torch-style spelling of ``init()``; only the ``'mpi'`` backend exists."""
+    """torch-style spelling of ``init()``; only the ``'mpi'`` backend exists.
+
+    Args:
+        backend: 'mpi' (or None).
+        **kwargs: torch's other arguments (``init_method``, ``world_size``, ``rank``...),
+            accepted and ignored: ``mpiexec`` decides the world.
+    """
     if backend not in (None, "mpi"):
         raise ValueError(f"init_process_group: backend {backend!r} is not supported; "
                          f"tinyconv.distributed runs on MPI (backend='mpi')")
@@ -161,7 +167,11 @@ def barrier():
 
 
 def abort(code=1):
-    """End every rank of the job now (use instead of ``sys.exit(code)`` on a single rank)."""
+    """End every rank of the job now (use instead of ``sys.exit(code)`` on a single rank).
+
+    Args:
+        code: the exit status.
+    """
     if _state.initialized:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -189,7 +199,12 @@ def _as_array(tensor, fn_name):
 
 
 class Work:
-    """Handle of a non-blocking collective (``async_op=True``): call ``wait()`` before use."""
+    """Handle of a non-blocking collective (``async_op=True``): call ``wait()`` before use.
+
+    Args:
+        request: the MPI request.
+        finish: called once the request completes (copies the result into place).
+    """
 
     def __init__(self, request, finish=None):
         self._request = request

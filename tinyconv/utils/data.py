@@ -108,7 +108,11 @@ class Subset(Dataset):
 
 
 class ConcatDataset(Dataset):
-    """The concatenation of several datasets."""
+    """The concatenation of several datasets.
+
+    Args:
+        datasets: a sequence of datasets; index ``i`` runs through them in order.
+    """
 
     def __init__(self, datasets):
         self.datasets = list(datasets)
@@ -175,7 +179,11 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """0, 1, ..., len(data_source) - 1."""
+    """Indices ``0, 1, ..., len(data_source) - 1``, in order.
+
+    Args:
+        data_source: the dataset (only its length is used).
+    """
 
     def __init__(self, data_source):
         self.data_source = data_source

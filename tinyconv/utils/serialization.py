@@ -151,13 +151,28 @@ def _encode_file(obj):
 def save(obj, f):
     """Save ``obj`` (state dicts, optimizer/scheduler states, nested containers) to ``f``.
 
+    The format is an ``.npz`` archive of the arrays plus a JSON description of the structure:
+    no pickle, so loading never runs code.
+
     Args:
         obj: tensors, ndarrays, numbers, strings, None, and dicts (any of those as keys),
             lists and tuples of them.
         f: a path (written atomically: temporary file, fsync, rename) or a binary file object.
 
+    Returns:
+        None
+
     Raises:
         TypeError: an object that cannot be stored without pickle (the file is not touched).
+
+    Examples:
+        >>> import os, tempfile
+        >>> import tinyconv as tc
+        >>> model = tc.nn.Linear(3, 2)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.tc")
+        >>> tc.save(model.state_dict(), path)
+        >>> sorted(tc.load(path))
+        ['bias', 'weight']
     """
     data = _encode_file(obj)
     if hasattr(f, "write"):

@@ -226,7 +226,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Deprecated alias of ``interpolate`` (as torch's)."""
+    """Deprecated alias of ``interpolate`` (as torch's).
+
+    Args:
+        input: (N, C, H, W) or (N, C, L) or (N, C, D, H, W).
+        size: output size.
+        scale_factor: multiplier of the input size.
+        mode: as ``interpolate``.
+        align_corners: as ``interpolate``.
+
+    Returns:
+        Tensor: ``interpolate(input, size, scale_factor, mode, align_corners)``.
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
