@@ -78,6 +78,16 @@ def _html_pages(site):
                 yield os.path.join(dirpath, fn)
 
 
+def test_readme_links_resolve():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [link for link in links if "://" not in link]
+    assert len(local) >= 10, local                      # README points into the docs
+    missing = [link for link in local if not os.path.exists(os.path.join(ROOT, link))]
+    assert not missing, f"README links to missing files: {missing}"
+
+
 # --- the reference ----------------------------------------------------------------------
 
 def test_reference_lists_every_public_name():
