@@ -24,6 +24,7 @@
 
 # %%
 import os
+import tempfile
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -193,8 +194,9 @@ for _ in range(5):
     loss.backward()
     opt.step()
 
-tc.save(model.state_dict(), "ported.tc")
-loaded = tc.load("ported.tc")
+checkpoint = os.path.join(tempfile.mkdtemp(), "ported.tc")
+tc.save(model.state_dict(), checkpoint)
+loaded = tc.load(checkpoint)
 back = TorchNet().double()
 back.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in loaded.items()})
 back.eval()

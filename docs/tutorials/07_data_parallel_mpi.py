@@ -37,6 +37,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -101,7 +102,9 @@ if rank == 0:
     print(f"{world} process(es): {len(losses)} steps in {seconds:.1f} s, "
           f"final loss {losses[-1]:.3f}")
 '''
-with open("ddp_train.py", "w") as f:
+WORK = tempfile.mkdtemp()                     # the script and its results go here
+script = os.path.join(WORK, "ddp_train.py")
+with open(script, "w") as f:
     f.write(SCRIPT)
 
 # %% [markdown]
@@ -125,8 +128,8 @@ env["PYTHONPATH"] = os.pathsep.join(p for p in [os.environ.get("PYTHONPATH", "")
 
 results = {}
 for n in (1, 2):
-    out = f"metrics_{n}.json"
-    run = subprocess.run([MPIEXEC, "-n", str(n), sys.executable, "ddp_train.py", out],
+    out = os.path.join(WORK, f"metrics_{n}.json")
+    run = subprocess.run([MPIEXEC, "-n", str(n), sys.executable, script, out],
                          env=env, capture_output=True, text=True, timeout=600)
     print(run.stdout.strip())
     if run.returncode != 0:
