@@ -240,6 +240,14 @@ def all_pages():
     return pages
 
 
+def on_config(config):
+    """MkDocs event: tutorials that the build executes (TINYCONV_DOCS_EXECUTE=true) run in
+    kernels, which must import this checkout too."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in [_ROOT, os.environ.get("PYTHONPATH", "")] if p)
+    return config
+
+
 def on_files(files, config):
     """MkDocs event: add the generated reference pages to the site's files."""
     from mkdocs.structure.files import File
