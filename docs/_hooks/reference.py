@@ -11,6 +11,7 @@ then renders each ``::: identifier`` from its docstring.
 ``python docs/_hooks/reference.py`` prints the pages (what the build writes under reference/).
 """
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -162,6 +163,21 @@ def public_names(namespace):
     return [n for n in names if not inspect.ismodule(getattr(mod, n))]
 
 
+def identifier(namespace, name):
+    """``(mkdocstrings identifier, is_canonical)`` of a public name.
+
+    The public path (``tinyconv.nn.functional.conv2d``) unless a submodule of the namespace
+    has the same name as the object (``nn/functional/linear.py`` defines ``linear``): the
+    documentation tools would document the module, so the object's defining path is used.
+    """
+    mod = importlib.import_module(namespace)
+    obj = getattr(mod, name)
+    if (hasattr(mod, "__path__") and not inspect.ismodule(obj)
+            and importlib.util.find_spec(f"{namespace}.{name}") is not None):
+        return f"{obj.__module__}.{obj.__qualname__}", True
+    return f"{namespace}.{name}", False
+
+
 def sections(namespace, mapping, order):
     """``[(section, [names])]`` for a namespace, in ``order`` then "Other"."""
     mod = importlib.import_module(namespace)
@@ -197,7 +213,7 @@ def page_markdown(title, namespace, intro, mapping, order):
         lines += ["| section | names |", "|---|---|"]
         for section, names in groups:
             links = [f"[`{n}`](tensor.md)" if namespace == "tinyconv" and n == "Tensor"
-                     else f"[`{n}`](#{namespace}.{n})" for n in names]
+                     else f"[`{n}`](#{identifier(namespace, n)[0]})" for n in names]
             lines.append(f"| {section} | " + ", ".join(links) + " |")
         lines.append("")
     for section, names in groups:
@@ -210,8 +226,11 @@ def page_markdown(title, namespace, intro, mapping, order):
         for name in names:
             if namespace == "tinyconv" and name == "Tensor":
                 continue
-            lines += [f"::: {namespace}.{name}", "    options:",
-                      f"      heading_level: {level}", ""]
+            ident, canonical = identifier(namespace, name)
+            lines += [f"::: {ident}", "    options:", f"      heading_level: {level}"]
+            if canonical:  # the heading names it as users import it, without the module
+                lines += ["      show_root_full_path: false"]
+            lines.append("")
     return "\n".join(lines)
 
 
