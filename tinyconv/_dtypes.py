@@ -33,12 +33,23 @@ _defaults = _Defaults()
 
 
 def get_default_dtype():
-    """The floating dtype used for Python floats and factories (float32 unless changed)."""
+    """The floating dtype used for Python floats and factories.
+
+    Returns:
+        numpy.dtype: float32 unless changed with ``set_default_dtype``.
+    """
     return _defaults.dtype
 
 
 def set_default_dtype(dtype):
-    """Set the default floating dtype (float32 or float64)."""
+    """Set the default floating dtype (float32 or float64).
+
+    It is the dtype of tensors made from Python floats, of the float factories (``zeros``,
+    ``randn``...) and of new layers' parameters.
+
+    Args:
+        dtype: ``tc.float32`` or ``tc.float64``.
+    """
     dt = np.dtype(dtype)
     if dt not in (float32, float64):
         raise TypeError(f"set_default_dtype: only float32 and float64 are supported, got {dt}")

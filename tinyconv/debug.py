@@ -34,7 +34,19 @@ _ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_
 
 
 class Divergence:
-    """One mismatch: where (module name), what (output, grad, buffer...), and the numbers."""
+    """One mismatch: where (module name), what (output, grad, buffer...), and the numbers.
+
+    Args:
+        module: the module's dotted name ('' for the model).
+        kind: 'activation', 'buffer', 'gradient', 'output' or 'loss'.
+        what: which quantity (``output``, ``running_mean``, ``weight``...).
+        max_abs: the largest absolute error.
+        max_rel: the largest relative error.
+        shape: the tinyconv array's shape.
+        torch_shape: torch's.
+        module_type: the module's class name.
+        hints: explanations of likely causes.
+    """
 
     def __init__(self, module, kind, what, max_abs, max_rel, shape, torch_shape, module_type,
                  hints=()):
@@ -57,7 +69,17 @@ class Divergence:
 
 
 class ComparisonReport:
-    """What ``compare_with_torch`` found.
+    """What ``compare_with_torch`` found (``print(report)`` explains it).
+
+    Args:
+        loss: (tinyconv loss, torch loss) as floats.
+        divergences: every Divergence found, in execution order.
+        hints: hints about known convention traps.
+        checked: number of (module, quantity) pairs compared.
+        atol: the absolute tolerance used.
+        rtol: the relative tolerance used.
+        notes: remarks about the comparison (train/eval modes, modules that ran on one side
+            only, a forward that raised).
 
     Attributes:
         ok: True when nothing diverged.
@@ -250,7 +272,8 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
         loss_fn: None (cross-entropy), the name of a loss in ``nn.functional`` (``"mse_loss"``),
             a callable ``(output, target) -> scalar`` valid on both sides (e.g. tensor
             arithmetic), or a pair ``(tinyconv_fn, torch_fn)``.
-        atol, rtol: ``allclose`` tolerances; default 1e-5/1e-4 for float32, 1e-9/1e-7 for float64.
+        atol: ``allclose``'s absolute tolerance; default 1e-5 for float32, 1e-9 for float64.
+        rtol: ``allclose``'s relative tolerance; default 1e-4 for float32, 1e-7 for float64.
         copy_weights: copy ``torch_model.state_dict()`` into ``model`` first (default True).
 
     Returns:

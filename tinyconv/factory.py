@@ -34,7 +34,25 @@ def _float_dtype(dtype):
 
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
-    """A new tensor holding a copy of ``data`` (floats -> default dtype, ints -> int64)."""
+    """A new tensor holding a copy of ``data``.
+
+    Args:
+        data: a number, a (nested) list, a NumPy array or a Tensor.
+        dtype: the dtype; by default Python floats give the default float dtype, Python ints
+            int64, bools bool, and NumPy arrays keep their dtype (as torch).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
+
+    Returns:
+        Tensor: a new tensor that shares no memory with ``data``.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.tensor([[1, 2], [3, 4]]).dtype
+        dtype('int64')
+        >>> tc.tensor([0.5, 1.5], requires_grad=True)
+        tensor([0.5, 1.5], requires_grad=True)
+    """
     arr = _as_array(data, _canonical_dtype(dtype))
     src = data._data if isinstance(data, Tensor) else data
     if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
@@ -48,28 +66,87 @@ as_tensor = tensor
 
 
 def from_numpy(ndarray):
-    """A tensor sharing memory with ``ndarray`` (its dtype is kept)."""
+    """A tensor sharing memory with a NumPy array (no copy; the dtype is kept).
+
+    Args:
+        ndarray: the array; writing to it changes the tensor and vice versa.
+
+    Returns:
+        Tensor: around ``ndarray``.
+    """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
     return Tensor._make(ndarray, False, None)
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor filled with zeros.
+
+    Args:
+        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
+
+    Returns:
+        Tensor: a new tensor.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.zeros(2, 3)
+        tensor([[0., 0., 0.],
+                [0., 0., 0.]])
+    """
     return _finish(np.zeros(_new_shape(size, "zeros"), dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None):
+    """A tensor filled with ones.
+
+    Args:
+        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
+
+    Returns:
+        Tensor: a new tensor.
+    """
     return _finish(np.ones(_new_shape(size, "ones"), dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None):
+    """An uninitialised tensor (its values are whatever the memory held).
+
+    Args:
+        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
+
+    Returns:
+        Tensor: a new tensor.
+    """
     return _finish(np.empty(_new_shape(size, "empty"), dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    """A tensor filled with ``fill_value``.
+
+    Args:
+        size: the shape, a sequence of ints.
+        fill_value: the value; without ``dtype``, a bool gives bool, an int int64, a float
+            the default float dtype (as torch).
+        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
+
+    Returns:
+        Tensor: a new tensor.
+    """
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = np.bool_
@@ -80,21 +157,62 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
 
 
 def zeros_like(input, dtype=None, requires_grad=False):
+    """A tensor of zeros with ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+
+    Returns:
+        Tensor: a new tensor of ``input``'s shape.
+    """
     return _finish(np.zeros(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
 
 def ones_like(input, dtype=None, requires_grad=False):
+    """A tensor of ones with ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+
+    Returns:
+        Tensor: a new tensor of ``input``'s shape.
+    """
     return _finish(np.ones(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False):
+    """A tensor of ``input``'s shape filled with ``fill_value``.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        fill_value: the value.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+
+    Returns:
+        Tensor: a new tensor of ``input``'s shape.
+    """
     return _finish(np.full(input.shape, fill_value, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
 
 def empty_like(input, dtype=None, requires_grad=False):
+    """An uninitialised tensor of ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+
+    Returns:
+        Tensor: a new tensor of ``input``'s shape.
+    """
     return _finish(np.empty(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
@@ -123,17 +241,19 @@ def _draw(fill, shape, dt):
 
 
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
-    """Standard normal samples from the package generator (see ``tc.manual_seed``).
+    """Samples of the standard normal distribution.
 
     Args:
-        *size: the shape (ints, or one sequence).
-        dtype: result dtype (default: the default float dtype).
-        requires_grad: record operations on the result.
-        generator: a ``tc.Generator`` instead of the package generator.
+        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        generator: a ``tc.Generator`` to draw from (default: the package generator,
+            seeded by ``tc.manual_seed``).
+        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
 
     Returns:
-        Tensor: samples of NumPy's float64 normal stream, rounded to ``dtype``; drawn in
-        chunks, so memory peaks at the result plus 2 MiB.
+        Tensor: a new tensor (NumPy's generator: the same seed gives other
+        numbers than torch's).
     """
     shape = _new_shape(size, "randn")
     arr = _draw(_gen(generator).standard_normal, shape, _float_dtype(dtype))
@@ -141,14 +261,17 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
-    """Uniform samples on [0, 1) from the package generator (chunked as ``randn``).
+    """Samples of the uniform distribution on [0, 1).
 
     Args:
-        *size: the shape (ints, or one sequence).
-        dtype, requires_grad, generator: as for ``randn``.
+        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        generator: a ``tc.Generator`` to draw from (default: the package generator).
+        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility; tinyconv computes on the CPU.
 
     Returns:
-        Tensor: samples of NumPy's float64 uniform stream, rounded to ``dtype``.
+        Tensor: a new tensor.
     """
     shape = _new_shape(size, "rand")
     arr = _draw(_gen(generator).random, shape, _float_dtype(dtype))
@@ -156,6 +279,26 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
 
 
 def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
+    """Random integers from ``[low, high)``.
+
+    Args:
+        low: the lowest value (or, without ``high``, the exclusive upper bound with low 0).
+        high: one above the highest value.
+        size: the shape (a tuple).
+        dtype: the integer dtype (default int64).
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
+            ``tc.manual_seed``).
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new integer tensor.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> labels = tc.randint(0, 10, (32,))
+        >>> labels.shape, labels.dtype, 0 <= labels.min().item() <= labels.max().item() < 10
+        ((32,), dtype('int64'), True)
+    """
     if high is None:
         low, high = 0, low
     arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
@@ -163,11 +306,44 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
 
 
 def randperm(n, dtype=None, generator=None, device=None):
+    """A random permutation of ``0 .. n - 1``.
+
+    Args:
+        n: the number of elements.
+        dtype: the integer dtype (default int64).
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
+            ``tc.manual_seed``).
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new integer tensor of shape (n,).
+    """
     return Tensor._make(_gen(generator).permutation(n).astype(_canonical_dtype(dtype) or np.int64),
                         False, None)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    """Values from ``start`` to ``end`` (exclusive) in steps of ``step``.
+
+    Args:
+        start: the first value (or, alone, the end, with start 0).
+        end: the end, not included.
+        step: the difference between neighbours.
+        dtype: the dtype; by default int64 when every argument is an int, else the default
+            float dtype.
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new 1-D tensor.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.arange(5)
+        tensor([0, 1, 2, 3, 4])
+        >>> tc.arange(0.0, 1.0, 0.25)
+        tensor([0.  , 0.25, 0.5 , 0.75])
+    """
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -177,8 +353,33 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    """``steps`` values evenly spaced from ``start`` to ``end`` (both included).
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values.
+        dtype: the dtype (default: the default float dtype).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new 1-D tensor of ``steps`` values.
+    """
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    """The identity matrix (ones on the diagonal).
+
+    Args:
+        n: the number of rows.
+        m: the number of columns (default ``n``).
+        dtype: the dtype (default: the default float dtype).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new (n, m) tensor.
+    """
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

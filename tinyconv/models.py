@@ -233,12 +233,29 @@ class ResNetCIFAR(nn.Module):
 
 
 def resnet_cifar(depth, in_channels=3, num_classes=10):
-    """A CIFAR ResNet of the given depth (6n+2); see ``ResNetCIFAR``."""
+    """A CIFAR ResNet of the given depth (6n+2); see ``ResNetCIFAR``.
+
+    Args:
+        depth: 20, 32, 44, 56, 110, ... (6n + 2; other depths raise).
+        in_channels: channels of the input images.
+        num_classes: outputs of the classifier.
+
+    Returns:
+        ResNetCIFAR: the model.
+    """
     return ResNetCIFAR(depth, in_channels=in_channels, num_classes=num_classes)
 
 
 class ResNet20(ResNetCIFAR):
-    """ResNet-20 (n = 3), the smallest network of He et al.'s CIFAR-10 table."""
+    """ResNet-20 (n = 3), the smallest network of He et al.'s CIFAR-10 table.
+
+    Args:
+        in_channels: channels of the input images.
+        num_classes: outputs of the classifier.
+
+    Shape:
+        input (N, in_channels, H, W), any H, W (32x32 in the paper); output (N, num_classes).
+    """
 
     def __init__(self, in_channels=3, num_classes=10):
         super().__init__(20, in_channels=in_channels, num_classes=num_classes)

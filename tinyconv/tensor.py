@@ -32,6 +32,13 @@ _py_bool, _py_float, _py_int = bool, float, int
 class Tensor(TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
+    Make tensors with ``tc.tensor``, ``tc.zeros``, ``tc.randn``... rather than the constructor.
+
+    Args:
+        data: the values (a number, nested lists, an ndarray or a Tensor; copied).
+        requires_grad: record operations on this tensor for autograd.
+        dtype: the dtype (default: inferred as ``tc.tensor`` does).
+
     Attributes:
         data: the ndarray holding the values.
         grad: a Tensor with the accumulated gradient (leaves only), or None.

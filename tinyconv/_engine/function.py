@@ -156,7 +156,11 @@ class _Saved:
 
 
 class Context:
-    """Per-call scratch space of an op: saved values, hyper-parameters, needs_input_grad."""
+    """Per-call scratch space of an op: saved values, hyper-parameters, needs_input_grad.
+
+    Args:
+        needs_input_grad: per input of the op, whether its gradient is needed.
+    """
 
     _saved = ()
     _freed = False
@@ -208,6 +212,12 @@ class Node:
     reduced and cast without keeping the input alive; ``out_meta`` the same for the
     differentiable outputs.  ``scope`` is the engine's scope stack when the op ran (recorded
     only while function hooks are active).
+
+    Args:
+        fn: the op's ``Function`` class.
+        ctx: its ``Context`` (saved values, hyper-parameters).
+        next_, next_nr: the edges described above.
+        meta, out_meta: the input and output descriptions above.
     """
 
     __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained", "pre_hooks",

@@ -29,12 +29,20 @@ _state = _State()
 
 
 def is_grad_enabled() -> bool:
-    """Whether new operations are recorded for backward."""
+    """Whether new operations are recorded for backward in this thread.
+
+    Returns:
+        bool: False inside ``no_grad()`` or ``set_grad_enabled(False)``.
+    """
     return _state.enabled
 
 
 class set_grad_enabled:
-    """Context manager (and decorator) that sets grad mode on or off."""
+    """Context manager (and decorator) that sets grad mode on or off.
+
+    Args:
+        mode: True records operations for backward, False does not (as ``no_grad``).
+    """
 
     def __init__(self, mode: bool = True):
         self.mode = bool(mode)
@@ -100,8 +108,14 @@ class FunctionHook:
 def add_function_hook(hook):
     """Activate ``hook`` (a FunctionHook) for every op this thread runs, until removed.
 
+    This is how the profiler and anomaly mode observe ops (ARCHITECTURE.md, "Hook points").
+
+    Args:
+        hook: a ``FunctionHook`` whose ``forward_pre/forward_post/backward_pre/backward_post``
+            methods are called around every op.
+
     Returns:
-        a RemovableHandle.
+        RemovableHandle: ``handle.remove()`` deactivates the hook.
     """
     handle = RemovableHandle(_state.hooks)
     _state.hooks[handle.id] = hook
@@ -137,7 +151,14 @@ class recording_nodes:
 
 
 class scope:
-    """Record that ``obj`` (a module, a name) is running, for hooks to read."""
+    """Record that ``obj`` (a module, a name) is running, for hooks to read.
+
+    A context manager; ``Module.__call__`` pushes one while function hooks are active, so the
+    profiler and anomaly mode can name the module an op ran in.
+
+    Args:
+        obj: what is running (usually a Module).
+    """
 
     __slots__ = ("obj", "prev")
 

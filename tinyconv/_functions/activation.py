@@ -20,10 +20,13 @@ def float_input(op, input):
 
 
 def relu(input):
-    """max(input, 0), elementwise (any dtype).
+    """``max(input, 0)``, elementwise (any dtype).
+
+    Args:
+        input: a Tensor.
 
     Returns:
-        A tensor of input's shape and dtype.
+        Tensor: of ``input``'s shape and dtype; the gradient is 0 where ``input <= 0``.
     """
     check_tensor("relu", "input", input)
     return A.ReLU.apply(input)

@@ -72,21 +72,70 @@ def _binary(fn, a, b, op):
 
 
 def add(input, other, alpha=1):
+    """Elementwise ``input + alpha * other`` (torch's ``add``).
+
+    Args:
+        input: a Tensor (or a number, when ``other`` is a Tensor).
+        other: a Tensor or a number, broadcast against ``input``.
+        alpha: a multiplier of ``other``.
+
+    Returns:
+        Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
+        Python number does not raise a tensor's precision).
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.add(tc.tensor([1.0, 2.0]), 10.0)
+        tensor([11., 12.])
+        >>> tc.add(tc.ones(2, 1), tc.tensor([1.0, 2.0, 3.0]), alpha=2).shape   # broadcast
+        (2, 3)
+    """
     a, b = operands(input, other if alpha == 1 else other * alpha, "add")
     return _binary(E.Add, a, b, "add")
 
 
 def sub(input, other, alpha=1):
+    """Elementwise ``input - alpha * other`` (torch's ``sub``).
+
+    Args:
+        input: a Tensor (or a number, when ``other`` is a Tensor).
+        other: a Tensor or a number, broadcast against ``input``.
+        alpha: a multiplier of ``other``.
+
+    Returns:
+        Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
+        Python number does not raise a tensor's precision).
+    """
     a, b = operands(input, other if alpha == 1 else other * alpha, "sub")
     return _binary(E.Sub, a, b, "sub")
 
 
 def mul(input, other):
+    """Elementwise product ``input * other``.
+
+    Args:
+        input: a Tensor (or a number, when ``other`` is a Tensor).
+        other: a Tensor or a number, broadcast against ``input``.
+
+    Returns:
+        Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
+        Python number does not raise a tensor's precision).
+    """
     a, b = operands(input, other, "mul")
     return _binary(E.Mul, a, b, "mul")
 
 
 def div(input, other):
+    """Elementwise true division ``input / other`` (integers give the default float dtype).
+
+    Args:
+        input: a Tensor (or a number, when ``other`` is a Tensor).
+        other: a Tensor or a number, broadcast against ``input``.
+
+    Returns:
+        Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
+        Python number does not raise a tensor's precision).
+    """
     a, b = operands(input, other, "div")
     if not D.is_float(a._data.dtype):  # true division of integers gives the default float
         a, b = cast(a, D.get_default_dtype()), cast(b, D.get_default_dtype())
@@ -94,11 +143,41 @@ def div(input, other):
 
 
 def pow(input, exponent):
+    """Elementwise power ``input ** exponent``.
+
+    Args:
+        input: a Tensor (or a number, when ``exponent`` is a Tensor).
+        exponent: a Tensor or a number, broadcast against ``input``.
+
+    Returns:
+        Tensor: the broadcast shape, in the promoted dtype.
+    """
     a, b = operands(input, exponent, "pow")
     return _binary(E.Pow, a, b, "pow")
 
 
 def matmul(input, other):
+    """Matrix product with NumPy's/torch's rules for 1-D and batched operands.
+
+    Args:
+        input: (n,), (n, m) or (..., n, m).
+        other: (m,), (m, p) or (..., m, p); batch dimensions broadcast.
+
+    Returns:
+        Tensor: a dot product (0-d), a matrix-vector product, a matrix product, or a batch of
+        them; the gradient reduces broadcast batch dimensions back.
+
+    Shape:
+        (..., n, m) @ (..., m, p) -> (..., n, p).
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> a = tc.ones(2, 3)
+        >>> (a @ tc.ones(3, 4)).shape
+        (2, 4)
+        >>> tc.matmul(tc.ones(5, 2, 3), tc.ones(3)).shape
+        (5, 2)
+    """
     a, b = operands(input, other, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
@@ -129,26 +208,84 @@ def _unary(fn, x, name, to_float=True):
 
 
 def exp(input):
+    """Elementwise ``e ** input``.
+
+    Args:
+        input: a Tensor; integer tensors are first converted to the default float dtype.
+
+    Returns:
+        Tensor: of ``input``'s shape and floating dtype.
+    """
     return _unary(E.Exp, input, "exp")
 
 
 def log(input):
+    """Elementwise natural logarithm (``-inf`` at 0, ``nan`` below, as torch).
+
+    Args:
+        input: a Tensor; integer tensors are first converted to the default float dtype.
+
+    Returns:
+        Tensor: of ``input``'s shape and floating dtype.
+    """
     return _unary(E.Log, input, "log")
 
 
 def sqrt(input):
+    """Elementwise square root.
+
+    Args:
+        input: a Tensor; integer tensors are first converted to the default float dtype.
+
+    Returns:
+        Tensor: of ``input``'s shape and floating dtype.
+    """
     return _unary(E.Sqrt, input, "sqrt")
 
 
 def abs(input):
+    """Elementwise absolute value (its gradient is ``sign(input)``, 0 at 0).
+
+    Args:
+        input: a Tensor.
+
+    Returns:
+        Tensor: of ``input``'s shape and dtype.
+    """
     return _unary(E.Abs, input, "abs", to_float=False)
 
 
 def neg(input):
+    """Elementwise negation ``-input``.
+
+    Args:
+        input: a Tensor.
+
+    Returns:
+        Tensor: of ``input``'s shape and dtype.
+    """
     return _unary(E.Neg, input, "neg", to_float=False)
 
 
 def clamp(input, min=None, max=None):
+    """Clip every element into ``[min, max]``.
+
+    The gradient passes where the element was inside the range (bounds included, as torch)
+    and is zero where it was clipped.
+
+    Args:
+        input: a Tensor.
+        min: lower bound (a number), or None for none.
+        max: upper bound (a number), or None for none.
+
+    Returns:
+        Tensor: of ``input``'s shape and dtype.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.clamp(tc.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+        tensor([0. , 0.5, 1. ])
+    """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     for name, v in (("min", min), ("max", max)):
@@ -158,17 +295,47 @@ def clamp(input, min=None, max=None):
 
 
 def maximum(input, other):
+    """Elementwise maximum of two tensors (ties split the gradient evenly, as torch).
+
+    Args:
+        input: a Tensor (or a number, when ``other`` is a Tensor).
+        other: a Tensor or a number, broadcast against ``input``.
+
+    Returns:
+        Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
+        Python number does not raise a tensor's precision).
+    """
     a, b = operands(input, other, "maximum")
     return _binary(E.Maximum, a, b, "maximum")
 
 
 def minimum(input, other):
+    """Elementwise minimum of two tensors (ties split the gradient evenly, as torch).
+
+    Args:
+        input: a Tensor (or a number, when ``other`` is a Tensor).
+        other: a Tensor or a number, broadcast against ``input``.
+
+    Returns:
+        Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
+        Python number does not raise a tensor's precision).
+    """
     a, b = operands(input, other, "minimum")
     return _binary(E.Minimum, a, b, "minimum")
 
 
 def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    """Elements of ``input`` where ``condition`` holds, else of ``other``.
+
+    Args:
+        condition: a bool Tensor (or array), broadcast against the other two.
+        input: the values taken where ``condition`` is True (a Tensor or a number).
+        other: the values taken elsewhere.
+
+    Returns:
+        Tensor: the broadcast shape; gradients flow to ``input`` and ``other`` where each was
+        taken.
+    """
     cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")

@@ -26,6 +26,30 @@ class _MaxResult(tuple):
 
 
 def sum(input, dim=None, keepdim=False, dtype=None):
+    """Sum of the elements, over all of them or along ``dim``.
+
+    Args:
+        input: a Tensor.
+        dim: an int or a tuple of ints to reduce; None reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1 (so the result broadcasts against
+            ``input``).
+        dtype: convert ``input`` to this dtype first (integers and bools otherwise sum as
+            int64, as torch).
+
+    Returns:
+        Tensor: 0-d without ``dim``; otherwise ``input``'s shape without (or with size 1 at)
+        the reduced dimensions.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> x = tc.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> tc.sum(x)
+        tensor(10.)
+        >>> x.sum(dim=0)
+        tensor([4., 6.])
+        >>> x.sum(1, keepdim=True).shape
+        (2, 1)
+    """
     x = input if dtype is None else cast(input, dtype)
     if x._data.dtype.kind in "biu" and dtype is None:
         x = cast(x, D.int64)
@@ -34,6 +58,23 @@ def sum(input, dim=None, keepdim=False, dtype=None):
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
+    """Mean of the elements, over all of them or along ``dim``.
+
+    Args:
+        input: a floating-point Tensor (integers raise, as in torch; pass ``dtype``).
+        dim: an int or a tuple of ints to reduce; None reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1 (so the result broadcasts against
+            ``input``).
+        dtype: convert ``input`` to this dtype first.
+
+    Returns:
+        Tensor: as for ``sum``.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.mean(tc.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
+        tensor([1.5, 3.5])
+    """
     x = input if dtype is None else cast(input, dtype)
     if not D.is_float(x._data.dtype):
         raise RuntimeError(
@@ -58,18 +99,59 @@ def _max_min(x, dim, keepdim, mode):
 
 
 def max(input, dim=None, keepdim=False):
-    """Max of all elements, or ``(values, indices)`` along ``dim``; a Tensor ``dim`` gives
-    the elementwise maximum."""
+    """Maximum of all elements; or ``(values, indices)`` along ``dim``.
+
+    With a Tensor as second argument it is the elementwise ``maximum``, as in torch. Along a
+    dimension the gradient goes to the element at the returned index.
+
+    Args:
+        input: a Tensor.
+        dim: None (the maximum of all elements), an int, or a Tensor (elementwise maximum).
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        Tensor, or a named pair ``(values, indices)`` (``.values``, ``.indices``) along ``dim``.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> x = tc.tensor([[1.0, 5.0], [7.0, 2.0]])
+        >>> tc.max(x)
+        tensor(7.)
+        >>> values, indices = x.max(dim=1)
+        >>> indices
+        tensor([1, 0])
+    """
     return _max_min(input, dim, keepdim, "max")
 
 
 def min(input, dim=None, keepdim=False):
-    """Min of all elements, or ``(values, indices)`` along ``dim``; a Tensor ``dim`` gives
-    the elementwise minimum."""
+    """Minimum of all elements; or ``(values, indices)`` along ``dim``.
+
+    With a Tensor as second argument it is the elementwise ``minimum``, as in torch.
+
+    Args:
+        input: a Tensor.
+        dim: None (the minimum of all elements), an int, or a Tensor (elementwise minimum).
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        Tensor, or a named pair ``(values, indices)`` along ``dim``.
+    """
     return _max_min(input, dim, keepdim, "min")
 
 
 def amax(input, dim=None, keepdim=False):
+    """Maximum values over one or several dimensions (no indices).
+
+    Args:
+        input: a Tensor.
+        dim: an int or a tuple of ints to reduce; None reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1 (so the result broadcasts against
+            ``input``).
+
+    Returns:
+        Tensor: the maxima; the gradient goes to one maximal element per reduced slice.
+    """
     keepdim = check_keepdim(keepdim, "amax")
     if dim is None:
         return R.MaxAll.apply(input, mode="max")
@@ -96,10 +178,36 @@ def _arg(x, dim, keepdim, fn, name):
 
 
 def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (over the flattened tensor, or along ``dim``).
+
+    Args:
+        input: a Tensor.
+        dim: None (index into the flattened tensor) or an int.
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        Tensor: int64 indices, not differentiable.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> logits = tc.tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5]])
+        >>> logits.argmax(dim=1)
+        tensor([1, 0])
+    """
     return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest element (over the flattened tensor, or along ``dim``).
+
+    Args:
+        input: a Tensor.
+        dim: None (index into the flattened tensor) or an int.
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        Tensor: int64 indices, not differentiable.
+    """
     return _arg(input, dim, keepdim, np.argmin, "argmin")
 
 
@@ -119,8 +227,34 @@ def _var(x, dim, unbiased, keepdim, correction, sqrt_):
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    """Variance, unbiased by default (divides by ``n - 1``, as torch).
+
+    Args:
+        input: a floating-point Tensor.
+        dim: an int or a tuple of ints to reduce; None reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1 (so the result broadcasts against
+            ``input``).
+        unbiased: False divides by ``n`` (old form of ``correction``).
+        correction: subtract this from ``n`` in the divisor (default 1).
+
+    Returns:
+        Tensor: as for ``sum``.
+    """
     return _var(input, dim, unbiased, keepdim, correction, False)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    """Standard deviation, unbiased by default (divides by ``n - 1``, as torch).
+
+    Args:
+        input: a floating-point Tensor.
+        dim: an int or a tuple of ints to reduce; None reduces every dimension.
+        keepdim: keep the reduced dimensions with size 1 (so the result broadcasts against
+            ``input``).
+        unbiased: False divides by ``n`` (old form of ``correction``).
+        correction: subtract this from ``n`` in the divisor (default 1).
+
+    Returns:
+        Tensor: as for ``sum``.
+    """
     return _var(input, dim, unbiased, keepdim, correction, True)

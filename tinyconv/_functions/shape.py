@@ -53,6 +53,24 @@ def _infer_shape(shape, size, op, src_shape):
 
 
 def reshape(input, *shape):
+    """The same elements in a new shape.
+
+    Args:
+        input: a Tensor.
+        *shape: the new shape, as ints or one sequence; one entry may be -1 (inferred).
+
+    Returns:
+        Tensor: with ``input``'s elements in row-major order; ``input`` itself when the shape
+        is unchanged.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.reshape(tc.arange(6), (2, 3))
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+        >>> tc.arange(6).reshape(3, -1).shape
+        (3, 2)
+    """
     target = _infer_shape(shape_arg(shape), input._data.size, "reshape", input.shape)
     if target == input._data.shape:
         return input
@@ -71,7 +89,19 @@ def view(input, *shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    """Merge dims ``start_dim..end_dim`` into one."""
+    """Merge dimensions ``start_dim`` to ``end_dim`` into one.
+
+    Args:
+        input: a Tensor.
+        start_dim: first dimension to merge.
+        end_dim: last dimension to merge (inclusive; negative counts from the end).
+
+    Returns:
+        Tensor: with ``prod(shape[start_dim:end_dim + 1])`` in place of those dimensions.
+
+    Shape:
+        ``flatten(x, 1)`` turns a batch of feature maps (N, C, H, W) into (N, C*H*W).
+    """
     if not isinstance(input, TensorBase):
         raise TypeError(f"flatten(): argument 'input' must be a Tensor, not {type(input).__name__}")
     if input.ndim == 0:
@@ -90,6 +120,20 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def permute(input, *dims):
+    """Reorder the dimensions.
+
+    Args:
+        input: a Tensor.
+        *dims: a permutation of ``range(input.ndim)``, as ints or one sequence.
+
+    Returns:
+        Tensor: ``input`` with dimension ``i`` of the result taken from ``dims[i]``.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.zeros(8, 32, 32, 3).permute(0, 3, 1, 2).shape     # NHWC -> NCHW
+        (8, 3, 32, 32)
+    """
     dims = shape_arg(dims)
     nd = input.ndim
     if len(dims) != nd:
@@ -106,6 +150,16 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
+    """Swap two dimensions.
+
+    Args:
+        input: a Tensor.
+        dim0: one dimension.
+        dim1: the other.
+
+    Returns:
+        Tensor: ``input`` with ``dim0`` and ``dim1`` exchanged.
+    """
     if input.ndim == 0:
         return input
     d0, d1 = (normalize_dims(d, input.ndim, "transpose")[0] for d in (dim0, dim1))
@@ -122,6 +176,15 @@ def t(input):
 
 
 def unsqueeze(input, dim):
+    """Insert a dimension of size 1 at ``dim``.
+
+    Args:
+        input: a Tensor.
+        dim: where the new dimension goes, in ``[-input.ndim - 1, input.ndim]``.
+
+    Returns:
+        Tensor: with one more dimension (``x.unsqueeze(0)`` makes a batch of one).
+    """
     nd = input.ndim + 1
     if not -nd <= dim < nd:
         raise IndexError(
@@ -132,6 +195,16 @@ def unsqueeze(input, dim):
 
 
 def squeeze(input, dim=None):
+    """Remove dimensions of size 1.
+
+    Args:
+        input: a Tensor.
+        dim: None removes every size-1 dimension; an int (or tuple) removes those listed, if
+            they have size 1 (others are left alone, as torch).
+
+    Returns:
+        Tensor: without the removed dimensions.
+    """
     if dim is None:
         shape = tuple(s for s in input.shape if s != 1)
     else:
@@ -189,7 +262,20 @@ def _tensor_seq(tensors, op):
 
 
 def cat(tensors, dim=0):
-    """Concatenate along an existing dim."""
+    """Concatenate tensors along an existing dimension.
+
+    Args:
+        tensors: a sequence of Tensors with equal shapes except along ``dim``.
+        dim: the dimension to join along.
+
+    Returns:
+        Tensor: in the promoted dtype of the inputs; the gradient is split back into pieces.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.cat([tc.zeros(2, 3), tc.ones(1, 3)]).shape
+        (3, 3)
+    """
     tensors = _tensor_seq(tensors, "cat")
     ref = tensors[0]
     if ref.ndim == 0:
@@ -207,7 +293,20 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
-    """Stack along a new dim."""
+    """Stack tensors of one shape along a new dimension.
+
+    Args:
+        tensors: a sequence of Tensors of equal shapes.
+        dim: the position of the new dimension.
+
+    Returns:
+        Tensor: with a new dimension of size ``len(tensors)`` at ``dim``.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.stack([tc.zeros(2, 3), tc.ones(2, 3)], dim=1).shape
+        (2, 2, 3)
+    """
     tensors = _tensor_seq(tensors, "stack")
     ref = tensors[0]
     for i, x in enumerate(tensors):

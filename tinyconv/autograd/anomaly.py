@@ -87,12 +87,21 @@ class detect_anomaly:
 
 
 class set_detect_anomaly(detect_anomaly):
-    """Context manager that turns anomaly checking on or off (``torch.autograd``'s name)."""
+    """Context manager that turns anomaly checking on or off (``torch.autograd``'s name).
+
+    Args:
+        mode: True checks every op's outputs and gradients for NaN/Inf (see ``detect_anomaly``).
+        check_nan: with False, nothing is checked even when ``mode`` is True (as torch).
+    """
 
     def __init__(self, mode, check_nan=True):
         super().__init__(bool(mode) and check_nan)
 
 
 def is_anomaly_enabled():
-    """Whether ops are being checked for NaN/Inf in this thread."""
+    """Whether ops are being checked for NaN/Inf in this thread.
+
+    Returns:
+        bool: True inside ``detect_anomaly()``.
+    """
     return bool(_flags.stack) and _flags.stack[-1]

@@ -80,8 +80,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             of Tensors (every output is checked).
         inputs: a Tensor or a sequence of Tensors; those with ``requires_grad`` are checked.
             They must be float64 (float32 differences are too coarse to mean anything).
-        eps, atol, rtol: step and tolerances; an element fails when
+        eps: the finite-difference step.
+        atol: absolute tolerance; an element fails when
             ``|analytical - numerical| > atol + rtol * |numerical|``.
+        rtol: relative tolerance (see ``atol``).
         raise_exception: raise ``RuntimeError`` naming the worst element on failure
             (otherwise return False).
         nondet_tol, check_undefined_grad, check_grad_dtypes, check_batched_grad,

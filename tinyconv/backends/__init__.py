@@ -128,7 +128,17 @@ kernels = _KernelsBackend()
 
 @contextlib.contextmanager
 def flags(**backends):
-    """Set several backends' settings at once: ``flags(conv=dict(winograd=False))``."""
+    """Set several backends' settings at once, restoring them on exit.
+
+    A context manager: ``with tc.backends.flags(conv=dict(winograd=False)): ...``. Each
+    backend also has its own: ``tc.backends.conv.flags(algorithm="im2col")``.
+
+    Args:
+        **backends: per backend name (``conv``, ``kernels``), a dict of its settings.
+
+    Returns:
+        a context manager.
+    """
     with contextlib.ExitStack() as stack:
         for name, settings in backends.items():
             backend = globals().get(name)
@@ -144,6 +154,9 @@ def set_conv_workspace_limit(nbytes):
     Args:
         nbytes: a positive int; the batch is split into chunks so the buffer stays below it
             (a single sample's columns are always allowed).
+
+    Returns:
+        None
     """
     if isinstance(nbytes, bool) or not isinstance(nbytes, numbers.Integral) or nbytes < 1:
         raise ValueError(f"set_conv_workspace_limit: expected a positive int, got {nbytes!r}")
@@ -151,5 +164,9 @@ def set_conv_workspace_limit(nbytes):
 
 
 def get_conv_workspace_limit():
-    """The current limit on the im2col buffer of a convolution, in bytes (default 256 MB)."""
+    """The current limit on the im2col buffer of a convolution.
+
+    Returns:
+        int: bytes (default 256 MB); ``tc.backends.conv.workspace_limit``.
+    """
     return conv.workspace_limit

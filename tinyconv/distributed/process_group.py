@@ -329,7 +329,11 @@ def barrier():
 
 
 def abort(code=1):
-    """End every rank of the job now (use instead of ``sys.exit(code)`` on a single rank)."""
+    """End every rank of the job now (use instead of ``sys.exit(code)`` on a single rank).
+
+    Args:
+        code: the exit status.
+    """
     if _state.initialized:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -357,7 +361,12 @@ def _as_array(tensor, fn_name):
 
 
 class Work:
-    """Handle of a non-blocking collective (``async_op=True``): call ``wait()`` before use."""
+    """Handle of a non-blocking collective (``async_op=True``): call ``wait()`` before use.
+
+    Args:
+        request: the MPI request.
+        finish: called once the request completes (copies the result into place).
+    """
 
     def __init__(self, request, finish=None, name="async collective"):
         self._request = request

@@ -89,9 +89,12 @@ def sync_batch_norm(input, running_mean, running_var, weight=None, bias=None, mo
 
     Args:
         input (Tensor): (N, C, *) floating input.
-        running_mean, running_var: (C,) buffers or None.
-        weight, bias (Tensor, optional): (C,) affine parameters.
-        momentum (float), eps (float): as in ``F.batch_norm``.
+        running_mean: (C,) buffer or None.
+        running_var: (C,) buffer or None.
+        weight (Tensor, optional): (C,) scale.
+        bias (Tensor, optional): (C,) shift.
+        momentum (float): as in ``F.batch_norm``.
+        eps (float): as in ``F.batch_norm``.
 
     Returns:
         Tensor shaped like ``input``.

@@ -88,20 +88,58 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with U(a, b)."""
+    """Fill with samples of U(a, b).
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        a: the lower bound.
+        b: the upper bound.
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     return _write(tensor, _gen(generator).uniform(a, b, size=tensor._data.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with N(mean, std**2)."""
+    """Fill with samples of N(mean, std**2).
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        mean: the mean.
+        std: the standard deviation.
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> conv = tc.nn.Conv2d(3, 16, 3)
+        >>> w = tc.nn.init.normal_(conv.weight, 0.0, 0.02)
+        >>> w is conv.weight, round(float(w.std()), 2)
+        (True, 0.02)
+    """
     return _write(tensor, _gen(generator).normal(mean, std, size=tensor._data.shape))
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std**2) truncated to [a, b] (resampling values outside the bounds).
+    """Fill with N(mean, std**2) truncated to [a, b] (values outside are redrawn).
 
     Args:
-        a, b: the absolute bounds of the truncation.
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        mean: the mean.
+        std: the standard deviation.
+        a: the lower bound of the truncation (absolute, not in standard deviations).
+        b: the upper bound of the truncation.
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
     """
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
@@ -139,22 +177,51 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    """Fill with ``val``."""
+    """Fill with ``val``.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        val: the value.
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     return _write(tensor, val)
 
 
 def ones_(tensor):
-    """Fill with 1."""
+    """Fill with 1.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     return _write(tensor, 1)
 
 
 def zeros_(tensor):
-    """Fill with 0."""
+    """Fill with 0.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     return _write(tensor, 0)
 
 
 def eye_(tensor):
-    """Fill a 2-D tensor with the identity matrix."""
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal).
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     if tensor._data.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _write(tensor, np.eye(*tensor._data.shape, dtype=tensor._data.dtype))
@@ -204,7 +271,20 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
-    """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
+    alike.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        gain: a factor (``calculate_gain``).
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -212,19 +292,43 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
-    """Glorot normal: N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
+    alike.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        gain: a factor (``calculate_gain``).
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan).
+    """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
+
+    torch's default initialisation of Conv2d and Linear weights is this with
+    ``a=sqrt(5)``.
+    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
+    alike.
 
     Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
         a: negative slope of the following leaky_relu.
-        mode: 'fan_in' (preserve forward variance) or 'fan_out' (backward).
+        mode: 'fan_in' (preserve the forward variance) or 'fan_out' (backward).
         nonlinearity: name passed to ``calculate_gain``.
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
     """
     if _no_op_if_empty(tensor, "kaiming_uniform_"):
         return tensor
@@ -235,7 +339,22 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
-    """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
+    """He normal: N(0, std**2) with ``std = gain / sqrt(fan)``.
+
+    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
+    alike.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        a: negative slope of the following leaky_relu.
+        mode: 'fan_in' (preserve the forward variance) or 'fan_out' (backward).
+        nonlinearity: name passed to ``calculate_gain``.
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     if _no_op_if_empty(tensor, "kaiming_normal_"):
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
@@ -245,7 +364,17 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def orthogonal_(tensor, gain=1, generator=None):
-    """Fill with a (semi-)orthogonal matrix (trailing dimensions flattened), times ``gain``."""
+    """Fill with a (semi-)orthogonal matrix (trailing dimensions flattened), times ``gain``.
+
+    Args:
+        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        gain: a factor.
+        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
+            by ``tc.manual_seed``).
+
+    Returns:
+        Tensor: ``tensor``, filled.
+    """
     if tensor._data.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor._data.size == 0:

@@ -92,7 +92,24 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """AdamW as torch.optim.AdamW: Adam with decoupled weight decay (default 1e-2)."""
+    """AdamW as torch.optim.AdamW: Adam with decoupled weight decay (default 1e-2).
+
+    The decay multiplies the parameters by ``1 - lr * weight_decay`` at each step instead of
+    adding ``weight_decay * p`` to the gradient.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (default 1e-3).
+        betas: coefficients of the running averages of the gradient and its square.
+        eps: added to the denominator.
+        weight_decay: the decoupled decay (default 1e-2).
+        amsgrad: use the maximum of past squared-gradient averages.
+        maximize: maximise the objective.
+        foreach: accepted for torch compatibility.
+        capturable: accepted for torch compatibility.
+        differentiable: accepted for torch compatibility.
+        fused: accepted for torch compatibility.
+    """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False, foreach=None, capturable=False,

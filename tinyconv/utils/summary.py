@@ -61,7 +61,9 @@ class ModelSummary:
     Attributes:
         rows (list[dict]): one per leaf-module call: ``name``, ``type``, ``output_shape``,
             ``params`` (the module's own parameters), ``flops``.
-        total_params, trainable_params, total_flops (int).
+        total_params (int): all parameters.
+        trainable_params (int): parameters that require grad.
+        total_flops (int): forward FLOPs, summed over the rows.
         input_shape (tuple): the full input shape used, batch included.
     """
 

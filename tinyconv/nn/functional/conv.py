@@ -132,11 +132,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         input: (N, Cin, H, W) or unbatched (Cin, H, W), float32 or float64.
         weight: (Cin, Cout/groups, KH, KW), same dtype as input.
         bias: optional (Cout,).
-        stride, padding, dilation: those of the convolution this one transposes (int or
-            pair); padding trims that many rows/columns from each side of the full output.
+        stride: the stride of the convolution this one transposes (int or pair).
+        padding: that convolution's padding (int or pair): trims that many rows/columns
+            from each side of the full output.
         output_padding: int or pair added to the bottom/right of the output size; must be
             smaller than stride or dilation.
         groups: channel groups, as in conv2d.
+        dilation: the dilation of the convolution this one transposes (int or pair).
 
     Returns:
         Tensor (N, Cout, OH, OW).

@@ -90,7 +90,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         target: int64 class indices (N,), (N, d1, ...) or () -- or float class probabilities
             of input's shape.
         weight: optional (C,) class weights (not differentiable).
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
         ignore_index: class-index targets equal to it add nothing (and are not counted by
             'mean').
         reduction: 'none' | 'mean' | 'sum'.  'mean' divides by the summed weights of the
@@ -132,7 +133,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         input: log-probabilities (N, C), (N, C, d1, ...) or (C,).
         target: int64 class indices (N,), (N, d1, ...) or ().
         weight: optional (C,) class weights (not differentiable).
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
         ignore_index: targets equal to it add nothing and are not counted by 'mean'.
         reduction: 'none' | 'mean' (divides by the summed weights of counted targets) | 'sum'.
 
@@ -194,7 +196,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     Args:
         input: float tensor.
         target: tensor broadcastable to input (a warning is raised when shapes differ).
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
         reduction: 'none' | 'mean' | 'sum'.
         weight: optional per-element weights of input's shape ('mean' divides by their sum).
 
@@ -212,7 +215,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     Args:
         input: float tensor.
         target: tensor broadcastable to input (a warning is raised when shapes differ).
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
         reduction: 'none' | 'mean' | 'sum'.
         weight: optional per-element weights of input's shape ('mean' divides by their sum).
 
@@ -230,7 +234,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     Args:
         input: float tensor.
         target: tensor broadcastable to input.
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
         reduction: 'none' | 'mean' | 'sum'.
         beta: the threshold (>= 0; 0 gives the L1 loss).
 
@@ -252,7 +257,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         input: logits, float tensor.
         target: probabilities of input's shape.
         weight: optional weights broadcastable to input (not differentiable).
-        size_average, reduce: deprecated, as in torch.
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
         reduction: 'none' | 'mean' | 'sum'.
         pos_weight: optional weight of positive examples, broadcastable to input (usually
             (C,) for input (N, C); not differentiable).

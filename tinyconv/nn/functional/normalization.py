@@ -73,10 +73,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
     Args:
         input: (N, C, *) float tensor.
-        running_mean, running_var: (C,) tensors or None.  When training they are updated in
+        running_mean: (C,) tensors or None.  When training they are updated in
             place: ``new = (1 - momentum) * old + momentum * batch`` with the unbiased batch
             variance.  Eval mode (``training=False``) normalises with them.
-        weight, bias: optional (C,) affine parameters.
+        running_var: the same for the variance.
+        weight: optional (C,) affine parameters.
+        bias: the shift, like ``weight``.
         training: use the batch's statistics (biased variance) instead of the running ones.
         momentum: a float, as in torch's functional form (``BatchNorm*`` modules implement
             ``momentum=None``, the cumulative average, by passing ``1/num_batches_tracked``).
@@ -112,7 +114,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     Args:
         input: (N, C, *) float tensor.
         num_groups: number of groups; must divide C.
-        weight, bias: optional (C,) per-channel affine parameters.
+        weight: optional (C,) per-channel affine parameters.
+        bias: the shift, like ``weight``.
         eps: added to the variance.
 
     Returns:
@@ -143,7 +146,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     Args:
         input: (*, normalized_shape...) float tensor.
         normalized_shape: int or sequence of ints: the trailing shape to normalise over.
-        weight, bias: optional affine parameters of shape ``normalized_shape``.
+        weight: optional affine parameters of shape ``normalized_shape``.
+        bias: the shift, like ``weight``.
         eps: added to the variance.
 
     Returns:
@@ -178,12 +182,15 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
     Args:
         input: (N, C, *) float tensor with at least one spatial dim.
-        running_mean, running_var: optional (C,) tensors; with ``use_input_stats`` they are
+        running_mean: optional (C,) tensors; with ``use_input_stats`` they are
             updated in place with the per-sample statistics averaged over N.
-        weight, bias: optional (C,) affine parameters.
+        running_var: the same for the variance.
+        weight: optional (C,) affine parameters.
+        bias: the shift, like ``weight``.
         use_input_stats: normalise with each instance's own statistics; otherwise with the
             running statistics (which must then be given).
-        momentum, eps: as in ``batch_norm``.
+        momentum: as in ``batch_norm``.
+        eps: added to the variance.
 
     Returns:
         A tensor of input's shape and dtype.

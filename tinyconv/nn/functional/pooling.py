@@ -173,7 +173,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         input: (N, C, H, W) or (C, H, W) pooled values, float32 or float64.
         indices: int64 tensor of input's shape, flat positions h*OW+w in the output plane
             (``max_pool2d(..., return_indices=True)``'s second output).
-        kernel_size, stride (default kernel_size), padding: the pooling's, int or pair.
+        kernel_size: the pooling's window, int or pair.
+        stride: the pooling's stride (default ``kernel_size``).
+        padding: the pooling's padding.
         output_size: the (OH, OW) to produce (optionally with leading dims, which are
             ignored), to undo the rounding of the pooling; each must lie within ``stride``
             of the default (H - 1)*stride - 2*padding + KH.

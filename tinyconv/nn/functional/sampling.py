@@ -40,7 +40,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
     Args:
         input: (N, C, H, W) or unbatched (C, H, W), float32 or float64.
-        kernel_size, dilation, padding, stride: ints or pairs, as in conv2d (zero padding).
+        kernel_size: int or pair, as in conv2d.
+        dilation: int or pair, as in conv2d.
+        padding: int or pair, as in conv2d (zero padding).
+        stride: int or pair, as in conv2d.
 
     Returns:
         The blocks, one column per block position in row-major order; row (c, i, j) holds
@@ -76,7 +79,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     Args:
         input: (N, C*KH*KW, L) or unbatched (C*KH*KW, L), float32 or float64.
         output_size: (H, W) of the image (int or pair).
-        kernel_size, dilation, padding, stride: ints or pairs, as in ``unfold``.
+        kernel_size: int or pair, as in ``unfold``.
+        dilation: int or pair, as in ``unfold``.
+        padding: int or pair, as in ``unfold``.
+        stride: int or pair, as in ``unfold``.
 
     Returns:
         The image; ``unfold`` with the same arguments is its adjoint (and gradient).
@@ -220,7 +226,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Deprecated alias of ``interpolate`` (as torch's)."""
+    """Deprecated alias of ``interpolate`` (as torch's).
+
+    Args:
+        input: (N, C, H, W) or (N, C, L) or (N, C, D, H, W).
+        size: output size.
+        scale_factor: multiplier of the input size.
+        mode: as ``interpolate``.
+        align_corners: as ``interpolate``.
+
+    Returns:
+        Tensor: ``interpolate(input, size, scale_factor, mode, align_corners)``.
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 

@@ -12,7 +12,14 @@ __all__ = ["ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax", "LogSoftma
 
 
 class ReLU(Module):
-    """max(0, x) elementwise."""
+    """``max(0, x)`` elementwise.
+
+    Args:
+        inplace: accepted for torch compatibility; the result is a new tensor.
+
+    Shape:
+        input of any shape; output of the same shape.
+    """
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -26,7 +33,15 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x if x >= 0 else negative_slope * x."""
+    """``x`` where ``x >= 0``, else ``negative_slope * x``.
+
+    Args:
+        negative_slope: the slope for negative inputs.
+        inplace: accepted for torch compatibility; the result is a new tensor.
+
+    Shape:
+        input of any shape; output of the same shape.
+    """
 
     def __init__(self, negative_slope=1e-2, inplace=False):
         super().__init__()
@@ -41,7 +56,14 @@ class LeakyReLU(Module):
 
 
 class GELU(Module):
-    """Gaussian error linear unit; approximate='tanh' uses the tanh approximation."""
+    """Gaussian error linear unit, ``x * Phi(x)``.
+
+    Args:
+        approximate: 'none' (exact, with erf) or 'tanh' (the tanh approximation).
+
+    Shape:
+        input of any shape; output of the same shape.
+    """
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -76,7 +98,15 @@ def _legacy_softmax_dim(name, ndim):
 
 
 class Softmax(Module):
-    """softmax along ``dim``."""
+    """Softmax along ``dim``: exponentials normalised to sum to 1.
+
+    Args:
+        dim: the dimension that sums to 1 (None picks torch's legacy default: 0 for
+            0-, 1- and 3-D inputs, else 1, with torch's deprecation warning).
+
+    Shape:
+        input of any shape; output of the same shape.
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -91,7 +121,14 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log(softmax) along ``dim``, computed stably."""
+    """``log(softmax(x))`` along ``dim``, computed stably.
+
+    Args:
+        dim: the dimension to normalise over.
+
+    Shape:
+        input of any shape; output of the same shape.
+    """
 
     def __init__(self, dim=None):
         super().__init__()

@@ -105,16 +105,30 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W) inputs.
 
     Args:
-        in_channels, out_channels: channel counts.
-        kernel_size, stride, dilation: int or pair.
+        in_channels: channels of the input.
+        out_channels: channels of the output (number of filters).
+        kernel_size: int or pair.
+        stride: int or pair.
         padding: int, pair, 'same' or 'valid'.
+        dilation: int or pair, spacing of the kernel taps.
         groups: blocked connections from input to output channels.
         bias: whether to learn a bias.
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
+        device: accepted for torch compatibility ('cpu' only).
         dtype: parameter dtype.
 
     Shape:
+        input (N, C_in, H, W) or (C_in, H, W); output (N, C_out, OH, OW) with
+        ``OH = (H + 2*padding - dilation*(KH - 1) - 1) // stride + 1``, likewise OW.
         weight (out_channels, in_channels // groups, KH, KW), bias (out_channels,).
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> conv = tc.nn.Conv2d(3, 8, kernel_size=3, padding=1)
+        >>> conv(tc.zeros(2, 3, 32, 32)).shape
+        (2, 8, 32, 32)
+        >>> conv.weight.shape
+        (8, 3, 3, 3)
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
@@ -141,10 +155,23 @@ class ConvTranspose2d(_ConvNd):
     """2-D transposed convolution (the gradient of Conv2d w.r.t. its input).
 
     Args:
-        as Conv2d, plus output_padding (extra size on one side of the output); only
-        padding_mode='zeros' is supported (as in torch).
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: int or pair.
+        stride: the stride of the convolution this one transposes (int or pair).
+        padding: that convolution's padding; trims the output on each side.
+        output_padding: extra size added to one side of the output (less than stride or
+            dilation), to pick among the input sizes a strided convolution maps alike.
+        groups: blocked connections from input to output channels.
+        bias: whether to learn a bias.
+        dilation: int or pair.
+        padding_mode: only 'zeros' (as in torch).
+        device: accepted for torch compatibility ('cpu' only).
+        dtype: parameter dtype.
 
     Shape:
+        input (N, C_in, H, W); output (N, C_out, OH, OW) with
+        ``OH = (H - 1)*stride - 2*padding + dilation*(KH - 1) + output_padding + 1``.
         weight (in_channels, out_channels // groups, KH, KW), bias (out_channels,).
     """
 

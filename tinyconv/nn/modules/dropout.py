@@ -6,9 +6,16 @@ __all__ = ["Dropout"]
 
 
 class Dropout(Module):
-    """Zero each element with probability p during training, scaling the rest by 1/(1-p).
+    """Zero each element with probability ``p`` in training, scaling the rest by ``1/(1-p)``.
 
-    Draws from the package generator (``tc.manual_seed``); identity in eval mode.
+    Draws from the package generator (``tc.manual_seed``); the identity in eval mode.
+
+    Args:
+        p: the probability of zeroing an element (torch's meaning: the drop probability).
+        inplace: accepted for torch compatibility; the result is a new tensor.
+
+    Shape:
+        input of any shape; output of the same shape.
     """
 
     def __init__(self, p=0.5, inplace=False):

@@ -6,7 +6,15 @@ __all__ = ["Flatten"]
 
 
 class Flatten(Module):
-    """Flatten dimensions start_dim..end_dim into one (default: all but the batch dimension)."""
+    """Flatten dimensions ``start_dim`` to ``end_dim`` into one.
+
+    Args:
+        start_dim: first dimension to merge (default 1: keep the batch dimension).
+        end_dim: last dimension to merge.
+
+    Shape:
+        (N, C, H, W) -> (N, C*H*W) with the defaults.
+    """
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()

@@ -9,7 +9,10 @@ class Unfold(Module):
     """Extract sliding local blocks: (N, C, H, W) -> (N, C*KH*KW, L); see ``F.unfold``.
 
     Args:
-        kernel_size, dilation=1, padding=0, stride=1: ints or pairs.
+        kernel_size: int or pair.
+        dilation: int or pair.
+        padding: int or pair (zero padding).
+        stride: int or pair.
     """
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
@@ -32,7 +35,10 @@ class Fold(Module):
 
     Args:
         output_size: (H, W) of the image.
-        kernel_size, dilation=1, padding=0, stride=1: ints or pairs.
+        kernel_size: int or pair.
+        dilation: int or pair.
+        padding: int or pair (zero padding).
+        stride: int or pair.
     """
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):

@@ -10,7 +10,12 @@ __all__ = ["Linear", "Identity"]
 
 
 class Identity(Module):
-    """Returns its input unchanged (any constructor arguments are ignored)."""
+    """Returns its input unchanged (a placeholder, as torch's).
+
+    Args:
+        *args: ignored.
+        **kwargs: ignored.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()

@@ -59,7 +59,19 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log likelihood of log-probabilities (N, C, ...) at class indices (N, ...)."""
+    """Negative log likelihood of log-probabilities at class indices.
+
+    Args:
+        weight: optional (C,) class weights.
+        size_average: deprecated, as in torch.
+        ignore_index: targets equal to it add nothing (and are not counted by 'mean').
+        reduce: deprecated, as in torch.
+        reduction: 'none' | 'mean' | 'sum'.
+
+    Shape:
+        input (N, C) or (N, C, d1, ...) log-probabilities; target (N,) or (N, d1, ...) int64;
+        output () or, with 'none', the target's shape.
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean"):
@@ -72,7 +84,16 @@ class NLLLoss(_WeightedLoss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (reduction 'none' | 'mean' | 'sum')."""
+    """Mean squared error ``(input - target) ** 2``, reduced.
+
+    Args:
+        size_average: deprecated, as in torch.
+        reduce: deprecated, as in torch.
+        reduction: 'none' | 'mean' | 'sum'.
+
+    Shape:
+        input and target of one shape; output () or, with 'none', that shape.
+    """
 
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)

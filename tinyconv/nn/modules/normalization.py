@@ -121,7 +121,25 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation over (N, C, H, W) inputs (arguments as BatchNorm1d)."""
+    """Batch normalisation over (N, C, H, W) inputs: per channel, over N, H and W.
+
+    In training mode it normalises with the batch's mean and (biased) variance and updates the
+    running statistics, ``running = (1 - momentum) * running + momentum * batch`` with the
+    unbiased variance; in eval mode it normalises with the running statistics.
+
+    Args:
+        num_features: C, the number of channels.
+        eps: added to the variance.
+        momentum: weight of the batch statistics in the running ones (None: cumulative average).
+        affine: learn a per-channel scale (``weight``) and shift (``bias``).
+        track_running_stats: keep running statistics (otherwise batch statistics always).
+        device: accepted for torch compatibility.
+        dtype: the parameters' dtype.
+        bias: learn the shift (with ``affine``).
+
+    Shape:
+        input (N, C, H, W); output the same. weight, bias, running_mean, running_var (C,).
+    """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
@@ -137,7 +155,11 @@ class InstanceNorm2d(_NormBase):
     """Instance normalisation over (N, C, H, W) or (C, H, W) inputs.
 
     Args:
-        as BatchNorm2d, with affine=False and track_running_stats=False by default.
+        num_features: C, the number of channels.
+        eps: added to the variance.
+        momentum: weight of the new statistics in the running ones.
+        affine: learn a per-channel scale and shift (default False, as in torch).
+        track_running_stats: keep running statistics for eval mode (default False).
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,

@@ -40,7 +40,9 @@ class AvgPool2d(Module):
     """2-D average pooling over (N, C, H, W) inputs.
 
     Args:
-        kernel_size, stride (default kernel_size), padding: as MaxPool2d.
+        kernel_size: the window, int or pair.
+        stride: int or pair (default ``kernel_size``).
+        padding: implicit zero padding on both sides.
         ceil_mode: use ceil for the output size.
         count_include_pad: include the zero padding in the average.
         divisor_override: divide by this instead of the window size.
@@ -68,7 +70,15 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
-    """2-D average pooling to a fixed output size (int, pair, None entries keep the input size)."""
+    """2-D average pooling to a fixed output size, whatever the input size.
+
+    Args:
+        output_size: (OH, OW), or an int for both; a None entry keeps that input size.
+
+    Shape:
+        input (N, C, H, W) or (C, H, W); output (N, C, OH, OW). Window ``i`` covers rows
+        ``floor(i * H / OH)`` to ``ceil((i + 1) * H / OH)`` (torch's rule).
+    """
 
     def __init__(self, output_size):
         super().__init__()

@@ -11,7 +11,9 @@ class MaxUnpool2d(Module):
     """Partial inverse of MaxPool2d; call as ``unpool(input, indices, output_size=None)``.
 
     Args:
-        kernel_size, stride (default kernel_size), padding: those of the pooling.
+        kernel_size: the pooling's window.
+        stride: the pooling's stride (default ``kernel_size``).
+        padding: the pooling's padding.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -32,8 +34,11 @@ class Upsample(Module):
     """Resample the spatial dims to ``size`` or by ``scale_factor``; see ``F.interpolate``.
 
     Args:
-        size, scale_factor, mode='nearest', align_corners=None, recompute_scale_factor=None:
-            as ``F.interpolate``.
+        size: output size (H, W), as in ``F.interpolate``.
+        scale_factor: multiplier of the input size, as in ``F.interpolate``.
+        mode: the interpolation mode, as in ``F.interpolate``.
+        align_corners: as in ``F.interpolate``.
+        recompute_scale_factor: as in ``F.interpolate``.
     """
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -60,21 +65,44 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
-    """``Upsample(size, scale_factor, mode='nearest')``."""
+    """Nearest-neighbour upsampling: ``Upsample(size, scale_factor, mode='nearest')``.
+
+    Args:
+        size: output size (H, W).
+        scale_factor: multiplier of the input size.
+
+    Shape:
+        (N, C, H, W) -> (N, C, OH, OW).
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
-    """``Upsample(size, scale_factor, mode='bilinear', align_corners=True)`` (as torch)."""
+    """Bilinear upsampling with ``align_corners=True`` (as torch's).
+
+    Args:
+        size: output size (H, W).
+        scale_factor: multiplier of the input size.
+
+    Shape:
+        (N, C, H, W) -> (N, C, OH, OW).
+    """
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
-    """(*, C*r*r, H, W) -> (*, C, H*r, W*r); see ``F.pixel_shuffle``."""
+    """Rearrange channels into space (sub-pixel convolution's upsampling).
+
+    Args:
+        upscale_factor: r.
+
+    Shape:
+        (*, C*r*r, H, W) -> (*, C, H*r, W*r); see ``F.pixel_shuffle``.
+    """
 
     def __init__(self, upscale_factor):
         super().__init__()
@@ -88,7 +116,14 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """(*, C, H*r, W*r) -> (*, C*r*r, H, W); see ``F.pixel_unshuffle``."""
+    """Rearrange space into channels (the inverse of ``PixelShuffle``).
+
+    Args:
+        downscale_factor: r.
+
+    Shape:
+        (*, C, H*r, W*r) -> (*, C*r*r, H, W); see ``F.pixel_unshuffle``.
+    """
 
     def __init__(self, downscale_factor):
         super().__init__()
