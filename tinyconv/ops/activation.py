@@ -13,6 +13,7 @@ from ._kernels import act as K
 
 class ReLU(Function):
     category = "activation"
+    node_name = "ReluBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x):
@@ -28,6 +29,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     category = "activation"
+    node_name = "LeakyReluBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
@@ -52,6 +54,7 @@ class GELU(Function):
     """y = x * Phi(x); 'tanh' uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
 
     category = "activation"
+    node_name = "GeluBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, approximate="none"):

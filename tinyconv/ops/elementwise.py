@@ -189,6 +189,7 @@ class Abs(Function):
 class Clamp(Function):
     """y = min(max(x, min), max); the gradient passes where min <= x <= max (as torch)."""
 
+    node_name = "ClampBackward1"  # torch's name for this node
     tensor_backward = True
 
     @staticmethod
@@ -214,6 +215,7 @@ class Cast(Function):
     """Change dtype; the gradient is cast back by the engine."""
 
     category = "layout"
+    node_name = "ToCopyBackward0"  # torch's name for this node
     tensor_backward = True
 
     @staticmethod

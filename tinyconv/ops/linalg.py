@@ -11,6 +11,7 @@ from .._engine import Function
 
 class MatMul(Function):
     category = "linear"
+    node_name = "MmBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, a, b):
@@ -49,6 +50,7 @@ class Linear(Function):
     """
 
     category = "linear"
+    node_name = "AddmmBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, w, b):

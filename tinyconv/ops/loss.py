@@ -96,6 +96,7 @@ class CrossEntropy(Function):
     """
 
     category = "loss"
+    node_name = "NllLossBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
@@ -203,6 +204,7 @@ class NLLLoss(Function):
     """l_r = -w[t_r] * x[r, t_r] (0 on ignored rows); 'mean' divides by sum_r w[t_r]."""
 
     category = "loss"
+    node_name = "NllLossBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
@@ -243,6 +245,7 @@ class NLLLoss(Function):
 
 class MSELoss(Function):
     category = "loss"
+    node_name = "MseLossBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, t, reduction="mean"):
@@ -316,6 +319,7 @@ class BCEWithLogits(Function):
     """
 
     category = "loss"
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, t, weight=None, pos_weight=None, reduction="mean"):

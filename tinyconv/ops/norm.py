@@ -229,6 +229,7 @@ class BatchNorm(Function):
     """
 
     category = "normalization"
+    node_name = "NativeBatchNormBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, w, b, running_mean=None, running_var=None, training=False,
@@ -285,6 +286,7 @@ class GroupNorm(Function):
     """
 
     category = "normalization"
+    node_name = "NativeGroupNormBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, w, b, num_groups=1, eps=1e-5, running_mean=None, running_var=None,
@@ -373,6 +375,7 @@ class LayerNorm(Function):
     """Layer normalization over the trailing ``nd`` dims; w, b have those dims' shape."""
 
     category = "normalization"
+    node_name = "NativeLayerNormBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, w, b, nd=1, eps=1e-5):

@@ -19,6 +19,7 @@ class MaxPool2d(Function):
     """
 
     category = "pooling"
+    node_name = "MaxPool2DWithIndicesBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, dilation, output_size,
@@ -41,6 +42,7 @@ class AvgPool2d(Function):
     """Window mean with torch's divisor (count_include_pad, divisor_override)."""
 
     category = "pooling"
+    node_name = "AvgPool2DBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, output_size, count_include_pad=True,
@@ -60,6 +62,7 @@ class AdaptiveAvgPool2d(Function):
     columns (neighbouring bins overlap when OH does not divide H)."""
 
     category = "pooling"
+    node_name = "AdaptiveAvgPool2DBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, output_size):

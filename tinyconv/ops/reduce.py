@@ -57,6 +57,7 @@ class MaxAll(Function):
     """Max (or min) over every element; ties share the gradient evenly, as torch's max()."""
 
     category = "reduction"
+    node_name = "MaxBackward1"  # torch's name for this node
     tensor_backward = True
 
     @staticmethod
@@ -88,6 +89,7 @@ class MaxDim(Function):
     """Max (or min) along one dim; returns (values, indices); the gradient goes to the index."""
 
     category = "reduction"
+    node_name = "MaxBackward0"  # torch's name for this node
     tensor_backward = True
 
     @staticmethod

@@ -13,6 +13,7 @@ from .elementwise import Mul
 
 class Reshape(Function):
     category = "layout"
+    node_name = "ViewBackward0"  # torch's name for this node
     view = True
     tensor_backward = True
 
@@ -45,6 +46,7 @@ class Expand(Function):
     """Broadcast to a larger shape (a read-only view); the engine sums the gradient back."""
 
     category = "layout"
+    node_name = "ExpandBackward0"  # torch's name for this node
     view = True
     tensor_backward = True
 
@@ -61,6 +63,7 @@ class Contiguous(Function):
     """A C-contiguous copy (identity for the gradient)."""
 
     category = "layout"
+    node_name = "CloneBackward0"  # torch's name for this node
     tensor_backward = True
 
     @staticmethod

@@ -15,6 +15,7 @@ class Conv2d(Function):
     """y = conv(x, w) + b (b may be None).  Params: geom (ConvGeometry), already validated."""
 
     category = "conv"
+    node_name = "ConvolutionBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
@@ -48,6 +49,7 @@ class ConvTranspose2d(Function):
     """
 
     category = "conv"
+    node_name = "ConvolutionBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, w, b, geom, out_shape):
