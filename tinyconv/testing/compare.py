@@ -233,6 +233,94 @@ def gradcheck(sample, seed=0):
     return tinyconv.gradcheck(fn, tuple(ts[i] for i in idx))
 
 
+def check_double_backward(sample, seed=0):
+    """Second derivatives of ``sample`` in float64 against torch's; a ``Report``.
+
+    Both libraries compute the input gradients with ``create_graph=True`` for a random
+    cotangent that itself requires grad, then differentiate ``sum(first * v)`` (random ``v``)
+    with respect to the inputs and the cotangent.  Compared: the first-order gradients and
+    every second-order one (None on one side counts as zeros).
+    """
+    import torch
+    import torch.nn.functional as TF
+
+    import tinyconv
+    import tinyconv.nn.functional as F
+
+    dtype = np.float64
+    rep = Report(sample, dtype)
+    arrays = sample.arrays(dtype, seed)
+    rng = np.random.default_rng(sample.seed(seed) + 7)
+    sides = {}
+    for M, FF in ((torch, TF), (tinyconv, F)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ins = _tensors(M, arrays, sample)
+            outs = [o for o in _flatten(sample.call(M, FF, *ins))
+                    if getattr(o, "requires_grad", False)]
+            diff = [t for t in ins if t.requires_grad]
+            sides[M.__name__] = (ins, outs, diff)
+    t_ins, t_outs, t_diff = sides["torch"]
+    c_ins, c_outs, c_diff = sides["tinyconv"]
+    if not t_outs or not t_diff:
+        return rep
+    gys = [rng.standard_normal(tuple(o.shape)) for o in t_outs]
+    vs = [rng.standard_normal(tuple(t.shape)) for t in t_diff]
+
+    def second(M, outs, diff):
+        g = [M.tensor(a, requires_grad=True) for a in gys]
+        first = M.autograd.grad(outs, diff, g, create_graph=True, allow_unused=True)
+        terms = [(f * M.tensor(v)).sum() for f, v in zip(first, vs)
+                 if f is not None and f.requires_grad]
+        if not terms:
+            return first, [None] * (len(diff) + len(g))
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        return first, M.autograd.grad(total, list(diff) + g, allow_unused=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t_first, t_second = second(torch, t_outs, t_diff)
+    try:
+        c_first, c_second = second(tinyconv, c_outs, c_diff)
+    except RuntimeError as e:
+        rep.problems.append(f"double backward raised: {e}")
+        return rep
+    names = [n for (n, _, d), t in zip(sample.inputs, t_ins) if t.requires_grad]
+    labels = names + [f"grad_output {i}" for i in range(len(gys))]
+
+    def arr(g, like):
+        if g is None or getattr(g, "_is_zerotensor", lambda: False)():
+            return np.zeros(tuple(like.shape))  # torch's symbolic zeros
+        return to_numpy(g)
+
+    for n, c, t, like in zip(names, c_first, t_first, t_diff):
+        rep.compare(f"first-order grad {n}", "grad", arr(c, like), arr(t, like))
+    likes = list(t_diff) + [torch.tensor(a) for a in gys]
+    for n, c, t, like in zip(labels, c_second, t_second, likes):
+        rep.compare(f"second-order grad {n}", "grad", arr(c, like), arr(t, like))
+    return rep
+
+
+def gradgradcheck(sample, seed=0):
+    """``tinyconv.autograd.gradgradcheck`` of ``sample``'s first output, float64."""
+    import tinyconv
+    import tinyconv.nn.functional as F
+
+    arrays = sample.arrays(np.float64, seed)
+    ts = _tensors(tinyconv, arrays, sample)
+    idx = [i for i, t in enumerate(ts) if t.requires_grad]
+
+    def fn(*diff):
+        full = list(ts)
+        for i, t in zip(idx, diff):
+            full[i] = t
+        return _flatten(sample.call(tinyconv, F, *full))[0]
+
+    return tinyconv.autograd.gradgradcheck(fn, tuple(ts[i] for i in idx))
+
+
 def _refused(bad, M, F):
     try:
         bad.call(M, F)
