@@ -14,4 +14,5 @@ from .opinfo import (OPS, BadArg, OpInfo, Sample, bad_args, missing_entries, op,
 
 __all__ = ["OPS", "OpInfo", "Sample", "BadArg", "op", "samples", "bad_args", "public_ops",
            "missing_entries", "check_against_torch", "assert_against_torch", "gradcheck",
-           "check_double_backward", "gradgradcheck", "check_refusal", "assert_close", "to_numpy", "Report", "TOL"]
+           "check_double_backward", "gradgradcheck", "check_refusal", "assert_close", "to_numpy",
+           "Report", "TOL"]
