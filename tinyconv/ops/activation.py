@@ -1,7 +1,10 @@
 """Activations: ReLU, LeakyReLU, GELU (exact and tanh), Sigmoid, Tanh, Softmax, LogSoftmax, Dropout.
 
-Legend: x input, y output, gy/gx gradients; ``dim`` is a non-negative axis.  Every formula is
-written so that no intermediate overflows (no NumPy warnings for any finite input).
+Legend: x input, y output, gy/gx gradients, gg the gradient of a gradient; ``dim`` is a
+non-negative axis.  Every formula is written so that no intermediate overflows (no NumPy
+warnings for any finite input).  Backward rules are written with ops, so they differentiate
+again; GELU's backward is an op of its own (its fast kernel forward, and a second derivative
+written with ops).
 """
 import math
 
@@ -9,11 +12,14 @@ import numpy as np
 
 from .._engine import Function
 from ._kernels import act as K
+from .elementwise import Add, Exp, Mul, Sub, Where, const
+from .reduce import Sum
 
 
 class ReLU(Function):
     category = "activation"
     node_name = "ReluBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -24,25 +30,26 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * (y > 0)  # the gradient at 0 is 0, as torch's
+        # the gradient at 0 is 0, and a gradient where x < 0 is dropped (even nan), as torch's
+        return Where.apply(gy, const(gy, 0), cond=y._data > 0)
 
 
 class LeakyReLU(Function):
     category = "activation"
     node_name = "LeakyReluBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
         pos = x > 0
         y = np.where(pos, x, x * negative_slope)
         ctx.slope = negative_slope
-        ctx.save_for_backward(pos)
+        ctx.pos = pos
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        (pos,) = ctx.saved_tensors
-        return np.where(pos, gy, gy * ctx.slope)
+        return Where.apply(gy, Mul.apply(gy, const(gy, ctx.slope)), cond=ctx.pos)
 
 
 # ---------------------------------------------------------------------------- GELU
@@ -55,13 +62,13 @@ class GELU(Function):
 
     category = "activation"
     node_name = "GeluBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, approximate="none"):
         ctx.approximate = approximate
         if approximate == "tanh":
-            u = (x + 0.044715 * (x * x * x)) * _SQRT_2_PI
-            th = np.tanh(u)
+            th = np.tanh(_tanh_arg(x))
             ctx.save_for_backward(x, th)
             return 0.5 * x * (1.0 + th)
         y, cdf = K.gelu_forward(x)
@@ -70,15 +77,74 @@ class GELU(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x, s = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            du = _SQRT_2_PI * (1.0 + (3.0 * 0.044715) * (x * x))
+        x, aux = ctx.saved_tensors
+        return GeluBackward.apply(gy, x, approximate=ctx.approximate, aux=aux._data)
+
+
+def _tanh_arg(x):
+    """u = sqrt(2/pi) (x + 0.044715 x^3), the argument of tanh in the 'tanh' GELU."""
+    return (x + _GELU_K * (x * x * x)) * _SQRT_2_PI
+
+
+_GELU_K = 0.044715
+
+
+class GeluBackward(Function):
+    """gx = gy * gelu'(x), with gelu' = Phi + x phi (exact) or its 'tanh' counterpart.
+
+    Inputs: gy, x.  ``aux`` is Phi(x) (exact) or tanh(u) ('tanh') when the caller has it;
+    a second derivative recomputes it.  The backward: d/dgy is this op again, d/dx is
+    gg * gy * gelu''(x) written with ops (so it differentiates once more).
+    """
+
+    category = "activation"
+    node_name = "GeluBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, approximate="none", aux=None):
+        ctx.approximate = approximate
+        ctx.save_for_backward(gy, x)
+        if approximate == "tanh":
+            s = np.tanh(_tanh_arg(x)) if aux is None else aux
+            du = _SQRT_2_PI * (1.0 + (3.0 * _GELU_K) * (x * x))
             return gy * (0.5 * (1.0 + s) + 0.5 * x * (1.0 - s * s) * du)
-        return K.gelu_backward(x, s, gy)
+        if aux is None:
+            aux = K.gelu_forward(x)[1]
+        return K.gelu_backward(x, aux, gy)
+
+    @staticmethod
+    def backward(ctx, gg):
+        gy, x = ctx.saved_tensors
+        ngy, nx = ctx.needs_input_grad
+        ggy = GeluBackward.apply(gg, x, approximate=ctx.approximate) if ngy else None
+        gx = Mul.apply(Mul.apply(gg, gy), _gelu_second(x, ctx.approximate)) if nx else None
+        return ggy, gx
+
+
+def _gelu_second(x, approximate):
+    """gelu''(x) as a tensor written with ops: phi(x) (2 - x^2) exact; for 'tanh', with
+    s = tanh(u), u' = c (1 + 3k x^2), u'' = 6 c k x: (1 - s^2) (u' + x/2 (u'' - 2 s u'^2))."""
+    x2 = Mul.apply(x, x)
+    if approximate == "tanh":
+        c, k = _SQRT_2_PI, _GELU_K
+        u = Mul.apply(Add.apply(x, Mul.apply(Mul.apply(x2, x), const(x, k))), const(x, c))
+        s = Tanh.apply(u)
+        du = Mul.apply(Add.apply(const(x, 1.0), Mul.apply(x2, const(x, 3.0 * k))), const(x, c))
+        ddu = Mul.apply(x, const(x, 6.0 * c * k))
+        inner = Sub.apply(ddu, Mul.apply(Mul.apply(s, const(x, 2.0)), Mul.apply(du, du)))
+        bracket = Add.apply(du, Mul.apply(Mul.apply(x, const(x, 0.5)), inner))
+        return Mul.apply(Sub.apply(const(x, 1.0), Mul.apply(s, s)), bracket)
+    phi = Mul.apply(Exp.apply(Mul.apply(x2, const(x, -0.5))), const(x, _INV_SQRT_2PI))
+    return Mul.apply(phi, Sub.apply(const(x, 2.0), x2))
+
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class Sigmoid(Function):
     category = "activation"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -89,7 +155,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * (y * (1.0 - y))
+        return Mul.apply(gy, Mul.apply(y, Sub.apply(const(y, 1.0), y)))
 
 
 def sigmoid(x):
@@ -101,6 +167,7 @@ def sigmoid(x):
 
 class Tanh(Function):
     category = "activation"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -111,7 +178,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy * (1.0 - y * y)
+        return Mul.apply(gy, Sub.apply(const(y, 1.0), Mul.apply(y, y)))
 
 
 def log_softmax(x, dim):
@@ -123,6 +190,7 @@ def log_softmax(x, dim):
 
 class Softmax(Function):
     category = "activation"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -135,13 +203,13 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        gx = gy * y
-        gx -= y * gx.sum(axis=ctx.dim, keepdims=True)
-        return gx
+        gx = Mul.apply(gy, y)
+        return Sub.apply(gx, Mul.apply(y, Sum.apply(gx, axes=(ctx.dim,), keepdim=True)))
 
 
 class LogSoftmax(Function):
     category = "activation"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -153,13 +221,15 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        return gy - np.exp(y) * gy.sum(axis=ctx.dim, keepdims=True)
+        total = Sum.apply(gy, axes=(ctx.dim,), keepdim=True)
+        return Sub.apply(gy, Mul.apply(Exp.apply(y), total))
 
 
 class Dropout(Function):
     """y = x * mask / (1 - p), with mask ~ Bernoulli(1 - p) drawn from ``rng``."""
 
     category = "activation"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, p=0.5, rng=None):
@@ -174,5 +244,5 @@ class Dropout(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        (m,) = ctx.saved_tensors
-        return gy * m
+        (m,) = ctx.saved_tensors  # a constant: the mask scaled by 1 / (1 - p)
+        return Mul.apply(gy, m)

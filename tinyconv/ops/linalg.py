@@ -2,16 +2,27 @@
 
 Legend: a (..., n, m), b (..., m, k), y (..., n, k); 1-D operands are promoted as in
 ``numpy.matmul`` (a vector on the left gains a leading 1, on the right a trailing 1) and the
-added axis is removed again from y and from the gradients.
+added axis is removed again from y and from the gradients.  Backward rules are written with
+ops (matmul of the gradient with the other operand), so they differentiate again.
 """
 import numpy as np
 
 from .._engine import Function
+from .elementwise import Mul
+from .reduce import Sum
+from .shape import Permute, Reshape
+
+
+def _swap(t):
+    """t with its last two axes exchanged (a view)."""
+    n = t._data.ndim
+    return Permute.apply(t, dims=tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 class MatMul(Function):
     category = "linear"
     node_name = "MmBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -22,23 +33,27 @@ class MatMul(Function):
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        if a.ndim == 1 and b.ndim == 1:  # dot product: gy is 0-d
-            return (gy * b if na else None), (gy * a if nb else None)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            gy = np.expand_dims(gy, -2)
-        if b.ndim == 1:
-            gy = np.expand_dims(gy, -1)
+        a_shape, b_shape = a._data.shape, b._data.shape
+        if len(a_shape) == 1 and len(b_shape) == 1:  # dot product: gy is 0-d
+            return (Mul.apply(gy, b) if na else None), (Mul.apply(gy, a) if nb else None)
+        g_shape = gy._data.shape
+        if len(a_shape) == 1:
+            a = Reshape.apply(a, shape=(1,) + a_shape)
+            g_shape = g_shape[:-1] + (1,) + g_shape[-1:]
+        if len(b_shape) == 1:
+            b = Reshape.apply(b, shape=b_shape + (1,))
+            g_shape = g_shape + (1,)
+        if g_shape != gy._data.shape:
+            gy = Reshape.apply(gy, shape=g_shape)
         ga = gb = None
         if na:
-            ga = np.matmul(gy, np.swapaxes(b2, -1, -2))  # (..., n, m)
-            if a.ndim == 1:
-                ga = ga.reshape(ga.shape[:-2] + (a.shape[0],)) if ga.ndim > 2 else ga[0]
+            ga = MatMul.apply(gy, _swap(b))  # (..., n, m); the engine sums broadcast dims
+            if len(a_shape) == 1:
+                ga = Reshape.apply(ga, shape=ga._data.shape[:-2] + a_shape)
         if nb:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), gy)  # (..., m, k)
-            if b.ndim == 1:
-                gb = gb[..., 0]
+            gb = MatMul.apply(_swap(a), gy)  # (..., m, k)
+            if len(b_shape) == 1:
+                gb = Reshape.apply(gb, shape=gb._data.shape[:-1])
         return ga, gb
 
 
@@ -51,6 +66,7 @@ class Linear(Function):
 
     category = "linear"
     node_name = "AddmmBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b):
@@ -64,13 +80,15 @@ class Linear(Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad
+        out_f, in_f = w._data.shape
         gx = gw = gb = None
         if nx:
-            gx = np.matmul(gy, w)  # (..., in_features)
+            gx = MatMul.apply(gy, w)  # (..., in_features)
         if nw or nb:
-            gy2 = gy.reshape(-1, w.shape[0])  # (R, out_features)
+            gy2 = Reshape.apply(gy, shape=(-1, out_f))  # (R, out_features)
             if nw:
-                gw = gy2.T @ x.reshape(-1, w.shape[1])  # (out_features, in_features)
+                x2 = Reshape.apply(x, shape=(-1, in_f))
+                gw = MatMul.apply(_swap(gy2), x2)  # (out_features, in_features)
             if nb:
-                gb = gy2.sum(axis=0)
+                gb = Sum.apply(gy2, axes=(0,), keepdim=False)
         return gx, gw, gb
