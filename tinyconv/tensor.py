@@ -16,8 +16,8 @@ from ._engine import TensorBase, is_grad_enabled
 from ._engine import backward as engine_backward
 from ._functions import activation as Act
 from ._functions import arith as A
-from ._functions import reduction as Red
 from ._functions import shape as Sh
+from ._functions import install_methods
 from ._functions.inplace import inplace
 from ._hooks import RemovableHandle
 from ._random import _gen
@@ -373,47 +373,6 @@ class Tensor(TensorBase):
             return self
         return inplace(self, new, "copy_", (src,))
 
-    def add_(self, other, alpha=1):
-        return inplace(self, lambda s: A.add(s, other, alpha), "add_", (other,))
-
-    def sub_(self, other, alpha=1):
-        return inplace(self, lambda s: A.sub(s, other, alpha), "sub_", (other,))
-
-    def mul_(self, other):
-        return inplace(self, lambda s: A.mul(s, other), "mul_", (other,))
-
-    def div_(self, other):
-        return inplace(self, lambda s: A.div(s, other), "div_", (other,))
-
-    def pow_(self, exponent):
-        return inplace(self, lambda s: A.pow(s, exponent), "pow_", (exponent,))
-
-    def clamp_(self, min=None, max=None):
-        return inplace(self, lambda s: A.clamp(s, min, max), "clamp_", (min, max))
-
-    clip_ = clamp_
-
-    def exp_(self):
-        return inplace(self, A.exp, "exp_")
-
-    def log_(self):
-        return inplace(self, A.log, "log_")
-
-    def sqrt_(self):
-        return inplace(self, A.sqrt, "sqrt_")
-
-    def abs_(self):
-        return inplace(self, A.abs, "abs_")
-
-    def neg_(self):
-        return inplace(self, A.neg, "neg_")
-
-    def sigmoid_(self):
-        return inplace(self, Act.sigmoid, "sigmoid_")
-
-    def tanh_(self):
-        return inplace(self, Act.tanh, "tanh_")
-
     def _random_(self, draw, op):
         arr = draw(self._data.shape).astype(self._data.dtype, copy=False)
         if not (is_grad_enabled() and self.requires_grad):
@@ -550,63 +509,7 @@ class Tensor(TensorBase):
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    def add(self, other, alpha=1):
-        return A.add(self, other, alpha)
-
-    def sub(self, other, alpha=1):
-        return A.sub(self, other, alpha)
-
-    def mul(self, other):
-        return A.mul(self, other)
-
-    def div(self, other):
-        return A.div(self, other)
-
-    def pow(self, exponent):
-        return A.pow(self, exponent)
-
-    def matmul(self, other):
-        return A.matmul(self, other)
-
-    def neg(self):
-        return A.neg(self)
-
-    def exp(self):
-        return A.exp(self)
-
-    def log(self):
-        return A.log(self)
-
-    def sqrt(self):
-        return A.sqrt(self)
-
-    def abs(self):
-        return A.abs(self)
-
-    def clamp(self, min=None, max=None):
-        return A.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other):
-        return A.maximum(self, other)
-
-    def minimum(self, other):
-        return A.minimum(self, other)
-
     # activations (tinyconv._functions.activation)
-    def relu(self):
-        return Act.relu(self)
-
-    def relu_(self):
-        return inplace(self, Act.relu, "relu_")
-
-    def sigmoid(self):
-        return Act.sigmoid(self)
-
-    def tanh(self):
-        return Act.tanh(self)
-
     def softmax(self, dim, dtype=None):
         return Act.softmax(self, dim, dtype=dtype)
 
@@ -616,80 +519,24 @@ class Tensor(TensorBase):
     # ----------------------------------------------------------------------------------
     # reductions (tinyconv._functions.reduction)
     # ----------------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None):
-        return Red.sum(self, dim, keepdim, dtype)
-
-    def mean(self, dim=None, keepdim=False, dtype=None):
-        return Red.mean(self, dim, keepdim, dtype)
-
-    def max(self, dim=None, keepdim=False):
-        """Max of all elements, or ``(values, indices)`` along ``dim``; a Tensor ``dim``
-        gives the elementwise maximum."""
-        return Red.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return Red.min(self, dim, keepdim)
-
-    def amax(self, dim=None, keepdim=False):
-        return Red.amax(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return Red.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return Red.argmin(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return Red.var(self, dim, unbiased, keepdim, correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return Red.std(self, dim, unbiased, keepdim, correction)
-
     # ----------------------------------------------------------------------------------
     # shape (tinyconv._functions.shape)
     # ----------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        return Sh.reshape(self, *shape)
-
-    def view(self, *shape):
-        return Sh.view(self, *shape)
-
     def view_as(self, other):
         return Sh.view(self, other.shape)
 
     def reshape_as(self, other):
         return Sh.reshape(self, other.shape)
 
-    def flatten(self, start_dim=0, end_dim=-1):
-        return Sh.flatten(self, start_dim, end_dim)
-
-    def permute(self, *dims):
-        return Sh.permute(self, *dims)
-
-    def transpose(self, dim0, dim1):
-        return Sh.transpose(self, dim0, dim1)
-
-    def t(self):
-        return Sh.t(self)
-
     @property
     def T(self):
         return Sh.permute(self, *reversed(range(self.ndim)))
 
-    def unsqueeze(self, dim):
-        return Sh.unsqueeze(self, dim)
-
-    def squeeze(self, dim=None):
-        return Sh.squeeze(self, dim)
-
-    def expand(self, *sizes):
-        return Sh.expand(self, *sizes)
-
     def expand_as(self, other):
         return Sh.expand(self, *other.shape)
 
-    def repeat(self, *sizes):
-        return Sh.repeat(self, *sizes)
-
     def __getitem__(self, index):
         return Sh.getitem(self, index)
+
+
+install_methods(Tensor)

@@ -5,6 +5,7 @@ import warnings
 from .. import _dtypes as D
 from .._checks import check_tensor, normalize_dims
 from ..ops import activation as A
+from ._methods import method
 from .arith import cast
 from .inplace import inplace
 
@@ -19,6 +20,7 @@ def float_input(op, input):
     return input
 
 
+@method(inplace="relu_")
 def relu(input):
     """``max(input, 0)``, elementwise (any dtype).
 
@@ -38,6 +40,7 @@ def relu_(input):
     return inplace(input, A.ReLU.apply, "relu_")
 
 
+@method(inplace="sigmoid_")
 def sigmoid(input):
     """1 / (1 + exp(-input)), computed without overflow.
 
@@ -50,6 +53,7 @@ def sigmoid(input):
     return A.Sigmoid.apply(float_input("sigmoid", input))
 
 
+@method(inplace="tanh_")
 def tanh(input):
     """Hyperbolic tangent, elementwise.
 

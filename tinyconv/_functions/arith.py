@@ -11,9 +11,10 @@ from .. import _dtypes as D
 from .._engine import TensorBase
 from ..ops import elementwise as E
 from ..ops import linalg as L
+from ._methods import method
 
 __all__ = ["add", "sub", "mul", "div", "pow", "matmul", "neg", "abs", "exp", "log", "sqrt",
-           "clamp", "maximum", "minimum", "where", "compare", "cast", "operands"]
+           "clamp", "clip", "maximum", "minimum", "where", "compare", "cast", "operands"]
 
 
 def cast(x, dtype):
@@ -71,6 +72,7 @@ def _binary(fn, a, b, op):
         raise
 
 
+@method(inplace="add_")
 def add(input, other, alpha=1):
     """Elementwise ``input + alpha * other`` (torch's ``add``).
 
@@ -94,6 +96,7 @@ def add(input, other, alpha=1):
     return _binary(E.Add, a, b, "add")
 
 
+@method(inplace="sub_")
 def sub(input, other, alpha=1):
     """Elementwise ``input - alpha * other`` (torch's ``sub``).
 
@@ -110,6 +113,7 @@ def sub(input, other, alpha=1):
     return _binary(E.Sub, a, b, "sub")
 
 
+@method(inplace="mul_")
 def mul(input, other):
     """Elementwise product ``input * other``.
 
@@ -125,6 +129,7 @@ def mul(input, other):
     return _binary(E.Mul, a, b, "mul")
 
 
+@method(inplace="div_")
 def div(input, other):
     """Elementwise true division ``input / other`` (integers give the default float dtype).
 
@@ -142,6 +147,7 @@ def div(input, other):
     return _binary(E.Div, a, b, "div")
 
 
+@method(inplace="pow_")
 def pow(input, exponent):
     """Elementwise power ``input ** exponent``.
 
@@ -156,6 +162,7 @@ def pow(input, exponent):
     return _binary(E.Pow, a, b, "pow")
 
 
+@method
 def matmul(input, other):
     """Matrix product with NumPy's/torch's rules for 1-D and batched operands.
 
@@ -207,6 +214,7 @@ def _unary(fn, x, name, to_float=True):
     return fn.apply(x)
 
 
+@method(inplace="exp_")
 def exp(input):
     """Elementwise ``e ** input``.
 
@@ -219,6 +227,7 @@ def exp(input):
     return _unary(E.Exp, input, "exp")
 
 
+@method(inplace="log_")
 def log(input):
     """Elementwise natural logarithm (``-inf`` at 0, ``nan`` below, as torch).
 
@@ -231,6 +240,7 @@ def log(input):
     return _unary(E.Log, input, "log")
 
 
+@method(inplace="sqrt_")
 def sqrt(input):
     """Elementwise square root.
 
@@ -243,6 +253,7 @@ def sqrt(input):
     return _unary(E.Sqrt, input, "sqrt")
 
 
+@method(inplace="abs_")
 def abs(input):
     """Elementwise absolute value (its gradient is ``sign(input)``, 0 at 0).
 
@@ -255,6 +266,7 @@ def abs(input):
     return _unary(E.Abs, input, "abs", to_float=False)
 
 
+@method(inplace="neg_")
 def neg(input):
     """Elementwise negation ``-input``.
 
@@ -267,6 +279,7 @@ def neg(input):
     return _unary(E.Neg, input, "neg", to_float=False)
 
 
+@method(inplace="clamp_")
 def clamp(input, min=None, max=None):
     """Clip every element into ``[min, max]``.
 
@@ -294,6 +307,11 @@ def clamp(input, min=None, max=None):
     return E.Clamp.apply(input, min=min, max=max)
 
 
+# torch's alias of clamp, as a function and as methods
+clip = method(name="clip", inplace="clip_")(clamp)
+
+
+@method
 def maximum(input, other):
     """Elementwise maximum of two tensors (ties split the gradient evenly, as torch).
 
@@ -309,6 +327,7 @@ def maximum(input, other):
     return _binary(E.Maximum, a, b, "maximum")
 
 
+@method
 def minimum(input, other):
     """Elementwise minimum of two tensors (ties split the gradient evenly, as torch).
 

@@ -136,3 +136,18 @@ def inplace(t, fn, op, others=()):
         _rebase(t, view)
     return t
 
+
+
+def inplace_method(fn, name):
+    """The Tensor method ``name`` that writes ``fn(self, ...)`` into ``self`` (``exp_`` from
+    ``exp``); its tensor arguments decide, with ``self``, whether the write is recorded."""
+    def method(self, *args, **kwargs):
+        others = [a for a in args if isinstance(a, TensorBase)]
+        others += [a for a in kwargs.values() if isinstance(a, TensorBase)]
+        return inplace(self, lambda s: fn(s, *args, **kwargs), name, others)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    method.__doc__ = (f"In-place :func:`{fn.__name__}`: writes the result into this tensor "
+                      f"(same object, version bumped) and returns it.")
+    return method

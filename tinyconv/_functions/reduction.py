@@ -5,6 +5,7 @@ from .. import _dtypes as D
 from .._checks import check_keepdim, normalize_dims
 from .._engine import TensorBase
 from ..ops import reduce as R
+from ._methods import method
 from .arith import cast, maximum, minimum
 
 __all__ = ["sum", "mean", "max", "min", "amax", "argmax", "argmin", "var", "std"]
@@ -25,6 +26,7 @@ class _MaxResult(tuple):
         return self[1]
 
 
+@method
 def sum(input, dim=None, keepdim=False, dtype=None):
     """Sum of the elements, over all of them or along ``dim``.
 
@@ -57,6 +59,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
                        keepdim=check_keepdim(keepdim, "sum"))
 
 
+@method
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Mean of the elements, over all of them or along ``dim``.
 
@@ -98,6 +101,7 @@ def _max_min(x, dim, keepdim, mode):
     return _MaxResult(values, indices)
 
 
+@method
 def max(input, dim=None, keepdim=False):
     """Maximum of all elements; or ``(values, indices)`` along ``dim``.
 
@@ -124,6 +128,7 @@ def max(input, dim=None, keepdim=False):
     return _max_min(input, dim, keepdim, "max")
 
 
+@method
 def min(input, dim=None, keepdim=False):
     """Minimum of all elements; or ``(values, indices)`` along ``dim``.
 
@@ -140,6 +145,7 @@ def min(input, dim=None, keepdim=False):
     return _max_min(input, dim, keepdim, "min")
 
 
+@method
 def amax(input, dim=None, keepdim=False):
     """Maximum values over one or several dimensions (no indices).
 
@@ -177,6 +183,7 @@ def _arg(x, dim, keepdim, fn, name):
     return x._make(out.astype(np.int64, copy=False), False, None)
 
 
+@method
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest element (over the flattened tensor, or along ``dim``).
 
@@ -197,6 +204,7 @@ def argmax(input, dim=None, keepdim=False):
     return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
+@method
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest element (over the flattened tensor, or along ``dim``).
 
@@ -226,6 +234,7 @@ def _var(x, dim, unbiased, keepdim, correction, sqrt_):
                        sqrt=sqrt_)
 
 
+@method
 def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
     """Variance, unbiased by default (divides by ``n - 1``, as torch).
 
@@ -243,6 +252,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
     return _var(input, dim, unbiased, keepdim, correction, False)
 
 
+@method
 def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
     """Standard deviation, unbiased by default (divides by ``n - 1``, as torch).
 

@@ -10,6 +10,7 @@ from .. import _dtypes as D
 from .._checks import normalize_dims
 from .._engine import TensorBase
 from ..ops import shape as S
+from ._methods import method
 from .arith import cast
 
 __all__ = ["reshape", "view", "flatten", "permute", "transpose", "t", "unsqueeze", "squeeze",
@@ -52,6 +53,7 @@ def _infer_shape(shape, size, op, src_shape):
     return shape
 
 
+@method
 def reshape(input, *shape):
     """The same elements in a new shape.
 
@@ -77,6 +79,7 @@ def reshape(input, *shape):
     return S.Reshape.apply(input, shape=target)
 
 
+@method
 def view(input, *shape):
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and \
             not isinstance(shape[0], numbers.Integral):
@@ -88,6 +91,7 @@ def view(input, *shape):
     return reshape(input, *shape)
 
 
+@method
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim`` to ``end_dim`` into one.
 
@@ -119,6 +123,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shape[:s] + (n,) + shape[e + 1:])
 
 
+@method
 def permute(input, *dims):
     """Reorder the dimensions.
 
@@ -149,6 +154,7 @@ def permute(input, *dims):
     return S.Permute.apply(input, dims=dims)
 
 
+@method
 def transpose(input, dim0, dim1):
     """Swap two dimensions.
 
@@ -168,6 +174,7 @@ def transpose(input, dim0, dim1):
     return permute(input, *perm)
 
 
+@method
 def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -175,6 +182,7 @@ def t(input):
     return permute(input, *reversed(range(input.ndim)))
 
 
+@method
 def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim``.
 
@@ -194,6 +202,7 @@ def unsqueeze(input, dim):
     return S.Reshape.apply(input, shape=input.shape[:d] + (1,) + input.shape[d:])
 
 
+@method
 def squeeze(input, dim=None):
     """Remove dimensions of size 1.
 
@@ -215,6 +224,7 @@ def squeeze(input, dim=None):
     return S.Reshape.apply(input, shape=shape)
 
 
+@method
 def expand(input, *sizes):
     sizes = shape_arg(sizes)
     if len(sizes) < input.ndim:
@@ -241,6 +251,7 @@ def expand(input, *sizes):
     return S.Expand.apply(input, shape=target)
 
 
+@method
 def repeat(input, *sizes):
     sizes = shape_arg(sizes)
     x = reshape(input, (1,) * (len(sizes) - input.ndim) + input.shape)
