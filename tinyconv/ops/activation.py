@@ -12,7 +12,7 @@ import numpy as np
 
 from .._engine import Function
 from ._kernels import act as K
-from .elementwise import Add, Exp, Mul, Sub, Where, const
+from .elementwise import Add, Exp, Mul, Sub, const
 from .reduce import Sum
 
 
@@ -30,8 +30,38 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, gy):
         (y,) = ctx.saved_tensors
-        # the gradient at 0 is 0, and a gradient where x < 0 is dropped (even nan), as torch's
-        return Where.apply(gy, const(gy, 0), cond=y._data > 0)
+        return ThresholdBackward.apply(gy, y, slope=0.0)
+
+
+class ThresholdBackward(Function):
+    """gx = gy where x > 0 else slope * gy (ReLU: slope 0; LeakyReLU), from gy and the
+    forward's output y (y > 0 exactly where x > 0, for any slope >= 0).
+
+    A gradient where x <= 0 is dropped even when it is nan, as torch's.  Its backward, as
+    torch defines it: this op again for gy, and zeros (not "unused") for y, so a
+    second derivative through ReLU is zero rather than missing.
+    """
+
+    category = "activation"
+    node_name = "ThresholdBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, y, slope):
+        ctx.slope = slope
+        ctx.save_for_backward(y)
+        pos = y > 0
+        if slope == 0:
+            return np.where(pos, gy, np.zeros((), dtype=gy.dtype))
+        return np.where(pos, gy, gy * slope)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (y,) = ctx.saved_tensors
+        ngy, ny = ctx.needs_input_grad
+        ggy = ThresholdBackward.apply(gg, y, slope=ctx.slope) if ngy else None
+        gyy = const(gg, np.zeros(y._data.shape, dtype=gg._data.dtype)) if ny else None
+        return ggy, gyy
 
 
 class LeakyReLU(Function):
@@ -41,15 +71,16 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
-        pos = x > 0
-        y = np.where(pos, x, x * negative_slope)
+        y = np.where(x > 0, x, x * negative_slope)
         ctx.slope = negative_slope
-        ctx.pos = pos
+        # the sign of y is x's when the slope is positive; otherwise keep x's own
+        ctx.save_for_backward(y if negative_slope > 0 else x)
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        return Where.apply(gy, Mul.apply(gy, const(gy, ctx.slope)), cond=ctx.pos)
+        (s,) = ctx.saved_tensors
+        return ThresholdBackward.apply(gy, s, slope=ctx.slope)
 
 
 # ---------------------------------------------------------------------------- GELU

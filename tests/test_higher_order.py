@@ -1,0 +1,273 @@
+"""Higher-order gradients end to end, side by side with torch on the same program (float64):
+``create_graph=True`` through models, a third derivative, a MAML inner step, gradient
+penalties, Hessian-vector products, and ``autograd.functional`` (vjp, jvp, hvp, vhp,
+jacobian, hessian) with torch's signatures, result structure and errors.  Each program is
+written once against a namespace ``lib`` (torch or tinyconv), as a user's script would be."""
+import numpy as np
+import pytest
+import torch
+
+import tinyconv as tc
+
+LIBS = (torch, tc)
+RTOL = 1e-8
+
+
+def close(a, b, rtol=RTOL):
+    """Relative agreement of two tensors (tinyconv, torch) or of nested tuples of them."""
+    if isinstance(a, (tuple, list)):
+        assert isinstance(b, (tuple, list)) and len(a) == len(b), (type(a), type(b))
+        for x, y in zip(a, b):
+            close(x, y, rtol)
+        return
+    x = np.asarray(a.detach().numpy())
+    y = np.asarray(b.detach().numpy())
+    assert x.shape == y.shape, (x.shape, y.shape)
+    scale = max(1.0, float(np.abs(y).max()) if y.size else 1.0)
+    np.testing.assert_allclose(x, y, rtol=0, atol=rtol * scale)
+
+
+def twins(build, seed=0):
+    """The same float64 model in tinyconv and torch (torch's initial weights copied)."""
+    torch.manual_seed(seed)
+    tm = build(torch).double()
+    cm = build(tc).double()
+    cm.load_state_dict({k: tc.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    return cm, tm
+
+
+def mlp(lib, sizes=(5, 6, 2), act="tanh"):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(lib.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append({"tanh": lib.nn.Tanh, "relu": lib.nn.ReLU, "gelu": lib.nn.GELU,
+                           "sigmoid": lib.nn.Sigmoid}[act]())
+    return lib.nn.Sequential(*layers)
+
+
+def soft_nll(lib, logits, target_onehot):
+    """Cross-entropy written with log_softmax (a loss every lib differentiates twice)."""
+    return -(lib.nn.functional.log_softmax(logits, dim=1) * target_onehot).sum(1).mean()
+
+
+def data(n=8, d=5, k=2, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    y = np.eye(k)[rng.integers(0, k, n)]
+    return x, y
+
+
+def on(lib, *arrays):
+    return [lib.tensor(a) for a in arrays]
+
+
+# ------------------------------------------------------------------ derivatives of models
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "gelu", "relu"])
+def test_third_derivative_of_an_mlp_matches_torch(act):
+    cm, tm = twins(lambda lib: mlp(lib, (3, 4, 1), act))
+    res = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        x = lib.tensor(np.linspace(-1.5, 1.2, 6).reshape(2, 3), requires_grad=True)
+        y = m(x).sum()
+        (g1,) = lib.autograd.grad(y, x, create_graph=True)
+        (g2,) = lib.autograd.grad((g1 * g1).sum(), x, create_graph=True)
+        (g3,) = lib.autograd.grad((g2 ** 2).sum(), x, create_graph=True)
+        (w3,) = lib.autograd.grad(g3.sum(), m[0].weight)
+        res.append((g1, g2, g3, w3))
+    close(res[1], res[0])
+
+
+def test_maml_inner_step_matches_torch():
+    cm, tm = twins(lambda lib: mlp(lib, (5, 8, 2), "tanh"))
+    xs, ys = data(6, seed=2)
+    xq, yq = data(6, seed=3)
+    grads = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        F = lib.nn.functional
+        params = dict(m.named_parameters())
+        loss = soft_nll(lib, m(lib.tensor(xs)), lib.tensor(ys))
+        g = lib.autograd.grad(loss, list(params.values()), create_graph=True)
+        fast = {k: p - 0.4 * gi for (k, p), gi in zip(params.items(), g)}
+        h = F.tanh(F.linear(lib.tensor(xq), fast["0.weight"], fast["0.bias"]))
+        out = F.linear(h, fast["2.weight"], fast["2.bias"])
+        meta = soft_nll(lib, out, lib.tensor(yq))
+        meta.backward()
+        grads.append([meta] + [p.grad for p in params.values()])
+    close(grads[1], grads[0])
+
+
+def test_wgan_gp_step_matches_torch():
+    """Two critic steps with a gradient penalty on interpolates (the second step shows the
+    penalty trained the weights, which a first-order-only engine would miss)."""
+    cm, tm = twins(lambda lib: mlp(lib, (5, 16, 16, 1), "relu"), seed=3)
+    real, _ = data(8, seed=4)
+    fake, _ = data(8, seed=5)
+    eps = np.random.default_rng(6).uniform(size=(8, 1))
+    trace = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        opt = lib.optim.Adam(m.parameters(), lr=1e-2, betas=(0.5, 0.9))
+        out = []
+        for _ in range(2):
+            r, f, e = on(lib, real, fake, eps)
+            xhat = (e * r + (1 - e) * f).requires_grad_(True)
+            (g,) = lib.autograd.grad(m(xhat).sum(), xhat, create_graph=True)
+            gp = ((((g * g).sum(1)) ** 0.5 - 1) ** 2).mean()
+            loss = m(f).mean() - m(r).mean() + 10 * gp
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            out.append(loss)
+        trace.append(out + [p.detach() for p in m.parameters()])
+    close(trace[1], trace[0])
+
+
+def test_r1_penalty_matches_torch():
+    cm, tm = twins(lambda lib: mlp(lib, (5, 12, 1), "gelu"), seed=7)
+    real, _ = data(8, seed=8)
+    grads = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        x = lib.tensor(real, requires_grad=True)
+        score = m(x)
+        (g,) = lib.autograd.grad(score.sum(), x, create_graph=True)
+        r1 = 5.0 * (g * g).sum(1).mean()
+        loss = (-score).exp().add(1).log().mean() + r1  # softplus(-D(x)) + penalty
+        loss.backward()
+        grads.append([loss] + [p.grad for p in m.parameters()])
+    close(grads[1], grads[0])
+
+
+def test_hessian_of_a_fifty_parameter_loss_matches_torch():
+    """functional.hessian over a flat 50-parameter vector (Linear 5->6, Linear 6->2)."""
+    x, y = data(7, seed=9)
+    theta = np.random.default_rng(10).standard_normal(50) * 0.5
+    res = []
+    for lib in LIBS:
+        F = lib.nn.functional
+        xt, yt = on(lib, x, y)
+
+        def loss(t, F=F, xt=xt, yt=yt, lib=lib):
+            w1, b1 = t[:30].reshape(6, 5), t[30:36]
+            w2, b2 = t[36:48].reshape(2, 6), t[48:50]
+            return soft_nll(lib, F.linear(F.tanh(F.linear(xt, w1, b1)), w2, b2), yt)
+
+        res.append(lib.autograd.functional.hessian(loss, lib.tensor(theta)))
+    assert tuple(res[1].shape) == (50, 50)
+    close(res[1], res[0])
+
+
+def test_hvp_through_a_model_matches_torch():
+    cm, tm = twins(lambda lib: mlp(lib, (5, 6, 2), "sigmoid"), seed=11)
+    x, y = data(5, seed=12)
+    v = [np.random.default_rng(13 + i).standard_normal(tuple(p.shape))
+         for i, p in enumerate(tm.parameters())]
+    res = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        params = list(m.parameters())
+        loss = soft_nll(lib, m(lib.tensor(x)), lib.tensor(y))
+        g = lib.autograd.grad(loss, params, create_graph=True)
+        dot = sum((gi * lib.tensor(vi)).sum() for gi, vi in zip(g, v))
+        res.append(lib.autograd.grad(dot, params))
+    close(res[1], res[0])
+
+
+# ------------------------------------------------------------------ autograd.functional
+A0 = np.random.default_rng(20).standard_normal((3, 4))
+B0 = np.random.default_rng(21).standard_normal(4)
+
+
+def f2(a, b):
+    return (a @ b).tanh() * a.sum()
+
+
+def scalar2(a, b):
+    return ((a @ b).sigmoid() * a.exp().sum()).sum()
+
+
+CASES = {
+    "vjp": lambda lib: lib.autograd.functional.vjp(
+        f2, (lib.tensor(A0), lib.tensor(B0)), lib.tensor(B0[:3])),
+    "vjp-single": lambda lib: lib.autograd.functional.vjp(
+        lambda a: a.exp().sum(), lib.tensor(A0)),
+    "jvp": lambda lib: lib.autograd.functional.jvp(
+        f2, (lib.tensor(A0), lib.tensor(B0)), (lib.tensor(A0 * 0.5), lib.tensor(B0))),
+    "jvp-tuple-out": lambda lib: lib.autograd.functional.jvp(
+        lambda a: (a.exp(), a.sum()), lib.tensor(A0), lib.tensor(A0)),
+    "jacobian": lambda lib: lib.autograd.functional.jacobian(
+        f2, (lib.tensor(A0), lib.tensor(B0))),
+    "jacobian-single": lambda lib: lib.autograd.functional.jacobian(
+        lambda a: a.tanh() * 3, lib.tensor(B0)),
+    "jacobian-tuples": lambda lib: lib.autograd.functional.jacobian(
+        lambda a, b: (a * b, (a @ b).exp()), (lib.tensor(A0), lib.tensor(B0))),
+    "jacobian-tuple-out": lambda lib: lib.autograd.functional.jacobian(
+        lambda a: (a.exp(), a.sum()), lib.tensor(A0)),
+    "hessian": lambda lib: lib.autograd.functional.hessian(
+        scalar2, (lib.tensor(A0), lib.tensor(B0))),
+    "hessian-single": lambda lib: lib.autograd.functional.hessian(
+        lambda b: (b.exp() * b).sum(), lib.tensor(B0)),
+    "hvp": lambda lib: lib.autograd.functional.hvp(
+        scalar2, (lib.tensor(A0), lib.tensor(B0)), (lib.tensor(A0), lib.tensor(B0))),
+    "vhp": lambda lib: lib.autograd.functional.vhp(
+        scalar2, (lib.tensor(A0), lib.tensor(B0)), (lib.tensor(-A0), lib.tensor(B0))),
+    "vhp-unused": lambda lib: lib.autograd.functional.vhp(
+        lambda a, b: (a * a).sum(), (lib.tensor(A0), lib.tensor(B0)),
+        (lib.tensor(A0), lib.tensor(B0))),
+    "jacobian-independent": lambda lib: lib.autograd.functional.jacobian(
+        lambda a, b: a * 2, (lib.tensor(B0), lib.tensor(B0))),
+}
+
+
+def structure(r):
+    if isinstance(r, tuple):
+        return tuple(structure(x) for x in r)
+    return tuple(r.shape)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_functional_matches_torch(case):
+    want = CASES[case](torch)
+    got = CASES[case](tc)
+    assert structure(got) == structure(want)
+    close(got, want)
+
+
+def test_functional_results_are_detached_unless_create_graph():
+    for lib in LIBS:
+        x = lib.tensor(B0, requires_grad=True)
+        out, g = lib.autograd.functional.vjp(lambda a: (a * a).sum(), x)
+        assert not out.requires_grad and not g.requires_grad
+        out, g = lib.autograd.functional.vjp(lambda a: (a * a).sum(), x, create_graph=True)
+        assert g.requires_grad
+        (gg,) = lib.autograd.grad(g.sum(), x)
+        np.testing.assert_array_equal(gg.detach().numpy(), np.full(4, 2.0))
+
+
+def test_functional_create_graph_reaches_the_callers_inputs():
+    res = []
+    for lib in LIBS:
+        x = lib.tensor(B0, requires_grad=True)
+        h = lib.autograd.functional.hessian(lambda a: (a.exp() * a).sum(), x,
+                                            create_graph=True)
+        (h * lib.tensor(np.eye(4))).sum().backward()  # the trace
+        res.append(x.grad)
+    close(res[1], res[0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.autograd.functional.vjp(lambda a: a * 2, lib.tensor(B0)),  # v needed
+    lambda lib: lib.autograd.functional.hessian(lambda a: a * 2, lib.tensor(B0)),  # not scalar
+    lambda lib: lib.autograd.functional.jvp(lambda a: a * 2, lib.tensor(B0), lib.tensor(A0)),
+    lambda lib: lib.autograd.functional.jacobian(lambda a, b: a * 2,
+                                                 (lib.tensor(B0), lib.tensor(B0)), strict=True),
+    lambda lib: lib.autograd.functional.jacobian(lambda a: a * 2, lib.tensor(B0),
+                                                 strategy="forward-mode"),
+    lambda lib: lib.autograd.functional.jacobian(lambda a: a * 2, lib.tensor(B0),
+                                                 strategy="sideways"),
+    lambda lib: lib.autograd.functional.vjp(lambda a: a * 2, [1.0, 2.0]),
+], ids=["v-missing", "hessian-not-scalar", "v-shape", "strict-unused", "forward-mode", "bad-strategy",
+        "not-a-tensor"])
+def test_functional_refuses_what_torch_refuses(call):
+    with pytest.raises(Exception) as want:
+        call(torch)
+    with pytest.raises(type(want.value)):
+        call(tc)
