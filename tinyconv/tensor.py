@@ -17,7 +17,7 @@ from ._engine import backward as engine_backward
 from ._functions import activation as Act
 from ._functions import arith as A
 from ._functions import shape as Sh
-from ._functions import install_methods
+from ._functions import check_methods, tensor_methods
 from ._functions.inplace import inplace
 from ._hooks import RemovableHandle
 from ._random import _gen
@@ -29,7 +29,7 @@ __all__ = ["Tensor"]
 _py_bool, _py_float, _py_int = bool, float, int
 
 
-class Tensor(TensorBase):
+class Tensor(TensorBase, tensor_methods()):
     """An n-dimensional array that can record the operations applied to it.
 
     Make tensors with ``tc.tensor``, ``tc.zeros``, ``tc.randn``... rather than the constructor.
@@ -539,4 +539,4 @@ class Tensor(TensorBase):
         return Sh.getitem(self, index)
 
 
-install_methods(Tensor)
+check_methods(Tensor)

@@ -2,7 +2,7 @@
 ``tinyconv.relu``, ...): each validates its arguments with torch's rules and calls one op.
 ``tinyconv.Tensor``'s methods and dunders call these; ``nn.functional`` re-exports the
 activations among them, as torch does.  Functions marked ``@method`` (``_methods``) are also
-Tensor methods; ``install_methods`` puts them on the class."""
+Tensor methods; ``Tensor`` inherits them from ``tensor_methods()``."""
 from ._methods import METHODS
 from .activation import log_softmax, relu, relu_, sigmoid, softmax, tanh
 from .arith import (
@@ -46,10 +46,20 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp
            "transpose", "unsqueeze", "var", "view", "where"]
 
 
-def install_methods(cls):
-    """Install every function marked ``@method`` on ``cls`` (the Tensor class)."""
-    for name, (fn, in_place) in METHODS.items():
-        if name in cls.__dict__:
-            raise RuntimeError(f"Tensor.{name} is defined in the class and marked @method in "
-                               f"{fn.__module__}: define it in one place")
-        setattr(cls, name, inplace_method(fn, name) if in_place else fn)
+
+def tensor_methods():
+    """The class ``Tensor`` inherits its function-methods from: every function marked
+    ``@method``, and the in-place methods derived from them."""
+    ns = {name: inplace_method(fn, name) if in_place else fn
+          for name, (fn, in_place) in METHODS.items()}
+    ns["__slots__"] = ()
+    ns["__module__"] = __name__
+    return type("TensorMethods", (), ns)
+
+
+def check_methods(cls):
+    """Refuse a method defined both in ``cls``'s body and by ``@method`` (one place each)."""
+    both = sorted(n for n in METHODS if n in cls.__dict__)
+    if both:
+        raise RuntimeError(f"Tensor methods defined in the class and marked @method: {both}; "
+                           f"define each in one place")

@@ -7,7 +7,7 @@ marked there::
     @method(inplace="exp_")
     def exp(input): ...
 
-``tinyconv.tensor`` installs every marked function on ``Tensor`` (``x.exp()`` is ``exp(x)``)
+``Tensor`` inherits every marked function (``x.exp()`` is ``exp(x)``)
 and, for ``inplace=``, a method that writes the result into ``x`` with torch's in-place autograd
 semantics (``tinyconv._functions.inplace``).  A method the class body already defines, or a
 name marked twice, is an error at import: every method is defined in exactly one place.
