@@ -50,6 +50,7 @@ PENDING_DOUBLE_BACKWARD = {
     "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle",
     "smooth_l1_loss", "unfold", "upsample"}
 DOUBLE = [s for op in testing.OPS for s in op.samples()[:3] if s.grad]
+DOUBLE32 = [s for s in DOUBLE if s.op.name not in PENDING_DOUBLE_BACKWARD]
 GRADGRAD = [s for s in GRADCHECK if s.op.name not in PENDING_DOUBLE_BACKWARD
             and s.diff_elements() <= 30][:200]
 
@@ -61,6 +62,13 @@ def test_second_derivatives_match_torch(sample):
         assert any("not differentiable yet" in p for p in rep.problems), rep.problems
         return
     bad = rep.failures(sample.tolerance(np.float64, testing.TOL))
+    assert not bad, f"{sample.id}: " + "; ".join(bad)
+
+
+@pytest.mark.parametrize("sample", DOUBLE32, ids=[s.id for s in DOUBLE32])
+def test_second_derivatives_match_torch_in_float32(sample):
+    rep = testing.check_double_backward(sample, dtype=np.float32)
+    bad = rep.failures(max(sample.tolerance(np.float32, testing.TOL), 1e-4))
     assert not bad, f"{sample.id}: " + "; ".join(bad)
 
 

@@ -233,8 +233,8 @@ def gradcheck(sample, seed=0):
     return tinyconv.gradcheck(fn, tuple(ts[i] for i in idx))
 
 
-def check_double_backward(sample, seed=0):
-    """Second derivatives of ``sample`` in float64 against torch's; a ``Report``.
+def check_double_backward(sample, seed=0, dtype=np.float64):
+    """Second derivatives of ``sample`` against torch's (float64 by default); a ``Report``.
 
     Both libraries compute the input gradients with ``create_graph=True`` for a random
     cotangent that itself requires grad, then differentiate ``sum(first * v)`` (random ``v``)
@@ -247,7 +247,6 @@ def check_double_backward(sample, seed=0):
     import tinyconv
     import tinyconv.nn.functional as F
 
-    dtype = np.float64
     rep = Report(sample, dtype)
     arrays = sample.arrays(dtype, seed)
     rng = np.random.default_rng(sample.seed(seed) + 7)
@@ -264,8 +263,8 @@ def check_double_backward(sample, seed=0):
     c_ins, c_outs, c_diff = sides["tinyconv"]
     if not t_outs or not t_diff:
         return rep
-    gys = [rng.standard_normal(tuple(o.shape)) for o in t_outs]
-    vs = [rng.standard_normal(tuple(t.shape)) for t in t_diff]
+    gys = [rng.standard_normal(tuple(o.shape)).astype(dtype) for o in t_outs]
+    vs = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t in t_diff]
 
     def second(M, outs, diff):
         g = [M.tensor(a, requires_grad=True) for a in gys]
