@@ -26,12 +26,9 @@ __all__ = ["InterpolationMode", "get_dimensions", "resize", "crop", "center_crop
 class InterpolationMode(Enum):
     """Interpolation modes (torchvision's names and values).
 
-    Calling the class looks a mode up by its value (``InterpolationMode("bilinear") is
+    Calling the class looks a mode up by its value, one of 'nearest', 'nearest-exact',
+    'bilinear', 'bicubic', 'box', 'hamming' and 'lanczos' (``InterpolationMode("bilinear") is
     InterpolationMode.BILINEAR``), which is how the transforms accept a string.
-
-    Args:
-        value (str): 'nearest', 'nearest-exact', 'bilinear', 'bicubic', 'box', 'hamming' or
-            'lanczos'.
     """
 
     NEAREST = "nearest"
