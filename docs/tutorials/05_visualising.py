@@ -188,22 +188,31 @@ assert probs[np.arange(10), np.arange(10)].mean() > 0.5
 # score with respect to them. Each map's weight is its average gradient; the class
 # activation map is `relu(sum_k weight_k * A_k)`, upsampled to the image size.
 #
-# In PyTorch one would usually grab both with hooks on the module
-# (`register_forward_hook` for `A`, `register_full_backward_hook` for its gradient), or with
-# `Tensor.register_hook`. **tinyconv does not have the two backward hooks yet** (see
+# In PyTorch one would often grab both with hooks on the module: `register_forward_hook`
+# for `A` and `register_full_backward_hook` for its gradient. **tinyconv does not have the
+# module backward hooks yet** (see
 # [Differences from PyTorch](../differences.md#tensor-hooks)), so this tutorial uses what
-# works the same in both frameworks: run the two halves of the model by hand, call
-# `retain_grad()` on the activation (a non-leaf tensor, whose gradient is otherwise freed),
-# and read its `.grad` after backward.
+# works the same in both frameworks: a forward hook on `model.features` keeps its output `A`
+# and registers a tensor hook on it (`Tensor.register_hook`), which backward calls with the
+# gradient with respect to `A`.
 
 # %%
+saved = {}
+
+
+def keep_activation_and_gradient(module, inputs, output):
+    saved["A"] = output
+    output.register_hook(lambda grad: saved.update(dA=grad))
+
+
+handle = model.features.register_forward_hook(keep_activation_and_gradient)
 x = images.detach().requires_grad_()      # the parameters are frozen: record from the input
-activations = model.features(x)                            # (10, 16, 14, 14)
-activations.retain_grad()
-scores = model.head(activations)
+scores = model(x)
 predicted = scores.argmax(1)
 scores[tc.arange(10), predicted].sum().backward()
-weights = activations.grad.mean(dim=(2, 3), keepdim=True)  # (10, 16, 1, 1)
+handle.remove()                           # later forward passes run without the hook
+activations = saved["A"]                                   # (10, 16, 14, 14)
+weights = saved["dA"].mean(dim=(2, 3), keepdim=True)       # (10, 16, 1, 1)
 cam = F.relu((weights * activations).sum(dim=1, keepdim=True))
 cam = F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)
 cam = cam.detach().numpy()[:, 0]                           # (10, 28, 28)

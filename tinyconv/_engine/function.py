@@ -216,8 +216,10 @@ class Node:
     Args:
         fn: the op's ``Function`` class.
         ctx: its ``Context`` (saved values, hyper-parameters).
-        next_, next_nr: the edges described above.
-        meta, out_meta: the input and output descriptions above.
+        next_: the edges described above (stored as ``next``).
+        next_nr: which output of each ``next`` Node the edge comes from.
+        meta: the input descriptions above.
+        out_meta: the differentiable outputs' descriptions above.
     """
 
     __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained", "pre_hooks",

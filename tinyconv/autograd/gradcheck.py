@@ -86,10 +86,18 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         rtol: relative tolerance (see ``atol``).
         raise_exception: raise ``RuntimeError`` naming the worst element on failure
             (otherwise return False).
-        nondet_tol, check_undefined_grad, check_grad_dtypes, check_batched_grad,
-        check_batched_forward_grad, check_forward_ad, check_backward_ad, fast_mode, masked:
-            accepted for torch compatibility; tinyconv's backward is deterministic and
-            always checked with the full (slow-mode) Jacobian.
+        nondet_tol: accepted for torch compatibility (tinyconv's backward is deterministic).
+        check_undefined_grad: accepted for torch compatibility.
+        check_grad_dtypes: accepted for torch compatibility.
+        check_batched_grad: accepted for torch compatibility.
+        check_batched_forward_grad: must be False: tinyconv has no forward-mode AD
+            (``NotImplementedError`` otherwise).
+        check_forward_ad: must be False, as ``check_batched_forward_grad``.
+        check_backward_ad: accepted for torch compatibility; the backward pass is always
+            checked.
+        fast_mode: accepted for torch compatibility; the full (slow-mode) Jacobian is always
+            compared.
+        masked: accepted for torch compatibility.
 
     Returns:
         True when every checked element agrees.
@@ -130,9 +138,24 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     inputs and the output gradients alike.
 
     Args:
-        func, inputs, eps, atol, rtol, raise_exception: as in ``gradcheck``.
+        func: as in ``gradcheck``.
+        inputs: as in ``gradcheck``.
         grad_outputs: the output gradients (float64, requiring grad); random ones when None.
-        the rest: accepted for torch compatibility (see ``gradcheck``).
+        eps: as in ``gradcheck``.
+        atol: as in ``gradcheck``.
+        rtol: as in ``gradcheck``.
+        gen_non_contig_grad_outputs: accepted for torch compatibility.
+        raise_exception: as in ``gradcheck``.
+        nondet_tol: accepted for torch compatibility.
+        check_undefined_grad: accepted for torch compatibility.
+        check_grad_dtypes: accepted for torch compatibility.
+        check_batched_grad: accepted for torch compatibility.
+        check_fwd_over_rev: must be False: tinyconv has no forward-mode AD
+            (``NotImplementedError`` otherwise).
+        check_rev_over_rev: accepted for torch compatibility; reverse-over-reverse is what
+            is checked.
+        fast_mode: accepted for torch compatibility (see ``gradcheck``).
+        masked: accepted for torch compatibility.
 
     Returns:
         True when every checked element agrees.

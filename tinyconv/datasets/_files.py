@@ -16,7 +16,14 @@ DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 # --------------------------------------------------------------------------- files and checksums
 
 def md5sum(path, chunk=1 << 20):
-    """Hex md5 of a file."""
+    """Hex md5 of a file.
+
+    Args:
+        path (str): the file.
+        chunk (int): bytes read at a time.
+    Returns:
+        str: the md5 digest as 32 hex digits.
+    """
     h = hashlib.md5()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(chunk), b""):

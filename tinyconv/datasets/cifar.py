@@ -260,6 +260,11 @@ def write_fake_cifar10(root, n_per_batch=20, n_test=20, seed=0):
     ``labels`` lists, ``batch_label`` and ``filenames``), and ``MD5SUMS`` listing their md5s
     (the reader checks them in place of the official ones).
 
+    Args:
+        root (str): base directory; the batches go into ``root/cifar-10-batches-py``.
+        n_per_batch (int): images in each of the five training batches.
+        n_test (int): images in the test batch.
+        seed (int): NumPy seed of the content.
     Returns:
         dict: ``{'train': (images (N, 32, 32, 3), labels), 'test': (...)}`` as written.
     """
@@ -292,7 +297,15 @@ def write_fake_cifar10(root, n_per_batch=20, n_test=20, seed=0):
 
 
 def cifar10_archive(src_root, archive_path):
-    """Pack ``src_root/cifar-10-batches-py`` into a .tar.gz like the official archive."""
+    """Pack ``src_root/cifar-10-batches-py`` into a .tar.gz like the official archive.
+
+    Args:
+        src_root (str): directory holding ``cifar-10-batches-py`` (e.g. from
+            ``write_fake_cifar10``).
+        archive_path (str): the ``.tar.gz`` file to write.
+    Returns:
+        str: ``archive_path``.
+    """
     with tarfile.open(archive_path, "w:gz") as tar:
         tar.add(os.path.join(src_root, CIFAR10.base_folder), arcname=CIFAR10.base_folder)
     return archive_path

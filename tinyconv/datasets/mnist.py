@@ -133,6 +133,16 @@ class FashionMNIST(MNIST):
     so ``FashionMNIST()`` works offline once that package is installed. (The Debian files are
     re-compressed, so their md5 differs from the published one; checksums are verified on
     download only, the IDX headers and sizes always.)
+
+    Args:
+        root (str, optional): base directory (see the module docstring for the search order).
+        train (bool): training split (else test).
+        transform (callable, optional): applied to the uint8 ``(28, 28)`` image (batched in the
+            DataLoader when it supports it), e.g. ``transforms.ToTensor()``.
+        target_transform (callable, optional): applied to the int label.
+        download (bool): fetch the files if they are not found.
+    Attributes:
+        data (ndarray uint8 (N, 28, 28)), targets (ndarray int64 (N,)), classes (list of str).
     """
 
     folder = "FashionMNIST"
@@ -167,9 +177,11 @@ def write_fake_mnist(directory, n_train=64, n_test=32, gz=True, seed=0, num_clas
 
     Args:
         directory (str): where the files go (e.g. ``root/FashionMNIST/raw``).
-        n_train, n_test (int): numbers of images.
+        n_train (int): number of training images.
+        n_test (int): number of test images.
         gz (bool): gzip the files (``.gz`` names) like the published ones.
         seed (int): NumPy seed of the content.
+        num_classes (int): labels are drawn from ``0 .. num_classes - 1``.
     Returns:
         dict: ``{'train': (images, labels), 'test': (images, labels)}`` as written.
     """

@@ -335,7 +335,14 @@ class RandomHorizontalFlip:
 
 
 class ToPILImage:
-    """A (C, H, W) Tensor or an (H, W[, C]) ndarray as a PIL image (needs Pillow)."""
+    """A (C, H, W) Tensor or an (H, W[, C]) ndarray as a PIL image (needs Pillow).
+
+    Float tensors are scaled by 255 and truncated to uint8, as torchvision.
+
+    Args:
+        mode (str, optional): the PIL mode of the result (e.g. 'L', 'RGB', 'F'); by default
+            inferred from the number of channels and the dtype.
+    """
 
     def __init__(self, mode=None):
         self.mode = mode
@@ -358,7 +365,11 @@ class PILToTensor:
 
 
 class ConvertImageDtype:
-    """Convert an image to ``dtype`` rescaling its values (uint8 255 <-> float 1.0)."""
+    """Convert an image to ``dtype`` rescaling its values (uint8 255 <-> float 1.0).
+
+    Args:
+        dtype: the target dtype (e.g. ``tc.float32``, ``tc.uint8``).
+    """
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
@@ -375,7 +386,11 @@ class ConvertImageDtype:
 
 
 class Lambda:
-    """Apply a user function as a transform."""
+    """Apply a user function as a transform.
+
+    Args:
+        lambd (callable): called on the image; its result is the transform's.
+    """
 
     def __init__(self, lambd):
         if not callable(lambd):
@@ -391,7 +406,12 @@ class Lambda:
 
 
 class RandomApply:
-    """Apply the list of ``transforms`` (in order) with probability ``p``."""
+    """Apply the list of ``transforms`` (in order) with probability ``p``.
+
+    Args:
+        transforms (list): transforms applied together, or none of them.
+        p (float): probability of applying them.
+    """
 
     def __init__(self, transforms, p=0.5):
         self.transforms = transforms
@@ -411,7 +431,12 @@ class RandomApply:
 
 class RandomChoice:
     """Apply one of ``transforms``, chosen with probabilities proportional to ``p``
-    (default: uniformly)."""
+    (default: uniformly).
+
+    Args:
+        transforms (list or tuple): the transforms to choose from.
+        p (list or tuple, optional): their relative weights (normalised to sum to 1).
+    """
 
     def __init__(self, transforms, p=None):
         if not isinstance(transforms, (list, tuple)):
@@ -435,7 +460,11 @@ class RandomChoice:
 
 
 class RandomOrder:
-    """Apply ``transforms`` in a random order."""
+    """Apply ``transforms`` in a random order.
+
+    Args:
+        transforms (list): the transforms, each applied once per call.
+    """
 
     def __init__(self, transforms):
         self.transforms = transforms

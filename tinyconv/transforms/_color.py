@@ -40,8 +40,10 @@ class ColorJitter:
     """Randomly change brightness, contrast, saturation and hue, in a random order.
 
     Args:
-        brightness, contrast, saturation: a number s (factor in [max(0, 1 - s), 1 + s]) or a
-            (min, max) range of the factor.
+        brightness: a number s (factor in [max(0, 1 - s), 1 + s]) or a (min, max) range of
+            the factor.
+        contrast: as ``brightness``, for the contrast factor.
+        saturation: as ``brightness``, for the saturation factor.
         hue: a number h in [0, 0.5] (shift in [-h, h]) or a range within [-0.5, 0.5].
     """
 
@@ -84,7 +86,11 @@ class ColorJitter:
 
 
 class Grayscale:
-    """Convert to grayscale (ITU-R 601-2 luma) with 1 or 3 output channels."""
+    """Convert to grayscale (ITU-R 601-2 luma) with 1 or 3 output channels.
+
+    Args:
+        num_output_channels (int): 1, or 3 (the gray channel repeated, r == g == b).
+    """
 
     def __init__(self, num_output_channels=1):
         self.num_output_channels = num_output_channels
@@ -102,7 +108,11 @@ class Grayscale:
 
 
 class RandomGrayscale:
-    """Convert to grayscale with probability ``p`` (keeping the number of channels)."""
+    """Convert to grayscale with probability ``p`` (keeping the number of channels).
+
+    Args:
+        p (float): probability of the conversion.
+    """
 
     def __init__(self, p=0.1):
         self.p = p

@@ -24,7 +24,12 @@ __all__ = ["InterpolationMode", "get_dimensions", "resize", "crop", "center_crop
 
 
 class InterpolationMode(Enum):
-    """Interpolation modes (torchvision's names and values)."""
+    """Interpolation modes (torchvision's names and values).
+
+    Calling the class looks a mode up by its value, one of 'nearest', 'nearest-exact',
+    'bilinear', 'bicubic', 'box', 'hamming' and 'lanczos' (``InterpolationMode("bilinear") is
+    InterpolationMode.BILINEAR``), which is how the transforms accept a string.
+    """
 
     NEAREST = "nearest"
     NEAREST_EXACT = "nearest-exact"

@@ -87,7 +87,11 @@ class Resize:
 
 
 class CenterCrop:
-    """Crop the central (h, w) window (zero-padded first if the image is smaller)."""
+    """Crop the central (h, w) window (zero-padded first if the image is smaller).
+
+    Args:
+        size (int or sequence): output (h, w); an int gives a square (size, size).
+    """
 
     def __init__(self, size):
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
@@ -105,7 +109,16 @@ class CenterCrop:
 
 class Pad:
     """Pad every border (``padding``: int, (left/right, top/bottom) or (l, t, r, b)) with
-    ``fill`` ('constant') or by 'edge', 'reflect' or 'symmetric'."""
+    ``fill`` ('constant') or by 'edge', 'reflect' or 'symmetric'.
+
+    Args:
+        padding (int or sequence): the same on every border (an int or a 1-sequence),
+            (left/right, top/bottom), or (left, top, right, bottom).
+        fill (number or sequence): value of the new pixels in 'constant' mode (one per
+            channel for a sequence).
+        padding_mode (str): 'constant', 'edge' (repeat the last pixel), 'reflect' (mirror
+            without repeating the edge) or 'symmetric' (mirror repeating it).
+    """
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
         if not isinstance(padding, (numbers.Number, tuple, list)):
@@ -141,7 +154,8 @@ class RandomResizedCrop:
         size: output (h, w) or int.
         scale: range of the window's area as a fraction of the image's.
         ratio: range of the window's aspect ratio (w / h).
-        interpolation, antialias: as ``Resize``.
+        interpolation: an ``InterpolationMode``, as ``Resize``.
+        antialias: antialias when downsampling, as ``Resize``.
     """
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
@@ -196,7 +210,11 @@ class RandomResizedCrop:
 
 
 class RandomVerticalFlip:
-    """Mirror top-bottom with probability ``p``."""
+    """Mirror top-bottom with probability ``p``.
+
+    Args:
+        p (float): flip probability.
+    """
 
     def __init__(self, p=0.5):
         self.p = p

@@ -67,7 +67,12 @@ def _fill_list(fill, img):
 
 
 class AutoAugmentPolicy(Enum):
-    """The policies learned on ImageNet, CIFAR10 and SVHN."""
+    """The policies learned on ImageNet, CIFAR10 and SVHN.
+
+    Calling the class looks a policy up by its value, 'imagenet', 'cifar10' or 'svhn'
+    (``AutoAugmentPolicy("cifar10") is AutoAugmentPolicy.CIFAR10``); ``AutoAugment`` takes
+    the member, not the string.
+    """
 
     IMAGENET = "imagenet"
     CIFAR10 = "cifar10"

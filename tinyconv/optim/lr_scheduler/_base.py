@@ -19,7 +19,15 @@ def _lrs(optimizer):
 
 
 class LRScheduler:
-    """Base class: subclasses implement ``get_lr()`` (the lrs for the new ``last_epoch``)."""
+    """Base class: subclasses implement ``get_lr()`` (the lrs for the new ``last_epoch``).
+
+    The constructor records each group's ``initial_lr`` and takes the first step.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):

@@ -13,7 +13,15 @@ __all__ = ["SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]
 
 
 class SequentialLR(LRScheduler):
-    """Run ``schedulers`` one after another, switching at each milestone."""
+    """Run ``schedulers`` one after another, switching at each milestone.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        schedulers (list): the schedulers of ``optimizer``, in the order they run.
+        milestones (list of int): epochs at which the next scheduler takes over (one fewer
+            than ``schedulers``).
+        last_epoch (int): index of the last step taken (default -1: start).
+    """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         name = type(self).__name__
@@ -136,6 +144,20 @@ class ReduceLROnPlateau(LRScheduler):
     """Multiply the lr by ``factor`` when a metric has stopped improving for ``patience`` steps.
 
     Call ``step(metric)`` after each validation.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        mode (str): 'min' (the metric should decrease, e.g. a loss) or 'max' (increase, e.g.
+            an accuracy).
+        factor (float): multiplies the lr at each reduction (< 1).
+        patience (int): number of steps without improvement tolerated; the lr drops at the
+            next one.
+        threshold (float): least change that counts as an improvement.
+        threshold_mode (str): 'rel' (the best value times ``1 - threshold``, or
+            ``1 + threshold`` in 'max' mode) or 'abs' (the best value minus/plus ``threshold``).
+        cooldown (int): steps to wait after a reduction before counting bad steps again.
+        min_lr (float or list): lower bound of the lr (one value, or one per group).
+        eps (float): a reduction smaller than this is skipped.
     """
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,

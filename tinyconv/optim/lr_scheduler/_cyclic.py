@@ -16,6 +16,25 @@ class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to max_lr, then anneal to max_lr/div/final_div (per batch).
 
     Also cycles momentum (or Adam's beta1) between max_momentum and base_momentum.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        max_lr (float or list): the peak lr (one value, or one per group).
+        total_steps (int, optional): number of steps in the cycle; else ``epochs *
+            steps_per_epoch``.
+        epochs (int, optional): number of epochs (with ``steps_per_epoch``).
+        steps_per_epoch (int, optional): steps per epoch (with ``epochs``).
+        pct_start (float): fraction of the cycle spent raising the lr.
+        anneal_strategy (str): 'cos' or 'linear' annealing.
+        cycle_momentum (bool): cycle momentum (or beta1) inversely to the lr.
+        base_momentum (float or list): the momentum at the peak lr.
+        max_momentum (float or list): the momentum at the start and the end.
+        div_factor (float): the initial lr is ``max_lr / div_factor``.
+        final_div_factor (float): the last lr is ``initial_lr / final_div_factor``.
+        three_phase (bool): a third phase: rise, fall back symmetrically to the initial lr,
+            then anneal to the last lr (else rise, then anneal to the last lr).
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
@@ -139,15 +158,19 @@ class CyclicLR(LRScheduler):
 
     Args:
         optimizer: the optimizer.
-        base_lr, max_lr: the bounds (one value or one per group); base_lr is set at start.
-        step_size_up, step_size_down: iterations of the rising and falling half (default:
-            the same).
+        base_lr: the lower bound (one value or one per group), set at start.
+        max_lr: the upper bound (one value or one per group).
+        step_size_up: iterations of the rising half.
+        step_size_down: iterations of the falling half (default: ``step_size_up``).
         mode: 'triangular', 'triangular2' or 'exp_range' (ignored with ``scale_fn``).
         gamma: the exp_range factor.
         scale_fn: custom amplitude ``scale_fn(x)``; x is the cycle or the iteration by
-            ``scale_mode`` ('cycle' or 'iterations').
+            ``scale_mode``.
+        scale_mode: 'cycle' or 'iterations': what ``scale_fn`` receives.
         cycle_momentum: cycle momentum / beta1 too.
-        base_momentum, max_momentum: its bounds.
+        base_momentum: the lower bound of the momentum (reached at max_lr).
+        max_momentum: the upper bound of the momentum (at base_lr).
+        last_epoch: index of the last step taken, to resume a schedule (default -1: start).
     """
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,

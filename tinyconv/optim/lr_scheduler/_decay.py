@@ -14,7 +14,15 @@ __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR"
 
 
 class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch) (one function, or one per group)."""
+    """lr = base_lr * lr_lambda(epoch) (one function, or one per group).
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        lr_lambda (callable or list): ``lr_lambda(epoch)`` gives the factor of the initial lr;
+            a list holds one function per param group.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -49,7 +57,15 @@ class LambdaLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """Multiply the lr by gamma every ``step_size`` epochs."""
+    """Multiply the lr by gamma every ``step_size`` epochs.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        step_size (int): period of the decay, in epochs.
+        gamma (float): multiplicative factor of the decay.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = step_size
@@ -67,7 +83,15 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the lr by gamma at each milestone epoch."""
+    """Multiply the lr by gamma at each milestone epoch.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        milestones (list of int): epochs at which to decay (a repeated epoch decays again).
+        gamma (float): multiplicative factor of the decay.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -96,7 +120,14 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the lr by gamma every epoch."""
+    """Multiply the lr by gamma every epoch.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        gamma (float): multiplicative factor of the decay.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -112,7 +143,16 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """Cosine annealing from base_lr to eta_min over T_max epochs (torch's recursive form)."""
+    """Cosine annealing from base_lr to eta_min over T_max epochs (torch's recursive form).
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        T_max (int): number of epochs of the half cosine (from base_lr down to eta_min; the
+            lr then rises again).
+        eta_min (float): the lowest lr.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
@@ -140,7 +180,16 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Scale the lr linearly from start_factor to end_factor over total_iters epochs."""
+    """Scale the lr linearly from start_factor to end_factor over total_iters epochs.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        start_factor (float): factor of the lr at the first epoch, in (0, 1].
+        end_factor (float): factor reached after ``total_iters`` epochs, in [0, 1].
+        total_iters (int): number of epochs of the linear change.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
@@ -173,7 +222,15 @@ class LinearLR(LRScheduler):
 
 
 class MultiplicativeLR(LRScheduler):
-    """Multiply the lr by ``lr_lambda(epoch)`` at every step (one function, or one per group)."""
+    """Multiply the lr by ``lr_lambda(epoch)`` at every step (one function, or one per group).
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        lr_lambda (callable or list): ``lr_lambda(epoch)`` gives the factor applied to the
+            current lr; a list holds one function per param group.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -201,7 +258,15 @@ class MultiplicativeLR(LRScheduler):
 
 
 class ConstantLR(LRScheduler):
-    """Multiply the lr by ``factor`` until epoch ``total_iters``, then restore it."""
+    """Multiply the lr by ``factor`` until epoch ``total_iters``, then restore it.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        factor (float): the factor, in [0, 1].
+        total_iters (int): number of epochs the factor applies for.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         if factor > 1.0 or factor < 0:
@@ -223,7 +288,15 @@ class ConstantLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """Decay the lr as ``(1 - epoch / total_iters) ** power`` until ``total_iters``."""
+    """Decay the lr as ``(1 - epoch / total_iters) ** power`` until ``total_iters``.
+
+    Args:
+        optimizer (Optimizer): the wrapped optimizer.
+        total_iters (int): number of epochs of the decay (the lr is 0 from then on).
+        power (float): power of the polynomial.
+        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+    """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters = total_iters
@@ -254,6 +327,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         T_0: length of the first period (positive int).
         T_mult: growth factor of the period (int >= 1).
         eta_min: the lowest lr.
+        last_epoch: index of the last step taken, to resume a schedule (default -1:
+            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
     """
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):

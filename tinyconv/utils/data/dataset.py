@@ -131,7 +131,14 @@ class _SubsetBatch:
 
 
 class ConcatDataset(Dataset):
-    """The concatenation of several map-style datasets."""
+    """The concatenation of several map-style datasets.
+
+    Index ``i`` reads from the first dataset until its length, then from the next, and so on
+    (negative indices count from the end of the whole).
+
+    Args:
+        datasets (iterable of Dataset): the map-style datasets, in order (not empty).
+    """
 
     def __init__(self, datasets):
         self.datasets = list(datasets)

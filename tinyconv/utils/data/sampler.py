@@ -18,7 +18,14 @@ __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler
 
 
 class Sampler:
-    """Base class for index samplers: iterables of dataset indices (usually with a length)."""
+    """Base class for index samplers: iterables of dataset indices (usually with a length).
+
+    Subclasses implement ``__iter__`` (and ``__len__`` when they know it).
+
+    Args:
+        data_source (Dataset, optional): ignored, as in torch (kept for subclasses that pass
+            it on).
+    """
 
     def __init__(self, data_source=None):
         pass
@@ -31,7 +38,11 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """0, 1, ..., len(data_source) - 1."""
+    """0, 1, ..., len(data_source) - 1.
+
+    Args:
+        data_source (Dataset): the dataset (only its length is used).
+    """
 
     def __init__(self, data_source):
         self.data_source = data_source

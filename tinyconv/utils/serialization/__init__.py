@@ -30,8 +30,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
         obj: tensors, ndarrays, numbers, strings, None, and dicts (any of those as keys),
             lists and tuples of them.
         f: a path or a binary file object.
-        pickle_module, pickle_protocol, _use_new_zipfile_serialization,
-            _disable_byteorder_record: torch's arguments, accepted (the formats are fixed).
+        pickle_module: torch's argument, accepted and ignored (the formats are fixed).
+        pickle_protocol: torch's argument, accepted and ignored.
+        _use_new_zipfile_serialization: torch's argument, accepted and ignored.
+        _disable_byteorder_record: torch's argument, accepted and ignored.
         format: ``'tc'`` (tinyconv's checkpoint, no pickle) or ``'torch'`` (torch's zip
             format, which ``torch.load(weights_only=True)`` reads; ndarrays are written as
             tensors, NumPy scalars as Python numbers).
@@ -89,9 +91,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     Args:
         f: a path or a binary file object (read from its current position; one that cannot
             seek is read into memory first).
-        map_location, pickle_module, weights_only, mmap, pickle_load_args: torch's
-            arguments, accepted (everything is CPU, and nothing but data is ever loaded,
-            whatever ``weights_only`` says).
+        map_location: torch's argument, accepted and ignored (everything is CPU).
+        pickle_module: torch's argument, accepted and ignored (no pickle module is used).
+        weights_only: torch's argument, accepted and ignored: nothing but data is ever
+            loaded, even with ``weights_only=False``.
+        mmap: torch's argument, accepted and ignored (the file is read).
+        **pickle_load_args: torch's extra unpickler arguments, accepted and ignored.
 
     Returns:
         the saved object, with tensors as ``tc.Tensor`` (``Parameter`` where one was saved;
