@@ -264,8 +264,8 @@ def test_functional_create_graph_reaches_the_callers_inputs():
     lambda lib: lib.autograd.functional.jacobian(lambda a: a * 2, lib.tensor(B0),
                                                  strategy="sideways"),
     lambda lib: lib.autograd.functional.vjp(lambda a: a * 2, [1.0, 2.0]),
-], ids=["v-missing", "hessian-not-scalar", "v-shape", "strict-unused", "forward-mode", "bad-strategy",
-        "not-a-tensor"])
+], ids=["v-missing", "hessian-not-scalar", "v-shape", "strict-unused", "forward-mode",
+        "bad-strategy", "not-a-tensor"])
 def test_functional_refuses_what_torch_refuses(call):
     with pytest.raises(Exception) as want:
         call(torch)
