@@ -57,6 +57,10 @@ PAGES = [
       "add_function_hook": "Function hooks", "scope": "Function hooks"},
      ["Functional higher level API", "Locally disabling gradient computation",
       "Numerical gradient checking", "Anomaly detection", "Graph and ops", "Function hooks"]),
+    ("autograd.functional.md", "tinyconv.autograd.functional", "tinyconv.autograd.functional",
+     "Derivatives of whole functions (torch's `torch.autograd.functional`): vector-Jacobian "
+     "and Jacobian-vector products, Hessian-vector products, full Jacobians and Hessians.",
+     {}, []),
     ("nn.md", "tinyconv.nn", "tinyconv.nn",
      "Layers (torch's `torch.nn`): every module takes torch's constructor arguments and has "
      "torch's attribute names and `state_dict` keys.",
