@@ -16,11 +16,17 @@ __all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_wor
 
 
 class _Backend:
-    """Attributes with defaults and validation, and a ``flags`` context manager."""
+    """Attributes with defaults and validation, and a ``flags`` context manager.
+
+    A setting that acts outside Python (a library's thread pool) has listeners, called with
+    the new value whenever it changes (``add_listener``); the layer that owns the pool
+    registers them, so this module imports nothing of the package.
+    """
 
     _defaults = {}
 
     def __init__(self):
+        object.__setattr__(self, "_listeners", {})
         for name, value in self._defaults.items():
             object.__setattr__(self, name, value)
 
@@ -28,7 +34,20 @@ class _Backend:
         if name not in self._defaults:
             raise AttributeError(f"{self._name} has no setting {name!r} (settings: "
                                  f"{', '.join(self._defaults)})")
-        object.__setattr__(self, name, self._check(name, value))
+        self._store(name, self._check(name, value))
+
+    def _store(self, name, value):
+        changed = getattr(self, name) != value
+        object.__setattr__(self, name, value)
+        if changed:
+            for fn in self._listeners.get(name, ()):
+                fn(value)
+
+    def add_listener(self, name, fn):
+        """Call ``fn(value)`` after every change of setting ``name`` (package-internal)."""
+        if name not in self._defaults:
+            raise AttributeError(f"{self._name} has no setting {name!r}")
+        self._listeners.setdefault(name, []).append(fn)
 
     def _check(self, name, value):
         return value
@@ -47,7 +66,7 @@ class _Backend:
             yield self
         finally:
             for name, value in old.items():
-                object.__setattr__(self, name, value)
+                self._store(name, value)
 
     def __repr__(self):
         body = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._defaults)
@@ -100,19 +119,29 @@ conv = _ConvBackend()
 
 
 class _KernelsBackend(_Backend):
-    """The OpenMP teams of the compiled kernels (BLAS keeps its own threads).
+    """The OpenMP teams of the compiled kernels, and where OpenBLAS's parallel jobs run.
 
     Attributes:
         num_threads: threads per kernel call; None uses every core (``os.cpu_count()``).
         parallel_min_size: streaming passes (pooling, normalization, GELU) over fewer
             elements than this run on one thread, where waking a team costs more than it
             saves (default 32768).
+        blas_threads: "kernels" (default) runs the jobs of NumPy's parallel OpenBLAS calls on
+            the kernels' OpenMP team, so that OpenBLAS's own spinning workers do not take the
+            cores from the kernels, whatever was imported first (``ops/_kernels/blas.py``);
+            "openblas" leaves OpenBLAS its own threads.
     """
 
     _name = "tinyconv.backends.kernels"
-    _defaults = {"num_threads": None, "parallel_min_size": 1 << 15}
+    _defaults = {"num_threads": None, "parallel_min_size": 1 << 15, "blas_threads": "kernels"}
+    BLAS_THREADS = ("kernels", "openblas")
 
     def _check(self, name, value):
+        if name == "blas_threads":
+            if value not in self.BLAS_THREADS:
+                raise ValueError(f"{self._name}.blas_threads must be one of "
+                                 f"{self.BLAS_THREADS}, got {value!r}")
+            return value
         if value is None and name == "num_threads":
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (
