@@ -83,6 +83,10 @@ class _ConvBackend(_Backend):
         winograd, direct, small, pointwise: allow the Winograd F(4x4, 3x3) path, the direct
             Cython loops (depthwise-like convolutions), the register-blocked AVX2 kernels and
             the 1x1 batched-GEMM path where the automatic choice would pick them.
+        winograd_precision: "float64" (default) runs the Winograd path's transformed domain
+            (its GEMMs) in float64 for float32 tensors, keeping their error below torch's;
+            "float32" runs it in float32: faster, 7-8x the rounding error of a direct
+            convolution (``ops/conv/winograd.py``).  float64 tensors always use float64.
         workspace_limit: the largest im2col/Winograd work buffer in bytes; the batch is
             processed in chunks below it (default 256 MB; one sample's columns always fit).
         saved_columns_limit: the largest im2col matrix (whole batch) a Conv2d keeps from its
@@ -93,11 +97,17 @@ class _ConvBackend(_Backend):
 
     _name = "tinyconv.backends.conv"
     _defaults = {"algorithm": None, "winograd": True, "direct": True, "small": True,
-                 "pointwise": True, "workspace_limit": 256 << 20,
+                 "pointwise": True, "winograd_precision": "float64", "workspace_limit": 256 << 20,
                  "saved_columns_limit": 64 << 20, "scratch_limit": 256 << 20}
     ALGORITHM_NAMES = ("im2col", "gemm1x1", "direct", "im2col+direct", "small", "winograd")
+    WINOGRAD_PRECISIONS = ("float64", "float32")
 
     def _check(self, name, value):
+        if name == "winograd_precision":
+            if value not in self.WINOGRAD_PRECISIONS:
+                raise ValueError(f"{self._name}.winograd_precision must be one of "
+                                 f"{self.WINOGRAD_PRECISIONS}, got {value!r}")
+            return value
         if name == "algorithm":
             if value is not None and value not in self.ALGORITHM_NAMES:
                 raise ValueError(f"{self._name}.algorithm must be None or one of "
