@@ -355,3 +355,43 @@ def test_ndarray_level_functions_with_negative_padding():
     assert_close(gx[:, :, 1:, :-2], xt.grad)
     assert not gx[:, :, :1].any() and not gx[:, :, :, -2:].any()
     assert_close(gw, wt.grad)
+
+
+# --------------------------------------------------------------------------- float32 accuracy
+def _rel_rms(a, ref):
+    a, ref = np.asarray(a, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    return float(np.sqrt(np.mean((a - ref) ** 2) / np.mean(ref ** 2)))
+
+
+@pytest.mark.parametrize("shape", [(4, 64, 16, 16, 64), (2, 128, 14, 14, 128)])
+def test_float32_winograd_is_as_accurate_as_torch(shape, force):
+    """float32 tensors: y, gx and gw off their float64 values by no more than torch's float32
+    conv (rms), with the default winograd_precision; float32 GEMMs would be 7-8x off."""
+    N, Cn, H, W_, Fn = shape
+    rng = np.random.default_rng(Cn)
+    x = np.maximum(rng.standard_normal((N, Cn, H, W_)), 0)       # post-ReLU activations
+    w = rng.standard_normal((Fn, Cn, 3, 3)) * np.sqrt(2.0 / (9 * Cn))
+    conv = lambda x, w: F.conv2d(x, w, padding=1)  # noqa: E731
+    force(W.Winograd)
+    ref, gy = _grads(conv, x, w, None, 7, np.float64)
+    got, _ = _grads(conv, x, w, None, 7, np.float32)
+    with tc.backends.conv.flags(winograd_precision="float32"):
+        fast, _ = _grads(conv, x, w, None, 7, np.float32)
+    xt = torch.tensor(x.astype(np.float32), requires_grad=True)
+    wt = torch.tensor(w.astype(np.float32), requires_grad=True)
+    yt = TF.conv2d(xt, wt, padding=1)
+    yt.backward(torch.tensor(gy.astype(np.float32)))
+    theirs = (yt.detach().numpy(), xt.grad.numpy(), wt.grad.numpy())
+    for a, f, e, r, what in zip(got, fast, theirs, ref, ("y", "gx", "gw")):
+        mine, torch_err, fast_err = _rel_rms(a, r), _rel_rms(e, r), _rel_rms(f, r)
+        assert mine <= torch_err, f"{what}: winograd {mine:.2e} > torch {torch_err:.2e}"
+        assert fast_err > 2 * mine, f"{what}: float32 GEMMs {fast_err:.2e} vs {mine:.2e}"
+
+
+def test_precision_switch_validates():
+    with pytest.raises(ValueError, match="winograd_precision"):
+        tc.backends.conv.winograd_precision = "float16"
+    assert tc.backends.conv.winograd_precision == "float64"
+    assert W.work_dtype(np.float32) == np.float64 and W.work_dtype(np.float64) == np.float64
+    with tc.backends.conv.flags(winograd_precision="float32"):
+        assert W.work_dtype(np.float32) == np.float32
