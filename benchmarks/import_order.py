@@ -38,6 +38,10 @@ PRELUDES = {
     "numpy, torch, tinyconv": "import numpy, torch, tinyconv\n",
     "tinyconv first": "import tinyconv\nimport numpy, torch\n",
 }
+# --with-openblas: numpy first with OpenBLAS's own threads, i.e. tinyconv before issue 21
+OPENBLAS_OWN = "numpy first, OpenBLAS's threads"
+OPENBLAS_PRELUDE = ("import numpy, torch, tinyconv\n"
+                    "tinyconv.backends.kernels.blas_threads = 'openblas'\n")
 RUN = ("import runpy, sys\n"
        "sys.argv = [{path!r}] + {args!r}\n"
        "runpy.run_path({path!r}, run_name='__main__')\n")
@@ -59,7 +63,8 @@ def run_once(kind, recipe, out_dir):
     if kind == "torch":
         cmd = [sys.executable, TORCH] + args
     else:
-        cmd = [sys.executable, "-c", PRELUDES[kind] + RUN.format(path=TRAIN, args=args)]
+        prelude = OPENBLAS_PRELUDE if kind == OPENBLAS_OWN else PRELUDES[kind]
+        cmd = [sys.executable, "-c", prelude + RUN.format(path=TRAIN, args=args)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=child_env(), cwd=ROOT)
     m = _WALL.search(out.stdout)
     if out.returncode != 0 or m is None:
@@ -75,6 +80,8 @@ def main(argv=None):
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--limit-train", type=int, default=None)
     ap.add_argument("--limit-test", type=int, default=None)
+    ap.add_argument("--with-openblas", action="store_true",
+                    help="also run numpy-first with blas_threads='openblas' (the old behaviour)")
     args = ap.parse_args(argv)
 
     recipe = ["--model", "lenet5", "--dataset", "fashion-mnist", "--epochs", str(args.epochs),
@@ -83,19 +90,19 @@ def main(argv=None):
         recipe += ["--limit-train", str(args.limit_train)]
     if args.limit_test:
         recipe += ["--limit-test", str(args.limit_test)]
-    kinds = list(PRELUDES) + ["torch"]
+    kinds = list(PRELUDES) + ["torch"] + ([OPENBLAS_OWN] if args.with_openblas else [])
     print(machine_line())
     print("recipe: examples/train.py " + " ".join(recipe))
     times = {k: [] for k in kinds}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
-            for k in kinds[r % 3:] + kinds[:r % 3]:
+            for k in kinds[r % len(kinds):] + kinds[:r % len(kinds)]:
                 load = load_average()
                 t = run_once(k, recipe, os.path.join(tmp, f"{r}-{kinds.index(k)}"))
                 times[k].append(t)
-                print(f"  round {r + 1} {k:24s} {t:7.1f} s  (load before {load:.1f})",
+                print(f"  round {r + 1} {k:34s} {t:7.1f} s  (load before {load:.1f})",
                       flush=True)
-    np_first, tc_first, torch_t = (times[k] for k in kinds)
+    np_first, tc_first, torch_t = (times[k] for k in kinds[:3])
     rows = [(k, statistics.median(v), " ".join(f"{t:.1f}" for t in v)) for k, v in times.items()]
     print("\n## LeNet-5 Fashion-MNIST run, wall time by import order (medians over rounds)")
     print(format_table(rows, ["run", "median s", "every round s"]))
@@ -104,6 +111,9 @@ def main(argv=None):
         ("numpy-first / torch", [a / b for a, b in zip(np_first, torch_t)]),
         ("tinyconv-first / torch", [a / b for a, b in zip(tc_first, torch_t)]),
     ]
+    if args.with_openblas:
+        ratios.append(("numpy-first, OpenBLAS's threads / torch",
+                       [a / b for a, b in zip(times[OPENBLAS_OWN], torch_t)]))
     print(format_table([(n, statistics.median(v), " ".join(f"{x:.3f}" for x in v))
                         for n, v in ratios], ["ratio", "median", "every round"]))
     return times

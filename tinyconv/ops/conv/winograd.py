@@ -202,6 +202,13 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
 # those layers stay on im2col: there im2col is already within 1.2x of torch, and moving them
 # to F(4x4, 3x3) put MiniVGG's float32 first-layer weight gradient (28x28 input, batch 4,
 # train mode) 1.2e-3 off the float64 result instead of under 1e-4.
+#
+# With the transformed domain in float64 for float32 tensors (the default since issue 21) the
+# rule still holds: one thread, CPU time of forward + backward, float32, N=16/32 (2026-12-07,
+# AMD EPYC with AVX-512; CPU time because the shared machine was loaded 5-9): Winograd /
+# im2col 0.74/0.76 on 64->64 32x32, 0.86/0.93 on 64->128 16x16, 0.71/0.78 on 128->128 16x16,
+# 0.88/1.12 on 128->128 14x14, but 1.07-1.41 on the 8x8 layers this rule leaves to im2col;
+# the float32 domain would be 0.46-0.78.
 MIN_CHANNELS = 16
 MIN_TILE_COLS = 4  # 4x4 tiles per output row (OW >= 13)
 MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
