@@ -383,19 +383,19 @@ def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, io_float[:, :
                     elif i == 1:
                         for u in range(lo, hi):
                             grow[u] += (4 * (q[2 * Wb + u] - q[Wb + u])
-                                       + 2 * (q[4 * Wb + u] - q[3 * Wb + u]) + 4 * q[5 * Wb + u])
+                                        + 2 * (q[4 * Wb + u] - q[3 * Wb + u]) + 4 * q[5 * Wb + u])
                     elif i == 2:
                         for u in range(lo, hi):
                             grow[u] += (-5 * q[u] - 4 * (q[Wb + u] + q[2 * Wb + u])
-                                       - (q[3 * Wb + u] + q[4 * Wb + u]))
+                                        - (q[3 * Wb + u] + q[4 * Wb + u]))
                     elif i == 3:
                         for u in range(lo, hi):
                             grow[u] += ((q[Wb + u] - q[2 * Wb + u])
-                                       + 2 * (q[3 * Wb + u] - q[4 * Wb + u]) - 5 * q[5 * Wb + u])
+                                        + 2 * (q[3 * Wb + u] - q[4 * Wb + u]) - 5 * q[5 * Wb + u])
                     elif i == 4:
                         for u in range(lo, hi):
                             grow[u] += (q[u] + q[Wb + u] + q[2 * Wb + u] + q[3 * Wb + u]
-                                       + q[4 * Wb + u])
+                                        + q[4 * Wb + u])
                     else:
                         for u in range(lo, hi):
                             grow[u] += q[5 * Wb + u]
