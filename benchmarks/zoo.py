@@ -36,7 +36,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))  # this checkout's tinyconv
 
 import tinyconv as tc  # noqa: E402
-from accuracy import deviations, summarize  # noqa: E402
+from accuracy import VARIANTS, deviations, summarize  # noqa: E402
 from harness import format_table, load_average, machine_line  # noqa: E402
 
 
@@ -260,13 +260,16 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="fewer rounds and repeats")
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--no-accuracy", action="store_true")
+    ap.add_argument("--no-time", action="store_true", help="no step times (accuracy, RSS only)")
+    ap.add_argument("--variant", default="default", choices=sorted(VARIANTS),
+                    help="tinyconv.backends.conv settings for the accuracy columns")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         fw, name, n, steps = args.child
         _child(fw, name, int(n), int(steps))
         return None
-    batches = [int(b) for b in args.batches.split(",")]
+    batches = [] if args.no_time else [int(b) for b in args.batches.split(",")]
     rounds, repeat = (2, 2) if args.quick else (3, 3)
     print(machine_line(), f"| torch {torch.__version__}, {torch.get_num_threads()} threads")
     rows, all_ratios = [], []
@@ -277,10 +280,11 @@ def main(argv=None):
             row += [a * 1e3, b * 1e3, r]
             all_ratios.append(r)
         if not args.no_rss:
-            rss = [peak_rss(fw, name, batches[-1]) for fw in ("tinyconv", "torch")]
+            rss = [peak_rss(fw, name, 128) for fw in ("tinyconv", "torch")]
             row.append(rss[0] / rss[1])
         if not args.no_accuracy:
-            row += list(accuracy_ratio(name))
+            with tc.backends.conv.flags(**VARIANTS[args.variant]):
+                row += list(accuracy_ratio(name))
         rows.append(tuple(row))
         print(f"  {name}: " + ", ".join(f"{c:.3g}" if isinstance(c, float) else str(c)
                                        for c in row[1:]) + f" (load {load_average():.1f})",
@@ -288,12 +292,14 @@ def main(argv=None):
     headers = ["model"]
     for n in batches:
         headers += [f"tc ms N={n}", f"torch ms N={n}", f"ratio N={n}"]
-    headers += ([] if args.no_rss else [f"peak RSS ratio N={batches[-1]}"])
-    headers += ([] if args.no_accuracy else ["dev ratio logits", "dev ratio grads"])
+    headers += ([] if args.no_rss else ["peak RSS ratio N=128"])
+    headers += ([] if args.no_accuracy else [f"dev ratio logits ({args.variant})",
+                                             f"dev ratio grads ({args.variant})"])
     print("\n## Zoo: train step tinyconv / torch (float32, 3x32x32, SGD momentum)")
     print(format_table(rows, headers))
-    geo = math.exp(statistics.fmean(math.log(r) for r in all_ratios))
-    print(f"\ngeomean step ratio over models and batch sizes: {geo:.3f}")
+    if all_ratios:
+        geo = math.exp(statistics.fmean(math.log(r) for r in all_ratios))
+        print(f"\ngeomean step ratio over models and batch sizes: {geo:.3f}")
     return rows
 
 
