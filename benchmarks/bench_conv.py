@@ -18,7 +18,7 @@ import sys
 import time
 import tracemalloc
 
-import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
+# as users run: numpy and torch imported before tinyconv (see harness.py)
 import numpy as np
 import torch
 

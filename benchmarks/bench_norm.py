@@ -10,12 +10,13 @@ per case, both medians and the ratio tinyconv/torch.
 import os
 import sys
 
-import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
+# as users run: numpy and torch imported before tinyconv (see harness.py)
 import numpy as np
 import torch
 import torch.nn.functional as TF
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout
 import tinyconv as tc  # noqa: E402
 import tinyconv.nn.functional as F  # noqa: E402
 from harness import CASE_HEADERS, format_table, machine_line, run_cases  # noqa: E402

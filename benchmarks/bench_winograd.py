@@ -15,7 +15,7 @@ import statistics
 import sys
 import time
 
-import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
+# as users run: numpy and torch imported before tinyconv (see harness.py)
 import numpy as np
 import torch
 
@@ -31,14 +31,19 @@ from tinyconv.ops import conv as C  # noqa: E402
 from tinyconv.ops._kernels import num_threads  # noqa: E402
 
 LAYERS = {name: spec for name, spec in bench_conv.CASES.items() if name.startswith("vgg_")}
-PATHS = {"winograd": "winograd", "im2col": "im2col", "auto": None}
-HEADERS = ["layer", "auto picks", "torch fwd ms", "fwd wino", "fwd im2col", "fwd auto",
-           "torch f+b ms", "f+b wino", "f+b im2col", "f+b auto"]
+# path name -> tinyconv.backends.conv settings: "winograd" is the default float32 Winograd
+# (transformed domain in float64), "wino f32" the float32 one (winograd_precision="float32",
+# the path before issue 21), measured in the same rounds
+PATHS = {"winograd": dict(algorithm="winograd"),
+         "wino f32": dict(algorithm="winograd", winograd_precision="float32"),
+         "im2col": dict(algorithm="im2col"), "auto": dict(algorithm=None)}
+HEADERS = ["layer", "auto picks", "torch fwd ms", "fwd wino", "fwd wino f32", "fwd im2col",
+           "fwd auto", "torch f+b ms", "f+b wino", "f+b wino f32", "f+b im2col", "f+b auto"]
 
 
-def forced(algo):
-    """Run conv2d on the algorithm named ``algo`` (None: the automatic choice)."""
-    return tc.backends.conv.flags(algorithm=algo)
+def forced(settings):
+    """Run conv2d with these ``tinyconv.backends.conv`` settings."""
+    return tc.backends.conv.flags(**settings)
 
 
 def measure(spec, rounds=3, repeat=2):
@@ -102,8 +107,10 @@ def main(argv):
         f"{num_threads()}; run took {time.perf_counter() - t0:.0f} s).", "",
         f"conv2d on the mini-VGG 3x3 layers, N={bench_conv.N}, float32, padding 1, with bias, "
         "through `F.conv2d`: ratio of the tinyconv median to torch's median in the same rounds "
-        "(lower is better; 1.0 = as fast as torch), on the Winograd F(4x4,3x3) path, the "
-        "im2col path, and the automatic choice (`auto picks`).  fwd = forward under no_grad; "
+        "(lower is better; 1.0 = as fast as torch), on the Winograd F(4x4,3x3) path (`wino`: "
+        "the default, its GEMMs in float64 for float32 tensors; `wino f32`: "
+        "`winograd_precision=\"float32\"`), the im2col path, and the automatic choice "
+        "(`auto picks`).  fwd = forward under no_grad; "
         "f+b = forward + backward (input, weight and bias gradients).  Targets: f+b <= 1.3, "
         "fwd <= 1.1.", "",
         table, ""])

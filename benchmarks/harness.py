@@ -3,8 +3,14 @@
 Every benchmark runs tinyconv and torch on the same work in the same process run, alternating
 between them, so that a noisy shared machine slows both alike; it reports medians and the
 ratio tinyconv/torch.
+
+Every benchmark measures tinyconv as users run it: numpy and torch are imported before
+tinyconv, and no tinyconv-specific environment variable is set (``import_order.py`` checks
+that the other order gives the same speed).  The header line names the CPU, its vector ISA and
+the load average, since the machine is shared.
 """
 import gc
+import os
 import statistics
 import time
 
@@ -70,9 +76,30 @@ def _fmt(c):
     return str(c)
 
 
+def cpu_isa():
+    """The widest x86 vector ISA the CPU reports ("AVX-512", "AVX2", ...), from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((ln.split(":", 1)[1].split() for ln in f if ln.startswith("flags")), [])
+    except OSError:
+        return "?"
+    for isa, flag in (("AVX-512", "avx512f"), ("AVX2", "avx2"), ("AVX", "avx"),
+                      ("SSE4.2", "sse4_2")):
+        if flag in flags:
+            return isa
+    return "?"
+
+
+def load_average():
+    """The 1-minute load average (os.getloadavg), or None where there is none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
 def machine_line():
-    """Date, CPU and thread settings, for the header of a results table."""
-    import os
+    """Date, CPU, ISA, load and thread settings, for the header of a results table."""
     import platform
 
     import numpy as np
@@ -86,5 +113,11 @@ def machine_line():
                     break
     except OSError:
         pass
-    return (f"{time.strftime('%Y-%m-%d')}, {cpu}, {os.cpu_count()} cores, numpy {np.__version__}, "
+    load = load_average()
+    import tinyconv as tc
+
+    load_text = f"load {load:.1f}" if load is not None else "load ?"
+    return (f"{time.strftime('%Y-%m-%d')}, {cpu} ({cpu_isa()}), {os.cpu_count()} cores, "
+            f"{load_text}, numpy {np.__version__}, "
+            f"BLAS threads: {tc.backends.kernels.blas_threads}, "
             f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}")

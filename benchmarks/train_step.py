@@ -15,11 +15,13 @@ import os
 import subprocess
 import sys
 
-import tinyconv  # noqa: F401,I001  before NumPy: sets OpenBLAS's thread spin (tinyconv/__init__.py)
+# as users run: numpy and torch imported before tinyconv (see harness.py)
 import numpy as np
+import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))  # this checkout's tinyconv, not an installed one
 
 from harness import compare, format_table, machine_line  # noqa: E402
 
@@ -28,7 +30,6 @@ MODELS = ("lenet5", "minivgg")
 
 def _build(name, channels, size):
     import tinyconv as tc
-    import torch
 
     from train_fashion_torch import build_torch_model, copy_state
 
@@ -57,7 +58,6 @@ def make_steps(name, n, channels, size):
     """(tinyconv step, torch step) closures on the same weights and batch."""
     import tinyconv as tc
     import tinyconv.nn.functional as F
-    import torch
     import torch.nn.functional as TF
 
     m, opt, tm, topt = _build(name, channels, size)
@@ -123,7 +123,6 @@ def main(argv=None):
         return
 
     import tinyconv as tc
-    import torch
 
     print(machine_line(), f"| torch {torch.__version__}, {torch.get_num_threads()} threads")
     models = args.models.split(",")

@@ -18,6 +18,10 @@ from tinyconv.ops._kernels import ext, num_threads
 from tinyconv.ops.conv import winograd as W
 
 DTYPES = [np.float64, np.float32]
+# (tensor dtype, transformed-domain dtype) pairs the kernels are compiled for and used with:
+# float32 tensors with the transformed domain in float64 is the default for float32
+DTYPE_PAIRS = [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)]
+PAIR_IDS = ["f64", "f32", "f32-in-f64"]
 TOL32 = 1e-4  # float32, relative to magnitude (the issue's parity tolerance)
 NTH = num_threads()
 IM2COL = C.algorithm_named("im2col")
@@ -41,6 +45,13 @@ def switch():
     tc.backends.conv.winograd = old
 
 
+@pytest.fixture(params=["float64", "float32"])
+def precision(request):
+    """Both settings of tinyconv.backends.conv.winograd_precision."""
+    with tc.backends.conv.flags(winograd_precision=request.param):
+        yield request.param
+
+
 @pytest.fixture
 def force():
     """force(algo): run the test's convolutions on ``algo`` (W.Winograd or IM2COL) from now on."""
@@ -59,9 +70,9 @@ def _geometry(rng):
             return N, Cn, Fn, H, W_, pads
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype,wd", DTYPE_PAIRS, ids=PAIR_IDS)
 @pytest.mark.parametrize("seed", range(8))
-def test_transform_kernels_match_reference(seed, dtype):
+def test_transform_kernels_match_reference(seed, dtype, wd):
     rng = np.random.default_rng(seed)
     N, Cn, Fn, H, W_, pads = _geometry(rng)
     OH, OW = H + pads[0] + pads[1] - 2, W_ + pads[2] + pads[3] - 2
@@ -71,24 +82,24 @@ def test_transform_kernels_match_reference(seed, dtype):
     b = rng.standard_normal(Fn).astype(dtype)
     tol = 1e-13 if dtype == np.float64 else 1e-5
 
-    V = np.empty((36, Cn, N * TH * TW), dtype=dtype)
+    V = np.empty((36, Cn, N * TH * TW), dtype=wd)
     ext.winograd_input_transform(x, V, 0, TH, TW, pads[0], pads[2], NTH)
     assert_close(V, R.winograd_input_transform(x, (pads[0], pads[2]), TH, TW), tol=tol)
 
-    U = np.empty((36, Fn, Cn), dtype=dtype)
+    U = np.empty((36, Fn, Cn), dtype=wd)
     ext.winograd_filter_transform(w, U, NTH)
     assert_close(U, R.winograd_filter_transform(w), tol=tol)
 
-    M = rng.standard_normal((36, Fn, N * TH * TW)).astype(dtype)
+    M = rng.standard_normal((36, Fn, N * TH * TW)).astype(wd)
     y = np.empty((N, Fn, OH, OW), dtype=dtype)
     ext.winograd_output_transform(M, y, b, 0, TH, TW, NTH)
     expect = R.winograd_output_transform(M, N, TH, TW, OH, OW) + b.reshape(1, Fn, 1, 1)
     assert_close(y, expect, tol=tol)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dtype,wd", DTYPE_PAIRS, ids=PAIR_IDS)
 @pytest.mark.parametrize("seed", range(6))
-def test_backward_kernels_are_adjoints(seed, dtype):
+def test_backward_kernels_are_adjoints(seed, dtype, wd):
     """<T(a), b> == <a, T*(b)> for each transform T and the kernel computing its adjoint."""
     rng = np.random.default_rng(100 + seed)
     N, Cn, Fn, H, W_, pads = _geometry(rng)
@@ -102,7 +113,7 @@ def test_backward_kernels_are_adjoints(seed, dtype):
 
     # input transform and winograd_input_transform_adjoint
     x = rng.standard_normal((N, Cn, H, W_)).astype(dtype)
-    dV = rng.standard_normal((36, Cn, T)).astype(dtype)
+    dV = rng.standard_normal((36, Cn, T)).astype(wd)
     V = np.empty_like(dV)
     ext.winograd_input_transform(x, V, 0, TH, TW, pads[0], pads[2], NTH)
     gx = np.zeros_like(x)
@@ -110,7 +121,7 @@ def test_backward_kernels_are_adjoints(seed, dtype):
     same(float(np.vdot(V, dV)), float(np.vdot(x, gx)))
 
     # output transform (no bias) and winograd_gy_transform
-    M = rng.standard_normal((36, Fn, T)).astype(dtype)
+    M = rng.standard_normal((36, Fn, T)).astype(wd)
     gy = rng.standard_normal((N, Fn, OH, OW)).astype(dtype)
     y = np.empty_like(gy)
     ext.winograd_output_transform(M, y, None, 0, TH, TW, NTH)
@@ -120,7 +131,7 @@ def test_backward_kernels_are_adjoints(seed, dtype):
 
     # filter transform and winograd_filter_transform_adjoint
     w = rng.standard_normal((Fn, Cn, 3, 3)).astype(dtype)
-    dU = rng.standard_normal((36, Fn, Cn)).astype(dtype)
+    dU = rng.standard_normal((36, Fn, Cn)).astype(wd)
     gw = np.empty_like(w)
     ext.winograd_filter_transform_adjoint(dU, gw, NTH)
     same(float(np.vdot(R.winograd_filter_transform(w), dU)), float(np.vdot(w, gw)))
@@ -164,7 +175,7 @@ def _grads(fn, x, w, b, gy_seed, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("seed", range(40))
-def test_winograd_path_matches_torch_and_im2col(seed, dtype, force):
+def test_winograd_path_matches_torch_and_im2col(seed, dtype, force, precision):
     rng, xs, ws, has_b, padding = _config(seed)
     x = rng.standard_normal(xs)
     w = rng.standard_normal(ws)
@@ -188,7 +199,7 @@ def test_winograd_path_matches_torch_and_im2col(seed, dtype, force):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(2, 64, 16, 16, 64), (1, 256, 8, 8, 256), (3, 32, 9, 11, 40)])
-def test_vgg_like_layers_match_torch(shape, dtype, force):
+def test_vgg_like_layers_match_torch(shape, dtype, force, precision):
     """Wide layers: many products per output, where float32 Winograd error would show."""
     N, Cn, H, W_, Fn = shape
     rng = np.random.default_rng(sum(shape))
@@ -298,7 +309,7 @@ def test_switch_turns_winograd_off(switch):
 
 # --------------------------------------------------------------------------- chunks
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_chunked_equals_unchunked(dtype, workspace, monkeypatch, force):
+def test_chunked_equals_unchunked(dtype, workspace, monkeypatch, force, precision):
     force(W.Winograd)
     rng = np.random.default_rng(9)
     x = rng.standard_normal((5, 6, 9, 13))
@@ -314,7 +325,7 @@ def test_chunked_equals_unchunked(dtype, workspace, monkeypatch, force):
         return real(xx, V, *args)
 
     monkeypatch.setattr(ext, "winograd_input_transform", spy)
-    itemsize = np.dtype(dtype).itemsize
+    itemsize = W.work_dtype(dtype).itemsize  # the buffers are in the transformed domain's dtype
     row = 36 * 6 * 4 * itemsize  # one tile row of V: 36 components x C x TW tiles
     for limit in (1, 36 * (6 + 7) * 4 * itemsize * 2, 36 * (6 + 7) * 4 * itemsize * 5 + 3):
         tc.set_conv_workspace_limit(limit)
@@ -344,3 +355,43 @@ def test_ndarray_level_functions_with_negative_padding():
     assert_close(gx[:, :, 1:, :-2], xt.grad)
     assert not gx[:, :, :1].any() and not gx[:, :, :, -2:].any()
     assert_close(gw, wt.grad)
+
+
+# --------------------------------------------------------------------------- float32 accuracy
+def _rel_rms(a, ref):
+    a, ref = np.asarray(a, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    return float(np.sqrt(np.mean((a - ref) ** 2) / np.mean(ref ** 2)))
+
+
+@pytest.mark.parametrize("shape", [(4, 64, 16, 16, 64), (2, 128, 14, 14, 128)])
+def test_float32_winograd_is_as_accurate_as_torch(shape, force):
+    """float32 tensors: y, gx and gw off their float64 values by no more than torch's float32
+    conv (rms), with the default winograd_precision; float32 GEMMs would be 7-8x off."""
+    N, Cn, H, W_, Fn = shape
+    rng = np.random.default_rng(Cn)
+    x = np.maximum(rng.standard_normal((N, Cn, H, W_)), 0)       # post-ReLU activations
+    w = rng.standard_normal((Fn, Cn, 3, 3)) * np.sqrt(2.0 / (9 * Cn))
+    conv = lambda x, w: F.conv2d(x, w, padding=1)  # noqa: E731
+    force(W.Winograd)
+    ref, gy = _grads(conv, x, w, None, 7, np.float64)
+    got, _ = _grads(conv, x, w, None, 7, np.float32)
+    with tc.backends.conv.flags(winograd_precision="float32"):
+        fast, _ = _grads(conv, x, w, None, 7, np.float32)
+    xt = torch.tensor(x.astype(np.float32), requires_grad=True)
+    wt = torch.tensor(w.astype(np.float32), requires_grad=True)
+    yt = TF.conv2d(xt, wt, padding=1)
+    yt.backward(torch.tensor(gy.astype(np.float32)))
+    theirs = (yt.detach().numpy(), xt.grad.numpy(), wt.grad.numpy())
+    for a, f, e, r, what in zip(got, fast, theirs, ref, ("y", "gx", "gw")):
+        mine, torch_err, fast_err = _rel_rms(a, r), _rel_rms(e, r), _rel_rms(f, r)
+        assert mine <= torch_err, f"{what}: winograd {mine:.2e} > torch {torch_err:.2e}"
+        assert fast_err > 2 * mine, f"{what}: float32 GEMMs {fast_err:.2e} vs {mine:.2e}"
+
+
+def test_precision_switch_validates():
+    with pytest.raises(ValueError, match="winograd_precision"):
+        tc.backends.conv.winograd_precision = "float16"
+    assert tc.backends.conv.winograd_precision == "float64"
+    assert W.work_dtype(np.float32) == np.float64 and W.work_dtype(np.float64) == np.float64
+    with tc.backends.conv.flags(winograd_precision="float32"):
+        assert W.work_dtype(np.float32) == np.float32

@@ -99,13 +99,17 @@ def _blas():
     if loaded:
         desc.append("loaded: " + ", ".join(sorted(loaded)))
     import tinyconv
+    from .ops._kernels import blas
 
-    timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
-    spin = (f"OPENBLAS_THREAD_TIMEOUT={timeout} "
+    lines = ["BLAS: " + "; ".join(desc) if desc else "BLAS: unknown"] + blas.status()
+    if not blas.status()[0].startswith("BLAS threads: OpenBLAS jobs on the kernels'"):
+        timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+        lines.append("BLAS worker spin: " + (
+            f"OPENBLAS_THREAD_TIMEOUT={timeout} "
             + ("(in effect: NumPy was loaded after tinyconv)" if tinyconv._BLAS_ENV_APPLIED
                else "(not in effect: NumPy was imported before tinyconv; set it in the "
-                    "environment)"))
-    return ["BLAS: " + "; ".join(desc) if desc else "BLAS: unknown", "BLAS worker spin: " + spin]
+                    "environment)")))
+    return lines
 
 
 def _self_check(seconds=1.0):

@@ -1,19 +1,22 @@
-"""Environment variables the thread pools read once, when their libraries load.
+"""The one environment variable tinyconv sets, as a fallback for OpenBLAS before 0.3.27.
 
-Imported first by ``tinyconv/__init__.py``, before NumPy (if the user has not imported it yet)
-and before the compiled kernels.  A value the user set wins (``setdefault``).
+Imported first by ``tinyconv/__init__.py``.  A value the user set wins (``setdefault``).
 
-- OpenBLAS (NumPy's BLAS) keeps its worker threads spinning for 2^28 cycles (about 0.1 s)
-  after every GEMM.  tinyconv runs OpenMP kernels (transforms, im2col, norms) between GEMMs,
-  and with as many threads as cores the spinning workers take the cores from them: measured
-  on 2 cores, a MiniVGG training step (N=128, 1x28x28) 1630 -> 1340 ms and a Winograd 64->128
-  14x14 forward+backward 227 -> 157 ms with 2^20 cycles (about 0.3 ms, still enough to bridge
-  back-to-back GEMMs).  It applies only when NumPy loads after tinyconv;
-  ``python -m tinyconv doctor`` says whether it took effect.
-- Idle OpenMP threads of the kernels sleep instead of spinning: the conv kernels alternate
-  with BLAS calls, and spinning OpenMP workers steal the cores the GEMM needs (a LeNet-5
-  training step 1.43 s -> 1.08 s on a busy 2-core machine).  libgomp reads it when the
-  extension loads it.
+Speed does not rest on it: at import, ``ops/_kernels/blas.py`` moves NumPy's parallel OpenBLAS
+calls onto the kernels' OpenMP threads at run time, whatever was imported first, and
+OpenBLAS's own workers then sleep.  Only where that hook is missing (OpenBLAS < 0.3.27, or
+``tinyconv.backends.kernels.blas_threads = "openblas"``) do OpenBLAS's workers run, and they
+busy-spin for 2^28 cycles (about 0.1 s) after every GEMM, taking the cores from the OpenMP
+kernels that run between GEMMs; ``OPENBLAS_THREAD_TIMEOUT=20`` cuts that to 2^20 cycles
+(about 0.3 ms, still enough to bridge back-to-back GEMMs).  OpenBLAS reads it when it loads,
+so it applies only when NumPy loads after tinyconv; ``python -m tinyconv doctor`` says which.
+
+``OMP_WAIT_POLICY`` is left alone (it used to be set to ``passive``): with GEMM and kernels on
+one OpenMP team, a passive team sleeps after every parallel region and each GEMM waits for its
+threads to be woken (measured on a loaded 2-core machine: a (6, 25) x (25, 50176) float32 GEMM
+9.3 ms instead of 0.44 ms), and a setting that takes effect only when tinyconv loads libgomp
+first (torch ships its own libgomp and loads it when imported first) would make the speed
+depend on import order again.
 """
 import os
 import sys
@@ -21,5 +24,4 @@ import sys
 __all__ = ["BLAS_ENV_APPLIED"]
 
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 BLAS_ENV_APPLIED = "numpy" not in sys.modules

@@ -16,11 +16,17 @@ __all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_wor
 
 
 class _Backend:
-    """Attributes with defaults and validation, and a ``flags`` context manager."""
+    """Attributes with defaults and validation, and a ``flags`` context manager.
+
+    A setting that acts outside Python (a library's thread pool) has listeners, called with
+    the new value whenever it changes (``add_listener``); the layer that owns the pool
+    registers them, so this module imports nothing of the package.
+    """
 
     _defaults = {}
 
     def __init__(self):
+        object.__setattr__(self, "_listeners", {})
         for name, value in self._defaults.items():
             object.__setattr__(self, name, value)
 
@@ -28,7 +34,20 @@ class _Backend:
         if name not in self._defaults:
             raise AttributeError(f"{self._name} has no setting {name!r} (settings: "
                                  f"{', '.join(self._defaults)})")
-        object.__setattr__(self, name, self._check(name, value))
+        self._store(name, self._check(name, value))
+
+    def _store(self, name, value):
+        changed = getattr(self, name) != value
+        object.__setattr__(self, name, value)
+        if changed:
+            for fn in self._listeners.get(name, ()):
+                fn(value)
+
+    def add_listener(self, name, fn):
+        """Call ``fn(value)`` after every change of setting ``name`` (package-internal)."""
+        if name not in self._defaults:
+            raise AttributeError(f"{self._name} has no setting {name!r}")
+        self._listeners.setdefault(name, []).append(fn)
 
     def _check(self, name, value):
         return value
@@ -47,7 +66,7 @@ class _Backend:
             yield self
         finally:
             for name, value in old.items():
-                object.__setattr__(self, name, value)
+                self._store(name, value)
 
     def __repr__(self):
         body = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._defaults)
@@ -64,6 +83,10 @@ class _ConvBackend(_Backend):
         winograd, direct, small, pointwise: allow the Winograd F(4x4, 3x3) path, the direct
             Cython loops (depthwise-like convolutions), the register-blocked AVX2 kernels and
             the 1x1 batched-GEMM path where the automatic choice would pick them.
+        winograd_precision: "float64" (default) runs the Winograd path's transformed domain
+            (its GEMMs) in float64 for float32 tensors, keeping their error below torch's;
+            "float32" runs it in float32: faster, 7-8x the rounding error of a direct
+            convolution (``ops/conv/winograd.py``).  float64 tensors always use float64.
         workspace_limit: the largest im2col/Winograd work buffer in bytes; the batch is
             processed in chunks below it (default 256 MB; one sample's columns always fit).
         saved_columns_limit: the largest im2col matrix (whole batch) a Conv2d keeps from its
@@ -74,11 +97,17 @@ class _ConvBackend(_Backend):
 
     _name = "tinyconv.backends.conv"
     _defaults = {"algorithm": None, "winograd": True, "direct": True, "small": True,
-                 "pointwise": True, "workspace_limit": 256 << 20,
+                 "pointwise": True, "winograd_precision": "float64", "workspace_limit": 256 << 20,
                  "saved_columns_limit": 64 << 20, "scratch_limit": 256 << 20}
     ALGORITHM_NAMES = ("im2col", "gemm1x1", "direct", "im2col+direct", "small", "winograd")
+    WINOGRAD_PRECISIONS = ("float64", "float32")
 
     def _check(self, name, value):
+        if name == "winograd_precision":
+            if value not in self.WINOGRAD_PRECISIONS:
+                raise ValueError(f"{self._name}.winograd_precision must be one of "
+                                 f"{self.WINOGRAD_PRECISIONS}, got {value!r}")
+            return value
         if name == "algorithm":
             if value is not None and value not in self.ALGORITHM_NAMES:
                 raise ValueError(f"{self._name}.algorithm must be None or one of "
@@ -100,19 +129,29 @@ conv = _ConvBackend()
 
 
 class _KernelsBackend(_Backend):
-    """The OpenMP teams of the compiled kernels (BLAS keeps its own threads).
+    """The OpenMP teams of the compiled kernels, and where OpenBLAS's parallel jobs run.
 
     Attributes:
         num_threads: threads per kernel call; None uses every core (``os.cpu_count()``).
         parallel_min_size: streaming passes (pooling, normalization, GELU) over fewer
             elements than this run on one thread, where waking a team costs more than it
             saves (default 32768).
+        blas_threads: "kernels" (default) runs the jobs of NumPy's parallel OpenBLAS calls on
+            the kernels' OpenMP team, so that OpenBLAS's own spinning workers do not take the
+            cores from the kernels, whatever was imported first (``ops/_kernels/blas.py``);
+            "openblas" leaves OpenBLAS its own threads.
     """
 
     _name = "tinyconv.backends.kernels"
-    _defaults = {"num_threads": None, "parallel_min_size": 1 << 15}
+    _defaults = {"num_threads": None, "parallel_min_size": 1 << 15, "blas_threads": "kernels"}
+    BLAS_THREADS = ("kernels", "openblas")
 
     def _check(self, name, value):
+        if name == "blas_threads":
+            if value not in self.BLAS_THREADS:
+                raise ValueError(f"{self._name}.blas_threads must be one of "
+                                 f"{self.BLAS_THREADS}, got {value!r}")
+            return value
         if value is None and name == "num_threads":
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (

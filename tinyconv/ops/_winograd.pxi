@@ -20,6 +20,14 @@
 #                                          (input_transform_adjoint)
 from cython cimport floating
 from cython.parallel cimport parallel, prange
+
+# The tensors (x, y, gy, gx, w, gw, bias) are ``io_float``; the transformed domain (U, V, M and
+# the kernels' row buffers) is ``floating``.  They differ in one case: float32 tensors with the
+# transformed domain in float64 (tinyconv.backends.conv.winograd_precision, the default), where
+# F(4x4, 3x3)'s float32 GEMMs would round 7-8x more than a direct convolution.
+ctypedef fused io_float:
+    float
+    double
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
@@ -112,7 +120,7 @@ cdef extern from *:
                        Py_ssize_t TW) noexcept nogil
 
 
-cdef inline void _wg_load_rows(const floating* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
+cdef inline void _wg_load_rows(const io_float* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
                                Py_ssize_t w0, Py_ssize_t nrows, floating* buf,
                                Py_ssize_t Wb) noexcept nogil:
     """buf[i, u] = x[h0 + i, w0 + u] inside the (H, W) plane, else 0, for i < nrows, u < Wb."""
@@ -134,7 +142,7 @@ cdef inline void _wg_load_rows(const floating* x, Py_ssize_t H, Py_ssize_t W, Py
             buf[i * Wb + u] = 0
 
 
-def winograd_input_transform(const floating[:, :, :, ::1] x, floating[:, :, ::1] V,
+def winograd_input_transform(const io_float[:, :, :, ::1] x, floating[:, :, ::1] V,
                              Py_ssize_t r0, Py_ssize_t TH, Py_ssize_t TW,
                              Py_ssize_t pt, Py_ssize_t pl, int nthreads):
     """V[6i+j, c, t] = (B^T d B)[i, j] for the 6x6 input tile d of tile t, channel c.
@@ -184,8 +192,8 @@ def winograd_input_transform(const floating[:, :, :, ::1] x, floating[:, :, ::1]
         free(buf)
 
 
-def winograd_output_transform(const floating[:, :, ::1] M, floating[:, :, :, ::1] y,
-                              const floating[::1] bias, Py_ssize_t r0, Py_ssize_t TH,
+def winograd_output_transform(const floating[:, :, ::1] M, io_float[:, :, :, ::1] y,
+                              const io_float[::1] bias, Py_ssize_t r0, Py_ssize_t TH,
                               Py_ssize_t TW, int nthreads):
     """y[n, f, 4th + a, 4tw + b] = (A^T m A)[a, b] (+ bias[f]) for the 6x6 tile m of M.
 
@@ -245,7 +253,7 @@ def winograd_output_transform(const floating[:, :, ::1] M, floating[:, :, :, ::1
         free(buf)
 
 
-def winograd_gy_transform(const floating[:, :, :, ::1] gy, floating[:, :, ::1] Mg,
+def winograd_gy_transform(const io_float[:, :, :, ::1] gy, floating[:, :, ::1] Mg,
                           Py_ssize_t r0, Py_ssize_t TH, Py_ssize_t TW, int nthreads):
     """Mg[6i+j, f, t] = (A g A^T)[i, j] for the 4x4 tile g of gy (zero outside (OH, OW)).
 
@@ -303,7 +311,7 @@ def winograd_gy_transform(const floating[:, :, :, ::1] gy, floating[:, :, ::1] M
         free(buf)
 
 
-def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, floating[:, :, :, ::1] gx,
+def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, io_float[:, :, :, ::1] gx,
                                      Py_ssize_t r0, Py_ssize_t TH, Py_ssize_t TW,
                                      Py_ssize_t pt, Py_ssize_t pl, int nthreads):
     """gx[n, c] += B dV_t B^T placed at (4th - pt, 4tw - pl) for every tile t of the chunk.
@@ -319,6 +327,7 @@ def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, floating[:, :
     cdef Py_ssize_t cn, c, n, r, rlo, rhi, rr, th, j, tw, u, i, h, lo, hi
     cdef floating* q
     cdef floating* row
+    cdef io_float* grow
     cdef const floating* vp
     cdef floating v0, v1, v2, v3, v4, v5
     if C == 0 or T == 0:
@@ -367,33 +376,33 @@ def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, floating[:, :
                     h = 4 * th - pt + i
                     if h < 0 or h >= H:
                         continue
-                    row = &gx[n, c, h, 0] - pl
+                    grow = &gx[n, c, h, 0] - pl
                     if i == 0:
                         for u in range(lo, hi):
-                            row[u] += 4 * q[u]
+                            grow[u] += 4 * q[u]
                     elif i == 1:
                         for u in range(lo, hi):
-                            row[u] += (4 * (q[2 * Wb + u] - q[Wb + u])
-                                       + 2 * (q[4 * Wb + u] - q[3 * Wb + u]) + 4 * q[5 * Wb + u])
+                            grow[u] += (4 * (q[2 * Wb + u] - q[Wb + u])
+                                        + 2 * (q[4 * Wb + u] - q[3 * Wb + u]) + 4 * q[5 * Wb + u])
                     elif i == 2:
                         for u in range(lo, hi):
-                            row[u] += (-5 * q[u] - 4 * (q[Wb + u] + q[2 * Wb + u])
-                                       - (q[3 * Wb + u] + q[4 * Wb + u]))
+                            grow[u] += (-5 * q[u] - 4 * (q[Wb + u] + q[2 * Wb + u])
+                                        - (q[3 * Wb + u] + q[4 * Wb + u]))
                     elif i == 3:
                         for u in range(lo, hi):
-                            row[u] += ((q[Wb + u] - q[2 * Wb + u])
-                                       + 2 * (q[3 * Wb + u] - q[4 * Wb + u]) - 5 * q[5 * Wb + u])
+                            grow[u] += ((q[Wb + u] - q[2 * Wb + u])
+                                        + 2 * (q[3 * Wb + u] - q[4 * Wb + u]) - 5 * q[5 * Wb + u])
                     elif i == 4:
                         for u in range(lo, hi):
-                            row[u] += (q[u] + q[Wb + u] + q[2 * Wb + u] + q[3 * Wb + u]
-                                       + q[4 * Wb + u])
+                            grow[u] += (q[u] + q[Wb + u] + q[2 * Wb + u] + q[3 * Wb + u]
+                                        + q[4 * Wb + u])
                     else:
                         for u in range(lo, hi):
-                            row[u] += q[5 * Wb + u]
+                            grow[u] += q[5 * Wb + u]
         free(q)
 
 
-def winograd_filter_transform(const floating[:, :, :, ::1] w, floating[:, :, ::1] U,
+def winograd_filter_transform(const io_float[:, :, :, ::1] w, floating[:, :, ::1] U,
                               int nthreads):
     """U[6i+j, f, c] = (G g G^T)[i, j] for the 3x3 filter g = w[f, c]; U is (36, F, C)."""
     cdef Py_ssize_t F = w.shape[0], C = w.shape[1]
@@ -434,7 +443,7 @@ def winograd_filter_transform(const floating[:, :, :, ::1] w, floating[:, :, ::1
         free(t)
 
 
-def winograd_filter_transform_adjoint(const floating[:, :, ::1] dU, floating[:, :, :, ::1] gw,
+def winograd_filter_transform_adjoint(const floating[:, :, ::1] dU, io_float[:, :, :, ::1] gw,
                                       int nthreads):
     """gw[f, c] = G^T dU_fc G (3x3) for dU (36, F, C): the adjoint of the filter transform."""
     cdef Py_ssize_t F = gw.shape[0], C = gw.shape[1]

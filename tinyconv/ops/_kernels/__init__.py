@@ -4,7 +4,8 @@ Importing gives one clear error, with the command that builds the extension, whe
 is missing (a source checkout that was never built).  The wrappers, one module per family
 (``conv``, ``pool``, ``norm``, ``act``), check dtype, contiguity and every bound the nogil
 code relies on, allocate the outputs, and time their calls with ``record`` when a profiler
-listens.  ``tinyconv._environment`` sets what libgomp reads when the extension loads.
+listens.  Importing it also moves NumPy's parallel OpenBLAS calls onto the kernels' OpenMP
+threads (``blas.py``).
 """
 import os
 
@@ -19,6 +20,7 @@ except ImportError as exc:  # pragma: no cover - exercised by hand in a source t
         "tinyconv's compiled kernels (tinyconv.ops._im2col) are not built. From the project "
         "directory run:  pip install -e .   (or: python setup.py build_ext --inplace). "
         f"Original error: {exc}") from exc
+from . import blas  # noqa: E402,F401  OpenBLAS's jobs on the kernels' threads, at import
 
 __all__ = ["ext", "FLOATS", "num_threads", "threads_for"]
 

@@ -19,6 +19,19 @@ The backward pass is the adjoint of the same linear maps, sharing one transform 
 Memory stays bounded as for im2col: the transformed tiles are built for a chunk of tile rows
 at a time, under ``get_conv_workspace_limit()`` bytes.  ``tinyconv.backends.conv.winograd``
 switches the path off; ``Winograd.worthwhile`` decides per layer shape.
+
+Precision.  The 36 GEMMs are where F(4x4, 3x3) loses float32 accuracy: each M component sums C
+products in float32, and the output transform A^T M A (coefficients up to 8 per axis, with
+cancellation) amplifies those roundings.  Measured on 3x3 layers (64-256 channels, N=8,
+benchmarks/accuracy.py), rms error against float64: float32 Winograd 1.7-3.4e-6 on y, gx and
+gw, torch 2.2e-7, im2col 1.6-3.4e-7.  Doing the transforms in float64 alone changes nothing (the
+GEMM's rounding dominates); better-conditioned points (0, +-1, 1/2, -2) gain 1.5x; F(2x2, 3x3)
+reaches im2col's error with 1.8x F(4x4)'s GEMM work.  So float32 tensors run the transformed
+domain (U, V, M, the GEMMs) in float64 by default (``tinyconv.backends.conv.winograd_precision
+= "float64"``): the kernels read float32 and write float64 and back, and the error falls below
+torch's.  It costs 1.4-1.8x the float32 Winograd's time (one thread); ``worthwhile`` keeps the
+layers where it still beats im2col.  ``winograd_precision = "float32"`` gives the faster,
+7-8x less accurate path.
 """
 import numpy as np
 
@@ -29,7 +42,7 @@ from .algorithm import ConvAlgorithm
 from .workspace import scratch
 
 __all__ = ["Winograd", "winograd_conv2d_3x3", "winograd_conv2d_3x3_backward",
-           "filter_transform"]
+           "filter_transform", "work_dtype"]
 
 # Largest transformed-tile chunk in bytes (the workspace limit caps it further).  Every chunk
 # costs 36 BLAS calls, each a fork/join of BLAS's threads next to the OpenMP transforms; on a
@@ -52,10 +65,21 @@ def _rows_per_chunk(rows, TW, per_tile, itemsize):
     return int(max(1, min(rows, budget // max(per_row, 1))))
 
 
-def filter_transform(w):
-    """U (36, F, C) = G w G^T per 3x3 filter of w (F, C, 3, 3)."""
+def work_dtype(dtype):
+    """The dtype of the transformed domain (U, V, M and the GEMMs) for tensors of ``dtype``:
+    float64 for float32 tensors unless ``tinyconv.backends.conv.winograd_precision`` is
+    "float32" (see the module docstring), else ``dtype`` itself."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32 and backends.conv.winograd_precision == "float64":
+        return np.dtype(np.float64)
+    return dtype
+
+
+def filter_transform(w, dtype=None):
+    """U (36, F, C) = G w G^T per 3x3 filter of w (F, C, 3, 3), in ``dtype`` (default:
+    ``work_dtype(w.dtype)``)."""
     w = np.ascontiguousarray(w)
-    U = np.empty((36,) + w.shape[:2], dtype=w.dtype)
+    U = np.empty((36,) + w.shape[:2], dtype=dtype or work_dtype(w.dtype))
     KW.filter_transform(w, U)
     return U
 
@@ -87,10 +111,11 @@ def winograd_conv2d_3x3(x, w, pads, b=None, chunk_rows=None):
     bias = None if b is None else np.ascontiguousarray(b, dtype=x.dtype)
     TH, TW = _grid(OH, OW)
     rows = N * TH
-    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), x.itemsize)
-    U = filter_transform(w)
-    vbuf = scratch("a", 36 * C * R * TW, x.dtype)
-    mbuf = scratch("b", 36 * F * R * TW, x.dtype)
+    wd = work_dtype(x.dtype)
+    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), wd.itemsize)
+    U = filter_transform(w, wd)
+    vbuf = scratch("a", 36 * C * R * TW, wd)
+    mbuf = scratch("b", 36 * F * R * TW, wd)
     for r0 in range(0, rows, R):
         T = min(R, rows - r0) * TW
         V = vbuf[:36 * C * T].reshape(36, C, T)
@@ -116,7 +141,8 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
         chunk_rows: tile rows per chunk (default: from the workspace limit).
 
     Returns:
-        gx (N, C, H, W) or None, gw (F, C, 3, 3) or None; the dtype of gy.
+        gx (N, C, H, W) or None, gw (F, C, 3, 3) or None; the dtype of gy (the transformed
+        domain in ``work_dtype(gy.dtype)``).
     """
     N, C, H, W = x_shape
     F = w.shape[0]
@@ -132,12 +158,13 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
         x = np.ascontiguousarray(x)
     TH, TW = _grid(OH, OW)
     rows = N * TH
-    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), gy.itemsize)
-    Ut = filter_transform(w).transpose(0, 2, 1) if need_x else None  # (36, C, F)
-    gbuf = scratch("b", 36 * F * R * TW, dt)
-    vbuf = scratch("a", 36 * C * R * TW, dt)  # V for gw, then dV for gx
-    dU = np.zeros((36, F, C), dtype=dt) if need_w else None
-    tmp = np.empty((36, F, C), dtype=dt) if need_w and R < rows else None
+    wd = work_dtype(dt)
+    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), wd.itemsize)
+    Ut = filter_transform(w, wd).transpose(0, 2, 1) if need_x else None  # (36, C, F)
+    gbuf = scratch("b", 36 * F * R * TW, wd)
+    vbuf = scratch("a", 36 * C * R * TW, wd)  # V for gw, then dV for gx
+    dU = np.zeros((36, F, C), dtype=wd) if need_w else None
+    tmp = np.empty((36, F, C), dtype=wd) if need_w and R < rows else None
     for r0 in range(0, rows, R):
         T = min(R, rows - r0) * TW
         Mg = gbuf[:36 * F * T].reshape(36, F, T)
@@ -175,6 +202,13 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
 # those layers stay on im2col: there im2col is already within 1.2x of torch, and moving them
 # to F(4x4, 3x3) put MiniVGG's float32 first-layer weight gradient (28x28 input, batch 4,
 # train mode) 1.2e-3 off the float64 result instead of under 1e-4.
+#
+# With the transformed domain in float64 for float32 tensors (the default since issue 21) the
+# rule still holds: one thread, CPU time of forward + backward, float32, N=16/32 (2026-12-07,
+# AMD EPYC with AVX-512; CPU time because the shared machine was loaded 5-9): Winograd /
+# im2col 0.74/0.76 on 64->64 32x32, 0.86/0.93 on 64->128 16x16, 0.71/0.78 on 128->128 16x16,
+# 0.88/1.12 on 128->128 14x14, but 1.07-1.41 on the 8x8 layers this rule leaves to im2col;
+# the float32 domain would be 0.46-0.78.
 MIN_CHANNELS = 16
 MIN_TILE_COLS = 4  # 4x4 tiles per output row (OW >= 13)
 MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
