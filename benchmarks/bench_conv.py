@@ -293,7 +293,7 @@ def main(argv):
         mem = peak_memory(PEAK_CASE)
         lines += ["### peak memory of one conv2d forward+backward", "",
                   f"{PEAK_CASE}, N={N} float32 (input 32 MB, output 32 MB; the workspace limit "
-                  f"is {C.get_conv_workspace_limit() >> 20} MB): peak resident-size growth "
+                  f"is {tc.get_conv_workspace_limit() >> 20} MB): peak resident-size growth "
                   f"during the step in a fresh child process, tinyconv {mem['tinyconv']:.0f} "
                   f"MB, torch {mem['torch']:.0f} MB; tinyconv's NumPy allocations at their "
                   f"peak (tracemalloc) "

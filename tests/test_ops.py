@@ -43,12 +43,9 @@ def test_gradcheck(sample):
 # ops whose backward is not written with differentiable ops yet: create_graph refuses them with
 # a clear error (checked below); an op leaves this set when its backward is converted
 PENDING_DOUBLE_BACKWARD = {
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm",
-    "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d", "cross_entropy", "fold",
-    "group_norm", "instance_norm", "interpolate", "l1_loss", "layer_norm",
-    "max_pool2d", "max_unpool2d", "mse_loss",
-    "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle",
-    "smooth_l1_loss", "unfold", "upsample"}
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits",
+    "cross_entropy", "group_norm", "instance_norm", "l1_loss", "layer_norm", "max_pool2d",
+    "mse_loss", "nll_loss", "smooth_l1_loss"}
 DOUBLE = [s for op in testing.OPS for s in op.samples()[:3] if s.grad]
 DOUBLE32 = [s for s in DOUBLE if s.op.name not in PENDING_DOUBLE_BACKWARD]
 GRADGRAD = [s for s in GRADCHECK if s.op.name not in PENDING_DOUBLE_BACKWARD

@@ -1,4 +1,5 @@
-"""Unfold (im2col) and Fold (col2im) as differentiable ops; each is the other's gradient.
+"""Unfold (im2col) and Fold (col2im) as differentiable ops; each is the other's adjoint, so
+each one's gradient is the other op (and gradients of any order exist).
 
 Legend: x image (N, C, H, W); cols in torch's layout (N, C*KH*KW, L) with L = OH*OW sliding
 blocks in row-major order; row (c, i, j) of a block holds x[n, c, oh*sh - ph + i*dh,
@@ -34,30 +35,35 @@ class Unfold(Function):
     """Sliding local blocks of x as columns: (N, C, H, W) -> (N, C*KH*KW, L)."""
 
     category = "layout"
+    node_name = "Im2ColBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, kernel=None, dilation=None, padding=None, stride=None, blocks=None):
-        ctx.geom = (x.shape, kernel, dilation, padding, stride, blocks)
+        ctx.x_shape = x.shape
+        ctx.geom = dict(kernel=kernel, dilation=dilation, padding=padding, stride=stride,
+                        blocks=blocks)
         return _im2col_nlc(x, kernel, dilation, padding, stride, blocks)
 
     @staticmethod
     def backward(ctx, gy):
-        x_shape, kernel, dilation, padding, stride, blocks = ctx.geom
-        return _col2im_nlc(gy, x_shape, kernel, dilation, padding, stride, blocks)
+        return Fold.apply(gy, x_shape=ctx.x_shape, **ctx.geom)
 
 
 class Fold(Function):
     """Sum columns back into an image: (N, C*KH*KW, L) -> (N, C, H, W) (overlaps add)."""
 
     category = "layout"
+    node_name = "Col2ImBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, cols, x_shape=None, kernel=None, dilation=None, padding=None, stride=None,
                 blocks=None):
-        ctx.geom = (kernel, dilation, padding, stride, blocks)
+        ctx.geom = dict(kernel=kernel, dilation=dilation, padding=padding, stride=stride,
+                        blocks=blocks)
         return _col2im_nlc(cols, x_shape, kernel, dilation, padding, stride, blocks)
 
     @staticmethod
     def backward(ctx, gy):
-        kernel, dilation, padding, stride, blocks = ctx.geom
-        return _im2col_nlc(gy, kernel, dilation, padding, stride, blocks)
+        return Unfold.apply(gy, **ctx.geom)

@@ -2,12 +2,17 @@
 
 Legend: x input, y output, gy/gx gradients; ``pads`` = (last_lo, last_hi, prev_lo, prev_hi,
 ...) as torch's ``F.pad``, validated by ``nn.functional.pad``.
+
+Padding is linear in x (up to the constant fill), so its gradient is the adjoint map: a crop
+for constant padding, a crop plus scatter-add of the copied borders for the other modes.
+That map is the op ``PadBackward``, whose own gradient is padding again (with zeros), so
+gradients of any order exist.
 """
 import numpy as np
 
 from .._engine import Function
 
-__all__ = ["Pad"]
+__all__ = ["Pad", "PadBackward"]
 
 
 class Pad(Function):
@@ -18,11 +23,12 @@ class Pad(Function):
     """
 
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, pads, mode, value):
         nd = len(pads) // 2
-        ctx.shape, ctx.pads, ctx.mode = x.shape, pads, mode
+        ctx.shape, ctx.pads, ctx.mode, ctx.crop = x.shape, pads, mode, None
         width = [(0, 0)] * (x.ndim - nd) + [
             (pads[2 * k], pads[2 * k + 1]) for k in reversed(range(nd))]
         if mode in ("constant", "circular"):
@@ -37,7 +43,20 @@ class Pad(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        shape, pads, mode = ctx.shape, ctx.pads, ctx.mode
+        return PadBackward.apply(gy, shape=ctx.shape, pads=ctx.pads, mode=ctx.mode,
+                                 crop=ctx.crop)
+
+
+class PadBackward(Function):
+    """gx of ``Pad`` for gy: the adjoint of padding (x's shape ``shape``; ``pads``, ``mode``
+    as in Pad; ``crop``, the slices circular padding kept of x).  Its gradient pads again."""
+
+    category = "layout"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, shape, pads, mode, crop):
+        ctx.pads, ctx.mode = pads, mode
         nd = len(pads) // 2
         ndim = len(shape)
         if mode == "circular":
@@ -55,7 +74,7 @@ class Pad(Function):
                 core[tuple(idx)] += np.take(g, np.arange(lo + m, lo + m + hi), axis=d)
                 g = core
             gx = np.zeros(shape, dtype=gy.dtype)
-            gx[ctx.crop] = g
+            gx[crop] = g
             return gx
         if mode == "constant":
             gx = np.zeros(shape, dtype=gy.dtype)
@@ -92,3 +111,8 @@ class Pad(Function):
                 core[tuple(idx)] += right.sum(axis=d, keepdims=True)
             g = core
         return g
+
+    @staticmethod
+    def backward(ctx, ggx):
+        value = 0.0 if ctx.mode == "constant" else None
+        return Pad.apply(ggx, pads=ctx.pads, mode=ctx.mode, value=value)

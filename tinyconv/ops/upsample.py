@@ -11,12 +11,18 @@ four for cubic, a run of 1/len for area), so the gradient is M.T @ gy.  The sour
 coordinates follow torch's CPU kernels exactly, computed in the input's precision (float32
 coordinates for float32 inputs, as torch's ``opmath`` does) so that nearest picks the same
 pixels.
+
+Every op here is linear in x, and its gradient is the adjoint map written as an op whose own
+gradient is the forward again, so gradients of any order exist: max unpooling's gradient is
+a gather at the indices (``GetItem``, whose gradient scatter-adds), interpolation's is
+``InterpolateBackward`` (M.T @ gy per axis), and pixel shuffle and unshuffle are each other's.
 """
 import math
 
 import numpy as np
 
 from .._engine import Function
+from .shape import GetItem, Reshape
 
 
 # ------------------------------------------------------------------------------- unpooling
@@ -24,6 +30,7 @@ class MaxUnpool2d(Function):
     """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``."""
 
     category = "pooling"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, indices=None, output_size=None):
@@ -33,15 +40,16 @@ class MaxUnpool2d(Function):
         idx = indices.reshape(P, -1)
         y = np.zeros((P, OH * OW), dtype=x.dtype)
         np.put_along_axis(y, idx, x.reshape(P, -1), axis=1)
-        ctx.save_for_backward(idx)
+        # gx[p, i] = gy[p, idx[p, i]]: the advanced index (rows (P, 1), idx (P, H*W))
+        ctx.index = (np.arange(P).reshape(P, 1), idx)
         ctx.x_shape = x.shape
         return y.reshape(lead + (OH, OW))
 
     @staticmethod
     def backward(ctx, gy):
-        (idx,) = ctx.saved_tensors
-        P = idx.shape[0]
-        return np.take_along_axis(gy.reshape(P, -1), idx, axis=1).reshape(ctx.x_shape)
+        P = ctx.index[1].shape[0]
+        g = GetItem.apply(Reshape.apply(gy, shape=(P, -1)), index=ctx.index)  # (P, H*W)
+        return Reshape.apply(g, shape=ctx.x_shape)
 
 
 # ------------------------------------------------------------------------------- interpolation
@@ -179,6 +187,7 @@ class Interpolate(Function):
     """
 
     category = "sampling"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, plan=None):
@@ -198,15 +207,28 @@ class Interpolate(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        lead = gy.ndim - len(ctx.plan)
+        return InterpolateBackward.apply(gy, plan=ctx.plan, x_shape=ctx.x_shape)
+
+
+class InterpolateBackward(Function):
+    """gx of ``Interpolate`` for gy (x's shape ``x_shape``): the adjoint resampling, M.T per
+    axis (a scatter-add for nearest).  Its gradient is ``Interpolate`` with the same plan."""
+
+    category = "sampling"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, plan=None, x_shape=None):
+        ctx.plan = plan
+        lead = gy.ndim - len(plan)
         g = gy
-        for a in reversed(range(len(ctx.plan))):
-            kind, m = ctx.plan[a]
+        for a in reversed(range(len(plan))):
+            kind, m = plan[a]
             ax = lead + a
             if kind == "index":
                 if m is None:
                     continue
-                n_in = ctx.x_shape[ax]
+                n_in = x_shape[ax]
                 if m.size == 2 * n_in and np.array_equal(m, np.arange(m.size) >> 1):
                     # the common x2 upsampling: sum pairs of neighbours
                     shp = g.shape[:ax] + (n_in, 2) + g.shape[ax + 1:]
@@ -217,7 +239,11 @@ class Interpolate(Function):
                 g = _apply_axis(S.T, g, ax)
             else:
                 g = _apply_axis(m.T, g, ax)
-        return g
+        return gy.copy() if g is gy else g
+
+    @staticmethod
+    def backward(ctx, ggx):
+        return Interpolate.apply(ggx, plan=ctx.plan)
 
 
 # ------------------------------------------------------------------------------- pixel shuffle
@@ -249,6 +275,7 @@ class PixelShuffle(Function):
     """Move r*r channel blocks into r x r spatial blocks (sub-pixel convolution)."""
 
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, upscale_factor=1):
@@ -257,13 +284,14 @@ class PixelShuffle(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return _unshuffle(gy, ctx.r)
+        return PixelUnshuffle.apply(gy, downscale_factor=ctx.r)
 
 
 class PixelUnshuffle(Function):
     """The inverse of PixelShuffle: r x r spatial blocks into r*r channels."""
 
     category = "layout"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, downscale_factor=1):
@@ -272,4 +300,4 @@ class PixelUnshuffle(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        return _shuffle(gy, ctx.r)
+        return PixelShuffle.apply(gy, upscale_factor=ctx.r)

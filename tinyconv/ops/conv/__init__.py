@@ -1,4 +1,5 @@
-"""Convolution: the ops (``Conv2d``, ``ConvTranspose2d``) and the algorithms behind them.
+"""Convolution: the ops (``Conv2d``, ``ConvTranspose2d``, and ``ConvBackward``, Conv2d's
+backward as an op so that it differentiates again) and the algorithms behind them.
 
 Modules: ``functions`` (the ops), ``algorithm`` (the interface and ``ConvGeometry``),
 ``registry`` (the ordered algorithms and the per-shape choice), one module per algorithm
@@ -6,9 +7,10 @@ Modules: ``functions`` (the ops), ``algorithm`` (the interface and ``ConvGeometr
 and scratch buffers).
 """
 from .algorithm import ConvAlgorithm, ConvGeometry
-from .functions import Conv2d, ConvTranspose2d
+from .functions import Conv2d, ConvBackward, ConvTranspose2d
 from .registry import ALGORITHMS, algorithm_named, select_algorithm
 from .workspace import release_scratch
 
-__all__ = ["ALGORITHMS", "ConvAlgorithm", "ConvGeometry", "Conv2d", "ConvTranspose2d",
+__all__ = ["ALGORITHMS", "ConvAlgorithm", "ConvGeometry", "Conv2d", "ConvBackward",
+           "ConvTranspose2d",
            "algorithm_named", "release_scratch", "select_algorithm"]

@@ -9,7 +9,10 @@ can compute a convolution at all, ``worthwhile`` whether it should (its speed ru
 where it is defined); ``registry.select_algorithm`` takes the first registered algorithm that
 is allowed by ``tinyconv.backends.conv``, supports the shape and is worthwhile.  A transposed
 convolution is the adjoint: it runs ``backward_input`` forward, and ``forward`` and
-``backward_weight`` backward.
+``backward_weight`` backward.  Second derivatives (``functions.ConvBackward``) call the three
+parts on other arrays of the same shapes: ``forward`` on a gradient, ``backward_input`` with a
+gradient as the weight, ``backward_weight`` with a gradient as the input; any of them may be
+non-contiguous or a read-only broadcast view.
 """
 from collections import namedtuple
 

@@ -100,6 +100,17 @@ def _conv2d_samples():
                dict(padding="same", dilation=2), dict(stride=2, groups=2)]:
         yield Sample([x(2, 2, 5, 4), ("weight", normal(2, 2 // kw.get("groups", 1), 3, 2), True),
                       ("bias", normal(2), True)], gradcheck=True, **kw)
+    # at most 30 differentiable elements: small enough for the gradgradcheck of test_ops
+    for xs, ws, bias, kw in [
+            ((1, 2, 3, 3), (2, 1, 2, 2), True, dict(padding=1, dilation=(1, 2), groups=2)),
+            ((1, 1, 4, 4), (2, 1, 2, 2), True, dict(stride=2, padding=1)),
+            ((1, 2, 3, 3), (1, 2, 2, 2), False, dict(stride=(1, 2), padding=(1, 0),
+                                                     dilation=(2, 1))),
+            ((1, 2, 3, 3), (2, 1, 2, 2), False, dict(stride=2, padding=1, groups=2)),
+            ((1, 1, 4, 4), (1, 1, 3, 2), True, dict(padding="same", dilation=(1, 2)))]:
+        ins = [x(*xs), ("weight", normal(*ws), True)] + ([("bias", normal(ws[0]), True)]
+                                                         if bias else [])
+        yield Sample(ins, gradcheck=True, **kw)
 
 
 def _conv_transpose2d_samples():
@@ -120,6 +131,11 @@ def _conv_transpose2d_samples():
     yield Sample([x(1, 2, 2, 3), ("weight", normal(2, 2, 2, 3), True), ("bias", normal(2), True)],
                  gradcheck=True, stride=(2, 1), padding=(1, 0), output_padding=(1, 0),
                  dilation=(1, 2))
+    yield Sample([x(1, 2, 2, 2), ("weight", normal(2, 1, 2, 2), True), ("bias", normal(2), True)],
+                 gradcheck=True, stride=2, padding=1, output_padding=1, groups=2)
+    yield Sample([x(1, 1, 3, 3), ("weight", normal(1, 2, 2, 2), True), ("bias", normal(2), True)],
+                 gradcheck=True, stride=(1, 2), padding=(1, 0), output_padding=(0, 1),
+                 dilation=2)
 
 
 def _fold_configs(n, seed):

@@ -93,6 +93,7 @@ def _pixel_unshuffle_samples():
     yield Sample([x(2, 3, 4, 6)], downscale_factor=2)
     for shape, r in [((2, 2, 6, 4), 2), ((1, 1, 9, 6), 3), ((3, 4, 4), 1)]:
         yield Sample([x(*shape)], downscale_factor=r)
+    yield Sample([x(2, 1, 2, 4)], gradcheck=True, downscale_factor=2)
 
 
 def _x4(M):
