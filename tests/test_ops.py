@@ -58,7 +58,8 @@ GRADGRAD = [s for s in GRADCHECK if s.op.name not in PENDING_DOUBLE_BACKWARD
 @pytest.mark.parametrize("sample", DOUBLE, ids=[s.id for s in DOUBLE])
 def test_second_derivatives_match_torch(sample):
     rep = testing.check_double_backward(sample)
-    if sample.op.name in PENDING_DOUBLE_BACKWARD:
+    if sample.op.name in PENDING_DOUBLE_BACKWARD and rep.problems:
+        # a sample whose call never reaches the op (dropout in eval mode) is compared below
         assert any("not differentiable yet" in p for p in rep.problems), rep.problems
         return
     bad = rep.failures(sample.tolerance(np.float64, testing.TOL))
