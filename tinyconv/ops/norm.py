@@ -31,7 +31,7 @@ import numpy as np
 from .._engine import Function
 from ._kernels import norm as K
 from .elementwise import Add, Div, Mul, Sqrt, Sub, const
-from .reduce import Mean, Sum
+from .reduce import Sum
 from .shape import Expand, Reshape
 
 _ONES = {}
@@ -249,7 +249,8 @@ def _total(terms, shape):
     return g if g.shape == shape else Expand.apply(g, shape=shape)
 
 
-def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps, stats=None):
+def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps, stats=None,
+                         allsum=None, m=None):
     """The backward of a normalization's backward, written with differentiable ops.
 
     The normalization's backward maps (gy, x, w) to (gx, gw, gb); this returns the gradients
@@ -270,17 +271,28 @@ def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps,
     With ``stats=(mean, invstd)`` (constant arrays broadcasting against the view: eval-mode
     batch norm) P is the identity and the x-dependence of the statistics drops out.
     The statistics are recomputed from x with differentiable ops, so these gradients
-    differentiate again.
+    differentiate again.  ``allsum`` (a differentiable op summing over processes) makes every
+    per-group sum a sum over the batches of all processes, m of them (SyncBatchNorm); w's
+    gradient stays this process's share, as the first-order one.
     """
     ngy, nx, nw = needs
     batch = stats is None
     X = Reshape.apply(x, shape=view)
-    m = 1
-    for a in axes:
-        m *= view[a]
+    if m is None:
+        m = 1
+        for a in axes:
+            m *= view[a]
+
+    def gsum(t):
+        t = Sum.apply(t, axes=axes, keepdim=True)
+        return t if allsum is None else allsum(t)
+
+    def gmean(t):
+        return Mul.apply(gsum(t), const(t, 1.0 / m if m else float("nan")))
+
     if batch:
-        xc = Sub.apply(X, Mean.apply(X, axes=axes, keepdim=True))
-        var = Mean.apply(Mul.apply(xc, xc), axes=axes, keepdim=True)
+        xc = Sub.apply(X, gmean(X))
+        var = gmean(Mul.apply(xc, xc))
         s = Div.apply(const(X, 1.0), Sqrt.apply(Add.apply(var, const(X, eps))))
     else:
         xc = Sub.apply(X, const(X, stats[0]))
@@ -291,12 +303,6 @@ def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps,
     GGX = None if ggx is None else Reshape.apply(ggx, shape=view)
     GGW = None if ggw is None else Reshape.apply(ggw, shape=wview)
     GGB = None if ggb is None else Reshape.apply(ggb, shape=wview)
-
-    def gmean(t):
-        return Mean.apply(t, axes=axes, keepdim=True)
-
-    def gsum(t):
-        return Sum.apply(t, axes=axes, keepdim=True)
 
     def proj(v):  # P(v)
         return Sub.apply(Sub.apply(v, gmean(v)), Mul.apply(xhat, gmean(Mul.apply(v, xhat))))
