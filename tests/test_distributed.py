@@ -528,6 +528,58 @@ def test_sync_batchnorm_over_any_shard_layout_matches_batchnorm(sizes, dtype):
 
 
 @pytest.mark.skipif(not dist.is_available(), reason="mpi4py not installed")
+@pytest.mark.parametrize("sizes", [[3, 0, 5], [2, 4]])
+def test_sync_batchnorm_second_derivatives_match_batchnorm(sizes):
+    """create_graph through SyncBatchNorm on every rank: the gradients' own gradients (w.r.t.
+    x, the weight and the output gradient) are batch norm's on the concatenated batch."""
+    dist.init()
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((sum(sizes), 3, 2, 3)) * 2.0 + 1.0
+    g, v = rng.standard_normal(x.shape), rng.standard_normal(x.shape)
+    w0, b0 = np.array([1.5, -0.5, 2.0]), np.array([0.1, 0.2, -0.3])
+    vw, vb = rng.standard_normal(3), rng.standard_normal(3)
+    cut = np.cumsum(sizes)[:-1]
+    xs, gs, v_s = np.split(x, cut), np.split(g, cut), np.split(v, cut)
+    comm = _ThreadComm(len(sizes))
+    got = [None] * len(sizes)
+
+    def rank(r):
+        try:
+            xr = tc.tensor(xs[r], requires_grad=True)
+            gr = tc.tensor(gs[r], requires_grad=True)
+            w, b = tc.tensor(w0, requires_grad=True), tc.tensor(b0, requires_grad=True)
+            y = _SyncBatchNormFn.apply(xr, w, b, comm=comm, eps=1e-5)
+            gx, gw, gb = tc.autograd.grad(y, [xr, w, b], gr, create_graph=True)
+            s = (gx * tc.tensor(v_s[r])).sum() + (gw * tc.tensor(vw)).sum() + \
+                (gb * tc.tensor(vb)).sum()
+            got[r] = [gx, gw] + list(tc.autograd.grad(s, [xr, w, gr], allow_unused=True))
+        except Exception as e:  # noqa: BLE001  (reported below, not lost in the thread)
+            got[r] = e
+
+    threads = [threading.Thread(target=rank, args=(r,)) for r in range(len(sizes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in got:
+        assert not isinstance(r, Exception), r
+    xt, gt = torch.tensor(x, requires_grad=True), torch.tensor(g, requires_grad=True)
+    wt, bt = torch.tensor(w0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    y = torch.nn.functional.batch_norm(xt, None, None, wt, bt, training=True)
+    gx, gw, gb = torch.autograd.grad(y, [xt, wt, bt], gt, create_graph=True)
+    s = (gx * torch.tensor(v)).sum() + (gw * torch.tensor(vw)).sum() + \
+        (gb * torch.tensor(vb)).sum()
+    hx, hw, hg = torch.autograd.grad(s, [xt, wt, gt])
+    for r, sl in enumerate(np.split(np.arange(len(x)), cut)):
+        assert_close(got[r][0].detach().numpy(), gx[sl].detach(), what=f"rank {r} gx")
+        assert_close(got[r][2].numpy(), hx[sl], what=f"rank {r} d(gx, gw, gb)/dx")
+        assert_close(got[r][4].numpy(), hg[sl], what=f"rank {r} d(gx, gw, gb)/dgy")
+    # weight gradients are per-rank shares, as the first-order ones
+    assert_close(sum(o[1].detach().numpy() for o in got), gw.detach(), what="gw")
+    assert_close(sum(o[3].numpy() for o in got), hw, what="d(gx, gw, gb)/dw")
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="mpi4py not installed")
 def test_sync_batchnorm_with_one_value_over_all_ranks_raises_on_every_rank():
     dist.init()
     x = np.ones((1, 3, 1, 1))

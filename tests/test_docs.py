@@ -209,12 +209,6 @@ def _raises(fn, *errors):
     return False
 
 
-
-
-
-
-
-
 def _autograd_function():
     class Scale(tc.autograd.Function):
         @staticmethod
@@ -226,22 +220,6 @@ def _autograd_function():
             return g, None
 
     return _raises(lambda: Scale.apply(tc.ones(2, requires_grad=True), 2.0), TypeError)
-
-
-def _double_backward():
-    """Some op still refuses create_graph (conv2d and the resampling ops no longer do)."""
-    x = tc.ones(1, 1, 4, 4, requires_grad=True)
-    ops = (F.relu, lambda t: F.max_pool2d(t, 2), lambda t: F.layer_norm(t, (4,)),
-           lambda t: F.mse_loss(t, tc.zeros(1, 1, 4, 4)))
-
-    def twice(op):
-        return lambda: tc.autograd.grad(op(x).sum(), x, create_graph=True)[0].sum().backward()
-
-    return any(_raises(twice(op), RuntimeError) for op in ops)
-
-
-
-
 
 
 def _random_streams():
@@ -262,10 +240,6 @@ def _missing_names():
     return any(not hasattr(objects[where], name) for where, name in MISSING_EXAMPLES)
 
 
-
-
-
-
 DIFFERENCES = {
     "size-and-dtypes": lambda: type(tc.ones(2, 3).size()) is tuple and isinstance(
         tc.float32, np.dtype),
@@ -273,7 +247,6 @@ DIFFERENCES = {
     "random-streams": _random_streams,
     "tensor-hooks": lambda: not hasattr(nn.Module, "register_full_backward_hook"),
     "autograd-function": _autograd_function,
-    "double-backward": _double_backward,
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),
 }

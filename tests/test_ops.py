@@ -40,29 +40,19 @@ def test_gradcheck(sample):
 
 
 # ----------------------------------------------------------------------------- double backward
-# ops whose backward is not written with differentiable ops yet: create_graph refuses them with
-# a clear error (checked below); an op leaves this set when its backward is converted
-PENDING_DOUBLE_BACKWARD = {
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy_with_logits",
-    "cross_entropy", "group_norm", "instance_norm", "l1_loss", "layer_norm", "max_pool2d",
-    "mse_loss", "nll_loss", "smooth_l1_loss"}
+# every op differentiates twice: its backward is written with ops (or is an op of its own)
 DOUBLE = [s for op in testing.OPS for s in op.samples()[:3] if s.grad]
-DOUBLE32 = [s for s in DOUBLE if s.op.name not in PENDING_DOUBLE_BACKWARD]
-GRADGRAD = [s for s in GRADCHECK if s.op.name not in PENDING_DOUBLE_BACKWARD
-            and s.diff_elements() <= 30][:200]
+GRADGRAD = [s for s in GRADCHECK if s.diff_elements() <= 30][:200]
 
 
 @pytest.mark.parametrize("sample", DOUBLE, ids=[s.id for s in DOUBLE])
 def test_second_derivatives_match_torch(sample):
     rep = testing.check_double_backward(sample)
-    if sample.op.name in PENDING_DOUBLE_BACKWARD:
-        assert any("not differentiable yet" in p for p in rep.problems), rep.problems
-        return
     bad = rep.failures(sample.tolerance(np.float64, testing.TOL))
     assert not bad, f"{sample.id}: " + "; ".join(bad)
 
 
-@pytest.mark.parametrize("sample", DOUBLE32, ids=[s.id for s in DOUBLE32])
+@pytest.mark.parametrize("sample", DOUBLE, ids=[s.id for s in DOUBLE])
 def test_second_derivatives_match_torch_in_float32(sample):
     rep = testing.check_double_backward(sample, dtype=np.float32)
     bad = rep.failures(max(sample.tolerance(np.float32, testing.TOL), 1e-4))

@@ -12,8 +12,14 @@ Backward: the gradient-sums pass gives ``[sum(gy), sum(gy * (x - mean))]`` per c
 ``Allreduce`` makes them global, and batch norm's gradient pass computes gx from them.
 ``gw`` and ``gb`` are this rank's own sums: DistributedDataParallel averages them like any
 other parameter gradient.
+The backward is an op (its forward is the pass above), whose own backward is batch norm's
+double backward (``norm.norm_double_backward``) with every per-channel sum an ``Allreduce``
+too (``_AllReduceSum``, differentiable): second derivatives are those of batch norm on the
+concatenated batch, as long as every rank differentiates again, collectively.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -36,9 +42,10 @@ def _comm():
 
 class _SyncBatchNormFn(Function):
     """Training-mode batch norm over the global batch (see the module docstring); w and b
-    may be None."""
+    may be None.  The backward is ``_SyncBatchNormBackward``."""
 
     category = "normalization"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, comm=None, eps=1e-5, momentum=0.1, running_mean=None,
@@ -56,27 +63,84 @@ class _SyncBatchNormFn(Function):
         if running_mean is not None:
             norm.update_running_stats(running_mean, running_var, mean, var, n, momentum)
         y, invstd = norm.batch_norm_normalize(x3, mean, var, w, b, eps)
-        ctx.save_for_backward(x3, mean, invstd, w)
-        ctx.comm = comm
-        ctx.n = n
-        ctx.shape = x.shape
+        ctx.save_for_backward(x, w, mean, invstd)
+        ctx.params = dict(comm=comm, n=n, eps=eps)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        x3, mean, invstd, w = ctx.saved_tensors
-        C = x3.shape[1]
+        x, w, mean, invstd = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        outs = _SyncBatchNormBackward.apply(gy, x, w, mean=mean._data, invstd=invstd._data,
+                                            needs=needs, **ctx.params)
+        it = iter(outs if type(outs) is tuple else (outs,))
+        return tuple(next(it) if k else None for k in needs)
+
+
+class _SyncBatchNormBackward(Function):
+    """SyncBatchNorm's gradients (gx, gw, gb), the needed ones, from (gy, x, w): batch norm's
+    gradient passes with one ``Allreduce`` of the gradient sums (see the module docstring).
+    Its backward is batch norm's double backward with every per-channel sum taken over all
+    ranks (``_AllReduceSum``)."""
+
+    category = "normalization"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, w, mean, invstd, comm, n, eps, needs):
+        C = x.shape[1]
+        x3 = x.reshape(x.shape[0], C, math.prod(x.shape[2:]))  # (N, C, L)
         gy3 = gy.reshape(x3.shape)  # (N, C, L)
         sgy, dot = norm.batch_norm_grad_sums(gy3, x3, mean)  # (C,) each, this rank's
-        gx = None
-        if ctx.needs_input_grad[0]:
+        outs = []
+        if needs[0]:
             sums = np.concatenate([sgy, dot]).astype(np.float64)  # (2C,)
-            ctx.comm.Allreduce(pg._state.MPI.IN_PLACE, sums)
-            gx = norm.batch_norm_grad_input(gy3, x3, mean, invstd, w, sums[:C], sums[C:],
-                                            ctx.n).reshape(ctx.shape)
-        gw = dot * invstd if ctx.needs_input_grad[1] else None
-        gb = sgy if ctx.needs_input_grad[2] else None
-        return gx, gw, gb
+            comm.Allreduce(pg._state.MPI.IN_PLACE, sums)
+            outs.append(norm.batch_norm_grad_input(gy3, x3, mean, invstd, w, sums[:C],
+                                                   sums[C:], n).reshape(x.shape))
+        if needs[1]:
+            outs.append(dot * invstd)
+        if needs[2]:
+            outs.append(sgy)
+        ctx.n_differentiable = len(outs)
+        ctx.out_needs, ctx.comm, ctx.n, ctx.eps = needs, comm, n, eps
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(gy, x, w)
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        gy, x, w = ctx.saved_tensors
+        it = iter(grads)
+        ggx, ggw, ggb = (next(it) if k else None for k in ctx.out_needs)
+        C = x.shape[1]
+        view = (x.shape[0], C, math.prod(x.shape[2:]))
+        comm = ctx.comm
+
+        def allsum(t):
+            return _AllReduceSum.apply(t, comm=comm)
+
+        return norm.norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, view,
+                                         (0, 2), (1, C, 1), ctx.eps, allsum=allsum, m=ctx.n)
+
+
+class _AllReduceSum(Function):
+    """y = the sum of ``a`` over all ranks (float64 on the wire), on every rank; its backward
+    is the same sum of the gradients (every rank's output depends on every rank's input)."""
+
+    category = "normalization"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, a, comm):
+        ctx.comm = comm
+        buf = np.array(a, dtype=np.float64, order="C")
+        comm.Allreduce(pg._state.MPI.IN_PLACE, buf)
+        return buf.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return _AllReduceSum.apply(gy, comm=ctx.comm)
 
 
 def sync_batch_norm(input, running_mean, running_var, weight=None, bias=None, momentum=0.1,

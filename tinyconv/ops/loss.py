@@ -1,15 +1,30 @@
-"""Losses: cross entropy (class indices or probabilities), NLL, MSE, L1, smooth L1, BCE with logits.
+"""Class losses: cross entropy (class indices or probabilities) and NLL.
 
-Legend: x input (logits or log-probabilities), t target, l per-element loss, y reduced output,
-gy/gx/gt gradients.  Class-dimension losses work on rows: x (N, C, *) is viewed as (R, C) with
+Legend: x input (logits or log-probabilities), t target, l per-row loss, y reduced output,
+gy/gx/gt gradients, ggx/ggt the gradients flowing into a backward (second order), p the
+softmax of x.  Class-dimension losses work on rows: x (N, C, *) is viewed as (R, C) with
 R = N * prod(*) rows, and t as (R,).  ``reduction`` is 'none', 'mean' or 'sum' (validated by
-nn.functional).  Cross entropy fuses log-softmax and NLL: the backward is ``p - onehot`` scaled
-by the row weights, with p the softmax, so large logits stay finite.
+nn.functional).  Cross entropy fuses log-softmax and NLL: the backward is ``p - onehot``
+scaled by the row weights, with p from the cached log-softmax, so large logits stay finite.
+
+Each loss's backward is an op of its own (``*Backward``) whose forward is that array formula
+(first-order training runs only it) and whose backward is written with differentiable ops:
+the gradient is linear in gy, and depends on x only through p, whose Jacobian-vector products
+``p * (u - sum(u * p))`` give the second derivatives.  p is recomputed there from x (a
+composite softmax) so that they differentiate again.  Pointwise losses and the reductions
+are in ``pointwise_loss``.
 """
 import numpy as np
 
 from .._engine import Function
-from .activation import log_softmax, sigmoid
+from .activation import log_softmax
+from .elementwise import Add, Div, Exp, Log, Mul, Neg, Sub, const
+from .pointwise_loss import grad_factor, grad_factor_t, reduce_loss, reduce_t
+from .reduce import Sum
+from .shape import GetItem, Permute, Reshape
+
+__all__ = ["CrossEntropy", "CrossEntropyProbs", "NLLLoss", "CrossEntropyBackward",
+           "CrossEntropyProbsBackward", "NLLLossBackward"]
 
 
 def _to_rows(x):
@@ -29,25 +44,6 @@ def _from_rows(g, shape):
         return g
     g = g.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))  # (N, *, C)
     return np.ascontiguousarray(np.moveaxis(g, -1, 1))
-
-
-def _reduce(l, reduction):
-    if reduction == "none":
-        return l
-    if reduction == "sum":
-        return l.sum()
-    if l.size == 0:
-        return np.array(np.nan, dtype=l.dtype)
-    return l.sum() * (1.0 / l.size)
-
-
-def _grad_factor(gy, reduction, n):
-    """d(reduced)/d(per-element loss) times gy: an array broadcastable to the loss shape."""
-    if reduction == "none":
-        return gy
-    if reduction == "sum":
-        return gy
-    return gy * (1.0 / n) if n else gy * 0.0
 
 
 def _pick_rows(t, ignore_index, weight, dtype):
@@ -88,15 +84,66 @@ def _mean_denominator(wr, R):
     return float(wr.sum()) if wr is not None else float(R)
 
 
+# ----------------------------------------------------------------- rows and softmax, as ops
+def _to_rows_t(x):
+    """``_to_rows`` of a Tensor, with differentiable ops."""
+    if x.ndim == 1:
+        return Reshape.apply(x, shape=(1, x.shape[0]))
+    if x.ndim == 2:
+        return x
+    dims = (0,) + tuple(range(2, x.ndim)) + (1,)
+    return Reshape.apply(Permute.apply(x, dims=dims), shape=(-1, x.shape[1]))  # (R, C)
+
+
+def _from_rows_t(g, shape):
+    """``_from_rows`` of a Tensor (R, C), with differentiable ops."""
+    if len(shape) <= 2:
+        return Reshape.apply(g, shape=shape) if len(shape) == 1 else g
+    g = Reshape.apply(g, shape=(shape[0],) + tuple(shape[2:]) + (shape[1],))  # (N, *, C)
+    nd = len(shape)
+    return Permute.apply(g, dims=(0, nd - 1) + tuple(range(1, nd - 1)))
+
+
+def _softmax_rows_t(x2):
+    """(p, logp) of rows x2 (R, C) with differentiable ops; the row maximum subtracted first
+    is a constant (softmax does not depend on it)."""
+    z = Sub.apply(x2, const(x2, x2._data.max(axis=1, keepdims=True) if x2._data.size
+                            else 0.0))
+    e = Exp.apply(z)
+    se = Sum.apply(e, axes=(1,), keepdim=True)
+    return Div.apply(e, se), Sub.apply(z, Log.apply(se))
+
+
+def _softmax_vjp(p, u):
+    """The softmax Jacobian (transposed) times u, for rows: p * (u - sum(u * p))."""
+    return Mul.apply(p, Sub.apply(u, Sum.apply(Mul.apply(u, p), axes=(1,), keepdim=True)))
+
+
+def _row_factor_t(gy, reduction, n, R):
+    """d(reduced)/d(row loss) times gy, as a Tensor broadcasting against (R, 1) rows."""
+    gl = grad_factor_t(gy, reduction, n)
+    return Reshape.apply(gl, shape=(R, 1)) if reduction == "none" else gl
+
+
+def _reduce_rows_t(ggl, reduction, n, shape):
+    """The adjoint of ``_row_factor_t``: per-row gradients (R, 1) to gy's ``shape``."""
+    if reduction == "none":
+        return Reshape.apply(ggl, shape=shape)
+    return reduce_t(ggl, reduction, n)
+
+
+# ----------------------------------------------------------------------------- cross entropy
 class CrossEntropy(Function):
     """Cross entropy with class-index targets, class weights, ignore_index, label smoothing.
 
     torch's formula: l_r = (1-e) * w[t_r] * -logp[r, t_r] + (e/C) * sum_c w[c] * -logp[r, c],
     zero on ignored rows; 'mean' divides both terms by sum_r w[t_r] over rows that count.
+    The backward is ``CrossEntropyBackward``.
     """
 
     category = "loss"
     node_name = "NllLossBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean",
@@ -125,21 +172,40 @@ class CrossEntropy(Function):
         else:
             denom = _mean_denominator(wr, R)
             y = l.sum() / denom if denom != 0.0 else np.array(np.nan, dtype=x.dtype)
-        ctx.shape, ctx.reduction, ctx.eps, ctx.denom = x.shape, reduction, eps, denom
-        ctx.save_for_backward(logp, tt, wr, valid, weight)
+        ctx.params = dict(reduction=reduction, eps=eps, denom=denom)
+        ctx.save_for_backward(x, logp, tt, wr, valid, weight)
         return np.asarray(y, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        logp, tt, wr, valid, weight = ctx.saved_tensors
+        x, logp, tt, wr, valid, weight = ctx.saved_tensors
+        return CrossEntropyBackward.apply(
+            gy, x, logp=logp._data, tt=tt._data, wr=None if wr is None else wr._data,
+            valid=None if valid is None else valid._data,
+            weight=None if weight is None else weight._data, **ctx.params)
+
+
+class CrossEntropyBackward(Function):
+    """gx = gl * (alpha * p - T) by rows, from (gy, x): gl the row factor of gy, T the
+    (smoothed, weighted) target distribution and alpha = sum_c T its row sums.
+
+    Second order: d/dgy = reduce(sum_c ggx * (alpha * p - T)), and for x the softmax
+    Jacobian applied to u = gl * alpha * ggx: p * (u - sum_c(u * p)).
+    """
+
+    category = "loss"
+    node_name = "NllLossBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, logp, tt, wr, valid, weight, reduction, eps, denom):
         R, C = logp.shape
-        eps = ctx.eps
-        if ctx.reduction == "none":
+        if reduction == "none":
             gl = gy.reshape(R)
-        elif ctx.reduction == "sum":
+        elif reduction == "sum":
             gl = gy
         else:
-            gl = gy * (1.0 / ctx.denom) if ctx.denom != 0.0 else gy * 0.0
+            gl = gy * (1.0 / denom) if denom != 0.0 else gy * 0.0
         onehot = gl * (1.0 - eps) if wr is None else gl * (1.0 - eps) * wr  # scalar or (R,)
         a = onehot
         if eps > 0.0:
@@ -152,13 +218,43 @@ class CrossEntropy(Function):
         if eps > 0.0:
             gv = np.broadcast_to(gv, (R,)) * (eps / C)
             gx -= gv[:, None] * weight if weight is not None else gv[:, None]
-        return _from_rows(gx, ctx.shape)
+        ctx.reduction, ctx.denom = reduction, denom
+        ctx.target = (tt, wr, valid, weight, eps)
+        ctx.save_for_backward(gy, x)
+        return _from_rows(gx, x.shape)
+
+    @staticmethod
+    def backward(ctx, ggx):
+        gy, x = ctx.saved_tensors
+        tt, wr, valid, weight, eps = ctx.target
+        x2 = _to_rows_t(x)
+        R, C = x2.shape
+        # T: (1 - eps) * w_r at the target class plus (eps / C) * weight on counted rows
+        T = np.zeros((R, C), dtype=x2.dtype)
+        T[_rows(R), tt] = (1.0 - eps) if wr is None else (1.0 - eps) * wr
+        if eps > 0.0:
+            smooth = np.full(C, eps / C) if weight is None else weight * (eps / C)
+            T += smooth if valid is None else valid[:, None] * smooth
+        alpha = const(x2, T.sum(axis=1, keepdims=True))  # (R, 1)
+        p, _ = _softmax_rows_t(x2)
+        gg = _to_rows_t(ggx)
+        ggy = gx = None
+        if ctx.needs_input_grad[0]:
+            core = Sub.apply(Mul.apply(p, alpha), const(x2, T))
+            ggl = Sum.apply(Mul.apply(gg, core), axes=(1,), keepdim=True)  # (R, 1)
+            ggy = _reduce_rows_t(ggl, ctx.reduction, ctx.denom, gy.shape)
+        if ctx.needs_input_grad[1]:
+            u = Mul.apply(Mul.apply(gg, alpha), _row_factor_t(gy, ctx.reduction, ctx.denom, R))
+            gx = _from_rows_t(_softmax_vjp(p, u), x.shape)
+        return ggy, gx
 
 
 class CrossEntropyProbs(Function):
-    """Cross entropy with class-probability targets t of x's shape (optionally smoothed)."""
+    """Cross entropy with class-probability targets t of x's shape (optionally smoothed).
+    The backward is ``CrossEntropyProbsBackward``."""
 
     category = "loss"
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, t, weight=None, reduction="mean", label_smoothing=0.0):
@@ -172,39 +268,111 @@ class CrossEntropyProbs(Function):
         if reduction == "none":
             y = l.reshape((x.shape[0],) + x.shape[2:]) if x.ndim > 1 else l.reshape(())
         else:
-            y = _reduce(l, reduction)
-        ctx.shape, ctx.reduction, ctx.eps = x.shape, reduction, eps
-        ctx.save_for_backward(logp, wt, weight)
+            y = reduce_loss(l, reduction)
+        ctx.params = dict(weight=weight, reduction=reduction, eps=eps)
+        ctx.save_for_backward(x, t, logp, wt)
         return np.asarray(y, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        logp, wt, weight = ctx.saved_tensors
+        x, t, logp, wt = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        outs = CrossEntropyProbsBackward.apply(gy, x, t, logp=logp._data, wt=wt._data,
+                                               needs=needs, **ctx.params)
+        it = iter(outs if type(outs) is tuple else (outs,))
+        return tuple(next(it) if n else None for n in needs)
+
+
+class CrossEntropyProbsBackward(Function):
+    """(gx, gt), the needed ones, from (gy, x, t): gx = gl * (p * S - wt), gt = -gl * (1 - e)
+    * w * logp by rows, with wt = ((1 - e) t + e / C) * w the weighted smoothed target, S its
+    row sums, gl the row factor of gy.
+
+    Second order (rows):
+        d/dgy = reduce(sum_c ggx * (p S - wt) - (1 - e) * sum_c ggt * w * logp)
+        d/dx  = p * (u - sum_c(u p)) + v - p * sum_c(v),  u = gl S ggx, v = -gl (1 - e) w ggt
+        d/dt  = gl (1 - e) w (sum_c(ggx p) - ggx)
+    """
+
+    category = "loss"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, t, logp, wt, weight, reduction, eps, needs):
         R, C = logp.shape
-        nx, nt = ctx.needs_input_grad
-        gl = _grad_factor(gy, ctx.reduction, R)
-        gl = gl.reshape(R, 1) if ctx.reduction == "none" else gl
-        gx = gt = None
+        nx, nt = needs
+        gl = grad_factor(gy, reduction, R)
+        gl = gl.reshape(R, 1) if reduction == "none" else gl
+        outs = []
         if nx:
             gx = np.exp(logp)
             gx *= wt.sum(axis=1, keepdims=True)
             gx -= wt
             gx *= gl
-            gx = _from_rows(gx, ctx.shape)
+            outs.append(_from_rows(gx, x.shape))
         if nt:
-            gt = logp * (-(1.0 - ctx.eps))
+            gt = logp * (-(1.0 - eps))
             if weight is not None:
                 gt *= weight
             gt *= gl
-            gt = _from_rows(gt, ctx.shape)
-        return gx, gt
+            outs.append(_from_rows(gt, x.shape))
+        ctx.n_differentiable = len(outs)
+        ctx.out_needs, ctx.weight, ctx.reduction, ctx.eps = needs, weight, reduction, eps
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(gy, x, t)
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        gy, x, t = ctx.saved_tensors
+        it = iter(grads)
+        ggx, ggt = (next(it) if n else None for n in ctx.out_needs)
+        ngy, nx, nt = ctx.needs_input_grad
+        x2, t2 = _to_rows_t(x), _to_rows_t(t)
+        R, C = x2.shape
+        eps = ctx.eps
+        p, logp = _softmax_rows_t(x2)
+        w = const(x2, 1.0 if ctx.weight is None else ctx.weight)
+        wt = Mul.apply(Add.apply(Mul.apply(t2, const(x2, 1.0 - eps)), const(x2, eps / C)), w)
+        S = Sum.apply(wt, axes=(1,), keepdim=True)  # (R, 1)
+        gl = _row_factor_t(gy, ctx.reduction, R, R)
+        k = Mul.apply(w, const(x2, 1.0 - eps))  # d wt / d t
+        gg = None if ggx is None else _to_rows_t(ggx)
+        gt2 = None if ggt is None else _to_rows_t(ggt)
+        ggy = g_x = g_t = None
+        if ngy:
+            ggl = None
+            if gg is not None:
+                ggl = Mul.apply(gg, Sub.apply(Mul.apply(p, S), wt))
+            if gt2 is not None:
+                term = Neg.apply(Mul.apply(Mul.apply(gt2, k), logp))
+                ggl = term if ggl is None else Add.apply(ggl, term)
+            if ggl is not None:
+                ggl = Sum.apply(ggl, axes=(1,), keepdim=True)
+                shape = gy.shape
+                ggy = _reduce_rows_t(ggl, ctx.reduction, R, shape)
+        if nx:
+            if gg is not None:
+                g_x = _softmax_vjp(p, Mul.apply(Mul.apply(gg, S), gl))
+            if gt2 is not None:
+                v = Neg.apply(Mul.apply(Mul.apply(gt2, k), gl))
+                lv = Sub.apply(v, Mul.apply(p, Sum.apply(v, axes=(1,), keepdim=True)))
+                g_x = lv if g_x is None else Add.apply(g_x, lv)
+            g_x = None if g_x is None else _from_rows_t(g_x, x.shape)
+        if nt and gg is not None:
+            spg = Sum.apply(Mul.apply(gg, p), axes=(1,), keepdim=True)
+            g_t = _from_rows_t(Mul.apply(Mul.apply(Sub.apply(spg, gg), k), gl), t.shape)
+        return ggy, g_x, g_t
 
 
+# ----------------------------------------------------------------------------- NLL
 class NLLLoss(Function):
-    """l_r = -w[t_r] * x[r, t_r] (0 on ignored rows); 'mean' divides by sum_r w[t_r]."""
+    """l_r = -w[t_r] * x[r, t_r] (0 on ignored rows); 'mean' divides by sum_r w[t_r].  The
+    backward is ``NLLLossBackward``."""
 
     category = "loss"
     node_name = "NllLossBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, target=None, weight=None, ignore_index=-100, reduction="mean"):
@@ -223,128 +391,46 @@ class NLLLoss(Function):
         else:
             denom = _mean_denominator(wr, R)
             y = l.sum() / denom if denom != 0.0 else np.array(np.nan, dtype=x.dtype)
-        ctx.shape, ctx.reduction, ctx.denom, ctx.C = x.shape, reduction, denom, C
+        ctx.params = dict(shape=x.shape, reduction=reduction, denom=denom)
         ctx.save_for_backward(tt, wr)
         return np.asarray(y, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
         tt, wr = ctx.saved_tensors
+        return NLLLossBackward.apply(gy, tt=tt._data, wr=None if wr is None else wr._data,
+                                     **ctx.params)
+
+
+class NLLLossBackward(Function):
+    """gx = -gl * w_r at each row's target class, zero elsewhere, from gy alone (it does not
+    depend on x); its backward picks ggx at the targets: d/dgy = reduce(-w_r * ggx[r, t_r])."""
+
+    category = "loss"
+    node_name = "NllLossBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, tt, wr, shape, reduction, denom):
         R = tt.shape[0]
-        if ctx.reduction == "none":
+        if reduction == "none":
             gl = gy.reshape(R)
-        elif ctx.reduction == "sum":
+        elif reduction == "sum":
             gl = gy
         else:
-            gl = gy * (1.0 / ctx.denom) if ctx.denom != 0.0 else gy * 0.0
+            gl = gy * (1.0 / denom) if denom != 0.0 else gy * 0.0
         g = -gl if wr is None else -gl * wr
-        gx = np.zeros((R, ctx.C), dtype=gy.dtype)
+        C = shape[1] if len(shape) > 1 else shape[0]
+        gx = np.zeros((R, C), dtype=gy.dtype)
         gx[_rows(R), tt] = g
-        return _from_rows(gx, ctx.shape)
-
-
-class MSELoss(Function):
-    category = "loss"
-    node_name = "MseLossBackward0"  # torch's name for this node
+        ctx.tt, ctx.wr, ctx.reduction, ctx.denom, ctx.gy_shape = tt, wr, reduction, denom, \
+            gy.shape
+        return _from_rows(gx, shape)
 
     @staticmethod
-    def forward(ctx, x, t, reduction="mean"):
-        d = x - t
-        ctx.reduction, ctx.n = reduction, d.size
-        ctx.save_for_backward(d)
-        return np.asarray(_reduce(d * d, reduction), dtype=d.dtype)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (d,) = ctx.saved_tensors
-        nx, nt = ctx.needs_input_grad
-        g = d * _grad_factor(gy, ctx.reduction, ctx.n)
-        g *= 2.0
-        return (g if nx else None), (-g if nt else None)
-
-
-class L1Loss(Function):
-    category = "loss"
-
-    @staticmethod
-    def forward(ctx, x, t, reduction="mean"):
-        d = x - t
-        ctx.reduction, ctx.n = reduction, d.size
-        ctx.save_for_backward(d)
-        return np.asarray(_reduce(np.abs(d), reduction), dtype=d.dtype)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (d,) = ctx.saved_tensors
-        nx, nt = ctx.needs_input_grad
-        g = np.sign(d) * _grad_factor(gy, ctx.reduction, ctx.n)
-        return (g if nx else None), (-g if nt else None)
-
-
-class SmoothL1Loss(Function):
-    """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: plain L1)."""
-
-    category = "loss"
-
-    @staticmethod
-    def forward(ctx, x, t, reduction="mean", beta=1.0):
-        d = x - t
-        ad = np.abs(d)
-        if beta == 0.0:
-            l = ad
-        else:
-            l = np.where(ad < beta, (0.5 / beta) * (d * d), ad - 0.5 * beta)
-        ctx.reduction, ctx.n, ctx.beta = reduction, d.size, beta
-        ctx.save_for_backward(d)
-        return np.asarray(_reduce(l, ctx.reduction), dtype=d.dtype)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (d,) = ctx.saved_tensors
-        nx, nt = ctx.needs_input_grad
-        beta = ctx.beta
-        if beta == 0.0:
-            g = np.sign(d)
-        else:
-            g = np.where(np.abs(d) < beta, d * (1.0 / beta), np.sign(d))
-        g *= _grad_factor(gy, ctx.reduction, ctx.n)
-        return (g if nx else None), (-g if nt else None)
-
-
-class BCEWithLogits(Function):
-    """l = weight * ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)).
-
-    softplus(-x) = log1p(exp(-|x|)) + max(-x, 0) never overflows.  weight and pos_weight are
-    constant ndarrays (torch does not differentiate them either).
-    """
-
-    category = "loss"
-    node_name = "BinaryCrossEntropyWithLogitsBackward0"  # torch's name for this node
-
-    @staticmethod
-    def forward(ctx, x, t, weight=None, pos_weight=None, reduction="mean"):
-        sp = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # softplus(-x)
-        lw = None if pos_weight is None else 1.0 + (pos_weight - 1.0) * t
-        l = (1.0 - t) * x + (sp if lw is None else lw * sp)
-        if weight is not None:
-            l *= weight
-        ctx.reduction, ctx.n = reduction, l.size
-        ctx.save_for_backward(x, t, sp, lw, weight, pos_weight)
-        return np.asarray(_reduce(l, reduction), dtype=l.dtype)
-
-    @staticmethod
-    def backward(ctx, gy):
-        x, t, sp, lw, weight, pos_weight = ctx.saved_tensors
-        nx, nt = ctx.needs_input_grad
-        f = _grad_factor(gy, ctx.reduction, ctx.n)
-        if weight is not None:
-            f = f * weight
-        gx = gt = None
-        if nx:
-            s_neg = sigmoid(-x)
-            gx = (1.0 - t) - (s_neg if lw is None else lw * s_neg)
-            gx = gx * f
-        if nt:
-            gt = -x if pos_weight is None else (pos_weight - 1.0) * sp - x
-            gt = gt * f
-        return gx, gt
+    def backward(ctx, ggx):
+        R = ctx.tt.shape[0]
+        picked = GetItem.apply(_to_rows_t(ggx), index=(_rows(R), ctx.tt))  # (R,)
+        w = -1.0 if ctx.wr is None else -ctx.wr
+        ggl = Reshape.apply(Mul.apply(picked, const(ggx, w)), shape=(R, 1))
+        return _reduce_rows_t(ggl, ctx.reduction, ctx.denom, ctx.gy_shape)

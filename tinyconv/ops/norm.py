@@ -19,11 +19,20 @@ when the mean dwarfs the spread.  The ``x * scale + shift`` forms are torch's CP
 round relative to |mean| / std.  Layer norm, whose affine parameters vary along the
 normalized axes, uses the plain row formulation.
 Running statistics are updated in place on plain ndarrays, never in a graph.
+
+Each op's backward is an op of its own (``BatchNormBackward``, ``GroupNormBackward``,
+``LayerNormBackward``): its forward is the backward passes above, returning only the needed
+gradients of (x, w, b), so first-order training runs the kernels alone; its backward (the
+second derivatives) is ``norm_double_backward``, written with differentiable ops so that it
+differentiates again.
 """
 import numpy as np
 
 from .._engine import Function
 from ._kernels import norm as K
+from .elementwise import Add, Div, Mul, Sqrt, Sub, const
+from .reduce import Sum
+from .shape import Expand, Reshape
 
 _ONES = {}
 
@@ -221,15 +230,123 @@ def batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, n):
     return K.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C), c.reshape(1, C))
 
 
+def _spread(outs, needs):
+    """The gradients a backward op returned (one per needed input, in order) placed at their
+    inputs' positions, None elsewhere."""
+    it = iter(outs if type(outs) is tuple else (outs,))
+    return tuple(next(it) if n else None for n in needs)
+
+
+def _total(terms, shape):
+    """The sum of gradient terms (Tensors broadcasting to ``shape``), expanded to it; None
+    when there is none."""
+    terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
+    g = terms[0]
+    for t in terms[1:]:
+        g = Add.apply(g, t)
+    return g if g.shape == shape else Expand.apply(g, shape=shape)
+
+
+def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps, stats=None,
+                         allsum=None, m=None):
+    """The backward of a normalization's backward, written with differentiable ops.
+
+    The normalization's backward maps (gy, x, w) to (gx, gw, gb); this returns the gradients
+    of ``<ggx, gx> + <ggw, gw> + <ggb, gb>`` with respect to (gy, x, w) (None where ``needs``
+    is false or nothing flows).  In the view of x given by ``view``, statistics are taken over
+    ``axes`` (m values each) and w broadcasts as ``wview``.  With ``stats=None`` they are
+    the batch's own (training): ``s = invstd``, ``xhat = (x - mean) * s`` and
+
+        gx = s * P(gy * w),   P(v) = v - mean(v) - xhat * mean(v * xhat)   (per group)
+
+    P is self-adjoint and ``J_xhat^T v = s * P(v)``, which gives, with g = gy * w,
+    U = sum(ggx * xhat), V = sum(g * xhat), a = sum((ggx - mean(ggx)) * g) per group:
+
+        d/dgy = ggb + ggw * xhat + w * s * P(ggx)
+        d/dw  = sum(gy * s * P(ggx))               (over the axes w is broadcast along)
+        d/dx  = s * P(ggw * gy) - (s^2 / m) * (xhat * (a - U V / m) + V P(ggx) + U P(g))
+
+    With ``stats=(mean, invstd)`` (constant arrays broadcasting against the view: eval-mode
+    batch norm) P is the identity and the x-dependence of the statistics drops out.
+    The statistics are recomputed from x with differentiable ops, so these gradients
+    differentiate again.  ``allsum`` (a differentiable op summing over processes) makes every
+    per-group sum a sum over the batches of all processes, m of them (SyncBatchNorm); w's
+    gradient stays this process's share, as the first-order one.
+    """
+    ngy, nx, nw = needs
+    batch = stats is None
+    X = Reshape.apply(x, shape=view)
+    if m is None:
+        m = 1
+        for a in axes:
+            m *= view[a]
+
+    def gsum(t):
+        t = Sum.apply(t, axes=axes, keepdim=True)
+        return t if allsum is None else allsum(t)
+
+    def gmean(t):
+        return Mul.apply(gsum(t), const(t, 1.0 / m if m else float("nan")))
+
+    if batch:
+        xc = Sub.apply(X, gmean(X))
+        var = gmean(Mul.apply(xc, xc))
+        s = Div.apply(const(X, 1.0), Sqrt.apply(Add.apply(var, const(X, eps))))
+    else:
+        xc = Sub.apply(X, const(X, stats[0]))
+        s = const(X, stats[1])
+    xhat = Mul.apply(xc, s)
+    W = None if w is None else Reshape.apply(w, shape=wview)
+    GY = Reshape.apply(gy, shape=view)
+    GGX = None if ggx is None else Reshape.apply(ggx, shape=view)
+    GGW = None if ggw is None else Reshape.apply(ggw, shape=wview)
+    GGB = None if ggb is None else Reshape.apply(ggb, shape=wview)
+
+    def proj(v):  # P(v)
+        return Sub.apply(Sub.apply(v, gmean(v)), Mul.apply(xhat, gmean(Mul.apply(v, xhat))))
+
+    def jt(v):  # J_xhat^T v
+        return Mul.apply(s, proj(v) if batch else v)
+
+    g_gy = g_x = g_w = None
+    p_ggx = proj(GGX) if GGX is not None and batch else GGX
+    q = None if GGX is None else Mul.apply(s, p_ggx)  # J_xhat^T ggx
+    if ngy:
+        g_gy = _total([GGB, None if GGW is None else Mul.apply(GGW, xhat),
+                       None if q is None else (q if W is None else Mul.apply(W, q))], view)
+        g_gy = None if g_gy is None else Reshape.apply(g_gy, shape=gy.shape)
+    if nw and q is not None:
+        waxes = tuple(i for i, n in enumerate(wview) if n == 1)
+        g_w = Reshape.apply(Sum.apply(Mul.apply(GY, q), axes=waxes, keepdim=True),
+                            shape=w.shape)
+    if nx:
+        terms = [None if GGW is None else jt(Mul.apply(GGW, GY))]
+        if GGX is not None and batch:
+            g = GY if W is None else Mul.apply(GY, W)
+            a = gsum(Mul.apply(Sub.apply(GGX, gmean(GGX)), g))
+            U, V = gsum(Mul.apply(GGX, xhat)), gsum(Mul.apply(g, xhat))
+            c = Sub.apply(a, Mul.apply(Mul.apply(U, V), const(X, 1.0 / m)))
+            inner = Add.apply(Add.apply(Mul.apply(xhat, c), Mul.apply(V, p_ggx)),
+                              Mul.apply(U, proj(g)))
+            terms.append(Mul.apply(inner, Mul.apply(Mul.apply(s, s), const(X, -1.0 / m))))
+        g_x = _total(terms, view)
+        g_x = None if g_x is None else Reshape.apply(g_x, shape=x.shape)
+    return g_gy, g_x, g_w
+
+
+# ------------------------------------------------------------------------------ batch norm
 class BatchNorm(Function):
     """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
 
     Inputs: x, w, b (w and b may be None).  running_mean/running_var are plain ndarrays (or
-    None) updated in place when training.
+    None) updated in place when training.  The backward is ``BatchNormBackward``.
     """
 
     category = "normalization"
     node_name = "NativeBatchNormBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, running_mean=None, running_var=None, training=False,
@@ -244,49 +361,85 @@ class BatchNorm(Function):
             mean = running_mean.astype(x.dtype, copy=False)
             var = running_var.astype(x.dtype, copy=False)
         y, invstd = batch_norm_normalize(x3, mean, var, w, b, eps)
-        ctx.shape, ctx.training = x.shape, training
-        ctx.save_for_backward(x3, mean, invstd, w)
+        ctx.training, ctx.eps = training, eps
+        ctx.save_for_backward(x, w, mean, invstd)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        x3, mean, invstd, w = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad
-        N, C, L = x3.shape
-        gy3 = gy.reshape(N, C, L)  # (N, C, L)
-        gx = gw = gb = None
-        if nw or (nx and ctx.training):
+        x, w, mean, invstd = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return _spread(BatchNormBackward.apply(gy, x, w, mean=mean._data, invstd=invstd._data,
+                                               training=ctx.training, eps=ctx.eps,
+                                               needs=needs), needs)
+
+
+class BatchNormBackward(Function):
+    """Batch norm's gradients (gx, gw, gb) from (gy, x, w), the needed ones only (``needs``
+    says which), as an op so that the backward is differentiable.
+
+    Forward: the gradient passes (fused kernels) with the forward's ``mean`` and ``invstd``.
+    Backward: ``norm_double_backward`` with per-channel statistics over (N, L).
+    """
+
+    category = "normalization"
+    node_name = "NativeBatchNormBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, w, mean, invstd, training, eps, needs):
+        nx, nw, nb = needs
+        N, C = x.shape[0], x.shape[1]
+        x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
+        gy3 = gy.reshape(x3.shape)  # (N, C, L)
+        outs = []
+        if nw or (nx and training):
             sgy, dot = batch_norm_grad_sums(gy3, x3, mean)  # dot = sum(gy * xc) per channel
         elif nb:
             sgy = _as_sums(gy3).sum(axis=0)
-        if not ctx.training:
-            if nx:
+        if nx:
+            if training:
+                gx = batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, x3.shape[0]
+                                           * x3.shape[2])
+            else:
                 k = invstd * w if w is not None else invstd
                 gx = K.norm_affine(gy3, k.reshape(1, C), np.zeros((1, C), x3.dtype))
-                gx = gx.reshape(ctx.shape)
-            gw = dot * invstd if nw else None
-            gb = sgy if nb else None
-            return gx, gw, gb
+            outs.append(gx.reshape(x.shape))
         if nw:
-            gw = dot * invstd
+            outs.append(dot * invstd)
         if nb:
-            gb = sgy
-        if nx:
-            gx = batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, N * L)
-            gx = gx.reshape(ctx.shape)
-        return gx, gw, gb
+            outs.append(sgy)
+        ctx.n_differentiable = len(outs)
+        ctx.needs, ctx.training, ctx.eps = needs, training, eps
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(gy, x, w, None if training else mean,
+                              None if training else invstd)
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        gy, x, w, mean, invstd = ctx.saved_tensors
+        ggx, ggw, ggb = _spread(grads, ctx.needs)
+        N, C = x.shape[0], x.shape[1]
+        view = (N, C, _spatial(x.shape))
+        stats = None if ctx.training else (mean._data.reshape(1, C, 1),
+                                           invstd._data.reshape(1, C, 1))
+        return norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, view,
+                                    (0, 2), (1, C, 1), ctx.eps, stats)
 
 
+# ------------------------------------------------------------------ group and instance norm
 class GroupNorm(Function):
     """Group normalization over (N, C, *): stats per (sample, group of C/G channels).
 
-    Inputs: x, w, b (each (C,) or None).  With
-    running_mean/running_var (instance norm, G = C) the per-sample statistics averaged over N
-    update them in place.
+    Inputs: x, w, b (each (C,) or None).  With running_mean/running_var (instance norm,
+    G = C) the per-sample statistics averaged over N update them in place.  The backward is
+    ``GroupNormBackward``.
     """
 
     category = "normalization"
     node_name = "NativeGroupNormBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, num_groups=1, eps=1e-5, running_mean=None, running_var=None,
@@ -308,27 +461,46 @@ class GroupNorm(Function):
         shift = mean_nc * scale
         shift = b - shift if b is not None else np.negative(shift, out=shift)
         y = K.norm_affine(x3, scale, shift)
-        ctx.shape, ctx.G = x.shape, G
-        ctx.save_for_backward(x3, mean_nc, invstd, w)
+        ctx.G, ctx.eps = G, eps
+        ctx.save_for_backward(x, w, mean_nc, invstd)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        x3, mean_nc, invstd, w = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad
-        N, C, L = x3.shape
-        G = ctx.G
-        gy3 = gy.reshape(N, C, L)  # (N, C, L)
-        gx = gw = gb = None
+        x, w, mean_nc, invstd = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return _spread(GroupNormBackward.apply(gy, x, w, mean_nc=mean_nc._data,
+                                               invstd=invstd._data, G=ctx.G, eps=ctx.eps,
+                                               needs=needs), needs)
+
+
+class GroupNormBackward(Function):
+    """Group norm's gradients (gx, gw, gb) from (gy, x, w), the needed ones only (``needs``),
+    as an op: forward by the fused kernels, backward by ``norm_double_backward`` with
+    statistics per (sample, group)."""
+
+    category = "normalization"
+    node_name = "NativeGroupNormBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, w, mean_nc, invstd, G, eps, needs):
+        nx, nw, nb = needs
+        N, C = x.shape[0], x.shape[1]
+        x3 = x.reshape(N, C, _spatial(x.shape))  # (N, C, L)
+        L = x3.shape[2]
+        gy3 = gy.reshape(x3.shape)  # (N, C, L)
+        ctx.needs, ctx.G, ctx.eps = needs, G, eps
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(gy, x, w)
         if not (nx or nw):
-            gb = _as_sums(gy3).sum(axis=0)
-            return gx, gw, gb
+            ctx.n_differentiable = 1
+            return (_as_sums(gy3).sum(axis=0),)
         sgy, dgy = K.norm_grad_sums(gy3, x3, mean_nc)  # sums of gy, gy * xc: (N, C)
         invstd_nc = np.repeat(invstd, C // G, axis=1)  # (N, C)
-        if nw:
-            gw = (dgy * invstd_nc).sum(axis=0)
-        if nb:
-            gb = sgy.sum(axis=0)
+        outs = []
+        gw = (dgy * invstd_nc).sum(axis=0) if nw else None
+        gb = sgy.sum(axis=0) if nb else None
         if nx:
             inv_m = 1.0 / ((C // G) * L)
             if w is not None:
@@ -339,8 +511,19 @@ class GroupNorm(Function):
             k = invstd_nc * w if w is not None else invstd_nc
             d = np.repeat(invstd * invstd * mgx, C // G, axis=1)
             c = mean_nc * d - np.repeat(invstd * mg, C // G, axis=1)
-            gx = K.norm_grad_affine(gy3, x3, k, d, c).reshape(ctx.shape)
-        return gx, gw, gb
+            outs.append(K.norm_grad_affine(gy3, x3, k, d, c).reshape(x.shape))
+        outs += [g for g in (gw, gb) if g is not None]
+        ctx.n_differentiable = len(outs)
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        gy, x, w = ctx.saved_tensors
+        ggx, ggw, ggb = _spread(grads, ctx.needs)
+        N, C, G = x.shape[0], x.shape[1], ctx.G
+        view = (N, G, C // G, _spatial(x.shape))
+        return norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, view,
+                                    (2, 3), (1, G, C // G, 1), ctx.eps)
 
 
 class InstanceNorm(GroupNorm):
@@ -355,6 +538,7 @@ class InstanceNorm(GroupNorm):
                                  momentum=momentum)
 
 
+# ------------------------------------------------------------------------------ layer norm
 def _row_backward(gxhat, xhat, invstd, owned):
     """gx of a per-row normalization from gxhat (R, M), xhat (R, M), invstd (R,).
 
@@ -372,10 +556,12 @@ def _row_backward(gxhat, xhat, invstd, owned):
 
 
 class LayerNorm(Function):
-    """Layer normalization over the trailing ``nd`` dims; w, b have those dims' shape."""
+    """Layer normalization over the trailing ``nd`` dims; w, b have those dims' shape.  The
+    backward is ``LayerNormBackward``."""
 
     category = "normalization"
     node_name = "NativeLayerNormBackward0"  # torch's name for this node
+    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x, w, b, nd=1, eps=1e-5):
@@ -386,35 +572,61 @@ class LayerNorm(Function):
         mean, xc, var, invstd = _center(x3, eps)
         xhat = xc.reshape(-1, M)  # (R, M)
         xhat *= invstd[:, None]
-        w = None if w is None else w.reshape(M)
         if w is not None:
-            y = xhat * w
+            y = xhat * w.reshape(M)
             if b is not None:
                 y += b.reshape(M)
         elif b is not None:
             y = xhat + b.reshape(M)
         else:
             y = xhat.copy()  # xhat is saved for backward: the output must not alias it
-        ctx.shape = x.shape
-        ctx.wshape = x.shape[x.ndim - nd:]
-        ctx.save_for_backward(xhat, invstd, w)
+        ctx.nd, ctx.eps = nd, eps
+        ctx.save_for_backward(x, w, xhat, invstd)
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
-        xhat, invstd, w = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad
+        x, w, xhat, invstd = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return _spread(LayerNormBackward.apply(gy, x, w, xhat=xhat._data, invstd=invstd._data,
+                                               nd=ctx.nd, eps=ctx.eps, needs=needs), needs)
+
+
+class LayerNormBackward(Function):
+    """Layer norm's gradients (gx, gw, gb) from (gy, x, w), the needed ones only (``needs``),
+    as an op: forward on the forward's xhat (R, M) rows, backward by ``norm_double_backward``
+    with statistics per row."""
+
+    category = "normalization"
+    node_name = "NativeLayerNormBackwardBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, x, w, xhat, invstd, nd, eps, needs):
+        nx, nw, nb = needs
         R, M = xhat.shape
         gy2 = gy.reshape(R, M)
-        gx = gw = gb = None
-        if nw:
-            gw = np.einsum("rm,rm->m", gy2, xhat).reshape(ctx.wshape)
-        if nb:
-            gb = (_ones(R, gy2.dtype) @ gy2).reshape(ctx.wshape)
+        outs = []
         if nx:
             if w is not None:
-                gx = _row_backward(gy2 * w, xhat, invstd, True)
+                gx = _row_backward(gy2 * w.reshape(M), xhat, invstd, True)
             else:
                 gx = _row_backward(gy2, xhat, invstd, False)
-            gx = gx.reshape(ctx.shape)
-        return gx, gw, gb
+            outs.append(gx.reshape(x.shape))
+        if nw:
+            outs.append(np.einsum("rm,rm->m", gy2, xhat).reshape(w.shape))
+        if nb:
+            outs.append((_ones(R, gy2.dtype) @ gy2).reshape(x.shape[x.ndim - nd:]))
+        ctx.n_differentiable = len(outs)
+        ctx.needs, ctx.eps, ctx.rows = needs, eps, (R, M)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(gy, x, w)
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        gy, x, w = ctx.saved_tensors
+        ggx, ggw, ggb = _spread(grads, ctx.needs)
+        R, M = ctx.rows
+        return norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, (R, M),
+                                    (1,), (1, M), ctx.eps)

@@ -1,4 +1,5 @@
-"""Losses with torch's signatures and reductions (ops: ``tinyconv.ops.loss``)."""
+"""Losses with torch's signatures and reductions (ops: ``tinyconv.ops.loss`` and
+``tinyconv.ops.pointwise_loss``)."""
 import warnings
 
 import numpy as np
@@ -6,6 +7,7 @@ import numpy as np
 from ..._checks import check_tensor
 from ..._engine import is_grad_enabled
 from ...ops import loss as L
+from ...ops import pointwise_loss as PL
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
            "binary_cross_entropy_with_logits"]
@@ -206,7 +208,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     target, reduction = _pointwise_args("mse_loss", input, target, size_average, reduce,
                                         reduction)
-    return _weighted("mse_loss", L.MSELoss, input, target, reduction, weight)
+    return _weighted("mse_loss", PL.MSELoss, input, target, reduction, weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -225,7 +227,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """
     target, reduction = _pointwise_args("l1_loss", input, target, size_average, reduce,
                                         reduction)
-    return _weighted("l1_loss", L.L1Loss, input, target, reduction, weight)
+    return _weighted("l1_loss", PL.L1Loss, input, target, reduction, weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -246,7 +248,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                                         reduction)
     if not beta >= 0:
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
-    return L.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
+    return PL.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -293,4 +295,4 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             raise RuntimeError(f"{op}: the loss is not differentiable with respect to "
                                f"'{name}'; this input cannot have requires_grad=True")
         consts[name] = t._data.astype(input.dtype, copy=False)
-    return L.BCEWithLogits.apply(input, target, reduction=reduction, **consts)
+    return PL.BCEWithLogits.apply(input, target, reduction=reduction, **consts)
