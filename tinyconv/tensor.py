@@ -11,7 +11,6 @@ import weakref
 import numpy as np
 
 from . import _dtypes as D
-from ._checks import normalize_dims
 from ._engine import TensorBase, is_grad_enabled
 from ._engine import backward as engine_backward
 from ._functions import activation as Act
@@ -20,6 +19,7 @@ from ._functions import shape as Sh
 from ._functions import install_methods
 from ._functions.inplace import inplace
 from ._hooks import RemovableHandle
+from ._tensor_attrs import TensorAttrs
 from ._random import _gen
 from .ops import elementwise as E
 from .ops import shape as S
@@ -29,7 +29,7 @@ __all__ = ["Tensor"]
 _py_bool, _py_float, _py_int = bool, float, int
 
 
-class Tensor(TensorBase):
+class Tensor(TensorAttrs, TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Make tensors with ``tc.tensor``, ``tc.zeros``, ``tc.randn``... rather than the constructor.
@@ -88,10 +88,6 @@ class Tensor(TensorBase):
         self._version = value._version
 
     @property
-    def shape(self):
-        return self._data.shape
-
-    @property
     def dtype(self):
         return self._data.dtype
 
@@ -99,29 +95,14 @@ class Tensor(TensorBase):
     def ndim(self):
         return self._data.ndim
 
-    @property
-    def device(self):
-        return "cpu"
-
-    def size(self, dim=None):
-        if dim is None:
-            return self._data.shape
-        return self._data.shape[normalize_dims(dim, self.ndim, "size")[0]] if self.ndim else 1
-
     def dim(self):
         return self._data.ndim
 
     def numel(self):
         return self._data.size
 
-    def element_size(self):
-        return self._data.itemsize
-
     def is_floating_point(self):
         return D.is_float(self._data.dtype)
-
-    def is_contiguous(self):
-        return self._data.flags.c_contiguous
 
     # ----------------------------------------------------------------------------------
     # conversions
@@ -192,44 +173,6 @@ class Tensor(TensorBase):
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
-
-    def to(self, *args, **kwargs):
-        """``t.to(dtype)``; a device argument ('cpu') is accepted and ignored."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                dtype = a
-        if dtype is None or np.dtype(dtype) == self._data.dtype:
-            return self
-        return A.cast(self, dtype)
-
-    def type(self, dtype=None):
-        return self._data.dtype if dtype is None else self.to(dtype)
-
-    def float(self):
-        return self.to(D.float32)
-
-    def double(self):
-        return self.to(D.float64)
-
-    def long(self):
-        return self.to(D.int64)
-
-    def int(self):
-        return self.to(D.int32)
-
-    def bool(self):
-        return self.to(D.bool_)
-
-    def half(self):
-        return self.to(D.float16)
-
-    def cpu(self):
-        return self
 
     # ----------------------------------------------------------------------------------
     # autograd

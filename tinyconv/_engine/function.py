@@ -27,6 +27,7 @@ Contract for ops:
 """
 import weakref
 
+from .._dtypes import type_name
 from .state import _state
 
 __all__ = ["Context", "Function", "Node", "TensorBase", "VersionCounter", "storage_root"]
@@ -106,9 +107,7 @@ _FREED_MSG = (
 
 def type_string(dtype, shape):
     """torch's description of a tensor in error messages, with tinyconv's name."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-    return f"[tinyconv.{names.get(str(dtype), str(dtype))}Tensor {list(shape)}]"
+    return f"[{type_name(dtype)} {list(shape)}]"
 
 
 class _Saved:

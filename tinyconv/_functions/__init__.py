@@ -49,7 +49,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp
 def install_methods(cls):
     """Install every function marked ``@method`` on ``cls`` (the Tensor class)."""
     for name, (fn, in_place) in METHODS.items():
-        if name in cls.__dict__:
+        if any(name in c.__dict__ for c in cls.__mro__[:-1]):
             raise RuntimeError(f"Tensor.{name} is defined in the class and marked @method in "
                                f"{fn.__module__}: define it in one place")
         setattr(cls, name, inplace_method(fn, name) if in_place else fn)

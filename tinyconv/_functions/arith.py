@@ -90,7 +90,7 @@ def add(input, other, alpha=1):
         >>> tc.add(tc.tensor([1.0, 2.0]), 10.0)
         tensor([11., 12.])
         >>> tc.add(tc.ones(2, 1), tc.tensor([1.0, 2.0, 3.0]), alpha=2).shape   # broadcast
-        (2, 3)
+        tinyconv.Size([2, 3])
     """
     a, b = operands(input, other if alpha == 1 else other * alpha, "add")
     return _binary(E.Add, a, b, "add")
@@ -181,9 +181,9 @@ def matmul(input, other):
         >>> import tinyconv as tc
         >>> a = tc.ones(2, 3)
         >>> (a @ tc.ones(3, 4)).shape
-        (2, 4)
+        tinyconv.Size([2, 4])
         >>> tc.matmul(tc.ones(5, 2, 3), tc.ones(3)).shape
-        (5, 2)
+        tinyconv.Size([5, 2])
     """
     a, b = operands(input, other, "matmul")
     if a.ndim == 0 or b.ndim == 0:

@@ -71,7 +71,7 @@ def reshape(input, *shape):
         tensor([[0, 1, 2],
                 [3, 4, 5]])
         >>> tc.arange(6).reshape(3, -1).shape
-        (3, 2)
+        tinyconv.Size([3, 2])
     """
     target = _infer_shape(shape_arg(shape), input._data.size, "reshape", input.shape)
     if target == input._data.shape:
@@ -137,7 +137,7 @@ def permute(input, *dims):
     Examples:
         >>> import tinyconv as tc
         >>> tc.zeros(8, 32, 32, 3).permute(0, 3, 1, 2).shape     # NHWC -> NCHW
-        (8, 3, 32, 32)
+        tinyconv.Size([8, 3, 32, 32])
     """
     dims = shape_arg(dims)
     nd = input.ndim
@@ -285,7 +285,7 @@ def cat(tensors, dim=0):
     Examples:
         >>> import tinyconv as tc
         >>> tc.cat([tc.zeros(2, 3), tc.ones(1, 3)]).shape
-        (3, 3)
+        tinyconv.Size([3, 3])
     """
     tensors = _tensor_seq(tensors, "cat")
     ref = tensors[0]
@@ -316,7 +316,7 @@ def stack(tensors, dim=0):
     Examples:
         >>> import tinyconv as tc
         >>> tc.stack([tc.zeros(2, 3), tc.ones(2, 3)], dim=1).shape
-        (2, 2, 3)
+        tinyconv.Size([2, 2, 3])
     """
     tensors = _tensor_seq(tensors, "stack")
     ref = tensors[0]
