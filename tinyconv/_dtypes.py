@@ -155,6 +155,6 @@ def dtype_of_type_name(name):
     if module in ("tinyconv", "torch") and cls in _BY_TYPE_NAME:
         return _BY_TYPE_NAME[cls]
     if module in ("tinyconv.cuda", "torch.cuda") and cls in _BY_TYPE_NAME:
-        raise AssertionError("tinyconv not compiled with CUDA enabled (it computes on the CPU "
-                             "only)")
+        raise RuntimeError(f"invalid type: '{name}': tinyconv has no CUDA tensors (it "
+                           f"computes on the CPU only)")
     raise ValueError(f"invalid type: '{name}'")

@@ -98,6 +98,12 @@ def _dim_index(dim, ndim, op):
     return dim % ndim
 
 
+def _size_arg(size, op):
+    if not size:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
+    return Sh.shape_arg(size)
+
+
 def _address(a):
     return a.__array_interface__["data"][0]
 
@@ -349,6 +355,10 @@ class TensorAttrs:
         """
         return _address(self._data) if self._data.size else 0
 
+    def _is_view(self):
+        """Whether this tensor is a view of another (its ``_base``), as torch's."""
+        return self._base is not None
+
     def untyped_storage(self):
         """The memory this tensor views, shared with its base and its other views.
 
@@ -380,7 +390,7 @@ class TensorAttrs:
         Returns:
             Tensor: a new tensor.
         """
-        shape = Sh.shape_arg(size)
+        shape = _size_arg(size, "new_zeros")
         return self._new(lambda dt: np.zeros(shape, dtype=dt), dtype, device, requires_grad,
                          pin_memory, "new_zeros")
 
@@ -397,7 +407,7 @@ class TensorAttrs:
         Returns:
             Tensor: a new tensor.
         """
-        shape = Sh.shape_arg(size)
+        shape = _size_arg(size, "new_ones")
         return self._new(lambda dt: np.ones(shape, dtype=dt), dtype, device, requires_grad,
                          pin_memory, "new_ones")
 
@@ -414,7 +424,7 @@ class TensorAttrs:
         Returns:
             Tensor: a new tensor.
         """
-        shape = Sh.shape_arg(size)
+        shape = _size_arg(size, "new_empty")
         return self._new(lambda dt: np.empty(shape, dtype=dt), dtype, device, requires_grad,
                          pin_memory, "new_empty")
 

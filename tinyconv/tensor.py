@@ -18,6 +18,7 @@ from ._functions import arith as A
 from ._functions import shape as Sh
 from ._functions import install_methods
 from ._functions.inplace import inplace
+from ._functions.random import check_probability
 from ._hooks import RemovableHandle
 from ._tensor_attrs import TensorAttrs
 from ._random import _gen
@@ -71,21 +72,20 @@ class Tensor(TensorAttrs, TensorBase):
     # ----------------------------------------------------------------------------------
     @property
     def data(self):
-        """A Tensor sharing this tensor's values and storage version, detached from the graph
-        (torch's ``.data``; unlike torch, writes through it count as in-place writes of this
-        tensor, so a gradient that needed the old values raises instead of being wrong).
+        """A Tensor sharing this tensor's values, detached from the graph, with a version
+        counter of its own (torch's ``.data``: writes through it are not seen by autograd,
+        which ``detach()``'s are).
 
         Assigning a Tensor to ``.data`` makes this tensor use that tensor's values and storage
-        (shape and dtype may change), as torch allows.
+        (shape and dtype may change) and keep its own version counter, as torch does.
         """
-        return Tensor._make(self._data, False, None, 0, self._version)
+        return Tensor._make(self._data, False, None)
 
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
         self._data = value._data
-        self._version = value._version
 
     @property
     def dtype(self):
@@ -192,7 +192,7 @@ class Tensor(TensorAttrs, TensorBase):
 
     def detach(self):
         """A new leaf sharing this tensor's values and storage version, outside any graph."""
-        return Tensor._make(self._data, False, None, 0, self._version)
+        return Tensor._make(self._data, False, None, 0, self._vc)
 
     def detach_(self):
         self.grad_fn = None
@@ -312,7 +312,7 @@ class Tensor(TensorAttrs, TensorBase):
         if not is_grad_enabled() or not (self.requires_grad or src.requires_grad):
             np.copyto(self._data, np.broadcast_to(src._data, self._data.shape),
                       casting="unsafe")
-            self._version.value += 1
+            self._vc.value += 1
             return self
         return inplace(self, new, "copy_", (src,))
 
@@ -323,7 +323,7 @@ class Tensor(TensorAttrs, TensorBase):
                 raise RuntimeError(f"{op}: the tensor's memory is read-only (an expanded "
                                    f"tensor); clone() it first")
             self._data[...] = arr
-            self._version.value += 1
+            self._vc.value += 1
             return self
         return inplace(self, lambda s: A.add(A.mul(s, 0), Tensor._make(arr, False, None)), op)
 
@@ -334,6 +334,19 @@ class Tensor(TensorAttrs, TensorBase):
     def normal_(self, mean=0.0, std=1.0, generator=None):
         return self._random_(lambda shape: _gen(generator).normal(mean, std, size=shape),
                              "normal_")
+
+    def bernoulli_(self, p=0.5, generator=None):
+        """Fill with 0s and 1s in place: 1 with probability ``p`` (a number, or a Tensor of
+        probabilities broadcast to this tensor)."""
+        if isinstance(p, Tensor):
+            try:
+                prob = np.broadcast_to(p._data, self._data.shape)
+            except ValueError:
+                raise RuntimeError(f"bernoulli_: p of shape {tuple(p._data.shape)} cannot be "
+                                   f"expanded to {tuple(self._data.shape)}") from None
+        else:
+            prob = check_probability(p, "bernoulli_")
+        return self._random_(lambda shape: _gen(generator).random(shape) < prob, "bernoulli_")
 
     def __setitem__(self, index, value):
         idx = Sh.index_arrays(index)
@@ -347,7 +360,7 @@ class Tensor(TensorAttrs, TensorBase):
             except ValueError as e:
                 raise RuntimeError(f"__setitem__: {e} (tensor of shape {tuple(self.shape)}, "
                                    f"value of shape {tuple(np.shape(arr))})") from None
-            self._version.value += 1
+            self._vc.value += 1
             return
         pos = np.arange(self._data.size).reshape(self._data.shape)[idx]
         if not isinstance(value, Tensor):

@@ -14,6 +14,7 @@ from .arith import (
     log,
     matmul,
     maximum,
+    mm,
     minimum,
     mul,
     neg,
@@ -23,14 +24,18 @@ from .arith import (
     where,
 )
 from .inplace import inplace_method
+from .random import bernoulli
 from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
 from .shape import (
     cat,
     expand,
+    diagonal,
     flatten,
+    narrow,
     permute,
     repeat,
     reshape,
+    select,
     squeeze,
     stack,
     t,
@@ -39,11 +44,12 @@ from .shape import (
     view,
 )
 
-__all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp", "expand",
-           "flatten", "log", "log_softmax", "matmul", "max", "maximum", "mean", "min",
-           "minimum", "mul", "neg", "permute", "pow", "relu", "relu_", "repeat", "reshape",
-           "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
-           "transpose", "unsqueeze", "var", "view", "where"]
+__all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp", "diagonal",
+           "div", "exp", "expand", "flatten", "log", "log_softmax", "matmul", "max", "maximum",
+           "mean", "min", "minimum", "mm", "mul", "narrow", "neg", "permute", "pow", "relu",
+           "relu_", "repeat", "reshape", "select", "sigmoid", "softmax", "sqrt", "squeeze",
+           "stack", "std", "sub", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "view",
+           "where"]
 
 
 def install_methods(cls):
