@@ -7,14 +7,17 @@ This module is the public namespace only: it imports the layers bottom-up (see
 ARCHITECTURE.md) and re-exports torch's top-level names.
 """
 from . import _environment  # first: sets what thread pools read when they load
-from . import backends
+from . import accelerator, backends, cuda
+from ._device import device, get_default_device, set_default_device
 from ._dtypes import (bool_, float16, float32, float64, get_default_dtype, int8, int16, int32,
                       int64, set_default_dtype, uint8)
-from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp, flatten, log,
-                         log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
-                         permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack,
-                         std, sub, sum, tanh, transpose, unsqueeze, var, where)
+from ._functions import (abs, add, amax, argmax, argmin, bernoulli, cat, clamp, diagonal, div,
+                         exp, flatten, log, log_softmax, matmul, max, maximum, mean, min,
+                         minimum, mm, mul, narrow, neg, permute, pow, relu, reshape, select,
+                         sigmoid, softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose,
+                         unsqueeze, var, where)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
+from ._size import Size
 from .backends import get_conv_workspace_limit, set_conv_workspace_limit
 from .tensor import Tensor
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,

@@ -9,7 +9,7 @@ import numpy as np
 
 __all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
            "bool_", "get_default_dtype", "set_default_dtype", "is_float", "canonical_dtype",
-           "as_array", "promote", "scalar_dtype"]
+           "as_array", "promote", "scalar_dtype", "type_name", "dtype_of_type_name"]
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -121,3 +121,40 @@ def scalar_dtype(value, like):
     if like == bool_ and isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int64
     return like
+
+
+# torch's legacy tensor type names ('torch.FloatTensor'), by dtype
+_TYPE_NAMES = {float32: "Float", float64: "Double", float16: "Half", int64: "Long", int32: "Int",
+               int16: "Short", int8: "Char", uint8: "Byte", bool_: "Bool"}
+_BY_TYPE_NAME = {f"{name}Tensor": dt for dt, name in _TYPE_NAMES.items()}
+
+
+def type_name(dtype):
+    """torch's type name of a tensor of ``dtype``, with tinyconv's: 'tinyconv.FloatTensor'.
+
+    Args:
+        dtype: a NumPy dtype.
+
+    Returns:
+        str: the name ``Tensor.type()`` returns.
+    """
+    dt = np.dtype(dtype)
+    return f"tinyconv.{_TYPE_NAMES.get(dt, str(dt))}Tensor"
+
+
+def dtype_of_type_name(name):
+    """The dtype of a type name: 'tinyconv.DoubleTensor' or torch's 'torch.DoubleTensor'.
+
+    Args:
+        name: the type name.
+
+    Returns:
+        numpy.dtype: its dtype; ValueError (torch's) for a name that is none.
+    """
+    module, _, cls = name.rpartition(".")
+    if module in ("tinyconv", "torch") and cls in _BY_TYPE_NAME:
+        return _BY_TYPE_NAME[cls]
+    if module in ("tinyconv.cuda", "torch.cuda") and cls in _BY_TYPE_NAME:
+        raise RuntimeError(f"invalid type: '{name}': tinyconv has no CUDA tensors (it "
+                           f"computes on the CPU only)")
+    raise ValueError(f"invalid type: '{name}'")

@@ -3,11 +3,13 @@ import numbers
 
 import numpy as np
 
+from ._device import check_device as _check_device
 from ._dtypes import as_array as _as_array
 from ._dtypes import canonical_dtype as _canonical_dtype
 from ._dtypes import get_default_dtype
 from ._functions.shape import shape_arg as _shape_arg
 from ._random import _gen
+from ._tensor_attrs import check_pin_memory as _check_pin_memory
 from .tensor import Tensor
 
 
@@ -19,6 +21,14 @@ def _new_shape(size, op):
         raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {neg}: "
                            f"{list(shape)}")
     return shape
+
+
+def _place(device, pin_memory, op, creating=True):
+    """Check where a factory is asked to put its tensor: the CPU only, as torch without an
+    accelerator (``device`` None means the default device)."""
+    _check_device(device, op, creating)
+    if pin_memory:
+        _check_pin_memory(pin_memory)
 
 
 def _finish(arr, requires_grad):
@@ -33,7 +43,7 @@ def _float_dtype(dtype):
     return get_default_dtype() if dt is None else dt
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
+def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A new tensor holding a copy of ``data``.
 
     Args:
@@ -41,7 +51,9 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         dtype: the dtype; by default Python floats give the default float dtype, Python ints
             int64, bools bool, and NumPy arrays keep their dtype (as torch).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor that shares no memory with ``data``.
@@ -53,6 +65,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         >>> tc.tensor([0.5, 1.5], requires_grad=True)
         tensor([0.5, 1.5], requires_grad=True)
     """
+    _place(device, pin_memory, "tensor", creating=False)
     arr = _as_array(data, _canonical_dtype(dtype))
     src = data._data if isinstance(data, Tensor) else data
     if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
@@ -79,14 +92,16 @@ def from_numpy(ndarray):
     return Tensor._make(ndarray, False, None)
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
+def zeros(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A tensor filled with zeros.
 
     Args:
         *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
         dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor.
@@ -97,43 +112,50 @@ def zeros(*size, dtype=None, requires_grad=False, device=None):
         tensor([[0., 0., 0.],
                 [0., 0., 0.]])
     """
+    _place(device, pin_memory, "zeros")
     return _finish(np.zeros(_new_shape(size, "zeros"), dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
+def ones(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A tensor filled with ones.
 
     Args:
         *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
         dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor.
     """
+    _place(device, pin_memory, "ones")
     return _finish(np.ones(_new_shape(size, "ones"), dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
+def empty(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """An uninitialised tensor (its values are whatever the memory held).
 
     Args:
         *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
         dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor.
     """
+    _place(device, pin_memory, "empty")
     return _finish(np.empty(_new_shape(size, "empty"), dtype=_float_dtype(dtype)),
                    requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(size, fill_value, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A tensor filled with ``fill_value``.
 
     Args:
@@ -142,11 +164,14 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
             the default float dtype (as torch).
         dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor.
     """
+    _place(device, pin_memory, "full")
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = np.bool_
@@ -156,37 +181,43 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
                    requires_grad)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
+def zeros_like(input, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros with ``input``'s shape.
 
     Args:
         input: the Tensor whose shape (and, by default, dtype) to copy.
         dtype: the dtype (default: ``input``'s).
         requires_grad: record operations on the result for autograd.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
     """
+    _check_device(device, "zeros_like")
     return _finish(np.zeros(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
+def ones_like(input, dtype=None, requires_grad=False, device=None):
     """A tensor of ones with ``input``'s shape.
 
     Args:
         input: the Tensor whose shape (and, by default, dtype) to copy.
         dtype: the dtype (default: ``input``'s).
         requires_grad: record operations on the result for autograd.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
     """
+    _check_device(device, "ones_like")
     return _finish(np.ones(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
     """A tensor of ``input``'s shape filled with ``fill_value``.
 
     Args:
@@ -194,25 +225,31 @@ def full_like(input, fill_value, dtype=None, requires_grad=False):
         fill_value: the value.
         dtype: the dtype (default: ``input``'s).
         requires_grad: record operations on the result for autograd.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
     """
+    _check_device(device, "full_like")
     return _finish(np.full(input.shape, fill_value, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
 
-def empty_like(input, dtype=None, requires_grad=False):
+def empty_like(input, dtype=None, requires_grad=False, device=None):
     """An uninitialised tensor of ``input``'s shape.
 
     Args:
         input: the Tensor whose shape (and, by default, dtype) to copy.
         dtype: the dtype (default: ``input``'s).
         requires_grad: record operations on the result for autograd.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
     """
+    _check_device(device, "empty_like")
     return _finish(np.empty(input.shape, dtype=_canonical_dtype(dtype) or input.dtype),
                    requires_grad)
 
@@ -240,7 +277,8 @@ def _draw(fill, shape, dt):
     return out
 
 
-def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
+def randn(*size, dtype=None, requires_grad=False, generator=None, device=None,
+          pin_memory=False):
     """Samples of the standard normal distribution.
 
     Args:
@@ -249,18 +287,22 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None):
             seeded by ``tc.manual_seed``).
         dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor (NumPy's generator: the same seed gives other
         numbers than torch's).
     """
+    _place(device, pin_memory, "randn")
     shape = _new_shape(size, "randn")
     arr = _draw(_gen(generator).standard_normal, shape, _float_dtype(dtype))
     return _finish(arr, requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
+def rand(*size, dtype=None, requires_grad=False, generator=None, device=None,
+         pin_memory=False):
     """Samples of the uniform distribution on [0, 1).
 
     Args:
@@ -268,17 +310,21 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
         generator: a ``tc.Generator`` to draw from (default: the package generator).
         dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility; tinyconv computes on the CPU.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new tensor.
     """
+    _place(device, pin_memory, "rand")
     shape = _new_shape(size, "rand")
     arr = _draw(_gen(generator).random, shape, _float_dtype(dtype))
     return _finish(arr, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
+def randint(low, high=None, size=(), dtype=None, generator=None, device=None,
+            pin_memory=False):
     """Random integers from ``[low, high)``.
 
     Args:
@@ -288,7 +334,9 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
         dtype: the integer dtype (default int64).
         generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
             ``tc.manual_seed``).
-        device: accepted for torch compatibility.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new integer tensor.
@@ -297,15 +345,16 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
         >>> import tinyconv as tc
         >>> labels = tc.randint(0, 10, (32,))
         >>> labels.shape, labels.dtype, 0 <= labels.min().item() <= labels.max().item() < 10
-        ((32,), dtype('int64'), True)
+        (tinyconv.Size([32]), dtype('int64'), True)
     """
+    _place(device, pin_memory, "randint")
     if high is None:
         low, high = 0, low
     arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
     return Tensor._make(arr.astype(_canonical_dtype(dtype) or np.int64), False, None)
 
 
-def randperm(n, dtype=None, generator=None, device=None):
+def randperm(n, dtype=None, generator=None, device=None, pin_memory=False):
     """A random permutation of ``0 .. n - 1``.
 
     Args:
@@ -313,16 +362,20 @@ def randperm(n, dtype=None, generator=None, device=None):
         dtype: the integer dtype (default int64).
         generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
             ``tc.manual_seed``).
-        device: accepted for torch compatibility.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new integer tensor of shape (n,).
     """
+    _place(device, pin_memory, "randperm")
     return Tensor._make(_gen(generator).permutation(n).astype(_canonical_dtype(dtype) or np.int64),
                         False, None)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None,
+           pin_memory=False):
     """Values from ``start`` to ``end`` (exclusive) in steps of ``step``.
 
     Args:
@@ -332,7 +385,9 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
         dtype: the dtype; by default int64 when every argument is an int, else the default
             float dtype.
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new 1-D tensor.
@@ -344,6 +399,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
         >>> tc.arange(0.0, 1.0, 0.25)
         tensor([0.  , 0.25, 0.5 , 0.75])
     """
+    _place(device, pin_memory, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -352,7 +408,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None,
+             pin_memory=False):
     """``steps`` values evenly spaced from ``start`` to ``end`` (both included).
 
     Args:
@@ -361,15 +418,18 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
         steps: how many values.
         dtype: the dtype (default: the default float dtype).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new 1-D tensor of ``steps`` values.
     """
+    _place(device, pin_memory, "linspace")
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def eye(n, m=None, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """The identity matrix (ones on the diagonal).
 
     Args:
@@ -377,9 +437,12 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
         m: the number of columns (default ``n``).
         dtype: the dtype (default: the default float dtype).
         requires_grad: record operations on the result for autograd.
-        device: accepted for torch compatibility.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
 
     Returns:
         Tensor: a new (n, m) tensor.
     """
+    _place(device, pin_memory, "eye")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

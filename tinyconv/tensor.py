@@ -11,7 +11,6 @@ import weakref
 import numpy as np
 
 from . import _dtypes as D
-from ._checks import normalize_dims
 from ._engine import TensorBase, is_grad_enabled
 from ._engine import backward as engine_backward
 from ._functions import activation as Act
@@ -19,7 +18,9 @@ from ._functions import arith as A
 from ._functions import shape as Sh
 from ._functions import check_methods, tensor_methods
 from ._functions.inplace import inplace
+from ._functions.random import check_probability
 from ._hooks import RemovableHandle
+from ._tensor_attrs import TensorAttrs
 from ._random import _gen
 from .ops import elementwise as E
 from .ops import shape as S
@@ -29,7 +30,7 @@ __all__ = ["Tensor"]
 _py_bool, _py_float, _py_int = bool, float, int
 
 
-class Tensor(TensorBase, tensor_methods()):
+class Tensor(TensorAttrs, TensorBase, tensor_methods()):
     """An n-dimensional array that can record the operations applied to it.
 
     Make tensors with ``tc.tensor``, ``tc.zeros``, ``tc.randn``... rather than the constructor.
@@ -71,25 +72,20 @@ class Tensor(TensorBase, tensor_methods()):
     # ----------------------------------------------------------------------------------
     @property
     def data(self):
-        """A Tensor sharing this tensor's values and storage version, detached from the graph
-        (torch's ``.data``; unlike torch, writes through it count as in-place writes of this
-        tensor, so a gradient that needed the old values raises instead of being wrong).
+        """A Tensor sharing this tensor's values, detached from the graph, with a version
+        counter of its own (torch's ``.data``: writes through it are not seen by autograd,
+        which ``detach()``'s are).
 
         Assigning a Tensor to ``.data`` makes this tensor use that tensor's values and storage
-        (shape and dtype may change), as torch allows.
+        (shape and dtype may change) and keep its own version counter, as torch does.
         """
-        return Tensor._make(self._data, False, None, 0, self._version)
+        return Tensor._make(self._data, False, None)
 
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
             raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
         self._data = value._data
-        self._version = value._version
-
-    @property
-    def shape(self):
-        return self._data.shape
 
     @property
     def dtype(self):
@@ -99,29 +95,14 @@ class Tensor(TensorBase, tensor_methods()):
     def ndim(self):
         return self._data.ndim
 
-    @property
-    def device(self):
-        return "cpu"
-
-    def size(self, dim=None):
-        if dim is None:
-            return self._data.shape
-        return self._data.shape[normalize_dims(dim, self.ndim, "size")[0]] if self.ndim else 1
-
     def dim(self):
         return self._data.ndim
 
     def numel(self):
         return self._data.size
 
-    def element_size(self):
-        return self._data.itemsize
-
     def is_floating_point(self):
         return D.is_float(self._data.dtype)
-
-    def is_contiguous(self):
-        return self._data.flags.c_contiguous
 
     # ----------------------------------------------------------------------------------
     # conversions
@@ -193,44 +174,6 @@ class Tensor(TensorBase, tensor_methods()):
             extra.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
-    def to(self, *args, **kwargs):
-        """``t.to(dtype)``; a device argument ('cpu') is accepted and ignored."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                dtype = a
-        if dtype is None or np.dtype(dtype) == self._data.dtype:
-            return self
-        return A.cast(self, dtype)
-
-    def type(self, dtype=None):
-        return self._data.dtype if dtype is None else self.to(dtype)
-
-    def float(self):
-        return self.to(D.float32)
-
-    def double(self):
-        return self.to(D.float64)
-
-    def long(self):
-        return self.to(D.int64)
-
-    def int(self):
-        return self.to(D.int32)
-
-    def bool(self):
-        return self.to(D.bool_)
-
-    def half(self):
-        return self.to(D.float16)
-
-    def cpu(self):
-        return self
-
     # ----------------------------------------------------------------------------------
     # autograd
     # ----------------------------------------------------------------------------------
@@ -249,7 +192,7 @@ class Tensor(TensorBase, tensor_methods()):
 
     def detach(self):
         """A new leaf sharing this tensor's values and storage version, outside any graph."""
-        return Tensor._make(self._data, False, None, 0, self._version)
+        return Tensor._make(self._data, False, None, 0, self._vc)
 
     def detach_(self):
         self.grad_fn = None
@@ -369,7 +312,7 @@ class Tensor(TensorBase, tensor_methods()):
         if not is_grad_enabled() or not (self.requires_grad or src.requires_grad):
             np.copyto(self._data, np.broadcast_to(src._data, self._data.shape),
                       casting="unsafe")
-            self._version.value += 1
+            self._vc.value += 1
             return self
         return inplace(self, new, "copy_", (src,))
 
@@ -380,7 +323,7 @@ class Tensor(TensorBase, tensor_methods()):
                 raise RuntimeError(f"{op}: the tensor's memory is read-only (an expanded "
                                    f"tensor); clone() it first")
             self._data[...] = arr
-            self._version.value += 1
+            self._vc.value += 1
             return self
         return inplace(self, lambda s: A.add(A.mul(s, 0), Tensor._make(arr, False, None)), op)
 
@@ -391,6 +334,19 @@ class Tensor(TensorBase, tensor_methods()):
     def normal_(self, mean=0.0, std=1.0, generator=None):
         return self._random_(lambda shape: _gen(generator).normal(mean, std, size=shape),
                              "normal_")
+
+    def bernoulli_(self, p=0.5, generator=None):
+        """Fill with 0s and 1s in place: 1 with probability ``p`` (a number, or a Tensor of
+        probabilities broadcast to this tensor)."""
+        if isinstance(p, Tensor):
+            try:
+                prob = np.broadcast_to(p._data, self._data.shape)
+            except ValueError:
+                raise RuntimeError(f"bernoulli_: p of shape {tuple(p._data.shape)} cannot be "
+                                   f"expanded to {tuple(self._data.shape)}") from None
+        else:
+            prob = check_probability(p, "bernoulli_")
+        return self._random_(lambda shape: _gen(generator).random(shape) < prob, "bernoulli_")
 
     def __setitem__(self, index, value):
         idx = Sh.index_arrays(index)
@@ -404,7 +360,7 @@ class Tensor(TensorBase, tensor_methods()):
             except ValueError as e:
                 raise RuntimeError(f"__setitem__: {e} (tensor of shape {tuple(self.shape)}, "
                                    f"value of shape {tuple(np.shape(arr))})") from None
-            self._version.value += 1
+            self._vc.value += 1
             return
         pos = np.arange(self._data.size).reshape(self._data.shape)[idx]
         if not isinstance(value, Tensor):

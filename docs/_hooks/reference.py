@@ -32,6 +32,7 @@ PAGES = [
      "The top-level namespace, torch's `torch`: tensors, creation ops, math, grad mode, "
      "random state and serialization.",
      {"tinyconv.tensor": "Tensors", "tinyconv._dtypes": "Tensors",
+      "tinyconv._device": "Tensors", "tinyconv._size": "Tensors",
       "tinyconv.factory": "Creation ops", "tinyconv._functions.shape":
       "Indexing, slicing, joining, mutating ops", "tinyconv._functions.arith": "Pointwise ops",
       "tinyconv._functions.activation": "Pointwise ops",
@@ -142,6 +143,21 @@ PAGES = [
     ("backends.md", "tinyconv.backends", "tinyconv.backends",
      "Every switch (torch's `torch.backends`): conv algorithms, the im2col workspace limit, "
      "kernel threads; set them with `flags(...)`.", {}, []),
+    ("backends.cudnn.md", "tinyconv.backends.cudnn", "tinyconv.backends.cudnn",
+     "cuDNN's switches (torch's `torch.backends.cudnn`), as on a torch built without CUDA: "
+     "`benchmark`, `deterministic`, `enabled` and `allow_tf32` take bools and change nothing.",
+     {}, []),
+    ("backends.cuda.md", "tinyconv.backends.cuda", "tinyconv.backends.cuda",
+     "CUDA's switches (torch's `torch.backends.cuda`), as on a torch built without CUDA.",
+     {}, []),
+    ("backends.mps.md", "tinyconv.backends.mps", "tinyconv.backends.mps",
+     "Apple's Metal (torch's `torch.backends.mps`): not available.", {}, []),
+    ("cuda.md", "tinyconv.cuda", "tinyconv.cuda",
+     "CUDA (torch's `torch.cuda`) as a torch built without it reports it: `is_available()` is "
+     "False, seeding does nothing, and what needs a GPU raises torch's `AssertionError`.",
+     {}, []),
+    ("accelerator.md", "tinyconv.accelerator", "tinyconv.accelerator",
+     "The current accelerator (torch's `torch.accelerator`): there is none.", {}, []),
     ("compat.cs231n.md", "tinyconv.compat.cs231n", "tinyconv.compat.cs231n",
      "The CS231n assignments' layer API on NumPy arrays, backed by tinyconv's ops.",
      {"Solver": "Solver and update rules", "sgd": "Solver and update rules",

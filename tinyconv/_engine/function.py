@@ -27,6 +27,7 @@ Contract for ops:
 """
 import weakref
 
+from .._dtypes import type_name
 from .state import _state
 
 __all__ = ["Context", "Function", "Node", "TensorBase", "VersionCounter", "storage_root"]
@@ -57,11 +58,12 @@ class TensorBase:
         requires_grad: whether operations on this tensor are recorded.
         grad_fn: the Node that produced this tensor (None for leaves); ``_output_nr`` says
             which of its outputs this is.
-        _version: the VersionCounter of the storage, shared with views and aliases.
+        _vc: the VersionCounter of the storage, shared with views and aliases (``_version``
+            is its value, an int, as torch's ``Tensor._version``).
         _base: the tensor this one is a view of, or None.
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_output_nr", "_vc",
                  "_base", "_hooks", "_grad_hooks", "__weakref__")
 
     def _init_fields(self, data, requires_grad=False, grad_fn=None, output_nr=0, version=None,
@@ -72,7 +74,7 @@ class TensorBase:
         self.requires_grad = requires_grad
         self.grad_fn = grad_fn
         self._output_nr = output_nr
-        self._version = VersionCounter() if version is None else version
+        self._vc = VersionCounter() if version is None else version
         self._base = base
         self._hooks = None  # post-accumulate-grad hooks (leaves)
         self._grad_hooks = None  # register_hook hooks of a leaf (non-leaves keep them on the node)
@@ -88,12 +90,13 @@ class TensorBase:
         return self.grad_fn is None
 
     @property
-    def _version_value(self):
-        return self._version.value
+    def _version(self):
+        """How many times this tensor's storage was written in place (torch's counter)."""
+        return self._vc.value
 
     def _bump(self):
         """Record an in-place write of this tensor's storage."""
-        self._version.value += 1
+        self._vc.value += 1
 
 
 _FREED_MSG = (
@@ -106,9 +109,7 @@ _FREED_MSG = (
 
 def type_string(dtype, shape):
     """torch's description of a tensor in error messages, with tinyconv's name."""
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-    return f"[tinyconv.{names.get(str(dtype), str(dtype))}Tensor {list(shape)}]"
+    return f"[{type_name(dtype)} {list(shape)}]"
 
 
 class _Saved:
@@ -295,13 +296,13 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
         rec = None
         for t, arr in zip(inputs, arrays):
             if a is arr and t is not None:
-                rec = _Saved(tensor=t, box=t._version)
+                rec = _Saved(tensor=t, box=t._vc)
                 break
         if rec is None:
             for k in range(n_diff):
                 if a is outs[k]._data:
                     out = outs[k]
-                    rec = _Saved(array=a, box=out._version,
+                    rec = _Saved(array=a, box=out._vc,
                                  node=None if node is None else weakref.ref(node), nr=k)
                     break
         if rec is None:
@@ -310,8 +311,8 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
             box = None
             if getattr(a, "base", None) is not None:
                 if roots is None:
-                    roots = [(storage_root(t._data), t._version) for t in inputs
-                             if t is not None] + [(storage_root(o._data), o._version)
+                    roots = [(storage_root(t._data), t._vc) for t in inputs
+                             if t is not None] + [(storage_root(o._data), o._vc)
                                                   for o in outs[:n_diff]]
                 ra = storage_root(a)
                 for r, b in roots:
@@ -392,7 +393,7 @@ class Function:
                 if cls.view and arrays[0] is not None and a is not arrays[0] \
                         and storage_root(a) is storage_root(arrays[0]):
                     src = inputs[0]
-                    version = src._version
+                    version = src._vc
                     base = src._base if src._base is not None else src
                 outs.append(make(a, node is not None, node, k, version, base))
             else:

@@ -14,6 +14,7 @@ from .arith import (
     log,
     matmul,
     maximum,
+    mm,
     minimum,
     mul,
     neg,
@@ -23,14 +24,18 @@ from .arith import (
     where,
 )
 from .inplace import inplace_method
+from .random import bernoulli
 from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
 from .shape import (
     cat,
     expand,
+    diagonal,
     flatten,
+    narrow,
     permute,
     repeat,
     reshape,
+    select,
     squeeze,
     stack,
     t,
@@ -39,12 +44,12 @@ from .shape import (
     view,
 )
 
-__all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp", "expand",
-           "flatten", "log", "log_softmax", "matmul", "max", "maximum", "mean", "min",
-           "minimum", "mul", "neg", "permute", "pow", "relu", "relu_", "repeat", "reshape",
-           "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
-           "transpose", "unsqueeze", "var", "view", "where"]
-
+__all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp", "diagonal",
+           "div", "exp", "expand", "flatten", "log", "log_softmax", "matmul", "max", "maximum",
+           "mean", "min", "minimum", "mm", "mul", "narrow", "neg", "permute", "pow", "relu",
+           "relu_", "repeat", "reshape", "select", "sigmoid", "softmax", "sqrt", "squeeze",
+           "stack", "std", "sub", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "view",
+           "where"]
 
 
 def tensor_methods():
@@ -58,8 +63,10 @@ def tensor_methods():
 
 
 def check_methods(cls):
-    """Refuse a method defined both in ``cls``'s body and by ``@method`` (one place each)."""
-    both = sorted(n for n in METHODS if n in cls.__dict__)
+    """Refuse a method defined both in ``cls`` or its own bases and by ``@method`` (one place
+    each)."""
+    own = [c for c in cls.__mro__ if c.__name__ != "TensorMethods" and c is not object]
+    both = sorted(n for n in METHODS if any(n in c.__dict__ for c in own))
     if both:
         raise RuntimeError(f"Tensor methods defined in the class and marked @method: {both}; "
                            f"define each in one place")

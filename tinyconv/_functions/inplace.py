@@ -62,7 +62,7 @@ def _write(t, arr, op):
                 f"{tuple(t.shape)}). Please clone() the tensor before performing the "
                 f"operation.") from None
         raise
-    t._version.value += 1
+    t._vc.value += 1
 
 
 def _snapshot_saved(nodes, t):
@@ -73,7 +73,7 @@ def _snapshot_saved(nodes, t):
         if not recs:
             continue
         for r in recs:
-            if r is None or r.box is not t._version:
+            if r is None or r.box is not t._vc:
                 continue
             if r.tensor is not None:
                 if snap is None or snap._data.shape != r.tensor._data.shape:
@@ -81,7 +81,7 @@ def _snapshot_saved(nodes, t):
                     snap = src._make(src._data.copy(), src.requires_grad, src.grad_fn,
                                      src._output_nr)
                 r.tensor = snap
-                r.box, r.version = snap._version, 0
+                r.box, r.version = snap._vc, 0
             else:
                 r.array = r.array.copy()
                 r.box = None

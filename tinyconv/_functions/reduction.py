@@ -50,7 +50,7 @@ def sum(input, dim=None, keepdim=False, dtype=None):
         >>> x.sum(dim=0)
         tensor([4., 6.])
         >>> x.sum(1, keepdim=True).shape
-        (2, 1)
+        tinyconv.Size([2, 1])
     """
     x = input if dtype is None else cast(input, dtype)
     if x._data.dtype.kind in "biu" and dtype is None:

@@ -14,7 +14,8 @@ from ._methods import method
 from .arith import cast
 
 __all__ = ["reshape", "view", "flatten", "permute", "transpose", "t", "unsqueeze", "squeeze",
-           "expand", "repeat", "cat", "stack", "getitem", "shape_arg", "index_arrays"]
+           "expand", "repeat", "narrow", "select", "diagonal", "cat", "stack", "getitem",
+           "shape_arg", "index_arrays"]
 
 
 def shape_arg(shape):
@@ -62,8 +63,8 @@ def reshape(input, *shape):
         *shape: the new shape, as ints or one sequence; one entry may be -1 (inferred).
 
     Returns:
-        Tensor: with ``input``'s elements in row-major order; ``input`` itself when the shape
-        is unchanged.
+        Tensor: with ``input``'s elements in row-major order: a view of ``input`` when its
+        memory allows (it is contiguous), else a copy, as torch's.
 
     Examples:
         >>> import tinyconv as tc
@@ -71,11 +72,9 @@ def reshape(input, *shape):
         tensor([[0, 1, 2],
                 [3, 4, 5]])
         >>> tc.arange(6).reshape(3, -1).shape
-        (3, 2)
+        tinyconv.Size([3, 2])
     """
     target = _infer_shape(shape_arg(shape), input._data.size, "reshape", input.shape)
-    if target == input._data.shape:
-        return input
     return S.Reshape.apply(input, shape=target)
 
 
@@ -116,6 +115,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise RuntimeError(
             f"flatten() has invalid args: start_dim {start_dim} cannot come after end_dim "
             f"{end_dim}")
+    if s == e:
+        return input  # nothing to merge: torch returns the input itself
     shape = input.shape
     n = 1
     for d in shape[s:e + 1]:
@@ -137,7 +138,7 @@ def permute(input, *dims):
     Examples:
         >>> import tinyconv as tc
         >>> tc.zeros(8, 32, 32, 3).permute(0, 3, 1, 2).shape     # NHWC -> NCHW
-        (8, 3, 32, 32)
+        tinyconv.Size([8, 3, 32, 32])
     """
     dims = shape_arg(dims)
     nd = input.ndim
@@ -149,8 +150,6 @@ def permute(input, *dims):
     if len(axes) != nd:
         raise RuntimeError(f"permute: repeated dim in {dims}")
     dims = tuple(int(d) % nd for d in dims)
-    if dims == tuple(range(nd)):
-        return input
     return S.Permute.apply(input, dims=dims)
 
 
@@ -219,8 +218,6 @@ def squeeze(input, dim=None):
     else:
         axes = normalize_dims(dim, input.ndim, "squeeze") if input.ndim else ()
         shape = tuple(s for i, s in enumerate(input.shape) if not (i in axes and s == 1))
-    if shape == input.shape:
-        return input
     return S.Reshape.apply(input, shape=shape)
 
 
@@ -245,10 +242,7 @@ def expand(input, *sizes):
                 f"({cur}) at non-singleton dimension {i}. Target sizes: {list(sizes)}. "
                 f"Tensor sizes: {list(input.shape)}")
         target.append(int(s))
-    target = tuple(target)
-    if target == input.shape:
-        return input
-    return S.Expand.apply(input, shape=target)
+    return S.Expand.apply(input, shape=tuple(target))
 
 
 @method
@@ -259,6 +253,83 @@ def repeat(input, *sizes):
         if r != 1:
             x = cat([x] * r, dim=d)
     return x
+
+
+def _dim(dim, ndim, op):
+    """One dimension, normalised; torch's errors (a 0-d tensor has none)."""
+    if ndim == 0:
+        raise (RuntimeError if op == "narrow" else IndexError)(
+            f"{op}() cannot be applied to a 0-dim tensor.")
+    return normalize_dims(dim, ndim, op)[0]
+
+
+@method
+def narrow(input, dim, start, length):
+    """The elements ``start`` to ``start + length - 1`` along ``dim`` (a view).
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to narrow.
+        start: the first index kept (negative counts from the end).
+        length: how many indices to keep.
+
+    Returns:
+        Tensor: a view of ``input`` with size ``length`` along ``dim``.
+    """
+    d = _dim(dim, input.ndim, "narrow")
+    n = input._data.shape[d]
+    start, length = int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], "
+                         f"but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    start %= n if n else 1
+    if start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+                           f"({n}).")
+    return S.GetItem.apply(input, index=(slice(None),) * d + (slice(start, start + length),))
+
+
+@method
+def select(input, dim, index):
+    """The slice at ``index`` along ``dim``, without that dimension (a view; ``x[:, i]`` is
+    ``select(x, 1, i)``).
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to index.
+        index: the index (negative counts from the end).
+
+    Returns:
+        Tensor: a view with one dimension fewer.
+    """
+    d = _dim(dim, input.ndim, "select")
+    n, i = input._data.shape[d], int(index)
+    if not -n <= i < n:
+        raise IndexError(f"select(): index {i} out of range for tensor of size "
+                         f"{list(input._data.shape)} at dimension {d}")
+    return S.GetItem.apply(input, index=(slice(None),) * d + (i,))
+
+
+@method
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of the matrices over ``dim1`` and ``dim2``, as a last dimension (a view).
+
+    Args:
+        input: a Tensor with at least 2 dimensions.
+        offset: 0 for the main diagonal, > 0 above it, < 0 below it.
+        dim1: the rows' dimension.
+        dim2: the columns' dimension.
+
+    Returns:
+        Tensor: a view of ``input`` without ``dim1`` and ``dim2`` and with the diagonal last.
+    """
+    nd = input.ndim
+    d1, d2 = (normalize_dims(d, nd, "diagonal")[0] for d in (dim1, dim2))
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return S.Diagonal.apply(input, offset=int(offset), dims=(d1, d2))
 
 
 def _tensor_seq(tensors, op):
@@ -285,7 +356,7 @@ def cat(tensors, dim=0):
     Examples:
         >>> import tinyconv as tc
         >>> tc.cat([tc.zeros(2, 3), tc.ones(1, 3)]).shape
-        (3, 3)
+        tinyconv.Size([3, 3])
     """
     tensors = _tensor_seq(tensors, "cat")
     ref = tensors[0]
@@ -316,7 +387,7 @@ def stack(tensors, dim=0):
     Examples:
         >>> import tinyconv as tc
         >>> tc.stack([tc.zeros(2, 3), tc.ones(2, 3)], dim=1).shape
-        (2, 2, 3)
+        tinyconv.Size([2, 2, 3])
     """
     tensors = _tensor_seq(tensors, "stack")
     ref = tensors[0]

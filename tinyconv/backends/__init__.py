@@ -12,7 +12,13 @@ Every switch of the package lives here, each an attribute of a backend object wi
 import contextlib
 import numbers
 
-__all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_workspace_limit"]
+from . import cuda, cudnn, mps
+
+__all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_workspace_limit",
+           "cuda", "cudnn", "mps"]
+
+# torch's accelerator backends (``cudnn``, ``cuda``, ``mps``) are modules of their own: their
+# switches exist, as on a CPU-only torch, and change nothing
 
 
 class _Backend:

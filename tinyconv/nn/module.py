@@ -11,8 +11,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._device import check_device, cuda_error
 from .._engine import active_hooks, no_grad, scope
 from .._hooks import RemovableHandle
+from .._tensor_attrs import parse_to
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -510,17 +512,13 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """Cast floating parameters and buffers to ``dtype`` in place ('cpu' is a no-op)."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, str):
-                if not a.startswith("cpu"):
-                    raise RuntimeError(f"to: only the 'cpu' device exists, got {a!r}")
-                continue
-            dtype = a.dtype if isinstance(a, Tensor) else a
-        if dtype is None:
+        """Cast floating parameters and buffers in place: ``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)``, ``to(tensor)``, as torch's (the CPU is the only device)."""
+        device, dt, _, _ = parse_to("to", args, kwargs)
+        if device is not None:
+            check_device(device, "to", creating=False)
+        if dt is None:
             return self
-        dt = np.dtype(dtype)
         if dt.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
                             f"desired dtype={dt}")
@@ -540,6 +538,10 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        """Move to a CUDA device: raises torch's error for a build without CUDA."""
+        raise cuda_error(device)
 
     def type(self, dst_type):
         return self.to(dst_type)

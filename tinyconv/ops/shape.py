@@ -52,11 +52,54 @@ class Expand(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
+        if shape == x.shape:
+            return x.view()  # nothing repeated: a writable view, as torch's
         return np.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, gy):
         return gy
+
+
+class Diagonal(Function):
+    """y = the diagonal of x over ``dims`` at ``offset``, as a last dimension (a view that can
+    be written, as torch's: NumPy's own is read-only)."""
+
+    category = "layout"
+    view = True
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dims):
+        ctx.shape, ctx.offset, ctx.dims = x.shape, offset, dims
+        y = x.diagonal(offset, *dims)
+        if x.flags.writeable:
+            y.flags.writeable = True
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return DiagonalScatter.apply(gy, shape=ctx.shape, offset=ctx.offset, dims=ctx.dims)
+
+
+class DiagonalScatter(Function):
+    """gx = zeros(shape) with gy on the diagonal (Diagonal's gradient, and its adjoint)."""
+
+    category = "layout"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, shape, offset, dims):
+        ctx.offset, ctx.dims = offset, dims
+        gx = np.zeros(shape, dtype=gy.dtype)
+        d = gx.diagonal(offset, *dims)
+        d.flags.writeable = True
+        d[...] = gy
+        return gx
+
+    @staticmethod
+    def backward(ctx, ggx):
+        return Diagonal.apply(ggx, offset=ctx.offset, dims=ctx.dims)
 
 
 class Contiguous(Function):
@@ -128,7 +171,12 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        return x[index]
+        y = x[index]
+        if type(y) is not np.ndarray:
+            # every dimension indexed by an int: NumPy returns a scalar copy, torch a 0-d
+            # view; a trailing Ellipsis makes NumPy return the view too
+            y = x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+        return y
 
     @staticmethod
     def backward(ctx, gy):

@@ -192,6 +192,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p._data.size
             p._data += update[offset:offset + n].reshape(p._data.shape) * step_size
+            p._bump()
             offset += n
 
     def _directional_evaluate(self, closure, x, t, d):
@@ -201,6 +202,7 @@ class LBFGS(Optimizer):
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x):
             p._data[...] = saved
+            p._bump()
         return loss, flat_grad
 
     def step(self, closure):

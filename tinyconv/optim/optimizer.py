@@ -8,7 +8,10 @@ order across groups, exactly as torch does, so checkpoints move between the two 
 (``_hyperparams``), then for every parameter with a gradient it creates the state on first use
 (``_init_state``), applies ``maximize`` and the group's ``weight_decay`` (L2, or decoupled when
 the group has ``decoupled_weight_decay``) and calls ``_update``, the optimizer's own rule.
-Updates are in-place ndarray arithmetic under no_grad, in each parameter's dtype.
+Updates are in-place ndarray arithmetic under no_grad, in each parameter's dtype; each one
+bumps the parameter's version counter (``p._bump()``), as torch's in-place updates do, so a
+graph that saved the old values refuses to backward.  A ``step`` written by hand (LBFGS's)
+bumps what it writes the same way.
 
 Step hooks run around every ``step()`` call, of every class: the per-instance ones
 (``register_step_pre_hook`` / ``register_step_post_hook``) and the global ones
@@ -325,6 +328,7 @@ class Optimizer:
             elif wd != 0:
                 g = g + d * wd
             self._update(d, g, st, hp)
+            p._bump()  # an in-place write, as torch's: graphs that saved p now refuse backward
             # an optimizer without state for this parameter (SGD without momentum) keeps none
             if fresh and st:
                 state[p] = st

@@ -126,9 +126,9 @@ class Conv2d(_ConvNd):
         >>> import tinyconv as tc
         >>> conv = tc.nn.Conv2d(3, 8, kernel_size=3, padding=1)
         >>> conv(tc.zeros(2, 3, 32, 32)).shape
-        (2, 8, 32, 32)
+        tinyconv.Size([2, 8, 32, 32])
         >>> conv.weight.shape
-        (8, 3, 3, 3)
+        tinyconv.Size([8, 3, 3, 3])
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,

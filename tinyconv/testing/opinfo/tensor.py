@@ -228,7 +228,52 @@ SHAPE_OPS = {
                ("x[0, :, :1].expand(3, 3, -1)", lambda M, F, t: t[0, :, :1].expand(3, 3, -1)),
                ("(2, 2, 3, 4)", lambda M, F, t: t.expand(2, 2, 3, 4))],
     "repeat": [("(2, 1, 3)", lambda M, F, t: t.repeat(2, 1, 3))],
+    "narrow": [("(1, 1, 2)", lambda M, F, t: t.narrow(1, 1, 2)),
+               ("(2, -3, 2)", lambda M, F, t: t.narrow(2, -3, 2)),
+               ("function form", lambda M, F, t: M.narrow(t, 0, 1, 1))],
+    "select": [("(1, 2)", lambda M, F, t: t.select(1, 2)),
+               ("(-1, -4)", lambda M, F, t: t.select(-1, -4)),
+               ("function form", lambda M, F, t: M.select(t, 0, 1))],
+    "diagonal": [("()", lambda M, F, t: t.diagonal()),
+                 ("(1, 1, 2)", lambda M, F, t: t.diagonal(1, 1, 2)),
+                 ("(-1, 2, 1)", lambda M, F, t: t.diagonal(-1, 2, 1)),
+                 ("function form", lambda M, F, t: M.diagonal(t, offset=1, dim1=-1, dim2=0))],
 }
+SHAPE_BAD = {
+    "narrow": [BadArg("start + length past the end", lambda M, F: M.zeros(2, 3).narrow(1, 2, 2),
+                      RuntimeError, "exceeds"),
+               BadArg("start out of range", lambda M, F: M.zeros(2, 3).narrow(1, 4, 0),
+                      IndexError, "start out of range"),
+               BadArg("negative length", lambda M, F: M.zeros(2, 3).narrow(1, 1, -1),
+                      RuntimeError, "length")],
+    "select": [BadArg("index out of range", lambda M, F: M.zeros(2, 3).select(1, 3), IndexError,
+                      "index 3 out of range"),
+               BadArg("0-d input", lambda M, F: M.zeros(()).select(0, 0), IndexError, "0-dim")],
+    "diagonal": [BadArg("identical dims", lambda M, F: M.zeros(2, 3).diagonal(0, 1, 1),
+                        RuntimeError, "identical"),
+                 BadArg("1-d input", lambda M, F: M.zeros(3).diagonal(), IndexError,
+                        "Dimension out of range")],
+}
+
+
+def _mm_samples():
+    for sa, sb in (((3, 4), (4, 5)), ((1, 4), (4, 1)), ((5, 2), (2, 3))):
+        yield Sample([x(*sa), ("mat2", normal(*sb), True)], label=f"{sa} mm {sb}")
+    yield Sample([x(3, 4), ("mat2", normal(4, 2), True)], label="function form",
+                 fn=lambda M, F, u, v: M.mm(u, v))
+
+
+MM_BAD = [
+    BadArg("inner sizes differ", lambda M, F: M.mm(M.zeros(2, 3), M.zeros(4, 5)), RuntimeError,
+           "2x3 and 4x5"),
+    BadArg("vector mat2", lambda M, F: M.mm(M.zeros(2, 3), M.zeros(3)), RuntimeError,
+           "mat2 must be a matrix"),
+    BadArg("batched input", lambda M, F: M.mm(M.zeros(2, 2, 3), M.zeros(3, 4)), RuntimeError,
+           "self must be a matrix"),
+    BadArg("mixed dtypes", lambda M, F: M.mm(M.zeros(2, 3), M.zeros(3, 4, dtype=M.float64)),
+           RuntimeError, "same dtype"),
+    BadArg("number mat2", lambda M, F: M.mm(M.zeros(2, 3), 2), TypeError, "mat2"),
+]
 
 def _mul_samples():
     yield from _binary("mul")()
@@ -264,8 +309,10 @@ OPS = (
     + [_entry("Tensor.amax", _amax_samples, gradcheck="marked", bad_args=_keepdim_bad("amax"))]
     + [_entry(f"Tensor.{n}", _arg(n), gradcheck=False, bad_args=_keepdim_bad(n))
        for n in ("argmax", "argmin")]
-    + [_entry("Tensor.matmul", _matmul_samples, tol=TOL_ACCUMULATE)]
-    + [_entry(f"Tensor.{n}", _shape(calls)) for n, calls in SHAPE_OPS.items()]
+    + [_entry("Tensor.matmul", _matmul_samples, tol=TOL_ACCUMULATE),
+       _entry("Tensor.mm", _mm_samples, tol=TOL_ACCUMULATE, bad_args=MM_BAD)]
+    + [_entry(f"Tensor.{n}", _shape(calls), bad_args=SHAPE_BAD.get(n, ()))
+       for n, calls in SHAPE_OPS.items()]
     + [_entry("Tensor.__getitem__", _getitem_samples), _entry("cat", _cat_samples),
        _entry("stack", _stack_samples),
        # F.flatten is tinyconv's alias of flatten; torch has only torch.flatten
