@@ -209,19 +209,6 @@ def _raises(fn, *errors):
 
 
 
-def _autograd_function():
-    class Scale(tc.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, factor):
-            return x * factor
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, None
-
-    return _raises(lambda: Scale.apply(tc.ones(2, requires_grad=True), 2.0), TypeError)
-
-
 def _double_backward():
     x = tc.ones(1, 1, 4, 4, requires_grad=True)
     w = tc.ones(1, 1, 3, 3)
@@ -261,7 +248,6 @@ DIFFERENCES = {
     "devices": lambda: not hasattr(tc, "device") and not hasattr(tc, "cuda"),
     "random-streams": _random_streams,
     "tensor-hooks": lambda: not hasattr(nn.Module, "register_full_backward_hook"),
-    "autograd-function": _autograd_function,
     "double-backward": _double_backward,
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),

@@ -162,7 +162,7 @@ def _call(node, grads, retain_graph, create_graph, hooks):
             break
     gys = list(grads)
     for k, g in enumerate(gys):
-        if g is None and ctx.materialize_grads:
+        if g is None and ctx.materialize_grads and node.out_meta[k] is not None:
             shape, dtype = node.out_meta[k]
             gys[k] = make(np.zeros(shape, dtype=dtype), False, None)
     if ctx._tensors:

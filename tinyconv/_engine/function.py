@@ -1,9 +1,9 @@
-"""Ops and graph nodes: TensorBase, Context, Node, and Function with its ``apply``.
+"""Ops and graph nodes: TensorBase, Context, Node, and Op with its ``apply``.
 
-An op is a ``Function`` subclass whose static ``forward(ctx, *arrays, **params)`` works on raw
+An op is an ``Op`` subclass whose static ``forward(ctx, *arrays, **params)`` works on raw
 ndarrays and whose ``backward(ctx, *grads)`` works on Tensors with differentiable ops, so the
 backward pass can itself be recorded (``create_graph``) and differentiated again.
-``Function.apply`` runs ``forward`` on the inputs' arrays and, when any input requires grad
+``Op.apply`` runs ``forward`` on the inputs' arrays and, when any input requires grad
 (and grad mode is on), records a ``Node`` that links the outputs to the inputs.
 
 Contract for ops:
@@ -29,7 +29,8 @@ import weakref
 
 from .state import _state
 
-__all__ = ["Context", "Function", "Node", "TensorBase", "VersionCounter", "storage_root"]
+__all__ = ["Context", "Node", "Op", "TensorBase", "VersionCounter", "custom_node", "save_tensors",
+           "storage_root"]
 
 
 class VersionCounter:
@@ -214,7 +215,8 @@ class Node:
     only while function hooks are active).
 
     Args:
-        fn: the op's ``Function`` class.
+        fn: the op's ``Op`` class (or, for a custom ``autograd.Function``, the object
+            running its backward).
         ctx: its ``Context`` (saved values, hyper-parameters).
         next_, next_nr: the edges described above.
         meta, out_meta: the input and output descriptions above.
@@ -323,8 +325,63 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
     ctx._make = make
 
 
-class Function:
-    """Base class of every op; subclasses define static ``forward`` and ``backward``."""
+def custom_node(fn, ctx, inputs, out_meta):
+    """Record the graph Node of a custom function (``tinyconv.autograd.Function``).
+
+    Args:
+        fn: what runs its backward (``fn.backward(ctx, *grads)``, ``fn.node_name``).
+        ctx: its Context, whose ``needs_input_grad`` says which inputs get an edge.
+        inputs: every forward input (Tensors and Python values; one gradient each).
+        out_meta: per output, ``(shape, dtype)`` of a Tensor output, None for other values.
+
+    Returns:
+        Node: the recorded node (also collected by ``recording_nodes``).
+    """
+    needs = ctx.needs_input_grad
+    nxt = tuple([(t.grad_fn or t) if n else None for t, n in zip(inputs, needs)])
+    nxt_nr = tuple([t._output_nr if n else 0 for t, n in zip(inputs, needs)])
+    meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, TensorBase) else None
+                  for t in inputs])
+    node = Node(fn, ctx, nxt, nxt_nr, meta, tuple(out_meta))
+    ctx._owner = weakref.ref(node)
+    ctx._tensors = True
+    if _state.recorder is not None:
+        _state.recorder.append(node)
+    if _state.hooks:
+        node.scope = _state.scope
+    return node
+
+
+def save_tensors(ctx, node, outputs):
+    """Turn the Tensors a custom function saved (``ctx._saved``) into version-checked records:
+    an output of ``node`` is kept without its tensor (no reference cycle) and comes back as
+    an output of ``node``; any other tensor is kept as is.
+
+    Args:
+        ctx: the function's Context (``ctx._saved`` holds Tensors or None).
+        node: its Node.
+        outputs: the forward's final outputs (any values).
+    """
+    records = []
+    for t in ctx._saved:
+        if t is None:
+            records.append(None)
+            continue
+        if ctx._make is None:
+            ctx._make = t._make
+        rec = None
+        for k, o in enumerate(outputs):
+            if o is t and t.grad_fn is node:
+                rec = _Saved(array=t._data, box=t._version, node=weakref.ref(node), nr=k)
+                break
+        records.append(rec if rec is not None else _Saved(tensor=t, box=t._version))
+    ctx._records = records
+    ctx._saved = ()
+
+
+class Op:
+    """Base class of every internal op; subclasses define static ``forward`` (on ndarrays) and
+    ``backward`` (on Tensors).  Private: users subclass ``tinyconv.autograd.Function``."""
 
     category = "elementwise"
     n_differentiable = 1

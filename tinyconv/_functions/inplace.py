@@ -18,7 +18,7 @@ from .._engine import TensorBase, is_grad_enabled, no_grad, recording_nodes
 from ..ops import shape as S
 from .arith import cast
 
-__all__ = ["inplace", "positions"]
+__all__ = ["inplace", "positions", "rebase_history"]
 
 
 def positions(view, base):
@@ -91,6 +91,27 @@ def _rebase(t, res):
     t.grad_fn, t._output_nr, t.requires_grad = res.grad_fn, res._output_nr, res.requires_grad
 
 
+def rebase_history(t, res):
+    """Make ``t``, just written in place, continue the graph from ``res`` (a graph tensor of
+    its new values): ``t.grad_fn`` becomes ``res``'s; when ``t`` is a view, its base becomes
+    "itself with the view's region replaced by ``res``" (torch's CopySlices) and ``t`` is
+    re-derived from the new base.
+
+    Args:
+        t: the tensor written in place.
+        res: a tensor of ``t``'s shape whose history the new values have.
+    """
+    base = t._base
+    if base is None:
+        _rebase(t, res)
+        return
+    pos = positions(t, base)
+    new_base = S.PutFlat.apply(base, res, pos=pos)
+    view = S.GetItem.apply(S.Reshape.apply(new_base, shape=(-1,)), index=pos)
+    _rebase(base, new_base)
+    _rebase(t, view)
+
+
 def inplace(t, fn, op, others=()):
     """Write ``fn(t)`` (a Tensor of t's shape) into ``t``; returns ``t``.
 
@@ -109,6 +130,15 @@ def inplace(t, fn, op, others=()):
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
                                f"used in an in-place operation.")
+        if base is not None and t.grad_fn is not None and \
+                getattr(t.grad_fn.fn, "custom_function", False):
+            raise RuntimeError(
+                f"{op}: Output {t._output_nr} of {t.grad_fn.fn.__name__} is a view and is "
+                f"being modified inplace. This view was created inside a custom Function (or "
+                f"because an input was returned as-is) and the autograd logic to handle "
+                f"view+inplace would override the custom backward associated with the custom "
+                f"Function, leading to incorrect gradients. This behavior is forbidden. You can "
+                f"fix this by cloning the output of the custom Function.")
     record = grad_on and (t.requires_grad or (base is not None and base.requires_grad) or any(
         isinstance(o, TensorBase) and o.requires_grad for o in others))
     if not record:
@@ -120,20 +150,12 @@ def inplace(t, fn, op, others=()):
         res = fn(t)
         if res._data.dtype != t._data.dtype:
             res = cast(res, t._data.dtype)
-        if base is not None:
-            pos = positions(t, base)
-            new_base = S.PutFlat.apply(base, res, pos=pos)
-            view = S.GetItem.apply(S.Reshape.apply(new_base, shape=(-1,)), index=pos)
     if res._data.shape != t._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match the "
                            f"broadcast shape {list(res._data.shape)}")
     _snapshot_saved(nodes, t)
     _write(t, res._data, op)
-    if base is None:
-        _rebase(t, res)
-    else:
-        _rebase(base, new_base)
-        _rebase(t, view)
+    rebase_history(t, res)
     return t
 
 

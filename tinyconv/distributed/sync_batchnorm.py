@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ..nn import functional as F
 from ..nn.modules.normalization import _BatchNorm
 from ..ops import norm
@@ -34,7 +34,7 @@ def _comm():
     return pg._state.syncbn_comm
 
 
-class _SyncBatchNormFn(Function):
+class _SyncBatchNormFn(Op):
     """Training-mode batch norm over the global batch (see the module docstring); w and b
     may be None."""
 

@@ -6,7 +6,7 @@ written with these same ops (``const`` wraps a constant array), so they differen
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Abs", "Clamp",
            "Cast", "Where", "Maximum", "Minimum", "const"]
@@ -22,7 +22,7 @@ def const(like, value):
     return like._make(np.asarray(value, dtype=like._data.dtype), False, None)
 
 
-class Add(Function):
+class Add(Op):
     tensor_backward = True
 
     @staticmethod
@@ -35,7 +35,7 @@ class Add(Function):
         return (gy if na else None), (gy if nb else None)
 
 
-class Sub(Function):
+class Sub(Op):
     tensor_backward = True
 
     @staticmethod
@@ -48,7 +48,7 @@ class Sub(Function):
         return (gy if na else None), (Neg.apply(gy) if nb else None)
 
 
-class Mul(Function):
+class Mul(Op):
     tensor_backward = True
 
     @staticmethod
@@ -63,7 +63,7 @@ class Mul(Function):
         return (Mul.apply(gy, b) if na else None), (Mul.apply(gy, a) if nb else None)
 
 
-class Div(Function):
+class Div(Op):
     tensor_backward = True
 
     @staticmethod
@@ -81,7 +81,7 @@ class Div(Function):
         return ga, gb
 
 
-class Neg(Function):
+class Neg(Op):
     tensor_backward = True
 
     @staticmethod
@@ -93,7 +93,7 @@ class Neg(Function):
         return Neg.apply(gy)
 
 
-class Pow(Function):
+class Pow(Op):
     """y = a ** b for tensors a, b (a scalar exponent arrives as a 0-d array)."""
 
     tensor_backward = True
@@ -125,7 +125,7 @@ class Pow(Function):
         return ga, gb
 
 
-class Exp(Function):
+class Exp(Op):
     tensor_backward = True
 
     @staticmethod
@@ -141,7 +141,7 @@ class Exp(Function):
         return Mul.apply(gy, y)
 
 
-class Log(Function):
+class Log(Op):
     tensor_backward = True
 
     @staticmethod
@@ -156,7 +156,7 @@ class Log(Function):
         return Div.apply(gy, x)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     tensor_backward = True
 
     @staticmethod
@@ -172,7 +172,7 @@ class Sqrt(Function):
         return Div.apply(gy, Add.apply(y, y))
 
 
-class Abs(Function):
+class Abs(Op):
     tensor_backward = True
 
     @staticmethod
@@ -186,7 +186,7 @@ class Abs(Function):
         return Mul.apply(gy, const(gy, np.sign(x._data)))
 
 
-class Clamp(Function):
+class Clamp(Op):
     """y = min(max(x, min), max); the gradient passes where min <= x <= max (as torch)."""
 
     node_name = "ClampBackward1"  # torch's name for this node
@@ -211,7 +211,7 @@ class Clamp(Function):
         return Mul.apply(gy, const(gy, keep._data))
 
 
-class Cast(Function):
+class Cast(Op):
     """Change dtype; the gradient is cast back by the engine."""
 
     category = "layout"
@@ -227,7 +227,7 @@ class Cast(Function):
         return gy
 
 
-class Where(Function):
+class Where(Op):
     """y = a where cond else b; cond is a plain boolean ndarray parameter."""
 
     tensor_backward = True
@@ -246,7 +246,7 @@ class Where(Function):
         return ga, gb
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise max of two tensors; a tie splits the gradient evenly (as torch)."""
 
     tensor_backward = True
@@ -261,7 +261,7 @@ class Maximum(Function):
         return _split_by_share(gy, ctx.share, ctx.needs_input_grad)
 
 
-class Minimum(Function):
+class Minimum(Op):
     tensor_backward = True
 
     @staticmethod

@@ -9,7 +9,7 @@ kernel (KH, KW), dilation, padding (ph, pw), stride, blocks (OH, OW).
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import conv as K
 
 
@@ -30,7 +30,7 @@ def _col2im_nlc(cols, x_shape, kernel, dilation, padding, stride, blocks):
     return K.col2im(c, x_shape, kernel[0], kernel[1], stride, padding, dilation, blocks)
 
 
-class Unfold(Function):
+class Unfold(Op):
     """Sliding local blocks of x as columns: (N, C, H, W) -> (N, C*KH*KW, L)."""
 
     category = "layout"
@@ -46,7 +46,7 @@ class Unfold(Function):
         return _col2im_nlc(gy, x_shape, kernel, dilation, padding, stride, blocks)
 
 
-class Fold(Function):
+class Fold(Op):
     """Sum columns back into an image: (N, C*KH*KW, L) -> (N, C, H, W) (overlaps add)."""
 
     category = "layout"

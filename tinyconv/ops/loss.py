@@ -8,7 +8,7 @@ by the row weights, with p the softmax, so large logits stay finite.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .activation import log_softmax, sigmoid
 
 
@@ -88,7 +88,7 @@ def _mean_denominator(wr, R):
     return float(wr.sum()) if wr is not None else float(R)
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Cross entropy with class-index targets, class weights, ignore_index, label smoothing.
 
     torch's formula: l_r = (1-e) * w[t_r] * -logp[r, t_r] + (e/C) * sum_c w[c] * -logp[r, c],
@@ -155,7 +155,7 @@ class CrossEntropy(Function):
         return _from_rows(gx, ctx.shape)
 
 
-class CrossEntropyProbs(Function):
+class CrossEntropyProbs(Op):
     """Cross entropy with class-probability targets t of x's shape (optionally smoothed)."""
 
     category = "loss"
@@ -200,7 +200,7 @@ class CrossEntropyProbs(Function):
         return gx, gt
 
 
-class NLLLoss(Function):
+class NLLLoss(Op):
     """l_r = -w[t_r] * x[r, t_r] (0 on ignored rows); 'mean' divides by sum_r w[t_r]."""
 
     category = "loss"
@@ -243,7 +243,7 @@ class NLLLoss(Function):
         return _from_rows(gx, ctx.shape)
 
 
-class MSELoss(Function):
+class MSELoss(Op):
     category = "loss"
     node_name = "MseLossBackward0"  # torch's name for this node
 
@@ -263,7 +263,7 @@ class MSELoss(Function):
         return (g if nx else None), (-g if nt else None)
 
 
-class L1Loss(Function):
+class L1Loss(Op):
     category = "loss"
 
     @staticmethod
@@ -281,7 +281,7 @@ class L1Loss(Function):
         return (g if nx else None), (-g if nt else None)
 
 
-class SmoothL1Loss(Function):
+class SmoothL1Loss(Op):
     """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: plain L1)."""
 
     category = "loss"
@@ -311,7 +311,7 @@ class SmoothL1Loss(Function):
         return (g if nx else None), (-g if nt else None)
 
 
-class BCEWithLogits(Function):
+class BCEWithLogits(Op):
     """l = weight * ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)).
 
     softplus(-x) = log1p(exp(-|x|)) + max(-x, 0) never overflows.  weight and pos_weight are

@@ -22,7 +22,7 @@ Running statistics are updated in place on plain ndarrays, never in a graph.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import norm as K
 
 _ONES = {}
@@ -221,7 +221,7 @@ def batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, n):
     return K.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C), c.reshape(1, C))
 
 
-class BatchNorm(Function):
+class BatchNorm(Op):
     """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
 
     Inputs: x, w, b (w and b may be None).  running_mean/running_var are plain ndarrays (or
@@ -277,7 +277,7 @@ class BatchNorm(Function):
         return gx, gw, gb
 
 
-class GroupNorm(Function):
+class GroupNorm(Op):
     """Group normalization over (N, C, *): stats per (sample, group of C/G channels).
 
     Inputs: x, w, b (each (C,) or None).  With
@@ -371,7 +371,7 @@ def _row_backward(gxhat, xhat, invstd, owned):
     return gx
 
 
-class LayerNorm(Function):
+class LayerNorm(Op):
     """Layer normalization over the trailing ``nd`` dims; w, b have those dims' shape."""
 
     category = "normalization"

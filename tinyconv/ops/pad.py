@@ -5,12 +5,12 @@ Legend: x input, y output, gy/gx gradients; ``pads`` = (last_lo, last_hi, prev_l
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 
 __all__ = ["Pad"]
 
 
-class Pad(Function):
+class Pad(Op):
     """Pad the last len(pads)//2 dims: pads = (last_lo, last_hi, prev_lo, prev_hi, ...).
 
     mode 'constant' or 'circular' (negative pads crop first, then the crop is padded),

@@ -7,11 +7,11 @@ validated and normalised to pairs by ``nn.functional``.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import pool as K
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Op):
     """Window maximum; the gradient goes to the (first) argmax of each window.
 
     Returns ``(y, indices)`` when ``return_indices``; indices are flat positions h*W+w in the
@@ -38,7 +38,7 @@ class MaxPool2d(Function):
         return K.max_pool2d_backward(gy, idx, ctx.x_shape, ctx.x_dtype)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Op):
     """Window mean with torch's divisor (count_include_pad, divisor_override)."""
 
     category = "pooling"
@@ -57,7 +57,7 @@ class AvgPool2d(Function):
         return K.avg_pool2d_backward(gy, ctx.x_shape, ctx.x_dtype, *ctx.params)
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(Op):
     """Mean over torch's adaptive bins: rows floor(i*H/OH) .. ceil((i+1)*H/OH), likewise
     columns (neighbouring bins overlap when OH does not divide H)."""
 

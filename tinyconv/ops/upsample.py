@@ -16,11 +16,11 @@ import math
 
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 
 
 # ------------------------------------------------------------------------------- unpooling
-class MaxUnpool2d(Function):
+class MaxUnpool2d(Op):
     """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``."""
 
     category = "pooling"
@@ -171,7 +171,7 @@ def _apply_axis(M, x, axis):
     return np.ascontiguousarray(np.moveaxis(moved, -1, axis))
 
 
-class Interpolate(Function):
+class Interpolate(Op):
     """Separable resampling of the trailing spatial axes.
 
     ``plan`` holds, per spatial axis, ``("index", idx)`` (nearest: a gather, exact in the
@@ -245,7 +245,7 @@ def _unshuffle(x, r):
     return t.reshape(lead + (C * r * r, H, W))
 
 
-class PixelShuffle(Function):
+class PixelShuffle(Op):
     """Move r*r channel blocks into r x r spatial blocks (sub-pixel convolution)."""
 
     category = "layout"
@@ -260,7 +260,7 @@ class PixelShuffle(Function):
         return _unshuffle(gy, ctx.r)
 
 
-class PixelUnshuffle(Function):
+class PixelUnshuffle(Op):
     """The inverse of PixelShuffle: r x r spatial blocks into r*r channels."""
 
     category = "layout"

@@ -3,7 +3,7 @@
 Legend: x input (N, C, H, W); w weight (F, C/G, KH, KW) (transposed: (Cin, Cout/G, KH, KW));
 b bias or None; y output; gradients gy, gx, gw, gb.
 """
-from ..._engine import Function
+from ..._engine import Op
 from .algorithm import add_bias
 from .im2col import Im2colGemm
 from .registry import select_algorithm
@@ -11,7 +11,7 @@ from .registry import select_algorithm
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
 
-class Conv2d(Function):
+class Conv2d(Op):
     """y = conv(x, w) + b (b may be None).  Params: geom (ConvGeometry), already validated."""
 
     category = "conv"
@@ -42,7 +42,7 @@ class Conv2d(Function):
         return gx, gw, gb
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(Op):
     """y = conv_transpose(x, w) + b, the adjoint of conv2d with weight w (Cin, Cout/G, KH, KW).
 
     Params: geom describes the forward convolution y -> x (its out_size is x's H, W).
