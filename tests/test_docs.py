@@ -247,7 +247,6 @@ DIFFERENCES = {
         tc.float32, np.dtype),
     "devices": lambda: not hasattr(tc, "device") and not hasattr(tc, "cuda"),
     "random-streams": _random_streams,
-    "tensor-hooks": lambda: not hasattr(nn.Module, "register_full_backward_hook"),
     "double-backward": _double_backward,
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),

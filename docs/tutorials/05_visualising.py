@@ -188,22 +188,25 @@ assert probs[np.arange(10), np.arange(10)].mean() > 0.5
 # score with respect to them. Each map's weight is its average gradient; the class
 # activation map is `relu(sum_k weight_k * A_k)`, upsampled to the image size.
 #
-# In PyTorch one would usually grab both with hooks on the module
-# (`register_forward_hook` for `A`, `register_full_backward_hook` for its gradient), or with
-# `Tensor.register_hook`. **tinyconv does not have the two backward hooks yet** (see
-# [Differences from PyTorch](../differences.md#tensor-hooks)), so this tutorial uses what
-# works the same in both frameworks: run the two halves of the model by hand, call
-# `retain_grad()` on the activation (a non-leaf tensor, whose gradient is otherwise freed),
-# and read its `.grad` after backward.
+# Both come from hooks on the `features` module, as in PyTorch: a forward hook keeps its output
+# `A`, a full backward hook receives the gradient with respect to that output
+# (`grad_output[0]`) when the class scores are backpropagated. The parameters are frozen, so
+# the input records the graph (`requires_grad_()`): the backward hook then fires once the
+# gradient reaches the module's input.
 
 # %%
+store = {}
+hooks = [model.features.register_forward_hook(lambda m, args, out: store.update(A=out)),
+         model.features.register_full_backward_hook(
+             lambda m, grad_input, grad_output: store.update(dA=grad_output[0]))]
 x = images.detach().requires_grad_()      # the parameters are frozen: record from the input
-activations = model.features(x)                            # (10, 16, 14, 14)
-activations.retain_grad()
-scores = model.head(activations)
+scores = model(x)
 predicted = scores.argmax(1)
 scores[tc.arange(10), predicted].sum().backward()
-weights = activations.grad.mean(dim=(2, 3), keepdim=True)  # (10, 16, 1, 1)
+for h in hooks:
+    h.remove()
+activations, gradients = store["A"], store["dA"]            # (10, 16, 14, 14) each
+weights = gradients.mean(dim=(2, 3), keepdim=True)         # (10, 16, 1, 1)
 cam = F.relu((weights * activations).sum(dim=1, keepdim=True))
 cam = F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)
 cam = cam.detach().numpy()[:, 0]                           # (10, 28, 28)

@@ -27,6 +27,7 @@ Contract for ops:
 """
 import weakref
 
+from .._hooks import RemovableHandle
 from .state import _state
 
 __all__ = ["Context", "Node", "Op", "TensorBase", "VersionCounter", "custom_node", "save_tensors",
@@ -222,8 +223,8 @@ class Node:
         meta, out_meta: the input and output descriptions above.
     """
 
-    __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained", "pre_hooks",
-                 "scope", "__weakref__")
+    __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained",
+                 "tensor_hooks", "pre_hooks", "post_hooks", "scope", "__weakref__")
 
     def __init__(self, fn, ctx, next_, next_nr, meta, out_meta):
         self.fn = fn
@@ -233,7 +234,9 @@ class Node:
         self.meta = meta
         self.out_meta = out_meta
         self.retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
-        self.pre_hooks = None  # {output_nr: {id: hook}} from Tensor.register_hook
+        self.tensor_hooks = None  # {output_nr: {id: hook}} from Tensor.register_hook
+        self.pre_hooks = None  # {id: hook(grad_outputs)} from register_prehook
+        self.post_hooks = None  # {id: hook(grad_inputs, grad_outputs)} from register_hook
         self.scope = ()
 
     def name(self):
@@ -252,11 +255,44 @@ class Node:
                 out.append((AccumulateGrad(nxt), 0))
         return tuple(out)
 
-    def register_hook(self, hook):
-        raise RuntimeError("register hooks on the tensor (Tensor.register_hook), not the node")
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward ran (torch's
+        ``Node.register_hook``); a non-None result (a tuple, one entry per input) replaces
+        the gradients handed to the inputs.
+
+        Args:
+            fn: the hook; ``grad_inputs`` holds None for inputs that get no gradient.
+
+        Returns:
+            RemovableHandle: ``handle.remove()`` unregisters the hook.
+        """
+        if self.post_hooks is None:
+            self.post_hooks = {}
+        return _add_hook(self.post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` before this node's backward runs (torch's
+        ``Node.register_prehook``); a non-None result (a tuple, one entry per output) replaces
+        the gradients the backward receives.
+
+        Args:
+            fn: the hook; ``grad_outputs`` holds None for outputs that got no gradient.
+
+        Returns:
+            RemovableHandle: ``handle.remove()`` unregisters the hook.
+        """
+        if self.pre_hooks is None:
+            self.pre_hooks = {}
+        return _add_hook(self.pre_hooks, fn)
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def _add_hook(hooks, fn):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
 
 
 class AccumulateGrad:
