@@ -324,15 +324,18 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
     """Replace the arrays ``forward`` saved by records of the tensors they belong to."""
     roots = None
     records = []
+    used = set()  # inputs already matched: two inputs may share one array (x * x.detach())
     for a in ctx._saved:
         if a is None:
             records.append(None)
             continue
         rec = None
-        for t, arr in zip(inputs, arrays):
+        for i, (t, arr) in enumerate(zip(inputs, arrays)):
             if a is arr and t is not None:
                 rec = _Saved(tensor=t, box=t._version)
-                break
+                if i not in used:
+                    used.add(i)
+                    break
         if rec is None:
             for k in range(n_diff):
                 if a is outs[k]._data:

@@ -10,7 +10,10 @@
   re-derived from the new base.
 
 Ops recorded inside ``fn`` may have saved ``t``'s current values; those are replaced by
-snapshots before the write, so their backward still sees the values they were computed on.
+snapshots before the write, so their backward still sees the values they were computed on
+(torch saves the original ``self`` of an in-place op).  What they saved of another operand
+that shares ``t``'s storage (``t.mul_(t)``, ``t.mul_(t.detach())``) is not: the write makes
+their backward raise torch's "modified by an inplace operation" error, as torch's does.
 """
 import numpy as np
 
@@ -65,8 +68,11 @@ def _write(t, arr, op):
     t._version.value += 1
 
 
-def _snapshot_saved(nodes, t):
-    """Nodes just recorded may have saved ``t``'s values: give them a copy before the write."""
+def _snapshot_saved(nodes, t, operands):
+    """Nodes just recorded may have saved ``t``'s values: give them a copy before the write
+    (torch saves the original ``self`` of an in-place op so).  A saved operand that aliases
+    ``t`` (``t.mul_(t)``, ``t.div_(t[0])``) is left as is: the write makes its backward
+    raise, as torch's does."""
     snap = None
     for node in nodes:
         recs = node.ctx._records
@@ -74,6 +80,8 @@ def _snapshot_saved(nodes, t):
             continue
         for r in recs:
             if r is None or r.box is not t._version:
+                continue
+            if r.tensor is not None and any(r.tensor is o for o in operands):
                 continue
             if r.tensor is not None:
                 if snap is None or snap._data.shape != r.tensor._data.shape:
@@ -119,7 +127,8 @@ def inplace(t, fn, op, others=()):
         t: the tensor updated in place.
         fn: computes the new values from ``t`` with differentiable ops.
         op: the method's name, for messages.
-        others: the other tensor arguments (whether they require grad decides recording).
+        others: the other tensor arguments (whether they require grad decides recording;
+            one sharing ``t``'s storage is not snapshotted, see the module docstring).
     """
     grad_on = is_grad_enabled()
     base = t._base
@@ -153,17 +162,26 @@ def inplace(t, fn, op, others=()):
     if res._data.shape != t._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match the "
                            f"broadcast shape {list(res._data.shape)}")
-    _snapshot_saved(nodes, t)
+    _snapshot_saved(nodes, t, [o for o in others if isinstance(o, TensorBase)
+                               and o is not t and o._version is t._version])
     _write(t, res._data, op)
     rebase_history(t, res)
     return t
 
 
 
+def _alias(t):
+    return t._make(t._data, t.requires_grad, t.grad_fn, t._output_nr, t._version, t._base)
+
+
 def inplace_method(fn, name):
     """The Tensor method ``name`` that writes ``fn(self, ...)`` into ``self`` (``exp_`` from
     ``exp``); its tensor arguments decide, with ``self``, whether the write is recorded."""
     def method(self, *args, **kwargs):
+        # an operand that is ``self`` itself becomes an alias (same values, graph position
+        # and version), so what the op saved of it is told apart from what it saved of self
+        args = tuple(_alias(a) if a is self else a for a in args)
+        kwargs = {k: _alias(a) if a is self else a for k, a in kwargs.items()}
         others = [a for a in args if isinstance(a, TensorBase)]
         others += [a for a in kwargs.values() if isinstance(a, TensorBase)]
         return inplace(self, lambda s: fn(s, *args, **kwargs), name, others)
