@@ -21,6 +21,10 @@ Contract for ops:
   (so a second derivative reaches them), any other array as a constant Tensor.  The engine
   records the version of every saved tensor and refuses to run backward when one was
   modified in place since.  Hyper-parameters are plain ``ctx`` attributes.
+- A Tensor given as a parameter (a target, class weights, a mask, indices: what needs no
+  gradient) reaches ``forward`` as its array; a saved array that views its memory is
+  version-checked like a saved input, so writing into it before backward raises as torch's
+  saved tensors do.
 - ``view = True`` marks ops whose output may be a view of input 0 (it then shares input 0's
   storage version and base).
 - ``category`` names the op's family for profiles ("conv", "pooling", "normalization", ...).
@@ -30,8 +34,8 @@ import weakref
 from .._hooks import RemovableHandle
 from .state import _state
 
-__all__ = ["Context", "Node", "Op", "TensorBase", "VersionCounter", "custom_node", "save_tensors",
-           "storage_root"]
+__all__ = ["Context", "Node", "Op", "TensorBase", "VersionCounter", "custom_node",
+           "same_version", "save_tensors", "storage_root"]
 
 
 class VersionCounter:
@@ -320,22 +324,20 @@ class AccumulateGrad:
         return id(self.variable)
 
 
-def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
-    """Replace the arrays ``forward`` saved by records of the tensors they belong to."""
+def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make, kept=()):
+    """Replace the arrays ``forward`` saved by records of the tensors they belong to
+    (``kept``: Tensors given as parameters, whose memory a saved array may view)."""
     roots = None
     records = []
-    used = set()  # inputs already matched: two inputs may share one array (x * x.detach())
     for a in ctx._saved:
         if a is None:
             records.append(None)
             continue
         rec = None
-        for i, (t, arr) in enumerate(zip(inputs, arrays)):
+        for t, arr in zip(inputs, arrays):
             if a is arr and t is not None:
                 rec = _Saved(tensor=t, box=t._version)
-                if i not in used:
-                    used.add(i)
-                    break
+                break
         if rec is None:
             for k in range(n_diff):
                 if a is outs[k]._data:
@@ -347,11 +349,12 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
             # a constant; when it views an input's or output's memory, writes into that
             # tensor in place must still be caught
             box = None
-            if getattr(a, "base", None) is not None:
+            if kept or getattr(a, "base", None) is not None:
                 if roots is None:
                     roots = [(storage_root(t._data), t._version) for t in inputs
                              if t is not None] + [(storage_root(o._data), o._version)
-                                                  for o in outs[:n_diff]]
+                                                  for o in outs[:n_diff]] + [
+                        (storage_root(t._data), t._version) for t in kept]
                 ra = storage_root(a)
                 for r, b in roots:
                     if r is ra:
@@ -362,6 +365,21 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
     ctx._records = records
     ctx._saved = ()
     ctx._make = make
+
+
+def same_version(t, data):
+    """A constant Tensor holding ``data`` (``t``'s values, maybe converted) that shares
+    ``t``'s version counter: given to an op as a parameter, what the op saves of it is
+    checked against writes into ``t``, as torch checks the tensors it saves.
+
+    Args:
+        t: the user's Tensor.
+        data: an ndarray derived from it.
+
+    Returns:
+        Tensor: no gradient, no history.
+    """
+    return t._make(data, False, None, 0, t._version)
 
 
 def custom_node(fn, ctx, inputs, out_meta):
@@ -454,6 +472,19 @@ class Op:
                     f"{cls.__name__}: expected Tensor inputs, got {type(t).__name__}")
         if make is None:
             raise TypeError(f"{cls.__name__}: expected at least one Tensor input")
+        for i in range(1, len(arrays)):
+            a = arrays[i]
+            if a is not None and any(a is b for b in arrays[:i]):
+                # two inputs holding one array (x * x.detach()): forward gets a view for the
+                # second, so what it saves maps back to the right input
+                arrays[i] = a.view()
+        kept = None
+        for v in params.values():
+            if isinstance(v, TensorBase):
+                kept = [v for v in params.values() if isinstance(v, TensorBase)]
+                params = {k: v._data if isinstance(v, TensorBase) else v
+                          for k, v in params.items()}
+                break
         if _state.enabled:
             needs = tuple([t is not None and t.requires_grad for t in inputs])
             any_grad = True in needs
@@ -492,7 +523,7 @@ class Op:
             else:
                 outs.append(make(a, False, None))
         if node is not None:
-            _record_saved(ctx, inputs, arrays, outs, n_diff, node, make)
+            _record_saved(ctx, inputs, arrays, outs, n_diff, node, make, kept or ())
             ctx._owner = weakref.ref(node)
         elif ctx._saved:
             ctx._saved = ()  # nothing will run backward: keep nothing alive

@@ -53,7 +53,8 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad  # keep only what the needed gradients read (as torch)
+        ctx.save_for_backward(a if nb else None, b if na else None)
         return a * b
 
     @staticmethod
@@ -68,7 +69,7 @@ class Div(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with _quiet():
             return a / b
 
@@ -228,21 +229,22 @@ class Cast(Op):
 
 
 class Where(Op):
-    """y = a where cond else b; cond is a plain boolean ndarray parameter."""
+    """y = a where cond else b; cond is a boolean parameter (saved: backward selects with it)."""
 
     tensor_backward = True
 
     @staticmethod
     def forward(ctx, a, b, cond):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, gy):
         na, nb = ctx.needs_input_grad
+        (cond,) = ctx.saved_tensors
         zero = const(gy, 0)
-        ga = Where.apply(gy, zero, cond=ctx.cond) if na else None
-        gb = Where.apply(zero, gy, cond=ctx.cond) if nb else None
+        ga = Where.apply(gy, zero, cond=cond) if na else None
+        gb = Where.apply(zero, gy, cond=cond) if nb else None
         return ga, gb
 
 
