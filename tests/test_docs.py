@@ -209,6 +209,27 @@ def _raises(fn, *errors):
 
 
 
+def _data_writes():
+    x = tc.tensor([0.5, 1.0], requires_grad=True)
+    y = x * x
+    x.data.add_(1.0)
+    return _raises(lambda: y.sum().backward(), RuntimeError)
+
+
+def _saved_tensors():
+    x = tc.ones(1, 1, 4, 4, requires_grad=True)
+    y = F.avg_pool2d(x, 2)
+    with tc.no_grad():
+        x.add_(1.0)
+    return not _raises(lambda: y.sum().backward(), RuntimeError)
+
+
+def _inplace_modules():
+    x = -tc.ones(2)
+    nn.ReLU(inplace=True)(x)
+    return bool(np.all(x.numpy() == -1))
+
+
 def _double_backward():
     x = tc.ones(1, 1, 4, 4, requires_grad=True)
     w = tc.ones(1, 1, 3, 3)
@@ -248,6 +269,10 @@ DIFFERENCES = {
     "devices": lambda: not hasattr(tc, "device") and not hasattr(tc, "cuda"),
     "random-streams": _random_streams,
     "double-backward": _double_backward,
+    "data-writes": _data_writes,
+    "saved-tensors": _saved_tensors,
+    "inplace-modules": _inplace_modules,
+    "forward-ad": lambda: not hasattr(tc.autograd, "forward_ad") and not hasattr(tc, "func"),
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),
 }

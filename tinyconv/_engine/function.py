@@ -223,8 +223,11 @@ class Node:
         fn: the op's ``Op`` class (or, for a custom ``autograd.Function``, the object
             running its backward).
         ctx: its ``Context`` (saved values, hyper-parameters).
-        next_, next_nr: the edges described above.
-        meta, out_meta: the input and output descriptions above.
+        next_: per input, the producing Node, the leaf Tensor, or None (see above).
+        next_nr: per input, which output of the producing Node it is.
+        meta: per input, ``(shape, dtype)`` or None.
+        out_meta: per output, ``(shape, dtype)`` (None for a custom Function's non-Tensor
+            outputs).
     """
 
     __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained",
