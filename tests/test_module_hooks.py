@@ -324,3 +324,25 @@ def test_forward_hooks_on_an_exception_in_a_pre_hook_and_a_failing_always_call_h
         return log
 
     _same(program)
+
+
+# --------------------------------------------------------------------------- node hooks
+def test_graph_node_hooks_see_and_replace_gradients():
+    def program(M):
+        log = []
+        x = M.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        w = M.tensor([0.5, 0.25, 2.0], requires_grad=True)
+        y = x * w
+        h1 = y.grad_fn.register_prehook(
+            lambda gout: log.append(("pre", gout)) or (gout[0] * 2,))
+        y.grad_fn.register_hook(lambda gin, gout: log.append(("post", gin, gout)))
+        y.grad_fn.register_hook(lambda gin, gout: (gin[0], None))  # cut w's gradient
+        z = (y * y).sum()
+        z.backward(retain_graph=True)
+        out = [x.grad.clone(), w.grad]
+        h1.remove()
+        x.grad = None
+        z.backward()
+        return log, out, x.grad
+
+    _same(program)

@@ -302,10 +302,12 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
             grads[k] = g
         if node.pre_hooks and (needed is None or node in needed):
             grads = _run_node_hooks(node.pre_hooks, grads, "pre-hook", len(grads), ())
-        if all(g is None for g in grads) or (needed is not None and node not in needed):
-            gxs, saved = (None,) * len(node.next), ()
-        else:
+        called = not (all(g is None for g in grads) or (needed is not None
+                                                        and node not in needed))
+        if called:
             gxs, saved = _call(node, grads, retain_graph, create_graph, hooks)
+        else:
+            gxs, saved = (None,) * len(node.next), ()
         handed = []
         incoming = [g._data for g in grads if g is not None]
         reduced = []
@@ -323,7 +325,7 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                                       and not any(a is b for b in saved))
                     handed.append(a)
             reduced.append((g, owned))
-        if node.post_hooks:
+        if node.post_hooks and called:
             new = _run_node_hooks(node.post_hooks, tuple(g for g, _ in reduced), "hook",
                                   len(reduced), grads)
             reduced = [(g, owned and g is old) for g, (old, owned) in zip(new, reduced)]
