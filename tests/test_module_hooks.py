@@ -245,6 +245,23 @@ def test_an_in_place_write_into_a_hooked_modules_output_raises_as_in_torch():
     assert _same(program) is True
 
 
+def test_an_in_place_write_into_a_hooked_modules_input_inside_forward_raises():
+    def program(M):
+        class Doubler(M.nn.Module):
+            def forward(self, x):
+                return x.mul_(2)
+
+        m = Doubler()
+        m.register_full_backward_hook(lambda *a: None)
+        try:
+            m(M.ones(2, requires_grad=True) * 1)
+            return None
+        except RuntimeError as e:
+            return "is a view and is being modified inplace" in str(e)
+
+    assert _same(program) is True
+
+
 def test_no_backward_hook_calls_without_grad_mode_or_inputs_needing_it():
     def program(M):
         log = []
