@@ -279,3 +279,18 @@ def test_leaf_used_twice_gets_one_accumulation_and_one_hook_call():
     (x * x + x * 3.0).sum().backward()
     assert len(calls) == 1
     np.testing.assert_allclose(calls[0], [5.0, 7.0])
+
+
+def test_two_inputs_sharing_one_array_are_saved_apart_like_torch():
+    # x * x.detach(): the op saves both operands; the detached one must come back detached
+    # (no second derivative through it) and be version-checked on its own
+    for M in (torch, tc):
+        x = M.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = M.autograd.grad((x * x.detach()).sum(), x, create_graph=True)
+        assert not g.requires_grad, M.__name__
+        np.testing.assert_allclose(g.detach().numpy(), [1.0, 2.0])
+        t = x * 1.0
+        y = t * t.detach()
+        t.detach().mul_(2.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()

@@ -209,17 +209,25 @@ def _raises(fn, *errors):
     return False
 
 
-def _autograd_function():
-    class Scale(tc.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, factor):
-            return x * factor
+def _data_writes():
+    x = tc.tensor([0.5, 1.0], requires_grad=True)
+    y = x * x
+    x.data.add_(1.0)
+    return _raises(lambda: y.sum().backward(), RuntimeError)
 
-        @staticmethod
-        def backward(ctx, g):
-            return g, None
 
-    return _raises(lambda: Scale.apply(tc.ones(2, requires_grad=True), 2.0), TypeError)
+def _saved_tensors():
+    x = tc.ones(1, 1, 4, 4, requires_grad=True)
+    y = F.avg_pool2d(x, 2)
+    with tc.no_grad():
+        x.add_(1.0)
+    return not _raises(lambda: y.sum().backward(), RuntimeError)
+
+
+def _inplace_modules():
+    x = -tc.ones(2)
+    nn.ReLU(inplace=True)(x)
+    return bool(np.all(x.numpy() == -1))
 
 
 def _random_streams():
@@ -243,8 +251,10 @@ DIFFERENCES = {
     "dtypes": lambda: isinstance(tc.float32, np.dtype),
     "meta-device": lambda: _raises(lambda: tc.zeros(2, device="meta"), NotImplementedError),
     "random-streams": _random_streams,
-    "tensor-hooks": lambda: not hasattr(nn.Module, "register_full_backward_hook"),
-    "autograd-function": _autograd_function,
+    "data-writes": _data_writes,
+    "saved-tensors": _saved_tensors,
+    "inplace-modules": _inplace_modules,
+    "forward-ad": lambda: not hasattr(tc.autograd, "forward_ad") and not hasattr(tc, "func"),
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),
 }

@@ -239,9 +239,9 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
             hooks = self._grad_hooks
         else:
             node = self.grad_fn
-            if node.pre_hooks is None:
-                node.pre_hooks = {}
-            hooks = node.pre_hooks.setdefault(self._output_nr, {})
+            if node.tensor_hooks is None:
+                node.tensor_hooks = {}
+            hooks = node.tensor_hooks.setdefault(self._output_nr, {})
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle

@@ -1,7 +1,7 @@
 """MkDocs hook: links inside the tutorials point to pages of the site.
 
 The tutorials are notebooks (Jupytext .py files rendered by mkdocs-jupyter), whose Markdown
-links name source files (``../differences.md#tensor-hooks``, ``06_porting_from_torch.py``) so
+links name source files (``../differences.md#devices``, ``06_porting_from_torch.py``) so
 that they work in Jupyter.  MkDocs rewrites such links in Markdown pages but not in rendered
 notebooks; this hook does it for them, and a link to a file that is not part of the site is a
 warning (which fails ``mkdocs build --strict``), as it is on every other page.

@@ -48,15 +48,17 @@ PAGES = [
       "Reduction ops", "Comparison ops", "BLAS and LAPACK operations", "Gradient checking",
       "Backends"]),
     ("autograd.md", "tinyconv.autograd", "tinyconv.autograd",
-     "Automatic differentiation (torch's `torch.autograd`): grad mode, `grad`, `gradcheck`, "
-     "anomaly detection, and the engine's graph nodes and function hooks.",
+     "Automatic differentiation (torch's `torch.autograd`): grad mode, `grad`, custom "
+     "`Function`s, `gradcheck`, anomaly detection, and the engine's graph nodes and function "
+     "hooks.",
      {"tinyconv._engine.state": "Locally disabling gradient computation",
       "tinyconv.autograd": "Functional higher level API", "backward": "Functional higher level API",
       "tinyconv.autograd.gradcheck": "Numerical gradient checking",
       "tinyconv.autograd.anomaly": "Anomaly detection",
+      "tinyconv.autograd.function": "Function",
       "tinyconv._engine.function": "Graph and ops", "FunctionHook": "Function hooks",
       "add_function_hook": "Function hooks", "scope": "Function hooks"},
-     ["Functional higher level API", "Locally disabling gradient computation",
+     ["Functional higher level API", "Locally disabling gradient computation", "Function",
       "Numerical gradient checking", "Anomaly detection", "Graph and ops", "Function hooks"]),
     ("autograd.functional.md", "tinyconv.autograd.functional", "tinyconv.autograd.functional",
      "Derivatives of whole functions (torch's `torch.autograd.functional`): vector-Jacobian "

@@ -188,31 +188,25 @@ assert probs[np.arange(10), np.arange(10)].mean() > 0.5
 # score with respect to them. Each map's weight is its average gradient; the class
 # activation map is `relu(sum_k weight_k * A_k)`, upsampled to the image size.
 #
-# In PyTorch one would often grab both with hooks on the module: `register_forward_hook`
-# for `A` and `register_full_backward_hook` for its gradient. **tinyconv does not have the
-# module backward hooks yet** (see
-# [Differences from PyTorch](../differences.md#tensor-hooks)), so this tutorial uses what
-# works the same in both frameworks: a forward hook on `model.features` keeps its output `A`
-# and registers a tensor hook on it (`Tensor.register_hook`), which backward calls with the
-# gradient with respect to `A`.
+# Both come from hooks on the `features` module, as in PyTorch: a forward hook keeps its output
+# `A`, a full backward hook receives the gradient with respect to that output
+# (`grad_output[0]`) when the class scores are backpropagated. The parameters are frozen, so
+# the input records the graph (`requires_grad_()`): the backward hook then fires once the
+# gradient reaches the module's input.
 
 # %%
-saved = {}
-
-
-def keep_activation_and_gradient(module, inputs, output):
-    saved["A"] = output
-    output.register_hook(lambda grad: saved.update(dA=grad))
-
-
-handle = model.features.register_forward_hook(keep_activation_and_gradient)
+store = {}
+hooks = [model.features.register_forward_hook(lambda m, args, out: store.update(A=out)),
+         model.features.register_full_backward_hook(
+             lambda m, grad_input, grad_output: store.update(dA=grad_output[0]))]
 x = images.detach().requires_grad_()      # the parameters are frozen: record from the input
 scores = model(x)
 predicted = scores.argmax(1)
 scores[tc.arange(10), predicted].sum().backward()
-handle.remove()                           # later forward passes run without the hook
-activations = saved["A"]                                   # (10, 16, 14, 14)
-weights = saved["dA"].mean(dim=(2, 3), keepdim=True)       # (10, 16, 1, 1)
+for h in hooks:
+    h.remove()
+activations, gradients = store["A"], store["dA"]            # (10, 16, 14, 14) each
+weights = gradients.mean(dim=(2, 3), keepdim=True)         # (10, 16, 1, 1)
 cam = F.relu((weights * activations).sum(dim=1, keepdim=True))
 cam = F.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)
 cam = cam.detach().numpy()[:, 0]                           # (10, 28, 28)

@@ -101,6 +101,22 @@ def _run_hooks(hooks, g):
     return g
 
 
+def _run_node_hooks(hooks, grads, what, n, extra):
+    """A node's pre-hooks (``hook(grad_outputs)``) or post-hooks (``hook(grad_inputs,
+    grad_outputs)``, ``extra`` being the grad_outputs), each able to replace the gradients."""
+    grads = tuple(grads)
+    for h in list(hooks.values()):
+        r = h(grads, tuple(extra)) if what == "hook" else h(grads)
+        if r is None:
+            continue
+        if not isinstance(r, (tuple, list)) or len(r) != n:
+            raise RuntimeError(f"a node {what} must return None or a tuple of {n} gradients, "
+                               f"got {type(r).__name__}"
+                               f"{'' if not isinstance(r, (tuple, list)) else f' of {len(r)}'}")
+        grads = tuple(r)
+    return list(grads)
+
+
 def _graph(roots):
     """Consumer counts of every output of the nodes reachable from ``roots``, and of leaves."""
     deps = {}
@@ -162,7 +178,7 @@ def _call(node, grads, retain_graph, create_graph, hooks):
             break
     gys = list(grads)
     for k, g in enumerate(gys):
-        if g is None and ctx.materialize_grads:
+        if g is None and ctx.materialize_grads and node.out_meta[k] is not None:
             shape, dtype = node.out_meta[k]
             gys[k] = make(np.zeros(shape, dtype=dtype), False, None)
     if ctx._tensors:
@@ -272,8 +288,8 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
         grads = [None] * n_out
         for k in range(n_out):
             g, _ = node_grads.pop((node, k))
-            if g is not None and node.pre_hooks and node.pre_hooks.get(k):
-                g = _run_hooks(node.pre_hooks[k], g)
+            if g is not None and node.tensor_hooks and node.tensor_hooks.get(k):
+                g = _run_hooks(node.tensor_hooks[k], g)
             if g is not None and node.retained is not None:
                 ref = node.retained.get(k)
                 t = ref() if ref is not None else None
@@ -284,17 +300,20 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                 for i in idx:
                     captured[i] = g
             grads[k] = g
-        if all(g is None for g in grads) or (needed is not None and node not in needed):
-            gxs, saved = (None,) * len(node.next), ()
-        else:
+        if node.pre_hooks and (needed is None or node in needed):
+            grads = _run_node_hooks(node.pre_hooks, grads, "pre-hook", len(grads), ())
+        called = not (all(g is None for g in grads) or (needed is not None
+                                                        and node not in needed))
+        if called:
             gxs, saved = _call(node, grads, retain_graph, create_graph, hooks)
+        else:
+            gxs, saved = (None,) * len(node.next), ()
         handed = []
         incoming = [g._data for g in grads if g is not None]
-        for nxt, nr, g, meta in zip(node.next, node.next_nr, gxs, node.meta):
-            if nxt is None:
-                continue
+        reduced = []
+        for nxt, g, meta in zip(node.next, gxs, node.meta):
             owned = False
-            if g is not None:
+            if nxt is not None and g is not None:
                 g, fresh = _reduce(g, meta[0], meta[1], create_graph)
                 if not create_graph:
                     a = g._data
@@ -305,6 +324,14 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
                                       and not any(a is b for b in handed)
                                       and not any(a is b for b in saved))
                     handed.append(a)
+            reduced.append((g, owned))
+        if node.post_hooks and called:
+            new = _run_node_hooks(node.post_hooks, tuple(g for g, _ in reduced), "hook",
+                                  len(reduced), grads)
+            reduced = [(g, owned and g is old) for g, (old, owned) in zip(new, reduced)]
+        for nxt, nr, (g, owned) in zip(node.next, node.next_nr, reduced):
+            if nxt is None:
+                continue
             if type(nxt) is Node:
                 if g is not None:
                     node_grads.add((nxt, nr), g, owned)

@@ -1,9 +1,9 @@
-"""Ops and graph nodes: TensorBase, Context, Node, and Function with its ``apply``.
+"""Ops and graph nodes: TensorBase, Context, Node, and Op with its ``apply``.
 
-An op is a ``Function`` subclass whose static ``forward(ctx, *arrays, **params)`` works on raw
+An op is an ``Op`` subclass whose static ``forward(ctx, *arrays, **params)`` works on raw
 ndarrays and whose ``backward(ctx, *grads)`` works on Tensors with differentiable ops, so the
 backward pass can itself be recorded (``create_graph``) and differentiated again.
-``Function.apply`` runs ``forward`` on the inputs' arrays and, when any input requires grad
+``Op.apply`` runs ``forward`` on the inputs' arrays and, when any input requires grad
 (and grad mode is on), records a ``Node`` that links the outputs to the inputs.
 
 Contract for ops:
@@ -21,6 +21,10 @@ Contract for ops:
   (so a second derivative reaches them), any other array as a constant Tensor.  The engine
   records the version of every saved tensor and refuses to run backward when one was
   modified in place since.  Hyper-parameters are plain ``ctx`` attributes.
+- A Tensor given as a parameter (a target, class weights, a mask, indices: what needs no
+  gradient) reaches ``forward`` as its array; a saved array that views its memory is
+  version-checked like a saved input, so writing into it before backward raises as torch's
+  saved tensors do.
 - ``view = True`` marks ops whose output may be a view of input 0 (it then shares input 0's
   storage version and base).
 - ``category`` names the op's family for profiles ("conv", "pooling", "normalization", ...).
@@ -28,9 +32,11 @@ Contract for ops:
 import weakref
 
 from .._dtypes import type_name
+from .._hooks import RemovableHandle
 from .state import _state
 
-__all__ = ["Context", "Function", "Node", "TensorBase", "VersionCounter", "storage_root"]
+__all__ = ["Context", "Node", "Op", "TensorBase", "VersionCounter", "custom_node",
+           "same_version", "save_tensors", "storage_root"]
 
 
 class VersionCounter:
@@ -215,16 +221,18 @@ class Node:
     only while function hooks are active).
 
     Args:
-        fn: the op's ``Function`` class.
+        fn: the op's ``Op`` class (or, for a custom ``autograd.Function``, the object
+            running its backward).
         ctx: its ``Context`` (saved values, hyper-parameters).
-        next_: the edges described above (stored as ``next``).
-        next_nr: which output of each ``next`` Node the edge comes from.
-        meta: the input descriptions above.
-        out_meta: the differentiable outputs' descriptions above.
+        next_: per input, the producing Node, the leaf Tensor, or None (see above).
+        next_nr: per input, which output of the producing Node it is.
+        meta: per input, ``(shape, dtype)`` or None.
+        out_meta: per output, ``(shape, dtype)`` (None for a custom Function's non-Tensor
+            outputs).
     """
 
-    __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained", "pre_hooks",
-                 "scope", "__weakref__")
+    __slots__ = ("fn", "ctx", "next", "next_nr", "meta", "out_meta", "retained",
+                 "tensor_hooks", "pre_hooks", "post_hooks", "scope", "__weakref__")
 
     def __init__(self, fn, ctx, next_, next_nr, meta, out_meta):
         self.fn = fn
@@ -234,7 +242,9 @@ class Node:
         self.meta = meta
         self.out_meta = out_meta
         self.retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
-        self.pre_hooks = None  # {output_nr: {id: hook}} from Tensor.register_hook
+        self.tensor_hooks = None  # {output_nr: {id: hook}} from Tensor.register_hook
+        self.pre_hooks = None  # {id: hook(grad_outputs)} from register_prehook
+        self.post_hooks = None  # {id: hook(grad_inputs, grad_outputs)} from register_hook
         self.scope = ()
 
     def name(self):
@@ -253,11 +263,44 @@ class Node:
                 out.append((AccumulateGrad(nxt), 0))
         return tuple(out)
 
-    def register_hook(self, hook):
-        raise RuntimeError("register hooks on the tensor (Tensor.register_hook), not the node")
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward ran (torch's
+        ``Node.register_hook``); a non-None result (a tuple, one entry per input) replaces
+        the gradients handed to the inputs.
+
+        Args:
+            fn: the hook; ``grad_inputs`` holds None for inputs that get no gradient.
+
+        Returns:
+            RemovableHandle: ``handle.remove()`` unregisters the hook.
+        """
+        if self.post_hooks is None:
+            self.post_hooks = {}
+        return _add_hook(self.post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` before this node's backward runs (torch's
+        ``Node.register_prehook``); a non-None result (a tuple, one entry per output) replaces
+        the gradients the backward receives.
+
+        Args:
+            fn: the hook; ``grad_outputs`` holds None for outputs that got no gradient.
+
+        Returns:
+            RemovableHandle: ``handle.remove()`` unregisters the hook.
+        """
+        if self.pre_hooks is None:
+            self.pre_hooks = {}
+        return _add_hook(self.pre_hooks, fn)
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+def _add_hook(hooks, fn):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
 
 
 class AccumulateGrad:
@@ -285,8 +328,9 @@ class AccumulateGrad:
         return id(self.variable)
 
 
-def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
-    """Replace the arrays ``forward`` saved by records of the tensors they belong to."""
+def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make, kept=()):
+    """Replace the arrays ``forward`` saved by records of the tensors they belong to
+    (``kept``: Tensors given as parameters, whose memory a saved array may view)."""
     roots = None
     records = []
     for a in ctx._saved:
@@ -309,11 +353,12 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
             # a constant; when it views an input's or output's memory, writes into that
             # tensor in place must still be caught
             box = None
-            if getattr(a, "base", None) is not None:
+            if kept or getattr(a, "base", None) is not None:
                 if roots is None:
                     roots = [(storage_root(t._data), t._vc) for t in inputs
                              if t is not None] + [(storage_root(o._data), o._vc)
-                                                  for o in outs[:n_diff]]
+                                                  for o in outs[:n_diff]] + [
+                        (storage_root(t._data), t._vc) for t in kept]
                 ra = storage_root(a)
                 for r, b in roots:
                     if r is ra:
@@ -326,8 +371,78 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make):
     ctx._make = make
 
 
-class Function:
-    """Base class of every op; subclasses define static ``forward`` and ``backward``."""
+def same_version(t, data):
+    """A constant Tensor holding ``data`` (``t``'s values, maybe converted) that shares
+    ``t``'s version counter: given to an op as a parameter, what the op saves of it is
+    checked against writes into ``t``, as torch checks the tensors it saves.
+
+    Args:
+        t: the user's Tensor.
+        data: an ndarray derived from it.
+
+    Returns:
+        Tensor: no gradient, no history.
+    """
+    return t._make(data, False, None, 0, t._vc)
+
+
+def custom_node(fn, ctx, inputs, out_meta):
+    """Record the graph Node of a custom function (``tinyconv.autograd.Function``).
+
+    Args:
+        fn: what runs its backward (``fn.backward(ctx, *grads)``, ``fn.node_name``).
+        ctx: its Context, whose ``needs_input_grad`` says which inputs get an edge.
+        inputs: every forward input (Tensors and Python values; one gradient each).
+        out_meta: per output, ``(shape, dtype)`` of a Tensor output, None for other values.
+
+    Returns:
+        Node: the recorded node (also collected by ``recording_nodes``).
+    """
+    needs = ctx.needs_input_grad
+    nxt = tuple([(t.grad_fn or t) if n else None for t, n in zip(inputs, needs)])
+    nxt_nr = tuple([t._output_nr if n else 0 for t, n in zip(inputs, needs)])
+    meta = tuple([(t._data.shape, t._data.dtype) if isinstance(t, TensorBase) else None
+                  for t in inputs])
+    node = Node(fn, ctx, nxt, nxt_nr, meta, tuple(out_meta))
+    ctx._owner = weakref.ref(node)
+    ctx._tensors = True
+    if _state.recorder is not None:
+        _state.recorder.append(node)
+    if _state.hooks:
+        node.scope = _state.scope
+    return node
+
+
+def save_tensors(ctx, node, outputs):
+    """Turn the Tensors a custom function saved (``ctx._saved``) into version-checked records:
+    an output of ``node`` is kept without its tensor (no reference cycle) and comes back as
+    an output of ``node``; any other tensor is kept as is.
+
+    Args:
+        ctx: the function's Context (``ctx._saved`` holds Tensors or None).
+        node: its Node.
+        outputs: the forward's final outputs (any values).
+    """
+    records = []
+    for t in ctx._saved:
+        if t is None:
+            records.append(None)
+            continue
+        if ctx._make is None:
+            ctx._make = t._make
+        rec = None
+        for k, o in enumerate(outputs):
+            if o is t and t.grad_fn is node:
+                rec = _Saved(array=t._data, box=t._vc, node=weakref.ref(node), nr=k)
+                break
+        records.append(rec if rec is not None else _Saved(tensor=t, box=t._vc))
+    ctx._records = records
+    ctx._saved = ()
+
+
+class Op:
+    """Base class of every internal op; subclasses define static ``forward`` (on ndarrays) and
+    ``backward`` (on Tensors).  Private: users subclass ``tinyconv.autograd.Function``."""
 
     category = "elementwise"
     n_differentiable = 1
@@ -361,6 +476,19 @@ class Function:
                     f"{cls.__name__}: expected Tensor inputs, got {type(t).__name__}")
         if make is None:
             raise TypeError(f"{cls.__name__}: expected at least one Tensor input")
+        for i in range(1, len(arrays)):
+            a = arrays[i]
+            if a is not None and any(a is b for b in arrays[:i]):
+                # two inputs holding one array (x * x.detach()): forward gets a view for the
+                # second, so what it saves maps back to the right input
+                arrays[i] = a.view()
+        kept = None
+        for v in params.values():
+            if isinstance(v, TensorBase):
+                kept = [v for v in params.values() if isinstance(v, TensorBase)]
+                params = {k: v._data if isinstance(v, TensorBase) else v
+                          for k, v in params.items()}
+                break
         if _state.enabled:
             needs = tuple([t is not None and t.requires_grad for t in inputs])
             any_grad = True in needs
@@ -399,7 +527,7 @@ class Function:
             else:
                 outs.append(make(a, False, None))
         if node is not None:
-            _record_saved(ctx, inputs, arrays, outs, n_diff, node, make)
+            _record_saved(ctx, inputs, arrays, outs, n_diff, node, make, kept or ())
             ctx._owner = weakref.ref(node)
         elif ctx._saved:
             ctx._saved = ()  # nothing will run backward: keep nothing alive

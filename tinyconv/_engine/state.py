@@ -1,7 +1,7 @@
 """Thread-local engine state: grad mode, function hooks and the scope stack.
 
 Grad mode is per thread, as in torch.  Function hooks (Chainer's FunctionHook idea) are how
-instrumentation sees every op: ``Function.apply`` and the backward walk call them only when the
+instrumentation sees every op: ``Op.apply`` and the backward walk call them only when the
 thread has some, so an idle hook point costs one truth test.  The scope stack names where an
 op was recorded (``Module.__call__`` pushes the module while hooks are active); hooks read it.
 """

@@ -393,7 +393,8 @@ def where(condition, input, other):
         raise RuntimeError(
             f"where: shapes condition {cond.shape}, input {tuple(a.shape)} and other "
             f"{tuple(b.shape)} do not broadcast") from None
-    return E.Where.apply(a, b, cond=cond)
+    # a Tensor condition goes in as a Tensor: the op keeps it version-checked for backward
+    return E.Where.apply(a, b, cond=condition if isinstance(condition, TensorBase) else cond)
 
 
 def compare(ufunc, a, b):

@@ -10,7 +10,10 @@
   re-derived from the new base.
 
 Ops recorded inside ``fn`` may have saved ``t``'s current values; those are replaced by
-snapshots before the write, so their backward still sees the values they were computed on.
+snapshots before the write, so their backward still sees the values they were computed on
+(torch saves the original ``self`` of an in-place op).  What they saved of another operand
+that shares ``t``'s storage (``t.mul_(t)``, ``t.mul_(t.detach())``) is not: the write makes
+their backward raise torch's "modified by an inplace operation" error, as torch's does.
 """
 import numpy as np
 
@@ -18,7 +21,7 @@ from .._engine import TensorBase, is_grad_enabled, no_grad, recording_nodes
 from ..ops import shape as S
 from .arith import cast
 
-__all__ = ["inplace", "positions"]
+__all__ = ["inplace", "positions", "rebase_history"]
 
 
 def positions(view, base):
@@ -65,8 +68,11 @@ def _write(t, arr, op):
     t._vc.value += 1
 
 
-def _snapshot_saved(nodes, t):
-    """Nodes just recorded may have saved ``t``'s values: give them a copy before the write."""
+def _snapshot_saved(nodes, t, operands):
+    """Nodes just recorded may have saved ``t``'s values: give them a copy before the write
+    (torch saves the original ``self`` of an in-place op so).  A saved operand that aliases
+    ``t`` (``t.mul_(t)``, ``t.div_(t[0])``) is left as is: the write makes its backward
+    raise, as torch's does."""
     snap = None
     for node in nodes:
         recs = node.ctx._records
@@ -74,6 +80,8 @@ def _snapshot_saved(nodes, t):
             continue
         for r in recs:
             if r is None or r.box is not t._vc:
+                continue
+            if r.tensor is not None and any(r.tensor is o for o in operands):
                 continue
             if r.tensor is not None:
                 if snap is None or snap._data.shape != r.tensor._data.shape:
@@ -91,6 +99,27 @@ def _rebase(t, res):
     t.grad_fn, t._output_nr, t.requires_grad = res.grad_fn, res._output_nr, res.requires_grad
 
 
+def rebase_history(t, res):
+    """Make ``t``, just written in place, continue the graph from ``res`` (a graph tensor of
+    its new values): ``t.grad_fn`` becomes ``res``'s; when ``t`` is a view, its base becomes
+    "itself with the view's region replaced by ``res``" (torch's CopySlices) and ``t`` is
+    re-derived from the new base.
+
+    Args:
+        t: the tensor written in place.
+        res: a tensor of ``t``'s shape whose history the new values have.
+    """
+    base = t._base
+    if base is None:
+        _rebase(t, res)
+        return
+    pos = positions(t, base)
+    new_base = S.PutFlat.apply(base, res, pos=pos)
+    view = S.GetItem.apply(S.Reshape.apply(new_base, shape=(-1,)), index=pos)
+    _rebase(base, new_base)
+    _rebase(t, view)
+
+
 def inplace(t, fn, op, others=()):
     """Write ``fn(t)`` (a Tensor of t's shape) into ``t``; returns ``t``.
 
@@ -98,7 +127,8 @@ def inplace(t, fn, op, others=()):
         t: the tensor updated in place.
         fn: computes the new values from ``t`` with differentiable ops.
         op: the method's name, for messages.
-        others: the other tensor arguments (whether they require grad decides recording).
+        others: the other tensor arguments (whether they require grad decides recording;
+            one sharing ``t``'s storage is not snapshotted, see the module docstring).
     """
     grad_on = is_grad_enabled()
     base = t._base
@@ -109,6 +139,15 @@ def inplace(t, fn, op, others=()):
         if base is not None and base.requires_grad and base.grad_fn is None:
             raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
                                f"used in an in-place operation.")
+        if base is not None and t.grad_fn is not None and \
+                getattr(t.grad_fn.fn, "custom_function", False):
+            raise RuntimeError(
+                f"{op}: Output {t._output_nr} of {t.grad_fn.fn.__name__} is a view and is "
+                f"being modified inplace. This view was created inside a custom Function (or "
+                f"because an input was returned as-is) and the autograd logic to handle "
+                f"view+inplace would override the custom backward associated with the custom "
+                f"Function, leading to incorrect gradients. This behavior is forbidden. You can "
+                f"fix this by cloning the output of the custom Function.")
     record = grad_on and (t.requires_grad or (base is not None and base.requires_grad) or any(
         isinstance(o, TensorBase) and o.requires_grad for o in others))
     if not record:
@@ -120,28 +159,29 @@ def inplace(t, fn, op, others=()):
         res = fn(t)
         if res._data.dtype != t._data.dtype:
             res = cast(res, t._data.dtype)
-        if base is not None:
-            pos = positions(t, base)
-            new_base = S.PutFlat.apply(base, res, pos=pos)
-            view = S.GetItem.apply(S.Reshape.apply(new_base, shape=(-1,)), index=pos)
     if res._data.shape != t._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(t._data.shape)} doesn't match the "
                            f"broadcast shape {list(res._data.shape)}")
-    _snapshot_saved(nodes, t)
+    _snapshot_saved(nodes, t, [o for o in others if isinstance(o, TensorBase)
+                               and o is not t and o._vc is t._vc])
     _write(t, res._data, op)
-    if base is None:
-        _rebase(t, res)
-    else:
-        _rebase(base, new_base)
-        _rebase(t, view)
+    rebase_history(t, res)
     return t
 
+
+
+def _alias(t):
+    return t._make(t._data, t.requires_grad, t.grad_fn, t._output_nr, t._vc, t._base)
 
 
 def inplace_method(fn, name):
     """The Tensor method ``name`` that writes ``fn(self, ...)`` into ``self`` (``exp_`` from
     ``exp``); its tensor arguments decide, with ``self``, whether the write is recorded."""
     def method(self, *args, **kwargs):
+        # an operand that is ``self`` itself becomes an alias (same values, graph position
+        # and version), so what the op saved of it is told apart from what it saved of self
+        args = tuple(_alias(a) if a is self else a for a in args)
+        kwargs = {k: _alias(a) if a is self else a for k, a in kwargs.items()}
         others = [a for a in args if isinstance(a, TensorBase)]
         others += [a for a in kwargs.values() if isinstance(a, TensorBase)]
         return inplace(self, lambda s: fn(s, *args, **kwargs), name, others)

@@ -405,21 +405,22 @@ def stack(tensors, dim=0):
     return S.Stack.apply(*[cast(x, dt) for x in tensors], dim=dim % nd)
 
 
-def index_arrays(index):
-    """Replace Tensors/lists inside an index by ndarrays (NumPy's advanced indexing)."""
+def index_arrays(index, copy=False):
+    """Replace Tensors/lists inside an index by ndarrays (NumPy's advanced indexing); with
+    ``copy``, a Tensor's array is copied."""
     if isinstance(index, tuple):
-        return tuple(_index_item(i) for i in index)
-    return _index_item(index)
+        return tuple(_index_item(i, copy) for i in index)
+    return _index_item(index, copy)
 
 
-def _index_item(i):
+def _index_item(i, copy=False):
     if isinstance(i, TensorBase):
         arr = i._data
         if arr.dtype.kind == "f":
             raise IndexError(
                 "tensors used as indices must be long, int, byte or bool tensors "
                 f"(got {arr.dtype})")
-        return arr
+        return arr.copy() if copy else arr
     if isinstance(i, list):
         arr = np.asarray(i)
         if arr.dtype.kind == "f":
@@ -458,7 +459,9 @@ def _check_index_bounds(idx, shape):
 
 
 def getitem(input, index):
-    idx = index_arrays(index)
+    # an index from a Tensor is copied: backward scatters with it after the caller may have
+    # written into that Tensor (torch keeps it version-checked instead)
+    idx = index_arrays(index, copy=True)
     if S.is_advanced_index(idx):
         _check_index_bounds(idx, input.shape)
     return S.GetItem.apply(input, index=idx)

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ..nn import functional as F
 from ..nn.modules.normalization import _BatchNorm
 from ..ops import norm
@@ -40,7 +40,7 @@ def _comm():
     return pg._state.syncbn_comm
 
 
-class _SyncBatchNormFn(Function):
+class _SyncBatchNormFn(Op):
     """Training-mode batch norm over the global batch (see the module docstring); w and b
     may be None.  The backward is ``_SyncBatchNormBackward``."""
 
@@ -77,7 +77,7 @@ class _SyncBatchNormFn(Function):
         return tuple(next(it) if k else None for k in needs)
 
 
-class _SyncBatchNormBackward(Function):
+class _SyncBatchNormBackward(Op):
     """SyncBatchNorm's gradients (gx, gw, gb), the needed ones, from (gy, x, w): batch norm's
     gradient passes with one ``Allreduce`` of the gradient sums (see the module docstring).
     Its backward is batch norm's double backward with every per-channel sum taken over all
@@ -124,7 +124,7 @@ class _SyncBatchNormBackward(Function):
                                          (0, 2), (1, C, 1), ctx.eps, allsum=allsum, m=ctx.n)
 
 
-class _AllReduceSum(Function):
+class _AllReduceSum(Op):
     """y = the sum of ``a`` over all ranks (float64 on the wire), on every rank; its backward
     is the same sum of the gradients (every rank's output depends on every rank's input)."""
 

@@ -16,10 +16,15 @@ from .._engine import active_hooks, no_grad, scope
 from .._hooks import RemovableHandle
 from .._tensor_attrs import parse_to
 from ..tensor import Tensor
+from ._module_hooks import (_global_forward_hooks, _global_forward_pre_hooks,  # noqa: F401
+                            call_with_hooks, has_hooks, register_module_forward_hook,
+                            register_module_forward_pre_hook,
+                            register_module_full_backward_hook,
+                            register_module_full_backward_pre_hook)
 from .parameter import Parameter
 
-__all__ = ["Module", "register_module_forward_pre_hook",
-           "register_module_forward_hook"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -68,44 +73,6 @@ def _check_name(name, kind, module):
         raise KeyError(f'{kind} name can\'t be empty string ""')
 
 
-# global forward hooks, run for every module (torch.nn.modules.module's
-# register_module_forward_pre_hook / register_module_forward_hook)
-_global_forward_pre_hooks = OrderedDict()
-_global_forward_hooks = OrderedDict()
-_global_forward_hooks_always_called = set()
-
-
-def register_module_forward_pre_hook(hook):
-    """Call ``hook(module, args)`` before every module's forward (and its own pre-hooks); a
-    non-None result replaces args.
-
-    Returns:
-        a RemovableHandle.
-    """
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook, *, always_call=False):
-    """Call ``hook(module, args, output)`` after every module's forward (before its own
-    forward hooks); a non-None result replaces output.
-
-    Args:
-        hook: the callable.
-        always_call: also call it, with output None, when forward raises.
-
-    Returns:
-        a RemovableHandle.
-    """
-    handle = RemovableHandle(_global_forward_hooks,
-                             extra_dict=_global_forward_hooks_always_called)
-    _global_forward_hooks[handle.id] = hook
-    if always_call:
-        _global_forward_hooks_always_called.add(handle.id)
-    return handle
-
-
 class Module:
     """Base class of every layer and model.
 
@@ -129,10 +96,12 @@ class Module:
         sa(self, "_non_persistent_buffers_set", set())
         sa(self, "_modules", {})
         sa(self, "_forward_pre_hooks", OrderedDict())
-        sa(self, "_forward_pre_hooks_with_kwargs", set())
+        sa(self, "_forward_pre_hooks_with_kwargs", OrderedDict())
         sa(self, "_forward_hooks", OrderedDict())
-        sa(self, "_forward_hooks_with_kwargs", set())
-        sa(self, "_forward_hooks_always_called", set())
+        sa(self, "_forward_hooks_with_kwargs", OrderedDict())
+        sa(self, "_forward_hooks_always_called", OrderedDict())
+        sa(self, "_backward_pre_hooks", OrderedDict())
+        sa(self, "_backward_hooks", OrderedDict())
 
     # ------------------------------------------------------------------------------ forward
     def forward(self, *args, **kwargs):
@@ -140,92 +109,104 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if (self._forward_pre_hooks or self._forward_hooks or _global_forward_pre_hooks
-                or _global_forward_hooks or active_hooks()):
-            return self._call_impl(*args, **kwargs)
-        return self.forward(*args, **kwargs)
-
-    def _call_impl(self, *args, **kwargs):
         if active_hooks():  # engine hooks (profiler, anomaly mode) see which module ran an op
             with scope(self):
-                return self._call_with_hooks(args, kwargs)
-        return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args, kwargs):
-        """torch's order: global pre-hooks, this module's pre-hooks, forward, global forward
-        hooks, this module's forward hooks (``always_call`` ones also when forward raises)."""
-        for hook in list(_global_forward_pre_hooks.values()):
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
-        for hid, hook in list(self._forward_pre_hooks.items()):
-            if hid in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, "
-                            f"new_kwargs), but got {res}.")
-                    args, kwargs = res
-            else:
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        try:
-            out = self.forward(*args, **kwargs)
-        except Exception:
-            for hid, hook in list(_global_forward_hooks.items()):
-                if hid in _global_forward_hooks_always_called:
-                    hook(self, args, None)
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid in self._forward_hooks_always_called:
-                    if hid in self._forward_hooks_with_kwargs:
-                        hook(self, args, kwargs, None)
-                    else:
-                        hook(self, args, None)
-            raise
-        for hook in list(_global_forward_hooks.values()):
-            res = hook(self, args, out)
-            if res is not None:
-                out = res
-        for hid, hook in list(self._forward_hooks.items()):
-            if hid in self._forward_hooks_with_kwargs:
-                res = hook(self, args, kwargs, out)
-            else:
-                res = hook(self, args, out)
-            if res is not None:
-                out = res
-        return out
+                if has_hooks(self):
+                    return call_with_hooks(self, args, kwargs)
+                return self.forward(*args, **kwargs)
+        if has_hooks(self):
+            return call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call ``hook(module, args)`` before ``forward``; a non-None result replaces args.
 
+        Args:
+            hook: the callable.
+            prepend: run it before the hooks already registered.
+            with_kwargs: call ``hook(module, args, kwargs)``, which may return
+                ``(new_args, new_kwargs)``.
+
         Returns:
             a RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._forward_pre_hooks)
+        handle = RemovableHandle(self._forward_pre_hooks,
+                                 extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
-            self._forward_pre_hooks_with_kwargs.add(handle.id)
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
         if prepend:
             self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
-        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces output.
+        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces
+        output.
+
+        Args:
+            hook: the callable.
+            prepend: run it before the hooks already registered (global ones still first).
+            with_kwargs: call ``hook(module, args, kwargs, output)``.
+            always_call: also call it when the call raises.
 
         Returns:
             a RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._forward_hooks)
+        handle = RemovableHandle(self._forward_hooks,
+                                 extra_dict=[self._forward_hooks_with_kwargs,
+                                             self._forward_hooks_always_called])
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
-            self._forward_hooks_with_kwargs.add(handle.id)
+            self._forward_hooks_with_kwargs[handle.id] = True
         if always_call:
-            self._forward_hooks_always_called.add(handle.id)
+            self._forward_hooks_always_called[handle.id] = True
         if prepend:
             self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_output)`` when the gradients w.r.t. this module's outputs
+        are computed; a non-None result (a tuple like ``grad_output``) replaces them.
+
+        ``grad_output`` has one entry per output (None for non-Tensors).  As in torch,
+        ``forward`` then receives aliases of its Tensor inputs and the caller gets aliases of
+        the outputs, which must not be modified in place.
+
+        Args:
+            hook: the callable.
+            prepend: run it before the hooks already registered (global ones still first).
+
+        Returns:
+            a RemovableHandle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients w.r.t. this
+        module's inputs are computed; a non-None result (a tuple like ``grad_input``)
+        replaces them.
+
+        ``grad_input`` has one entry per positional argument of the call (None for
+        non-Tensors and inputs that need no gradient; keyword arguments are ignored).  When
+        no input requires grad, the hook fires with the output gradients instead (with a
+        warning, as torch).
+
+        Args:
+            hook: the callable.
+            prepend: run it before the hooks already registered (global ones still first).
+
+        Returns:
+            a RemovableHandle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
     # ------------------------------------------------------------------------- registration

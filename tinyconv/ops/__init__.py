@@ -1,1 +1,1 @@
-"""One Function subclass per op, grouped by family (see STYLE.md, 'The op contract')."""
+"""One `Op` subclass per op, grouped by family (see STYLE.md, 'The op contract')."""

@@ -10,13 +10,13 @@ import math
 
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import act as K
 from .elementwise import Add, Exp, Mul, Sub, const
 from .reduce import Sum
 
 
-class ReLU(Function):
+class ReLU(Op):
     category = "activation"
     node_name = "ReluBackward0"  # torch's name for this node
     tensor_backward = True
@@ -33,7 +33,7 @@ class ReLU(Function):
         return ThresholdBackward.apply(gy, y, slope=0.0)
 
 
-class ThresholdBackward(Function):
+class ThresholdBackward(Op):
     """gx = gy where x > 0 else slope * gy (ReLU: slope 0; LeakyReLU), from gy and the
     forward's output y (y > 0 exactly where x > 0, for any slope >= 0).
 
@@ -64,7 +64,7 @@ class ThresholdBackward(Function):
         return ggy, gyy
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Op):
     category = "activation"
     node_name = "LeakyReluBackward0"  # torch's name for this node
     tensor_backward = True
@@ -88,7 +88,7 @@ class LeakyReLU(Function):
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 
 
-class GELU(Function):
+class GELU(Op):
     """y = x * Phi(x); 'tanh' uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
 
     category = "activation"
@@ -120,7 +120,7 @@ def _tanh_arg(x):
 _GELU_K = 0.044715
 
 
-class GeluBackward(Function):
+class GeluBackward(Op):
     """gx = gy * gelu'(x), with gelu' = Phi + x phi (exact) or its 'tanh' counterpart.
 
     Inputs: gy, x.  ``aux`` is Phi(x) (exact) or tanh(u) ('tanh') when the caller has it;
@@ -173,7 +173,7 @@ def _gelu_second(x, approximate):
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     category = "activation"
     tensor_backward = True
 
@@ -196,7 +196,7 @@ def sigmoid(x):
     return np.where(x >= 0, r, e * r)
 
 
-class Tanh(Function):
+class Tanh(Op):
     category = "activation"
     tensor_backward = True
 
@@ -219,7 +219,7 @@ def log_softmax(x, dim):
     return z
 
 
-class Softmax(Function):
+class Softmax(Op):
     category = "activation"
     tensor_backward = True
 
@@ -238,7 +238,7 @@ class Softmax(Function):
         return Sub.apply(gx, Mul.apply(y, Sum.apply(gx, axes=(ctx.dim,), keepdim=True)))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     category = "activation"
     tensor_backward = True
 
@@ -256,7 +256,7 @@ class LogSoftmax(Function):
         return Sub.apply(gy, Mul.apply(Exp.apply(y), total))
 
 
-class Dropout(Function):
+class Dropout(Op):
     """y = x * mask / (1 - p), with mask ~ Bernoulli(1 - p) drawn from ``rng``."""
 
     category = "activation"

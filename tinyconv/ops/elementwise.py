@@ -6,7 +6,7 @@ written with these same ops (``const`` wraps a constant array), so they differen
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 
 __all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Sqrt", "Abs", "Clamp",
            "Cast", "Where", "Maximum", "Minimum", "const"]
@@ -22,7 +22,7 @@ def const(like, value):
     return like._make(np.asarray(value, dtype=like._data.dtype), False, None)
 
 
-class Add(Function):
+class Add(Op):
     tensor_backward = True
 
     @staticmethod
@@ -35,7 +35,7 @@ class Add(Function):
         return (gy if na else None), (gy if nb else None)
 
 
-class Sub(Function):
+class Sub(Op):
     tensor_backward = True
 
     @staticmethod
@@ -48,12 +48,13 @@ class Sub(Function):
         return (gy if na else None), (Neg.apply(gy) if nb else None)
 
 
-class Mul(Function):
+class Mul(Op):
     tensor_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad  # keep only what the needed gradients read (as torch)
+        ctx.save_for_backward(a if nb else None, b if na else None)
         return a * b
 
     @staticmethod
@@ -63,12 +64,12 @@ class Mul(Function):
         return (Mul.apply(gy, b) if na else None), (Mul.apply(gy, a) if nb else None)
 
 
-class Div(Function):
+class Div(Op):
     tensor_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with _quiet():
             return a / b
 
@@ -81,7 +82,7 @@ class Div(Function):
         return ga, gb
 
 
-class Neg(Function):
+class Neg(Op):
     tensor_backward = True
 
     @staticmethod
@@ -93,7 +94,7 @@ class Neg(Function):
         return Neg.apply(gy)
 
 
-class Pow(Function):
+class Pow(Op):
     """y = a ** b for tensors a, b (a scalar exponent arrives as a 0-d array)."""
 
     tensor_backward = True
@@ -125,7 +126,7 @@ class Pow(Function):
         return ga, gb
 
 
-class Exp(Function):
+class Exp(Op):
     tensor_backward = True
 
     @staticmethod
@@ -141,7 +142,7 @@ class Exp(Function):
         return Mul.apply(gy, y)
 
 
-class Log(Function):
+class Log(Op):
     tensor_backward = True
 
     @staticmethod
@@ -156,7 +157,7 @@ class Log(Function):
         return Div.apply(gy, x)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     tensor_backward = True
 
     @staticmethod
@@ -172,7 +173,7 @@ class Sqrt(Function):
         return Div.apply(gy, Add.apply(y, y))
 
 
-class Abs(Function):
+class Abs(Op):
     tensor_backward = True
 
     @staticmethod
@@ -186,7 +187,7 @@ class Abs(Function):
         return Mul.apply(gy, const(gy, np.sign(x._data)))
 
 
-class Clamp(Function):
+class Clamp(Op):
     """y = min(max(x, min), max); the gradient passes where min <= x <= max (as torch)."""
 
     node_name = "ClampBackward1"  # torch's name for this node
@@ -211,7 +212,7 @@ class Clamp(Function):
         return Mul.apply(gy, const(gy, keep._data))
 
 
-class Cast(Function):
+class Cast(Op):
     """Change dtype; the gradient is cast back by the engine."""
 
     category = "layout"
@@ -227,26 +228,27 @@ class Cast(Function):
         return gy
 
 
-class Where(Function):
-    """y = a where cond else b; cond is a plain boolean ndarray parameter."""
+class Where(Op):
+    """y = a where cond else b; cond is a boolean parameter (saved: backward selects with it)."""
 
     tensor_backward = True
 
     @staticmethod
     def forward(ctx, a, b, cond):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, gy):
         na, nb = ctx.needs_input_grad
+        (cond,) = ctx.saved_tensors
         zero = const(gy, 0)
-        ga = Where.apply(gy, zero, cond=ctx.cond) if na else None
-        gb = Where.apply(zero, gy, cond=ctx.cond) if nb else None
+        ga = Where.apply(gy, zero, cond=cond) if na else None
+        gb = Where.apply(zero, gy, cond=cond) if nb else None
         return ga, gb
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise max of two tensors; a tie splits the gradient evenly (as torch)."""
 
     tensor_backward = True
@@ -261,7 +263,7 @@ class Maximum(Function):
         return _split_by_share(gy, ctx.share, ctx.needs_input_grad)
 
 
-class Minimum(Function):
+class Minimum(Op):
     tensor_backward = True
 
     @staticmethod

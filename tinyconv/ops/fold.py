@@ -10,7 +10,7 @@ kernel (KH, KW), dilation, padding (ph, pw), stride, blocks (OH, OW).
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import conv as K
 
 
@@ -31,7 +31,7 @@ def _col2im_nlc(cols, x_shape, kernel, dilation, padding, stride, blocks):
     return K.col2im(c, x_shape, kernel[0], kernel[1], stride, padding, dilation, blocks)
 
 
-class Unfold(Function):
+class Unfold(Op):
     """Sliding local blocks of x as columns: (N, C, H, W) -> (N, C*KH*KW, L)."""
 
     category = "layout"
@@ -50,7 +50,7 @@ class Unfold(Function):
         return Fold.apply(gy, x_shape=ctx.x_shape, **ctx.geom)
 
 
-class Fold(Function):
+class Fold(Op):
     """Sum columns back into an image: (N, C*KH*KW, L) -> (N, C, H, W) (overlaps add)."""
 
     category = "layout"

@@ -7,7 +7,7 @@ ops (matmul of the gradient with the other operand), so they differentiate again
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .elementwise import Mul
 from .reduce import Sum
 from .shape import Permute, Reshape
@@ -19,7 +19,7 @@ def _swap(t):
     return Permute.apply(t, dims=tuple(range(n - 2)) + (n - 1, n - 2))
 
 
-class MatMul(Function):
+class MatMul(Op):
     category = "linear"
     node_name = "MmBackward0"  # torch's name for this node
     tensor_backward = True
@@ -57,7 +57,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Op):
     """y = x @ w.T + b for x (..., in_features), w (out_features, in_features), b (out_features,).
 
     Inputs: x, w, b (b may be None).  Leading dims of x are flattened into rows for the

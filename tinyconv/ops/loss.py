@@ -16,7 +16,7 @@ are in ``pointwise_loss``.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .activation import log_softmax
 from .elementwise import Add, Div, Exp, Log, Mul, Neg, Sub, const
 from .pointwise_loss import grad_factor, grad_factor_t, reduce_loss, reduce_t
@@ -133,7 +133,7 @@ def _reduce_rows_t(ggl, reduction, n, shape):
 
 
 # ----------------------------------------------------------------------------- cross entropy
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Cross entropy with class-index targets, class weights, ignore_index, label smoothing.
 
     torch's formula: l_r = (1-e) * w[t_r] * -logp[r, t_r] + (e/C) * sum_c w[c] * -logp[r, c],
@@ -185,7 +185,7 @@ class CrossEntropy(Function):
             weight=None if weight is None else weight._data, **ctx.params)
 
 
-class CrossEntropyBackward(Function):
+class CrossEntropyBackward(Op):
     """gx = gl * (alpha * p - T) by rows, from (gy, x): gl the row factor of gy, T the
     (smoothed, weighted) target distribution and alpha = sum_c T its row sums.
 
@@ -249,7 +249,7 @@ class CrossEntropyBackward(Function):
         return ggy, gx
 
 
-class CrossEntropyProbs(Function):
+class CrossEntropyProbs(Op):
     """Cross entropy with class-probability targets t of x's shape (optionally smoothed).
     The backward is ``CrossEntropyProbsBackward``."""
 
@@ -283,7 +283,7 @@ class CrossEntropyProbs(Function):
         return tuple(next(it) if n else None for n in needs)
 
 
-class CrossEntropyProbsBackward(Function):
+class CrossEntropyProbsBackward(Op):
     """(gx, gt), the needed ones, from (gy, x, t): gx = gl * (p * S - wt), gt = -gl * (1 - e)
     * w * logp by rows, with wt = ((1 - e) t + e / C) * w the weighted smoothed target, S its
     row sums, gl the row factor of gy.
@@ -366,7 +366,7 @@ class CrossEntropyProbsBackward(Function):
 
 
 # ----------------------------------------------------------------------------- NLL
-class NLLLoss(Function):
+class NLLLoss(Op):
     """l_r = -w[t_r] * x[r, t_r] (0 on ignored rows); 'mean' divides by sum_r w[t_r].  The
     backward is ``NLLLossBackward``."""
 
@@ -402,7 +402,7 @@ class NLLLoss(Function):
                                      **ctx.params)
 
 
-class NLLLossBackward(Function):
+class NLLLossBackward(Op):
     """gx = -gl * w_r at each row's target class, zero elsewhere, from gy alone (it does not
     depend on x); its backward picks ggx at the targets: d/dgy = reduce(-w_r * ggx[r, t_r])."""
 

@@ -28,7 +28,7 @@ differentiates again.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import norm as K
 from .elementwise import Add, Div, Mul, Sqrt, Sub, const
 from .reduce import Sum
@@ -337,7 +337,7 @@ def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps,
 
 
 # ------------------------------------------------------------------------------ batch norm
-class BatchNorm(Function):
+class BatchNorm(Op):
     """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
 
     Inputs: x, w, b (w and b may be None).  running_mean/running_var are plain ndarrays (or
@@ -374,7 +374,7 @@ class BatchNorm(Function):
                                                needs=needs), needs)
 
 
-class BatchNormBackward(Function):
+class BatchNormBackward(Op):
     """Batch norm's gradients (gx, gw, gb) from (gy, x, w), the needed ones only (``needs``
     says which), as an op so that the backward is differentiable.
 
@@ -429,7 +429,7 @@ class BatchNormBackward(Function):
 
 
 # ------------------------------------------------------------------ group and instance norm
-class GroupNorm(Function):
+class GroupNorm(Op):
     """Group normalization over (N, C, *): stats per (sample, group of C/G channels).
 
     Inputs: x, w, b (each (C,) or None).  With running_mean/running_var (instance norm,
@@ -474,7 +474,7 @@ class GroupNorm(Function):
                                                needs=needs), needs)
 
 
-class GroupNormBackward(Function):
+class GroupNormBackward(Op):
     """Group norm's gradients (gx, gw, gb) from (gy, x, w), the needed ones only (``needs``),
     as an op: forward by the fused kernels, backward by ``norm_double_backward`` with
     statistics per (sample, group)."""
@@ -555,7 +555,7 @@ def _row_backward(gxhat, xhat, invstd, owned):
     return gx
 
 
-class LayerNorm(Function):
+class LayerNorm(Op):
     """Layer normalization over the trailing ``nd`` dims; w, b have those dims' shape.  The
     backward is ``LayerNormBackward``."""
 
@@ -592,7 +592,7 @@ class LayerNorm(Function):
                                                nd=ctx.nd, eps=ctx.eps, needs=needs), needs)
 
 
-class LayerNormBackward(Function):
+class LayerNormBackward(Op):
     """Layer norm's gradients (gx, gw, gb) from (gy, x, w), the needed ones only (``needs``),
     as an op: forward on the forward's xhat (R, M) rows, backward by ``norm_double_backward``
     with statistics per row."""

@@ -10,12 +10,12 @@ gradients of any order exist.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 
 __all__ = ["Pad", "PadBackward"]
 
 
-class Pad(Function):
+class Pad(Op):
     """Pad the last len(pads)//2 dims: pads = (last_lo, last_hi, prev_lo, prev_hi, ...).
 
     mode 'constant' or 'circular' (negative pads crop first, then the crop is padded),
@@ -47,7 +47,7 @@ class Pad(Function):
                                  crop=ctx.crop)
 
 
-class PadBackward(Function):
+class PadBackward(Op):
     """gx of ``Pad`` for gy: the adjoint of padding (x's shape ``shape``; ``pads``, ``mode``
     as in Pad; ``crop``, the slices circular padding kept of x).  Its gradient pads again."""
 

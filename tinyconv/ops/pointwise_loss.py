@@ -12,7 +12,7 @@ for 'mean'), so the gradient with respect to gy is ``reduce(core * ggx)``.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .activation import sigmoid
 from .elementwise import Abs, Add, Clamp, Div, Exp, Log, Mul, Neg, Sub, Where, const
 from .reduce import Sum
@@ -96,7 +96,7 @@ def _loss_backward(fn, ctx, gy, x, t, **params):
 
 
 # ----------------------------------------------------------------------------- MSE
-class MSELoss(Function):
+class MSELoss(Op):
     category = "loss"
     node_name = "MseLossBackward0"  # torch's name for this node
     tensor_backward = True
@@ -115,7 +115,7 @@ class MSELoss(Function):
                               n=ctx.n)
 
 
-class MSELossBackward(Function):
+class MSELossBackward(Op):
     """gx = 2 d f(gy), gt = -gx; second order: d/dgy = reduce(2 d c), d/dx = 2 f(gy) c =
     -d/dt, with c = ggx - ggt."""
 
@@ -147,7 +147,7 @@ class MSELossBackward(Function):
 
 
 # ----------------------------------------------------------------------------- L1
-class L1Loss(Function):
+class L1Loss(Op):
     category = "loss"
     tensor_backward = True
 
@@ -165,7 +165,7 @@ class L1Loss(Function):
                               n=ctx.n)
 
 
-class L1LossBackward(Function):
+class L1LossBackward(Op):
     """gx = sign(d) f(gy), gt = -gx; second order: d/dgy = reduce(sign(d) (ggx - ggt)), and
     zero with respect to x and t (as torch's)."""
 
@@ -188,7 +188,7 @@ class L1LossBackward(Function):
 
 
 # ----------------------------------------------------------------------------- smooth L1
-class SmoothL1Loss(Function):
+class SmoothL1Loss(Op):
     """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 0: plain L1)."""
 
     category = "loss"
@@ -213,7 +213,7 @@ class SmoothL1Loss(Function):
                               reduction=ctx.reduction, n=ctx.n, beta=ctx.beta)
 
 
-class SmoothL1LossBackward(Function):
+class SmoothL1LossBackward(Op):
     """gx = h(d) f(gy), gt = -gx with h(d) = d / beta where |d| < beta, else sign(d); second
     order: d/dgy = reduce(h(d) c), d/dx = f(gy) c / beta where |d| < beta = -d/dt, with
     c = ggx - ggt."""
@@ -264,7 +264,7 @@ def _sigmoid_neg_t(x):
     return s, sp
 
 
-class BCEWithLogits(Function):
+class BCEWithLogits(Op):
     """l = weight * ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)).
 
     softplus(-x) = log1p(exp(-|x|)) + max(-x, 0) never overflows.  weight and pos_weight are
@@ -295,7 +295,7 @@ class BCEWithLogits(Function):
                               pos_weight=ctx.pos_weight, reduction=ctx.reduction, n=ctx.n)
 
 
-class BCEWithLogitsBackward(Function):
+class BCEWithLogitsBackward(Op):
     """gx = f w ((1 - t) - lw s), gt = f w ((pw - 1) sp - x), with f = f(gy), w the weight,
     pw the pos_weight, lw = 1 + (pw - 1) t, s = sigmoid(-x), sp = softplus(-x).
 

@@ -15,11 +15,11 @@ The backwards do not depend on x otherwise, so second derivatives with respect t
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from ._kernels import pool as K
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Op):
     """Window maximum; the gradient goes to the (first) argmax of each window.
 
     Returns ``(y, indices)`` when ``return_indices``; indices are flat positions h*W+w in the
@@ -48,7 +48,7 @@ class MaxPool2d(Function):
                                        dtype=ctx.x_dtype)
 
 
-class MaxPool2dBackward(Function):
+class MaxPool2dBackward(Op):
     """gx (x_shape) = gy routed to the argmax positions ``idx`` (int32, gy's shape) of each
     plane, overlaps summed; its backward gathers from those positions."""
 
@@ -66,7 +66,7 @@ class MaxPool2dBackward(Function):
         return MaxPool2dGather.apply(ggx, idx=ctx.idx)
 
 
-class MaxPool2dGather(Function):
+class MaxPool2dGather(Op):
     """y (idx's shape) = the values of x's planes at the flat positions ``idx`` (0 for a
     position outside the plane): the adjoint of ``MaxPool2dBackward``, and its backward."""
 
@@ -90,7 +90,7 @@ class MaxPool2dGather(Function):
         return MaxPool2dBackward.apply(gy, idx=ctx.idx, x_shape=ctx.x_shape, dtype=ctx.x_dtype)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Op):
     """Window mean with torch's divisor (count_include_pad, divisor_override)."""
 
     category = "pooling"
@@ -112,7 +112,7 @@ class AvgPool2d(Function):
         return AvgPool2dBackward.apply(gy, x_shape=ctx.x_shape, dtype=ctx.x_dtype, **ctx.params)
 
 
-class AvgPool2dBackward(Function):
+class AvgPool2dBackward(Op):
     """gx (x_shape): each gy spread evenly over its window; its backward is the pool."""
 
     category = "pooling"
@@ -134,7 +134,7 @@ class AvgPool2dBackward(Function):
         return AvgPool2d.apply(ggx, output_size=ctx.out_hw, **ctx.params)
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(Op):
     """Mean over torch's adaptive bins: rows floor(i*H/OH) .. ceil((i+1)*H/OH), likewise
     columns (neighbouring bins overlap when OH does not divide H)."""
 
@@ -152,7 +152,7 @@ class AdaptiveAvgPool2d(Function):
         return AdaptiveAvgPool2dBackward.apply(gy, x_shape=ctx.x_shape, dtype=ctx.x_dtype)
 
 
-class AdaptiveAvgPool2dBackward(Function):
+class AdaptiveAvgPool2dBackward(Op):
     """gx (x_shape): each gy spread evenly over its adaptive bin; its backward is the pool."""
 
     category = "pooling"

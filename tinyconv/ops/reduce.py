@@ -5,7 +5,7 @@ rules are written with ops, so they differentiate again.
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .elementwise import Add, Div, Mul, Sub, const
 from .shape import Expand, IndexScatter, Reshape
 
@@ -20,7 +20,7 @@ def _expand_back(g, shape, axes, keepdim):
     return Expand.apply(g, shape=shape)
 
 
-class Sum(Function):
+class Sum(Op):
     category = "reduction"
     tensor_backward = True
 
@@ -34,7 +34,7 @@ class Sum(Function):
         return _expand_back(gy, ctx.shape, ctx.axes, ctx.keepdim)
 
 
-class Mean(Function):
+class Mean(Op):
     category = "reduction"
     tensor_backward = True
 
@@ -53,7 +53,7 @@ class Mean(Function):
         return _expand_back(Mul.apply(gy, const(gy, scale)), ctx.shape, ctx.axes, ctx.keepdim)
 
 
-class MaxAll(Function):
+class MaxAll(Op):
     """Max (or min) over every element; ties share the gradient evenly, as torch's max()."""
 
     category = "reduction"
@@ -85,7 +85,7 @@ def _along(idx, dim):
     return tuple(grids)
 
 
-class MaxDim(Function):
+class MaxDim(Op):
     """Max (or min) along one dim; returns (values, indices); the gradient goes to the index."""
 
     category = "reduction"
@@ -119,7 +119,7 @@ class MaxDim(Function):
         return IndexScatter.apply(gy, shape=ctx.shape, index=ctx.index)
 
 
-class Var(Function):
+class Var(Op):
     """Variance with ``correction`` (1 = unbiased, torch's default); std when ``sqrt``."""
 
     category = "reduction"

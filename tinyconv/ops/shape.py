@@ -7,11 +7,11 @@ torch's ``reshape`` does); the engine then shares x's storage version with the r
 """
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .elementwise import Mul
 
 
-class Reshape(Function):
+class Reshape(Op):
     category = "layout"
     node_name = "ViewBackward0"  # torch's name for this node
     view = True
@@ -27,7 +27,7 @@ class Reshape(Function):
         return Reshape.apply(gy, shape=ctx.in_shape)
 
 
-class Permute(Function):
+class Permute(Op):
     category = "layout"
     view = True
     tensor_backward = True
@@ -42,7 +42,7 @@ class Permute(Function):
         return Permute.apply(gy, dims=ctx.inv)
 
 
-class Expand(Function):
+class Expand(Op):
     """Broadcast to a larger shape (a read-only view); the engine sums the gradient back."""
 
     category = "layout"
@@ -61,7 +61,7 @@ class Expand(Function):
         return gy
 
 
-class Diagonal(Function):
+class Diagonal(Op):
     """y = the diagonal of x over ``dims`` at ``offset``, as a last dimension (a view that can
     be written, as torch's: NumPy's own is read-only)."""
 
@@ -82,7 +82,7 @@ class Diagonal(Function):
         return DiagonalScatter.apply(gy, shape=ctx.shape, offset=ctx.offset, dims=ctx.dims)
 
 
-class DiagonalScatter(Function):
+class DiagonalScatter(Op):
     """gx = zeros(shape) with gy on the diagonal (Diagonal's gradient, and its adjoint)."""
 
     category = "layout"
@@ -102,7 +102,7 @@ class DiagonalScatter(Function):
         return Diagonal.apply(ggx, offset=ctx.offset, dims=ctx.dims)
 
 
-class Contiguous(Function):
+class Contiguous(Op):
     """A C-contiguous copy (identity for the gradient)."""
 
     category = "layout"
@@ -118,7 +118,7 @@ class Contiguous(Function):
         return gy
 
 
-class Cat(Function):
+class Cat(Op):
     category = "layout"
     tensor_backward = True
 
@@ -138,7 +138,7 @@ class Cat(Function):
         return tuple(out)
 
 
-class Stack(Function):
+class Stack(Op):
     category = "layout"
     tensor_backward = True
 
@@ -160,7 +160,7 @@ def is_advanced_index(index):
     return any(isinstance(i, (np.ndarray, list)) for i in items)
 
 
-class GetItem(Function):
+class GetItem(Op):
     """y = x[index] (basic indexing gives a view of x); repeated integer indices accumulate
     their gradients."""
 
@@ -183,7 +183,7 @@ class GetItem(Function):
         return IndexScatter.apply(gy, shape=ctx.shape, index=ctx.index)
 
 
-class IndexScatter(Function):
+class IndexScatter(Op):
     """gx = zeros(shape) with gy added at ``index`` (GetItem's gradient, and its adjoint)."""
 
     category = "layout"
@@ -204,7 +204,7 @@ class IndexScatter(Function):
         return GetItem.apply(ggx, index=ctx.index)
 
 
-class PutFlat(Function):
+class PutFlat(Op):
     """y = a copy of x whose elements at flat (C-order) positions ``pos`` are ``values``
     (values of pos's shape): the differentiable form of an in-place write into a view or an
     indexed assignment."""

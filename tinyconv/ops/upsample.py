@@ -21,12 +21,12 @@ import math
 
 import numpy as np
 
-from .._engine import Function
+from .._engine import Op
 from .shape import GetItem, Reshape
 
 
 # ------------------------------------------------------------------------------- unpooling
-class MaxUnpool2d(Function):
+class MaxUnpool2d(Op):
     """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``."""
 
     category = "pooling"
@@ -179,7 +179,7 @@ def _apply_axis(M, x, axis):
     return np.ascontiguousarray(np.moveaxis(moved, -1, axis))
 
 
-class Interpolate(Function):
+class Interpolate(Op):
     """Separable resampling of the trailing spatial axes.
 
     ``plan`` holds, per spatial axis, ``("index", idx)`` (nearest: a gather, exact in the
@@ -210,7 +210,7 @@ class Interpolate(Function):
         return InterpolateBackward.apply(gy, plan=ctx.plan, x_shape=ctx.x_shape)
 
 
-class InterpolateBackward(Function):
+class InterpolateBackward(Op):
     """gx of ``Interpolate`` for gy (x's shape ``x_shape``): the adjoint resampling, M.T per
     axis (a scatter-add for nearest).  Its gradient is ``Interpolate`` with the same plan."""
 
@@ -271,7 +271,7 @@ def _unshuffle(x, r):
     return t.reshape(lead + (C * r * r, H, W))
 
 
-class PixelShuffle(Function):
+class PixelShuffle(Op):
     """Move r*r channel blocks into r x r spatial blocks (sub-pixel convolution)."""
 
     category = "layout"
@@ -287,7 +287,7 @@ class PixelShuffle(Function):
         return PixelUnshuffle.apply(gy, downscale_factor=ctx.r)
 
 
-class PixelUnshuffle(Function):
+class PixelUnshuffle(Op):
     """The inverse of PixelShuffle: r x r spatial blocks into r*r channels."""
 
     category = "layout"

@@ -8,11 +8,13 @@ tinyconv.parity`` read both.  torch is imported only inside the functions that r
 ``import tinyconv.testing`` works without torch.
 """
 from .compare import (TOL, Report, assert_against_torch, assert_close, check_against_torch,
-                      check_double_backward, check_refusal, gradcheck, gradgradcheck, to_numpy)
+                      check_double_backward, check_refusal, check_saved_versions, gradcheck,
+                      gradgradcheck, to_numpy)
 from .opinfo import (OPS, BadArg, OpInfo, Sample, bad_args, missing_entries, op, public_ops,
                      samples)
 
 __all__ = ["OPS", "OpInfo", "Sample", "BadArg", "op", "samples", "bad_args", "public_ops",
            "missing_entries", "check_against_torch", "assert_against_torch", "gradcheck",
-           "check_double_backward", "gradgradcheck", "check_refusal", "assert_close", "to_numpy",
+           "check_double_backward", "gradgradcheck", "check_refusal", "check_saved_versions",
+           "assert_close", "to_numpy",
            "Report", "TOL"]

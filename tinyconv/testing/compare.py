@@ -5,7 +5,8 @@ runs the op, compares every output (values, dtype, integer outputs exactly) and 
 updated in place (running statistics), backpropagates one random cotangent through every
 differentiable output and compares every input's gradient and its dtype.  It returns a
 ``Report``; ``assert_against_torch`` is the form tests use.  ``gradcheck`` runs
-``tinyconv.gradcheck`` on a sample in float64, ``check_refusal`` checks a ``BadArg``.
+``tinyconv.gradcheck`` on a sample in float64, ``check_refusal`` checks a ``BadArg``, and
+``check_saved_versions`` writes into an input between forward and backward.
 
 Two views of an error ``max|a - e|`` over an array: relative to magnitude,
 ``/ max(1, max|e|)`` (the tests' tolerances, ``TOL``), and norm-wise relative, ``/ max|e|``
@@ -318,6 +319,66 @@ def gradgradcheck(sample, seed=0):
         return _flatten(sample.call(tinyconv, F, *full))[0]
 
     return tinyconv.autograd.gradgradcheck(fn, tuple(ts[i] for i in idx))
+
+
+def _changed(a):
+    """Different values of the same dtype and range: shifted floats, rolled integers/masks."""
+    if a.dtype.kind == "f":
+        return a + 0.5
+    return np.roll(a.reshape(-1), 1).reshape(a.shape)
+
+
+def _write_then_backward(M, F, sample, arrays, which, seed):
+    """Run ``sample``, write new values into input ``which`` (None: none) under no_grad, then
+    backpropagate a fixed cotangent: ("error" | "ok" | "no grad", input gradients)."""
+    M.manual_seed(seed)
+    ts = _tensors(M, arrays, sample)
+    outs = [o for o in _flatten(sample.call(M, F, *ts)) if getattr(o, "requires_grad", False)]
+    if not outs:
+        return "no grad", None
+    if which is not None:
+        with M.no_grad():
+            ts[which].copy_(M.tensor(_changed(arrays[which])))
+    rng = np.random.default_rng(sample.seed(seed) + 3)
+    gs = [M.tensor(rng.standard_normal(tuple(o.shape))) for o in outs]
+    try:
+        M.autograd.backward(outs, gs)
+    except RuntimeError as e:
+        if "modified by an inplace operation" not in str(e):
+            raise
+        return "error", None
+    return "ok", [None if t.grad is None else to_numpy(t.grad) for t in ts]
+
+
+def check_saved_versions(sample, which, seed=0):
+    """Write into input ``which`` of ``sample`` between forward and backward (float64), in
+    both libraries: ``(torch's outcome, tinyconv's outcome, problems)``.
+
+    An outcome is "error" (torch's "modified by an inplace operation": the op saved that
+    input) or "ok" (it did not); "no grad" when nothing is differentiable.  A problem is a
+    tinyconv gradient that differs from the one of the same run without the write (a saved
+    value changed under the op: a silently wrong gradient).
+    """
+    import torch
+    import torch.nn.functional as TF
+
+    import tinyconv
+    import tinyconv.nn.functional as F
+
+    arrays = sample.arrays(np.float64, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t_out, _ = _write_then_backward(torch, TF, sample, arrays, which, seed)
+    c_out, grads = _write_then_backward(tinyconv, F, sample, arrays, which, seed)
+    problems = []
+    if c_out == "ok":
+        _, clean = _write_then_backward(tinyconv, F, sample, arrays, None, seed)
+        for (name, _, _), g, e in zip(sample.inputs, grads, clean):
+            if (g is None) != (e is None) or (g is not None and not np.allclose(
+                    g, e, rtol=1e-10, atol=1e-12, equal_nan=True)):
+                problems.append(f"grad {name} changed by writing into "
+                                f"{sample.inputs[which][0]} after forward")
+    return t_out, c_out, problems
 
 
 def _refused(bad, M, F):

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from ..._checks import check_tensor
-from ..._engine import is_grad_enabled
+from ..._engine import is_grad_enabled, same_version
 from ...ops import loss as L
 from ...ops import pointwise_loss as PL
 
@@ -62,7 +62,7 @@ def _class_target(op, input, target, ignore_index):
                              f"ignore_index={ignore_index})")
     elif not 0 <= ignore < C:
         ignore = None  # every target is a class in range: nothing can be ignored
-    return t, ignore
+    return same_version(target, t), ignore
 
 
 def _class_weight(op, weight, input):
@@ -77,7 +77,7 @@ def _class_weight(op, weight, input):
     if weight.requires_grad and is_grad_enabled():
         raise RuntimeError(f"{op}: the loss is not differentiable with respect to 'weight'; "
                            f"this input cannot have requires_grad=True")
-    return weight._data.astype(input.dtype, copy=False)
+    return same_version(weight, weight._data.astype(input.dtype, copy=False))
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -294,5 +294,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         if t.requires_grad and is_grad_enabled():
             raise RuntimeError(f"{op}: the loss is not differentiable with respect to "
                                f"'{name}'; this input cannot have requires_grad=True")
-        consts[name] = t._data.astype(input.dtype, copy=False)
+        consts[name] = same_version(t, t._data.astype(input.dtype, copy=False))
     return PL.BCEWithLogits.apply(input, target, reduction=reduction, **consts)

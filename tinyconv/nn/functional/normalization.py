@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..._checks import check_float, check_tensor, is_int, is_real
+from ..._engine import same_version
 from ...ops import norm as N
 
 __all__ = ["batch_norm", "group_norm", "layer_norm", "instance_norm"]
@@ -30,7 +31,8 @@ def _per_channel(op, name, t, C, input, dtype=None):
 
 
 def _running_arrays(op, running_mean, running_var, C, input):
-    """The running statistics' 1-D ndarrays (views updated in place), or (None, None)."""
+    """The running statistics as 1-D Tensors around views of their memory (updated in place by
+    the op in training; version-checked where the op saves them), or (None, None)."""
     if running_mean is None and running_var is None:
         return None, None
     if running_mean is None or running_var is None:
@@ -44,7 +46,7 @@ def _running_arrays(op, running_mean, running_var, C, input):
         a = t._data.reshape(C)
         if not np.shares_memory(a, t._data):
             raise ValueError(f"{op}: {name} must be contiguous to be updated in place")
-        arrays.append(a)
+        arrays.append(same_version(t, a))
     return arrays[0], arrays[1]
 
 
@@ -204,8 +206,10 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if rm is None:
             raise RuntimeError("instance_norm: expected running_mean and running_var to be "
                                "defined when use_input_stats is False")
-        return N.BatchNorm.apply(input, w, b, running_mean=rm, running_var=rv,
-                                 training=False, eps=float(eps))
+        # torch normalises with copies of the running statistics here (repeated per sample):
+        # writing into them before backward is allowed
+        return N.BatchNorm.apply(input, w, b, running_mean=rm._data.copy(),
+                                 running_var=rv._data.copy(), training=False, eps=float(eps))
     spatial = input._data.size // (input.shape[0] * C) if input._data.size else 0
     if spatial <= 1:
         raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "

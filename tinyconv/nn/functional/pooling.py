@@ -227,4 +227,4 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         bad = int(idx.max() if idx.max() >= out[0] * out[1] else idx.min())
         raise RuntimeError(f"{op}: found an invalid max index: {bad} (output volumes are of "
                            f"size {out[0]}x{out[1]})")
-    return U.MaxUnpool2d.apply(input, indices=idx, output_size=out)
+    return U.MaxUnpool2d.apply(input, indices=indices, output_size=out)

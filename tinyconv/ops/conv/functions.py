@@ -21,7 +21,7 @@ and therefore, for incoming ggx, ggw, ggb:
 
 A transposed convolution is the adjoint of a convolution, so its backward is the same two ops.
 """
-from ..._engine import Function
+from ..._engine import Op
 from ..elementwise import Add
 from ..reduce import Sum
 from ..shape import Expand, Reshape
@@ -32,7 +32,7 @@ from .registry import select_algorithm
 __all__ = ["Conv2d", "ConvTranspose2d", "ConvBackward"]
 
 
-class Conv2d(Function):
+class Conv2d(Op):
     """y = conv(x, w) + b (b may be None).  Params: geom (ConvGeometry), already validated."""
 
     category = "conv"
@@ -62,7 +62,7 @@ class Conv2d(Function):
         return tuple(next(grads) if n else None for n in needs)
 
 
-class ConvBackward(Function):
+class ConvBackward(Op):
     """The gradients (gx, gw, gb) of y = conv(x, w) + b for the output gradient gy.
 
     Inputs: gy (N, F, OH, OW); x, None when gw is not asked for; w, None when gx is not.
@@ -124,7 +124,7 @@ class ConvBackward(Function):
         return d_gy, d_x, d_w
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(Op):
     """y = conv_transpose(x, w) + b, the adjoint of conv2d with weight w (Cin, Cout/G, KH, KW).
 
     Params: geom describes the forward convolution y -> x (its out_size is x's H, W);
