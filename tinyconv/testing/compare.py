@@ -292,7 +292,8 @@ def check_double_backward(sample, seed=0, dtype=np.float64):
 
     def arr(g, like):
         if g is None or getattr(g, "_is_zerotensor", lambda: False)():
-            return np.zeros(tuple(like.shape))  # torch's symbolic zeros
+            # torch's symbolic zeros, or no gradient: zeros of the input's dtype
+            return np.zeros(tuple(like.shape), dtype=to_numpy(like.detach()).dtype)
         return to_numpy(g)
 
     for n, c, t, like in zip(names, c_first, t_first, t_diff):
