@@ -14,6 +14,21 @@ from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp, f
                          log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
                          permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack,
                          std, sub, sum, tanh, transpose, unsqueeze, var, where)
+from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
+                         broadcast_tensors, broadcast_to, chunk, column_stack, diag, diag_embed,
+                         diagonal, dstack, flip, fliplr, flipud, gather, hstack, index_add,
+                         index_copy, index_fill, index_select, masked_fill, masked_scatter,
+                         masked_select, meshgrid, moveaxis, movedim, narrow, repeat_interleave,
+                         roll, rot90, scatter, scatter_add, scatter_reduce, select, split,
+                         swapaxes, swapdims, take, take_along_dim, tensor_split, tile, tril,
+                         triu, unbind, unflatten, vstack)
+from ._functions import (all, allclose, any, argwhere, bitwise_and, bitwise_left_shift,
+                         bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
+                         ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan,
+                         isneginf, isposinf, isreal, le, less, less_equal, logical_and,
+                         logical_not, logical_or, logical_xor, lt, ne, nonzero, not_equal)
+from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
+                         unique, unique_consecutive)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from .backends import get_conv_workspace_limit, set_conv_workspace_limit
 from .tensor import Tensor

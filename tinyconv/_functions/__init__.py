@@ -20,9 +20,19 @@ from .arith import (
     pow,
     sqrt,
     sub,
-    where,
 )
+from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                      bitwise_right_shift, bitwise_xor, logical_and, logical_not, logical_or,
+                      logical_xor)
+from .compare import (all, allclose, any, argwhere, eq, equal, ge, greater, greater_equal, gt,
+                      isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, le, less,
+                      less_equal, lt, ne, nonzero, not_equal, where)
+from .indexing import (gather, index_add, index_copy, index_fill, index_select, masked_fill,
+                       masked_scatter, masked_select, scatter, scatter_add, scatter_reduce,
+                       take, take_along_dim)
 from .inplace import inplace_method
+from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
+                        triu)
 from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
 from .shape import (
     cat,
@@ -38,12 +48,36 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .sorting import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
+                      unique, unique_consecutive)
+from .slicing import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
+                      broadcast_to, chunk, column_stack, dstack, hstack, meshgrid, moveaxis,
+                      movedim, narrow, repeat_interleave, select, split, swapaxes, swapdims,
+                      tensor_split, tile, unbind, unflatten, vstack)
 
 __all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp", "expand",
            "flatten", "log", "log_softmax", "matmul", "max", "maximum", "mean", "min",
            "minimum", "mul", "neg", "permute", "pow", "relu", "relu_", "repeat", "reshape",
            "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
-           "transpose", "unsqueeze", "var", "view", "where"]
+           "transpose", "unsqueeze", "var", "view", "where",
+           # indexing, slicing, joining
+           "gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+           "index_fill", "index_copy", "masked_fill", "masked_select", "masked_scatter", "take",
+           "take_along_dim", "narrow", "select", "chunk", "split", "tensor_split", "unbind",
+           "movedim", "moveaxis", "swapaxes", "swapdims", "unflatten", "broadcast_to",
+           "broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
+           "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "tile",
+           "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu",
+           "diag", "diagonal", "diag_embed",
+           # comparisons, predicates, bitwise and logical ops
+           "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal",
+           "not_equal", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
+           "isposinf", "isneginf", "isreal", "all", "any", "nonzero", "argwhere",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+           "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
+           # sorting and selection
+           "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
+           "unique", "unique_consecutive"]
 
 
 def install_methods(cls):

@@ -1,4 +1,4 @@
-"""Arithmetic with torch's type promotion: add, mul, matmul, exp, clamp, where, comparisons.
+"""Arithmetic with torch's type promotion: add, mul, matmul, exp, clamp, maximum/minimum.
 
 Each public function validates and promotes its operands, then calls one op of
 ``tinyconv.ops.elementwise`` / ``tinyconv.ops.linalg``; Tensor's dunders and methods call these.
@@ -14,7 +14,7 @@ from ..ops import linalg as L
 from ._methods import method
 
 __all__ = ["add", "sub", "mul", "div", "pow", "matmul", "neg", "abs", "exp", "log", "sqrt",
-           "clamp", "clip", "maximum", "minimum", "where", "compare", "cast", "operands"]
+           "clamp", "clip", "maximum", "minimum", "cast", "operands"]
 
 
 def cast(x, dtype):
@@ -341,40 +341,3 @@ def minimum(input, other):
     """
     a, b = operands(input, other, "minimum")
     return _binary(E.Minimum, a, b, "minimum")
-
-
-def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other``.
-
-    Args:
-        condition: a bool Tensor (or array), broadcast against the other two.
-        input: the values taken where ``condition`` is True (a Tensor or a number).
-        other: the values taken elsewhere.
-
-    Returns:
-        Tensor: the broadcast shape; gradients flow to ``input`` and ``other`` where each was
-        taken.
-    """
-    cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    a, b = operands(input, other, "where")
-    try:
-        np.broadcast_shapes(cond.shape, a.shape, b.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"where: shapes condition {cond.shape}, input {tuple(a.shape)} and other "
-            f"{tuple(b.shape)} do not broadcast") from None
-    return E.Where.apply(a, b, cond=cond)
-
-
-def compare(ufunc, a, b):
-    """``ufunc(a, b)`` as a bool Tensor (comparisons and logic have no gradient)."""
-    ref = a if isinstance(a, TensorBase) else b
-    x = a._data if isinstance(a, TensorBase) else np.asarray(a)
-    y = b._data if isinstance(b, TensorBase) else np.asarray(b)
-    try:
-        return ref._make(ufunc(x, y), False, None)
-    except ValueError:
-        raise RuntimeError(
-            f"{ufunc.__name__}: shapes {x.shape} and {y.shape} do not broadcast") from None

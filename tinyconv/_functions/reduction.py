@@ -6,24 +6,10 @@ from .._checks import check_keepdim, normalize_dims
 from .._engine import TensorBase
 from ..ops import reduce as R
 from ._methods import method
+from ._results import ValuesIndices
 from .arith import cast, maximum, minimum
 
 __all__ = ["sum", "mean", "max", "min", "amax", "argmax", "argmin", "var", "std"]
-
-
-class _MaxResult(tuple):
-    """(values, indices) with torch's attribute names."""
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
 
 
 @method
@@ -98,7 +84,7 @@ def _max_min(x, dim, keepdim, mode):
                         f"(use amax for several dims)")
     d = normalize_dims(dim, x.ndim, mode)[0] if x.ndim else 0
     values, indices = R.MaxDim.apply(x, dim=d, keepdim=keepdim, mode=mode)
-    return _MaxResult(values, indices)
+    return ValuesIndices(values, indices)
 
 
 @method

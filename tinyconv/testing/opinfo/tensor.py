@@ -81,6 +81,10 @@ def _clamp_samples():
 def _where_samples():
     yield Sample([("condition", bools(3, 4), False), x(3, 4), ("other", normal(3, 4), True)])
     yield Sample([("condition", bools(3, 4), False), x(3, 4), ("other", normal(4), True)])
+    yield Sample([("condition", bools(3, 4), False), x(3, 4)], label="a number as other",
+                 fn=lambda M, F, c, t: M.where(c, t, 0.5))
+    yield Sample([("condition", bools(3, 4), False)], label="one argument: nonzero's tuple",
+                 fn=lambda M, F, c: M.where(c))
 
 
 def _reduction(name):
