@@ -27,6 +27,12 @@ from ._functions import (all, allclose, any, argwhere, bitwise_and, bitwise_left
                          ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan,
                          isneginf, isposinf, isreal, le, less, less_equal, logical_and,
                          logical_not, logical_or, logical_xor, lt, ne, nonzero, not_equal)
+from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin,
+                         arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
+                         ceil, clip, cos, cosh, divide, erf, erfc, erfinv, exp2, expm1, fix,
+                         floor, floor_divide, fmod, frac, hypot, lerp, log1p, log2, log10,
+                         multiply, nan_to_num, negative, reciprocal, remainder, round, rsqrt,
+                         sgn, sign, sin, sinh, square, subtract, tan, trunc, true_divide)
 from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
                          unique, unique_consecutive)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state

@@ -18,6 +18,7 @@ from ._functions import activation as Act
 from ._functions import arith as A
 from ._functions import bitwise as B
 from ._functions import compare as C
+from ._functions import pointwise as P
 from ._functions import shape as Sh
 from ._functions import install_methods
 from ._functions.inplace import inplace
@@ -451,6 +452,18 @@ class Tensor(TensorBase):
     def __rpow__(self, other):
         return A.pow(other, self)
 
+    def __floordiv__(self, other):
+        return P.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return P.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return P.remainder(self, other)
+
+    def __rmod__(self, other):
+        return P.remainder(other, self)
+
     def __matmul__(self, other):
         return A.matmul(self, other)
 
@@ -478,6 +491,12 @@ class Tensor(TensorBase):
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
 
     # comparisons and bitwise/logical operators: no gradient (tinyconv._functions.compare,
     # tinyconv._functions.bitwise)

@@ -9,6 +9,7 @@ from .arith import (
     abs,
     add,
     clamp,
+    clip,
     div,
     exp,
     log,
@@ -31,6 +32,13 @@ from .indexing import (gather, index_add, index_copy, index_fill, index_select, 
                        masked_scatter, masked_select, scatter, scatter_add, scatter_reduce,
                        take, take_along_dim)
 from .inplace import inplace_method
+from .math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh,
+                   atan, atanh, ceil, cos, cosh, erf, erfc, erfinv, exp2, expm1, fix, floor,
+                   frac, log1p, log2, log10, reciprocal, round, rsqrt, sgn, sign, sin, sinh,
+                   square, tan, trunc)
+from .pointwise import (absolute, addcdiv, addcmul, arctan2, atan2, divide, floor_divide, fmod,
+                        hypot, lerp, multiply, nan_to_num, negative, remainder, subtract,
+                        true_divide)
 from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
                         triu)
 from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
@@ -77,7 +85,15 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp
            "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
            # sorting and selection
            "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
-           "unique", "unique_consecutive"]
+           "unique", "unique_consecutive",
+           # pointwise math
+           "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+           "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p",
+           "log2", "log10", "expm1", "exp2", "erf", "erfc", "erfinv", "rsqrt", "reciprocal",
+           "square", "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "atan2",
+           "arctan2", "hypot", "remainder", "fmod", "floor_divide", "lerp", "addcmul",
+           "addcdiv", "nan_to_num", "divide", "true_divide", "multiply", "subtract", "negative",
+           "absolute", "clip"]
 
 
 def install_methods(cls):

@@ -2,9 +2,9 @@
 
 Importing gives one clear error, with the command that builds the extension, when the module
 is missing (a source checkout that was never built).  The wrappers, one module per family
-(``conv``, ``pool``, ``norm``, ``act``), check dtype, contiguity and every bound the nogil
-code relies on, allocate the outputs, and time their calls with ``record`` when a profiler
-listens.  ``tinyconv._environment`` sets what libgomp reads when the extension loads.
+(``conv``, ``pool``, ``norm``, ``act``, ``special``), check dtype, contiguity and every bound
+the nogil code relies on, allocate the outputs, and time their calls with ``record`` when a
+profiler listens.  ``tinyconv._environment`` sets what libgomp reads when the extension loads.
 """
 import os
 

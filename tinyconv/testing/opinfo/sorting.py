@@ -78,6 +78,8 @@ def _mode_samples():
                  fn=lambda M, F, t: t.mode().values)
     yield Sample([("input", ints(0, 3, 3, 5), False)], label="int64",
                  fn=lambda M, F, t: t.mode())
+    yield Sample([d(3, 5)], label="distinct values: the smallest", gradcheck=True,
+                 fn=lambda M, F, t: t.mode(1))
 
 
 def _cum_samples(name):
