@@ -91,6 +91,8 @@ def gather(input, dim, index, *, sparse_grad=False):
 
 def _scatter_src(op, input, src, value, index):
     """src as a Tensor of input's dtype (a number or ``value`` fills index's shape)."""
+    check_tensor(op, "input", input)
+    index_array(op, index)
     if src is not None and value is not None:
         raise TypeError(f"{op}(): pass src or value, not both")
     if src is None:
@@ -157,6 +159,7 @@ def scatter_add(input, dim, index, src):
         >>> tc.zeros(3).scatter_add(0, tc.tensor([0, 2, 0]), tc.tensor([1.0, 2.0, 3.0]))
         tensor([4., 0., 2.])
     """
+    check_tensor("scatter_add", "input", input)
     check_tensor("scatter_add", "src", src)
     s = _scatter_src("scatter_add", input, src, None, index)
     d, idx = _prepare("scatter_add", input, dim, index, s)
@@ -179,6 +182,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         Tensor: of ``input``'s shape and dtype; places no index addresses keep ``input``'s
         value.  Gradients follow torch's (ties of amax/amin share evenly).
     """
+    check_tensor("scatter_reduce", "input", input)
     check_tensor("scatter_reduce", "src", src)
     if reduce not in REDUCTIONS:
         raise RuntimeError(f"scatter_reduce(): reduce argument must be one of {REDUCTIONS}, "

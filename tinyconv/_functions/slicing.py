@@ -281,6 +281,7 @@ def swapaxes(input, axis0, axis1):
     Returns:
         Tensor: a view.
     """
+    check_tensor("swapaxes", "input", input)
     return transpose(input, axis0, axis1)
 
 
@@ -296,6 +297,7 @@ def swapdims(input, dim0, dim1):
     Returns:
         Tensor: a view.
     """
+    check_tensor("swapdims", "input", input)
     return transpose(input, dim0, dim1)
 
 
