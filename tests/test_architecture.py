@@ -23,7 +23,7 @@ LAYERS = [
     ("engine", ["tinyconv._engine"]),
     ("ops", ["tinyconv.ops"]),
     ("tensor", ["tinyconv._checks", "tinyconv.tensor", "tinyconv._functions",
-                "tinyconv.factory", "tinyconv.autograd"]),
+                "tinyconv.factory", "tinyconv.autograd", "tinyconv.linalg"]),
     ("nn", ["tinyconv.nn"]),
     ("training", ["tinyconv.optim", "tinyconv.utils", "tinyconv.transforms",
                   "tinyconv.datasets", "tinyconv.models"]),

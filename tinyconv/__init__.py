@@ -33,6 +33,8 @@ from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccos
                          floor, floor_divide, fmod, frac, hypot, lerp, log1p, log2, log10,
                          multiply, nan_to_num, negative, reciprocal, remainder, round, rsqrt,
                          sgn, sign, sin, sinh, square, subtract, tan, trunc, true_divide)
+from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumexp, nanmean,
+                         nansum, norm, prod, std_mean, var_mean)
 from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
                          unique, unique_consecutive)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
@@ -41,7 +43,7 @@ from .tensor import Tensor
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
                       zeros_like)
-from . import autograd
+from . import autograd, linalg
 from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
 from . import nn, optim
 from .utils.serialization import load, save

@@ -41,7 +41,10 @@ from .pointwise import (absolute, addcdiv, addcmul, arctan2, atan2, divide, floo
                         true_divide)
 from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
                         triu)
-from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
+from .norms import norm
+from .reduction import (amax, amin, aminmax, argmax, argmin, count_nonzero, cumprod, cumsum,
+                        logsumexp, max, mean, min, nanmean, nansum, prod, std, std_mean, sum,
+                        var, var_mean)
 from .shape import (
     cat,
     expand,
@@ -93,7 +96,10 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp
            "square", "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "atan2",
            "arctan2", "hypot", "remainder", "fmod", "floor_divide", "lerp", "addcmul",
            "addcdiv", "nan_to_num", "divide", "true_divide", "multiply", "subtract", "negative",
-           "absolute", "clip"]
+           "absolute", "clip",
+           # reductions and norms
+           "amin", "aminmax", "prod", "cumsum", "cumprod", "logsumexp", "std_mean", "var_mean",
+           "count_nonzero", "nansum", "nanmean", "norm"]
 
 
 def install_methods(cls):

@@ -18,7 +18,7 @@ from .elementwise import Add, Div, Exp, Mul, Neg, Sqrt, Sub, Where, _quiet, cons
 __all__ = ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
            "Atanh", "Log1p", "Expm1", "Log2", "Log10", "Exp2", "Rsqrt", "Reciprocal", "Erf",
            "Erfc", "Erfinv", "Rounding", "Frac", "Atan2", "Hypot", "Remainder", "Fmod",
-           "DivRounded", "FloorDivide", "NanToNum", "ClampTensor"]
+           "DivRounded", "FloorDivide", "NanToZero", "NanToNum", "ClampTensor"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -521,6 +521,23 @@ class FloorDivide(Function):
     @staticmethod
     def backward(ctx, gy):
         raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+
+
+class NanToZero(Function):
+    """NaN replaced by 0; the gradient is multiplied by ``x == x`` (NaN stays NaN where it
+    meets an infinite gradient, as torch's nansum)."""
+
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.keep = ~np.isnan(x)
+        return np.where(ctx.keep, x, 0).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gy):
+        with _quiet():  # an infinite gradient times 0 is NaN, as torch's
+            return Mul.apply(gy, const(gy, ctx.keep))
 
 
 class NanToNum(Function):
