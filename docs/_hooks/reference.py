@@ -48,6 +48,9 @@ PAGES = [
       "tinyconv._functions.compare": "Comparison ops",
       "tinyconv._functions.bitwise": "Pointwise ops",
       "tinyconv._functions.sorting": "Comparison ops",
+      "tinyconv._functions.math": "Pointwise ops",
+      "tinyconv._functions.pointwise": "Pointwise ops",
+      "tinyconv._functions.norms": "Reduction ops",
       "nonzero": "Indexing, slicing, joining, mutating ops",
       "argwhere": "Indexing, slicing, joining, mutating ops", "all": "Reduction ops",
       "any": "Reduction ops", "median": "Reduction ops", "mode": "Reduction ops",
@@ -57,6 +60,8 @@ PAGES = [
       "Serialization", "Locally disabling gradient computation", "Pointwise ops",
       "Reduction ops", "Comparison ops", "Other operations", "BLAS and LAPACK operations",
       "Gradient checking", "Backends"]),
+    ("linalg.md", "tinyconv.linalg", "tinyconv.linalg",
+     "Linear algebra (torch's `torch.linalg`): vector and matrix norms.", {}, []),
     ("autograd.md", "tinyconv.autograd", "tinyconv.autograd",
      "Automatic differentiation (torch's `torch.autograd`): grad mode, `grad`, `gradcheck`, "
      "anomaly detection, and the engine's graph nodes and function hooks.",
