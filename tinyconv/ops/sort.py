@@ -15,7 +15,7 @@ from .index import ScatterAdd
 from .shape import Expand, Reshape
 
 __all__ = ["Sort", "TopK", "KthValue", "MedianDim", "Mode", "CumExtremum", "MedianAll",
-           "sort_indices"]
+           "sort_indices", "topk_indices"]
 
 
 def sort_indices(x, dim, descending=False):
@@ -59,13 +59,25 @@ class Sort(_Pick):
         return _pick(ctx, x, sort_indices(x, dim, descending), dim)
 
 
+def topk_indices(x, k, dim, largest):
+    """The positions of the k largest (smallest) values along dim, in sorted order (equal
+    values by position).  A few of many are found by partitioning first, not by a full sort."""
+    n = x.shape[dim]
+    if k * 8 > n or (x.dtype.kind == "f" and np.isnan(x).any()):
+        return np.take(sort_indices(x, dim, descending=largest), np.arange(k), axis=dim)
+    part = np.argpartition(x, n - k if largest else k - 1, axis=dim)
+    cand = np.sort(np.take(part, np.arange(n - k, n) if largest else np.arange(k), axis=dim),
+                   axis=dim)  # the k winners, in position order
+    order = sort_indices(np.take_along_axis(x, cand, axis=dim), dim, descending=largest)
+    return np.take_along_axis(cand, order, axis=dim)
+
+
 class TopK(_Pick):
     node_name = "TopkBackward0"  # torch's name for this node
 
     @staticmethod
     def forward(ctx, x, k, dim, largest):
-        idx = sort_indices(x, dim, descending=largest)
-        return _pick(ctx, x, np.take(idx, np.arange(k), axis=dim), dim)
+        return _pick(ctx, x, topk_indices(x, k, dim, largest), dim)
 
 
 class KthValue(_Pick):
