@@ -45,6 +45,11 @@ def _topk_samples():
     yield Sample([d(8, 10), ("target", ints(0, 10, 8), False)], label="top-5 accuracy idiom",
                  fn=lambda M, F, t, y: (t.topk(5, 1).indices == y[:, None]).any(1).float()
                  .mean())
+    for largest in (True, False):
+        yield Sample([d(3, 40)], label=f"k=3 of 40 (partitioned) largest={largest}",
+                     fn=lambda M, F, t, lg=largest: t.topk(3, largest=lg))
+    yield Sample([_ties(3, 40)], label="k=2 of 40 with ties: values",
+                 fn=lambda M, F, t: t.topk(2).values)
     yield Sample([d(3, 4, 5)], label="function k=2 dim=1 smallest values",
                  fn=lambda M, F, t: M.topk(t, 2, dim=1, largest=False).values)
 
