@@ -228,7 +228,7 @@ def _random_streams():
     return not np.allclose(tc.randn(2).numpy(), [1.5409961, -0.2934289], atol=1e-6)
 
 
-MISSING_EXAMPLES = [("tinyconv", "einsum"), ("tinyconv.Tensor", "topk"),
+MISSING_EXAMPLES = [("tinyconv", "einsum"),
                     ("tinyconv.nn", "Conv1d"), ("tinyconv", "is_tensor"),
                     ("tinyconv", "inference_mode"), ("tinyconv", "set_num_threads"),
                     ("tinyconv", "bfloat16")]

@@ -11,11 +11,33 @@ from . import accelerator, backends, cuda
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (bool_, float16, float32, float64, get_default_dtype, int8, int16, int32,
                       int64, set_default_dtype, uint8)
-from ._functions import (abs, add, amax, argmax, argmin, bernoulli, cat, clamp, diagonal, div,
-                         exp, flatten, log, log_softmax, matmul, max, maximum, mean, min,
-                         minimum, mm, mul, narrow, neg, permute, pow, relu, reshape, select,
-                         sigmoid, softmax, sqrt, squeeze, stack, std, sub, sum, tanh, transpose,
-                         unsqueeze, var, where)
+from ._functions import (abs, add, amax, argmax, argmin, bernoulli, cat, clamp, div, exp,
+                         flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum, mm,
+                         mul, neg, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze,
+                         stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
+from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
+                         broadcast_tensors, broadcast_to, chunk, column_stack, diag, diag_embed,
+                         diagonal, dstack, flip, fliplr, flipud, gather, hstack, index_add,
+                         index_copy, index_fill, index_select, masked_fill, masked_scatter,
+                         masked_select, meshgrid, moveaxis, movedim, narrow, repeat_interleave,
+                         roll, rot90, scatter, scatter_add, scatter_reduce, select, split,
+                         swapaxes, swapdims, take, take_along_dim, tensor_split, tile, tril,
+                         triu, unbind, unflatten, vstack)
+from ._functions import (all, allclose, any, argwhere, bitwise_and, bitwise_left_shift,
+                         bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
+                         ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan,
+                         isneginf, isposinf, isreal, le, less, less_equal, logical_and,
+                         logical_not, logical_or, logical_xor, lt, ne, nonzero, not_equal)
+from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin,
+                         arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
+                         ceil, clip, cos, cosh, divide, erf, erfc, erfinv, exp2, expm1, fix,
+                         floor, floor_divide, fmod, frac, hypot, lerp, log1p, log2, log10,
+                         multiply, nan_to_num, negative, reciprocal, remainder, round, rsqrt,
+                         sgn, sign, sin, sinh, square, subtract, tan, trunc, true_divide)
+from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumexp, nanmean,
+                         nansum, norm, prod, std_mean, var_mean)
+from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
+                         unique, unique_consecutive)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._size import Size
 from .backends import get_conv_workspace_limit, set_conv_workspace_limit
@@ -23,7 +45,7 @@ from .tensor import Tensor
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
                       zeros_like)
-from . import autograd
+from . import autograd, linalg
 from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
 from . import nn, optim
 from .utils.serialization import load, save

@@ -11,7 +11,8 @@ import numpy as np
 from ._engine import TensorBase
 
 __all__ = ["FLOATS", "ArgumentError", "DtypeError", "is_int", "is_real", "check_tensor",
-           "check_float", "int_tuple", "normalize_dims", "check_keepdim"]
+           "check_float", "int_tuple", "normalize_dims", "check_keepdim", "check_dim",
+           "index_array", "check_bounds"]
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -105,3 +106,35 @@ def check_keepdim(keepdim, op):
     if not isinstance(keepdim, (bool, np.bool_)):
         raise TypeError(f"{op}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
     return bool(keepdim)
+
+
+def check_dim(dim, ndim, op, name="dim"):
+    """One dimension (an int in ``[-ndim, ndim)``; a 0-d tensor takes -1 and 0) as a
+    non-negative axis."""
+    if not is_int(dim):
+        raise TypeError(f"{op}(): argument '{name}' must be int, not {type(dim).__name__}")
+    return normalize_dims(int(dim), ndim, op)[0]
+
+
+def index_array(op, index, name="index"):
+    """The int64 ndarray of an integer index Tensor (torch takes no floats or bools here)."""
+    check_tensor(op, name, index)
+    arr = index._data
+    if arr.dtype.kind not in "iu":
+        raise DtypeError(f"{op}(): Expected dtype int32 or int64 for {name}, got {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_bounds(op, idx, size, dim, negative=False, error=RuntimeError):
+    """``idx`` checked to lie in ``[0, size)`` (``[-size, size)`` when ``negative``, then
+    wrapped); torch's message names the bad index and the dimension."""
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        low = -size if negative else 0
+        if lo < low or hi >= size:
+            bad = lo if lo < low else hi
+            raise error(f"{op}(): index {bad} is out of bounds for dimension {dim} with size "
+                        f"{size}")
+        if negative and lo < 0:
+            idx = np.where(idx < 0, idx + size, idx)
+    return idx

@@ -15,6 +15,9 @@ from ._engine import TensorBase, is_grad_enabled
 from ._engine import backward as engine_backward
 from ._functions import activation as Act
 from ._functions import arith as A
+from ._functions import bitwise as B
+from ._functions import compare as C
+from ._functions import pointwise as P
 from ._functions import shape as Sh
 from ._functions import check_methods, tensor_methods
 from ._functions.inplace import inplace
@@ -405,6 +408,18 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
     def __rpow__(self, other):
         return A.pow(other, self)
 
+    def __floordiv__(self, other):
+        return P.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return P.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return P.remainder(self, other)
+
+    def __rmod__(self, other):
+        return P.remainder(other, self)
+
     def __matmul__(self, other):
         return A.matmul(self, other)
 
@@ -433,37 +448,79 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
     def __itruediv__(self, other):
         return self.div_(other)
 
-    # comparisons: no gradient, boolean results
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    # comparisons and bitwise/logical operators: no gradient (tinyconv._functions.compare,
+    # tinyconv._functions.bitwise)
     def __eq__(self, other):
-        return A.compare(np.equal, self, other)
+        return C.compare(np.equal, self, other, "eq")
 
     def __ne__(self, other):
-        return A.compare(np.not_equal, self, other)
+        return C.compare(np.not_equal, self, other, "ne")
 
     def __lt__(self, other):
-        return A.compare(np.less, self, other)
+        return C.compare(np.less, self, other, "lt")
 
     def __le__(self, other):
-        return A.compare(np.less_equal, self, other)
+        return C.compare(np.less_equal, self, other, "le")
 
     def __gt__(self, other):
-        return A.compare(np.greater, self, other)
+        return C.compare(np.greater, self, other, "gt")
 
     def __ge__(self, other):
-        return A.compare(np.greater_equal, self, other)
+        return C.compare(np.greater_equal, self, other, "ge")
 
     def __invert__(self):
-        if self.dtype != D.bool_:
-            raise TypeError("~ is only supported on bool tensors here")
-        return Tensor._make(~self._data, False, None)
+        return B.bitwise_not(self)
 
     def __and__(self, other):
-        return A.compare(np.bitwise_and, self, other)
+        return B.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return B.bitwise_and(other, self)
 
     def __or__(self, other):
-        return A.compare(np.bitwise_or, self, other)
+        return B.bitwise_or(self, other)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    def __ror__(self, other):
+        return B.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return B.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return B.bitwise_xor(other, self)
+
+    def __lshift__(self, other):
+        return B.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return B.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return B.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return B.bitwise_right_shift(other, self)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
 
     # activations (tinyconv._functions.activation)
     def softmax(self, dim, dtype=None):

@@ -9,6 +9,7 @@ from .arith import (
     abs,
     add,
     clamp,
+    clip,
     div,
     exp,
     log,
@@ -21,21 +22,38 @@ from .arith import (
     pow,
     sqrt,
     sub,
-    where,
 )
+from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                      bitwise_right_shift, bitwise_xor, logical_and, logical_not, logical_or,
+                      logical_xor)
+from .compare import (all, allclose, any, argwhere, eq, equal, ge, greater, greater_equal, gt,
+                      isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, le, less,
+                      less_equal, lt, ne, nonzero, not_equal, where)
+from .indexing import (gather, index_add, index_copy, index_fill, index_select, masked_fill,
+                       masked_scatter, masked_select, scatter, scatter_add, scatter_reduce,
+                       take, take_along_dim)
 from .inplace import inplace_method
 from .random import bernoulli
-from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
+from .math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh,
+                   atan, atanh, ceil, cos, cosh, erf, erfc, erfinv, exp2, expm1, fix, floor,
+                   frac, log1p, log2, log10, reciprocal, round, rsqrt, sgn, sign, sin, sinh,
+                   square, tan, trunc)
+from .pointwise import (absolute, addcdiv, addcmul, arctan2, atan2, divide, floor_divide, fmod,
+                        hypot, lerp, multiply, nan_to_num, negative, remainder, subtract,
+                        true_divide)
+from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
+                        triu)
+from .norms import norm
+from .reduction import (amax, amin, aminmax, argmax, argmin, count_nonzero, cumprod, cumsum,
+                        logsumexp, max, mean, min, nanmean, nansum, prod, std, std_mean, sum,
+                        var, var_mean)
 from .shape import (
     cat,
     expand,
-    diagonal,
     flatten,
-    narrow,
     permute,
     repeat,
     reshape,
-    select,
     squeeze,
     stack,
     t,
@@ -43,13 +61,47 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .sorting import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
+                      unique, unique_consecutive)
+from .slicing import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
+                      broadcast_to, chunk, column_stack, dstack, hstack, meshgrid, moveaxis,
+                      movedim, narrow, repeat_interleave, select, split, swapaxes, swapdims,
+                      tensor_split, tile, unbind, unflatten, vstack)
 
-__all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp", "diagonal",
-           "div", "exp", "expand", "flatten", "log", "log_softmax", "matmul", "max", "maximum",
-           "mean", "min", "minimum", "mm", "mul", "narrow", "neg", "permute", "pow", "relu",
-           "relu_", "repeat", "reshape", "select", "sigmoid", "softmax", "sqrt", "squeeze",
-           "stack", "std", "sub", "sum", "t", "tanh", "transpose", "unsqueeze", "var", "view",
-           "where"]
+__all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp", "div", "exp",
+           "expand", "flatten", "log", "log_softmax", "matmul", "max", "maximum", "mean", "min",
+           "minimum", "mm", "mul", "neg", "permute", "pow", "relu", "relu_", "repeat", "reshape",
+           "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
+           "transpose", "unsqueeze", "var", "view", "where",
+           # indexing, slicing, joining
+           "gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
+           "index_fill", "index_copy", "masked_fill", "masked_select", "masked_scatter", "take",
+           "take_along_dim", "narrow", "select", "chunk", "split", "tensor_split", "unbind",
+           "movedim", "moveaxis", "swapaxes", "swapdims", "unflatten", "broadcast_to",
+           "broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
+           "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "tile",
+           "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu",
+           "diag", "diagonal", "diag_embed",
+           # comparisons, predicates, bitwise and logical ops
+           "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal",
+           "not_equal", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
+           "isposinf", "isneginf", "isreal", "all", "any", "nonzero", "argwhere",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+           "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
+           # sorting and selection
+           "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
+           "unique", "unique_consecutive",
+           # pointwise math
+           "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+           "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p",
+           "log2", "log10", "expm1", "exp2", "erf", "erfc", "erfinv", "rsqrt", "reciprocal",
+           "square", "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "atan2",
+           "arctan2", "hypot", "remainder", "fmod", "floor_divide", "lerp", "addcmul",
+           "addcdiv", "nan_to_num", "divide", "true_divide", "multiply", "subtract", "negative",
+           "absolute", "clip",
+           # reductions and norms
+           "amin", "aminmax", "prod", "cumsum", "cumprod", "logsumexp", "std_mean", "var_mean",
+           "count_nonzero", "nansum", "nanmean", "norm"]
 
 
 def tensor_methods():
@@ -66,7 +118,8 @@ def check_methods(cls):
     """Refuse a method defined both in ``cls`` or its own bases and by ``@method`` (one place
     each)."""
     own = [c for c in cls.__mro__ if c.__name__ != "TensorMethods" and c is not object]
-    both = sorted(n for n in METHODS if any(n in c.__dict__ for c in own))
+    # (this module exports tinyconv's ``any``: no builtin any here)
+    both = sorted(n for n in METHODS if [c for c in own if n in c.__dict__])
     if both:
         raise RuntimeError(f"Tensor methods defined in the class and marked @method: {both}; "
                            f"define each in one place")

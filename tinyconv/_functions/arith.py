@@ -1,4 +1,4 @@
-"""Arithmetic with torch's type promotion: add, mul, matmul, exp, clamp, where, comparisons.
+"""Arithmetic with torch's type promotion: add, mul, matmul, exp, clamp, maximum/minimum.
 
 Each public function validates and promotes its operands, then calls one op of
 ``tinyconv.ops.elementwise`` / ``tinyconv.ops.linalg``; Tensor's dunders and methods call these.
@@ -11,10 +11,11 @@ from .. import _dtypes as D
 from .._engine import TensorBase
 from ..ops import elementwise as E
 from ..ops import linalg as L
+from ..ops import math as M
 from ._methods import method
 
 __all__ = ["add", "sub", "mul", "div", "pow", "matmul", "mm", "neg", "abs", "exp", "log", "sqrt",
-           "clamp", "clip", "maximum", "minimum", "where", "compare", "cast", "operands"]
+           "clamp", "clip", "maximum", "minimum", "cast", "operands"]
 
 
 def cast(x, dtype):
@@ -130,18 +131,32 @@ def mul(input, other):
 
 
 @method(inplace="div_")
-def div(input, other):
-    """Elementwise true division ``input / other`` (integers give the default float dtype).
+def div(input, other, *, rounding_mode=None):
+    """Elementwise division ``input / other``: true division (integers give the default float
+    dtype), or rounded toward zero (``'trunc'``) or down (``'floor'``).
 
     Args:
         input: a Tensor (or a number, when ``other`` is a Tensor).
         other: a Tensor or a number, broadcast against ``input``.
+        rounding_mode: None (true division), ``'trunc'`` or ``'floor'`` (integers stay
+            integers; the gradient of a rounded quotient is zero, as torch's).
 
     Returns:
         Tensor: the broadcast shape of the two, in their promoted dtype (torch's rules: a
         Python number does not raise a tensor's precision).
     """
     a, b = operands(input, other, "div")
+    if rounding_mode is not None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found {rounding_mode!r}")
+        if a._data.dtype.kind in "biu" and not (b._data != 0).all():
+            raise RuntimeError("div: ZeroDivisionError (integer division by zero)")
+        try:
+            return M.DivRounded.apply(a, b, mode=rounding_mode)
+        except ValueError:
+            _check_broadcast(a, b, "div")
+            raise
     if not D.is_float(a._data.dtype):  # true division of integers gives the default float
         a, b = cast(a, D.get_default_dtype()), cast(b, D.get_default_dtype())
     return _binary(E.Div, a, b, "div")
@@ -312,15 +327,17 @@ def clamp(input, min=None, max=None):
     """Clip every element into ``[min, max]``.
 
     The gradient passes where the element was inside the range (bounds included, as torch)
-    and is zero where it was clipped.
+    and is zero where it was clipped; tensor bounds receive the gradient where they won.
+    Where ``min > max`` the result is ``max``.
 
     Args:
         input: a Tensor.
-        min: lower bound (a number), or None for none.
-        max: upper bound (a number), or None for none.
+        min: lower bound (a number or a Tensor broadcast against ``input``), or None for none.
+        max: upper bound (the same kind as ``min``), or None for none.
 
     Returns:
-        Tensor: of ``input``'s shape and dtype.
+        Tensor: of ``input``'s shape (the broadcast shape with tensor bounds) and dtype (the
+        promoted one with tensor bounds).
 
     Examples:
         >>> import tinyconv as tc
@@ -329,10 +346,31 @@ def clamp(input, min=None, max=None):
     """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    tensors = [isinstance(v, TensorBase) for v in (min, max) if v is not None]
+    if any(tensors):
+        if not all(tensors):
+            raise TypeError("clamp(): min and max must both be Tensors or both numbers (or "
+                            "None)")
+        return _clamp_tensor(input, min, max)
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"clamp: {name} must be a number, got {type(v).__name__}")
     return E.Clamp.apply(input, min=min, max=max)
+
+
+def _clamp_tensor(input, lo, hi):
+    dt = input._data.dtype
+    for b in (lo, hi):
+        if b is not None:
+            dt = D.promote(dt, b._data.dtype)
+    shapes = [t.shape for t in (input, lo, hi) if t is not None]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(f"clamp: shapes {shapes} of input, min and max do not "
+                           f"broadcast") from None
+    return M.ClampTensor.apply(cast(input, dt), None if lo is None else cast(lo, dt),
+                               None if hi is None else cast(hi, dt))
 
 
 # torch's alias of clamp, as a function and as methods
@@ -369,41 +407,3 @@ def minimum(input, other):
     """
     a, b = operands(input, other, "minimum")
     return _binary(E.Minimum, a, b, "minimum")
-
-
-def where(condition, input, other):
-    """Elements of ``input`` where ``condition`` holds, else of ``other``.
-
-    Args:
-        condition: a bool Tensor (or array), broadcast against the other two.
-        input: the values taken where ``condition`` is True (a Tensor or a number).
-        other: the values taken elsewhere.
-
-    Returns:
-        Tensor: the broadcast shape; gradients flow to ``input`` and ``other`` where each was
-        taken.
-    """
-    cond = condition._data if isinstance(condition, TensorBase) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    a, b = operands(input, other, "where")
-    try:
-        np.broadcast_shapes(cond.shape, a.shape, b.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"where: shapes condition {cond.shape}, input {tuple(a.shape)} and other "
-            f"{tuple(b.shape)} do not broadcast") from None
-    # a Tensor condition goes in as a Tensor: the op keeps it version-checked for backward
-    return E.Where.apply(a, b, cond=condition if isinstance(condition, TensorBase) else cond)
-
-
-def compare(ufunc, a, b):
-    """``ufunc(a, b)`` as a bool Tensor (comparisons and logic have no gradient)."""
-    ref = a if isinstance(a, TensorBase) else b
-    x = a._data if isinstance(a, TensorBase) else np.asarray(a)
-    y = b._data if isinstance(b, TensorBase) else np.asarray(b)
-    try:
-        return ref._make(ufunc(x, y), False, None)
-    except ValueError:
-        raise RuntimeError(
-            f"{ufunc.__name__}: shapes {x.shape} and {y.shape} do not broadcast") from None

@@ -14,7 +14,7 @@ from ._methods import method
 from .arith import cast
 
 __all__ = ["reshape", "view", "flatten", "permute", "transpose", "t", "unsqueeze", "squeeze",
-           "expand", "repeat", "narrow", "select", "diagonal", "cat", "stack", "getitem",
+           "expand", "repeat", "cat", "stack", "getitem",
            "shape_arg", "index_arrays"]
 
 
@@ -261,75 +261,6 @@ def _dim(dim, ndim, op):
         raise (RuntimeError if op == "narrow" else IndexError)(
             f"{op}() cannot be applied to a 0-dim tensor.")
     return normalize_dims(dim, ndim, op)[0]
-
-
-@method
-def narrow(input, dim, start, length):
-    """The elements ``start`` to ``start + length - 1`` along ``dim`` (a view).
-
-    Args:
-        input: a Tensor.
-        dim: the dimension to narrow.
-        start: the first index kept (negative counts from the end).
-        length: how many indices to keep.
-
-    Returns:
-        Tensor: a view of ``input`` with size ``length`` along ``dim``.
-    """
-    d = _dim(dim, input.ndim, "narrow")
-    n = input._data.shape[d]
-    start, length = int(start), int(length)
-    if not -n <= start <= n:
-        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], "
-                         f"but got {start})")
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    start %= n if n else 1
-    if start + length > n:
-        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
-                           f"({n}).")
-    return S.GetItem.apply(input, index=(slice(None),) * d + (slice(start, start + length),))
-
-
-@method
-def select(input, dim, index):
-    """The slice at ``index`` along ``dim``, without that dimension (a view; ``x[:, i]`` is
-    ``select(x, 1, i)``).
-
-    Args:
-        input: a Tensor.
-        dim: the dimension to index.
-        index: the index (negative counts from the end).
-
-    Returns:
-        Tensor: a view with one dimension fewer.
-    """
-    d = _dim(dim, input.ndim, "select")
-    n, i = input._data.shape[d], int(index)
-    if not -n <= i < n:
-        raise IndexError(f"select(): index {i} out of range for tensor of size "
-                         f"{list(input._data.shape)} at dimension {d}")
-    return S.GetItem.apply(input, index=(slice(None),) * d + (i,))
-
-
-@method
-def diagonal(input, offset=0, dim1=0, dim2=1):
-    """The diagonal of the matrices over ``dim1`` and ``dim2``, as a last dimension (a view).
-
-    Args:
-        input: a Tensor with at least 2 dimensions.
-        offset: 0 for the main diagonal, > 0 above it, < 0 below it.
-        dim1: the rows' dimension.
-        dim2: the columns' dimension.
-
-    Returns:
-        Tensor: a view of ``input`` without ``dim1`` and ``dim2`` and with the diagonal last.
-    """
-    nd = input.ndim
-    d1, d2 = (normalize_dims(d, nd, "diagonal")[0] for d in (dim1, dim2))
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return S.Diagonal.apply(input, offset=int(offset), dims=(d1, d2))
 
 
 def _tensor_seq(tensors, op):

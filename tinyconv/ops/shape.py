@@ -61,47 +61,6 @@ class Expand(Op):
         return gy
 
 
-class Diagonal(Op):
-    """y = the diagonal of x over ``dims`` at ``offset``, as a last dimension (a view that can
-    be written, as torch's: NumPy's own is read-only)."""
-
-    category = "layout"
-    view = True
-    tensor_backward = True
-
-    @staticmethod
-    def forward(ctx, x, offset, dims):
-        ctx.shape, ctx.offset, ctx.dims = x.shape, offset, dims
-        y = x.diagonal(offset, *dims)
-        if x.flags.writeable:
-            y.flags.writeable = True
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        return DiagonalScatter.apply(gy, shape=ctx.shape, offset=ctx.offset, dims=ctx.dims)
-
-
-class DiagonalScatter(Op):
-    """gx = zeros(shape) with gy on the diagonal (Diagonal's gradient, and its adjoint)."""
-
-    category = "layout"
-    tensor_backward = True
-
-    @staticmethod
-    def forward(ctx, gy, shape, offset, dims):
-        ctx.offset, ctx.dims = offset, dims
-        gx = np.zeros(shape, dtype=gy.dtype)
-        d = gx.diagonal(offset, *dims)
-        d.flags.writeable = True
-        d[...] = gy
-        return gx
-
-    @staticmethod
-    def backward(ctx, ggx):
-        return Diagonal.apply(ggx, offset=ctx.offset, dims=ctx.dims)
-
-
 class Contiguous(Op):
     """A C-contiguous copy (identity for the gradient)."""
 

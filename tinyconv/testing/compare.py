@@ -26,6 +26,8 @@ TOL = {"float64": 1e-10, "float32": 2e-5}
 def to_numpy(t):
     """An ndarray copy of a tinyconv Tensor, a torch tensor, an array or a number."""
     if hasattr(t, "detach"):  # tinyconv.Tensor and torch.Tensor alike
+        if getattr(t, "_is_zerotensor", lambda: False)():  # torch's symbolic zeros (sgn)
+            return np.zeros(tuple(t.shape), dtype=str(t.dtype).replace("torch.", ""))
         return np.array(t.detach().numpy(), copy=True)
     return np.array(t, copy=True)
 

@@ -2,10 +2,10 @@
 
 Importing gives one clear error, with the command that builds the extension, when the module
 is missing (a source checkout that was never built).  The wrappers, one module per family
-(``conv``, ``pool``, ``norm``, ``act``), check dtype, contiguity and every bound the nogil
-code relies on, allocate the outputs, and time their calls with ``record`` when a profiler
-listens.  Importing it also moves NumPy's parallel OpenBLAS calls onto the kernels' OpenMP
-threads (``blas.py``).
+(``conv``, ``pool``, ``norm``, ``act``, ``special``), check dtype, contiguity and every bound
+the nogil code relies on, allocate the outputs, and time their calls with ``record`` when a
+profiler listens.  Importing it also moves NumPy's parallel OpenBLAS calls onto the kernels'
+OpenMP threads (``blas.py``).
 """
 import os
 

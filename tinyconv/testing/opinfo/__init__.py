@@ -7,12 +7,13 @@ family's ``OPS`` list (see ``core.OpInfo``).
 """
 import inspect
 
-from . import activation, conv, loss, normalization, pooling, sampling, tensor
+from . import (activation, compare, conv, indexing, loss, math, normalization, pooling,
+               reduction, sampling, sorting, tensor)
 from .core import (FLOAT_DTYPES, BadArg, Maker, OpInfo, Sample, bools, const, custom, distinct,
                    ints, normal, positive, probs, uniform, x)
 
 OPS = (conv.OPS + pooling.OPS + normalization.OPS + activation.OPS + loss.OPS + sampling.OPS
-       + tensor.OPS)
+       + tensor.OPS + indexing.OPS + compare.OPS + sorting.OPS + math.OPS + reduction.OPS)
 
 __all__ = ["OPS", "OpInfo", "Sample", "BadArg", "Maker", "FLOAT_DTYPES", "op", "samples",
            "bad_args", "public_ops", "missing_entries", "normal", "distinct", "positive",

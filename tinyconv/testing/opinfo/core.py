@@ -219,8 +219,8 @@ class OpInfo:
     """One public op: how to call it in both libraries, its samples and its bad arguments.
 
     Args:
-        name: the public name: ``"conv2d"`` (``nn.functional``), ``"cat"`` (top level) or
-            ``"Tensor.sum"`` (a method).
+        name: the public name: ``"conv2d"`` (``nn.functional``), ``"cat"`` (top level),
+            ``"linalg.norm"`` (a submodule's) or ``"Tensor.sum"`` (a method).
         samples: a function returning the samples (built on first use).
         family: the registry module it lives in (conv, pooling, ...).
         call: ``call(M, F, first) -> callable`` when the default (``F.name``, ``M.name``, or
@@ -264,7 +264,7 @@ class OpInfo:
         if self.name.startswith("Tensor."):
             method = getattr(first, self.short_name)
             return lambda _first, **kw: method(**kw)
-        return getattr(F, self.name) if hasattr(F, self.name) else getattr(M, self.name)
+        return getattr(F, self.name) if hasattr(F, self.name) else _resolve(M, self.name)
 
     def public(self):
         """The public tinyconv object this entry covers (fuzzed, and checked to exist)."""
@@ -273,7 +273,7 @@ class OpInfo:
 
         if self.name.startswith("Tensor."):
             return getattr(tinyconv.Tensor, self.short_name)
-        return getattr(F, self.name) if hasattr(F, self.name) else getattr(tinyconv, self.name)
+        return getattr(F, self.name) if hasattr(F, self.name) else _resolve(tinyconv, self.name)
 
     def sample(self, inputs, label="ad hoc", **kwargs):
         """A sample of this op outside the registry (a test's own inputs or switches); takes
@@ -295,6 +295,13 @@ class OpInfo:
 
     def __repr__(self):
         return f"OpInfo({self.name})"
+
+
+def _resolve(module, name):
+    """``module.a.b`` for the name ``"a.b"`` (``linalg.norm``)."""
+    for part in name.split("."):
+        module = getattr(module, part)
+    return module
 
 
 # ----------------------------------------------------------------------------- geometry

@@ -76,11 +76,25 @@ def _clamp_samples():
         yield Sample([x(6, 7, away=1e-2)], min=lo, max=hi)
     yield Sample([("input", const([-1.0, 0.0, 1.0, 2.0]), True)], gradcheck=False,
                  label="x on the bounds: torch passes the gradient", min=0.0, max=1.0)
+    yield Sample([x(3, 4), ("min", normal(4, scale=0.5, shift=-0.3), True),
+                  ("max", normal(3, 1, scale=0.5, shift=0.4), True)], label="tensor bounds",
+                 fn=lambda M, F, t, lo, hi: t.clamp(lo, hi))
+    yield Sample([x(3, 4), ("min", normal(3, 4), True)], label="tensor min only, function",
+                 fn=lambda M, F, t, lo: M.clamp(t, min=lo))
+    yield Sample([x(3, 4), ("max", normal(4), True)], label="tensor max only, in place",
+                 fn=lambda M, F, t, hi: (t * 1.0).clamp_(max=hi))
+    yield Sample([x(3, 4), ("min", normal(4, shift=1.0), True),
+                  ("max", normal(4, shift=-1.0), True)], label="min > max gives max",
+                 fn=lambda M, F, t, lo, hi: M.clamp(t, lo, hi))
 
 
 def _where_samples():
     yield Sample([("condition", bools(3, 4), False), x(3, 4), ("other", normal(3, 4), True)])
     yield Sample([("condition", bools(3, 4), False), x(3, 4), ("other", normal(4), True)])
+    yield Sample([("condition", bools(3, 4), False), x(3, 4)], label="a number as other",
+                 fn=lambda M, F, c, t: M.where(c, t, 0.5))
+    yield Sample([("condition", bools(3, 4), False)], label="one argument: nonzero's tuple",
+                 fn=lambda M, F, c: M.where(c))
 
 
 def _reduction(name):

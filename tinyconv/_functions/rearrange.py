@@ -1,0 +1,260 @@
+"""Rearranging elements with torch's signatures: flip/fliplr/flipud, roll, rot90, tril/triu,
+diag, diagonal (a view), diag_embed.  Each checks its arguments with torch's messages and runs
+one op of ``tinyconv.ops.index`` (rot90: a flip and a transpose)."""
+from .._checks import check_dim, check_tensor, is_int, normalize_dims
+from ..ops import index as I
+from ..ops import shape as S
+from ._methods import method
+from .shape import transpose
+
+__all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu", "diag", "diagonal",
+           "diag_embed"]
+
+
+def _int_list(value, op, name):
+    if is_int(value):
+        return [int(value)]
+    if isinstance(value, (list, tuple)) and all(is_int(v) for v in value):
+        return [int(v) for v in value]
+    raise TypeError(f"{op}(): {name} must be an int or a tuple of ints, got {value!r}")
+
+
+@method
+def flip(input, dims):
+    """``input`` reversed along ``dims`` (a copy, as torch's).
+
+    Args:
+        input: a Tensor.
+        dims: an int or a tuple of ints.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.arange(4).reshape(2, 2).flip(1)
+        tensor([[1, 0],
+                [3, 2]])
+    """
+    check_tensor("flip", "input", input)
+    dims = normalize_dims(_int_list(dims, "flip", "dims"), input.ndim, "flip")
+    if input.ndim == 0:
+        dims = ()
+    return I.Flip.apply(input, dims=dims)
+
+
+@method
+def fliplr(input):
+    """``input`` reversed left to right (along dim 1).
+
+    Args:
+        input: a Tensor with at least 2 dimensions.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+    """
+    check_tensor("fliplr", "input", input)
+    if input.ndim < 2:
+        raise RuntimeError("fliplr: Input must be >= 2-d.")
+    return I.Flip.apply(input, dims=(1,))
+
+
+@method
+def flipud(input):
+    """``input`` reversed upside down (along dim 0).
+
+    Args:
+        input: a Tensor with at least 1 dimension.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+    """
+    check_tensor("flipud", "input", input)
+    if input.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d.")
+    return I.Flip.apply(input, dims=(0,))
+
+
+@method
+def roll(input, shifts, dims=None):
+    """Shift the elements cyclically along ``dims`` (the flattened tensor when None).
+
+    Args:
+        input: a Tensor.
+        shifts: an int or a tuple of ints (one per dim).
+        dims: an int, a tuple of ints, or None.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+    """
+    check_tensor("roll", "input", input)
+    shifts = _int_list(shifts, "roll", "shifts")
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)},"
+                               f" dims: 0")
+        return I.Roll.apply(input, shifts=shifts[0], dims=None)
+    dims = _int_list(dims, "roll", "dims")
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims: {len(dims)}")
+    dims = tuple(check_dim(d, input.ndim, "roll") for d in dims)
+    return I.Roll.apply(input, shifts=tuple(shifts), dims=dims)
+
+
+@method
+def rot90(input, k=1, dims=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first towards the
+    second axis.
+
+    Args:
+        input: a Tensor with at least 2 dimensions.
+        k: the number of quarter turns (negative turns the other way).
+        dims: two different dimensions.
+
+    Returns:
+        Tensor: the rotated tensor.
+    """
+    check_tensor("rot90", "input", input)
+    dims = _int_list(dims, "rot90", "dims")
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = "
+                           f"{len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = (check_dim(d, input.ndim, "rot90") for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
+                           f"{d0} and dim1 = {d1}")
+    if not is_int(k):
+        raise TypeError(f"rot90(): argument 'k' must be int, not {type(k).__name__}")
+    k %= 4
+    if k == 1:
+        return transpose(I.Flip.apply(input, dims=(d1,)), d0, d1)
+    if k == 2:
+        return I.Flip.apply(input, dims=(d0, d1))
+    if k == 3:
+        return I.Flip.apply(transpose(input, d0, d1), dims=(d1,))
+    return S.Contiguous.apply(input)
+
+
+def _triangle(input, diagonal, upper):
+    op = "triu" if upper else "tril"
+    check_tensor(op, "input", input)
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions")
+    if not is_int(diagonal):
+        raise TypeError(f"{op}(): argument 'diagonal' must be int, not "
+                        f"{type(diagonal).__name__}")
+    return I.Tril.apply(input, k=int(diagonal), upper=upper)
+
+
+@method(inplace="tril_")
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dimensions (on and below diagonal ``diagonal``);
+    the rest zero.
+
+    Args:
+        input: a Tensor with at least 2 dimensions (a batch of matrices).
+        diagonal: 0 the main diagonal, positive above it, negative below.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+    """
+    return _triangle(input, diagonal, False)
+
+
+@method(inplace="triu_")
+def triu(input, diagonal=0):
+    """The upper triangle of the last two dimensions (on and above diagonal ``diagonal``);
+    the rest zero.
+
+    Args:
+        input: a Tensor with at least 2 dimensions (a batch of matrices).
+        diagonal: 0 the main diagonal, positive above it, negative below.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+    """
+    return _triangle(input, diagonal, True)
+
+
+def _diag_dims(op, ndim, offset, dim1, dim2):
+    if not is_int(offset):
+        raise TypeError(f"{op}(): argument 'offset' must be int, not {type(offset).__name__}")
+    d1, d2 = (check_dim(d, ndim, op) for d in (dim1, dim2))
+    if d1 == d2:
+        raise RuntimeError(f"{op}(): diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return int(offset), d1, d2
+
+
+@method
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal ``offset`` of the planes (dim1, dim2), as the last dimension: a view.
+
+    Args:
+        input: a Tensor with at least 2 dimensions.
+        offset: 0 the main diagonal, positive above it, negative below.
+        dim1: the first dimension of the planes.
+        dim2: the second.
+
+    Returns:
+        Tensor: a (writable) view sharing ``input``'s storage.
+    """
+    check_tensor("diagonal", "input", input)
+    if input.ndim < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got "
+                           f"{input.ndim}")
+    offset, d1, d2 = _diag_dims("diagonal", input.ndim, offset, dim1, dim2)
+    return I.Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2)
+
+
+@method
+def diag(input, diagonal=0):
+    """A 1-D tensor as a square matrix with it on diagonal ``diagonal``; or the diagonal of a
+    matrix, as a new 1-D tensor.
+
+    Args:
+        input: a 1-D or 2-D Tensor.
+        diagonal: 0 the main diagonal, positive above it, negative below.
+
+    Returns:
+        Tensor: 2-D (from a vector) or 1-D (from a matrix).
+    """
+    check_tensor("diag", "input", input)
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    if not is_int(diagonal):
+        raise TypeError(f"diag(): argument 'diagonal' must be int, not "
+                        f"{type(diagonal).__name__}")
+    k = int(diagonal)
+    if input.ndim == 2:
+        return S.Contiguous.apply(I.Diagonal.apply(input, offset=k, dim1=0, dim2=1))
+    n = input.shape[0] + abs(k)
+    return I.DiagonalScatter.apply(input, shape=(n, n), offset=k, dim1=0, dim2=1)
+
+
+@method
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Tensors whose diagonals (planes ``dim1``, ``dim2`` of the output) are the last
+    dimension of ``input``; zero elsewhere.
+
+    Args:
+        input: a Tensor of shape (..., n).
+        offset: 0 the main diagonal, positive above it, negative below.
+        dim1: the first dimension of the planes, in the output.
+        dim2: the second.
+
+    Returns:
+        Tensor: with one more dimension, ``n + |offset|`` along dim1 and dim2.
+    """
+    check_tensor("diag_embed", "input", input)
+    nd = input.ndim + 1
+    offset, d1, d2 = _diag_dims("diag_embed", nd, offset, dim1, dim2)
+    n = (input.shape[-1] if input.ndim else 1) + abs(offset)
+    rest = list(input.shape[:-1])
+    shape = []
+    for d in range(nd):
+        shape.append(n if d in (d1, d2) else rest.pop(0))
+    x = input if input.ndim else S.Reshape.apply(input, shape=(1,))
+    return I.DiagonalScatter.apply(x, shape=tuple(shape), offset=offset, dim1=d1, dim2=d2)

@@ -1,0 +1,305 @@
+"""Sorting and selection with torch's signatures: sort, argsort, msort, topk, kthvalue, median,
+mode, cummax/cummin, unique, unique_consecutive.
+
+Values come with their int64 indices as torch's named tuples (``.values``, ``.indices``); the
+gradient of the values flows back to the positions the indices name (``tinyconv.ops.sort``).
+Sorts are stable: equal values keep their input order (torch leaves it unspecified unless
+``stable=True``; this order is one of the allowed ones).
+"""
+import numpy as np
+
+from .._checks import check_dim, check_keepdim, check_tensor, is_int
+from ..ops import shape as S
+from ..ops import sort as O
+from ._methods import method
+from ._results import ValuesIndices
+
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax",
+           "cummin", "unique", "unique_consecutive"]
+
+
+def _vector(x):
+    """A 0-d tensor as shape (1,), as torch's selection ops treat it."""
+    return S.Reshape.apply(x, shape=(1,)) if x.ndim == 0 else x
+
+
+def _scalar_pair(pair, like):
+    """Back to 0-d values and indices for a 0-d input."""
+    if like.ndim:
+        return ValuesIndices(*pair)
+    return ValuesIndices(*(S.Reshape.apply(t, shape=()) if t.ndim else t for t in pair))
+
+
+@method
+def sort(input, dim=-1, descending=False, *, stable=False):
+    """The elements sorted along ``dim``, with their original positions.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to sort along.
+        descending: largest first.
+        stable: keep equal elements in input order (always done here).
+
+    Returns:
+        ValuesIndices: ``(values, indices)``; NaN sorts as the largest value.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.sort(tc.tensor([3.0, 1.0, 2.0]), descending=True)
+        ValuesIndices(values=tensor([3., 2., 1.]), indices=tensor([0, 2, 1]))
+    """
+    check_tensor("sort", "input", input)
+    d = check_dim(dim, input.ndim, "sort")
+    return _scalar_pair(O.Sort.apply(_vector(input), dim=d, descending=bool(descending)), input)
+
+
+@method
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The positions that sort ``input`` along ``dim``.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to sort along.
+        descending: largest first.
+        stable: keep equal elements in input order (always done here).
+
+    Returns:
+        Tensor: int64, of ``input``'s shape.
+    """
+    check_tensor("argsort", "input", input)
+    d = check_dim(dim, input.ndim, "argsort")
+    x = input._data.reshape(input.shape or (1,))
+    idx = O.sort_indices(x, d, bool(descending)).reshape(input.shape)
+    return input._make(idx.astype(np.int64, copy=False), False, None)
+
+
+@method
+def msort(input):
+    """The elements sorted along the first dimension (values only).
+
+    Args:
+        input: a Tensor.
+
+    Returns:
+        Tensor: of ``input``'s shape.
+    """
+    return sort(input, 0).values
+
+
+@method
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) elements along ``dim``, with their positions.
+
+    Args:
+        input: a Tensor.
+        k: how many, at most ``input.shape[dim]``.
+        dim: the dimension to select along.
+        largest: the largest (True) or the smallest elements.
+        sorted: return them in sorted order (always done here).
+
+    Returns:
+        ValuesIndices: ``(values, indices)`` with ``k`` at ``dim``.
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> logits = tc.tensor([[0.1, 2.0, -1.0, 0.7], [3.0, 0.0, 0.5, 0.2]])
+        >>> target = tc.tensor([3, 2])
+        >>> top2 = logits.topk(2, dim=1).indices          # the top-k accuracy idiom
+        >>> (top2 == target[:, None]).any(dim=1)
+        tensor([ True,  True])
+    """
+    check_tensor("topk", "input", input)
+    d = check_dim(dim, input.ndim, "topk")
+    n = input.shape[d] if input.ndim else 1
+    if not is_int(k):
+        raise TypeError(f"topk(): argument 'k' must be int, not {type(k).__name__}")
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk(): selected index k out of range (k={k}, size {n} at dim "
+                           f"{d})")
+    return _scalar_pair(O.TopK.apply(_vector(input), k=int(k), dim=d, largest=bool(largest)),
+                        input)
+
+
+@method
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest element along ``dim`` (k counts from 1), with its position.
+
+    Args:
+        input: a Tensor.
+        k: which one, in ``[1, input.shape[dim]]``.
+        dim: the dimension to select along.
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        ValuesIndices: ``(values, indices)``.
+    """
+    check_tensor("kthvalue", "input", input)
+    d = check_dim(dim, input.ndim, "kthvalue")
+    keepdim = check_keepdim(keepdim, "kthvalue")
+    n = input.shape[d] if input.ndim else 1
+    if not is_int(k):
+        raise TypeError(f"kthvalue(): argument 'k' must be int, not {type(k).__name__}")
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
+                           f"(k={k}, size {n})")
+    return _scalar_pair(O.KthValue.apply(_vector(input), k=int(k) - 1, dim=d,
+                                         keepdim=keepdim or not input.ndim), input)
+
+
+@method
+def median(input, dim=None, keepdim=False):
+    """The lower median (of an even count, the smaller middle value, as torch): of all
+    elements, or along ``dim`` with its position.
+
+    Args:
+        input: a Tensor.
+        dim: None (all elements) or the dimension to reduce.
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        Tensor (0-d, for dim None; equal middle values share the gradient), or
+        ValuesIndices ``(values, indices)`` along ``dim``.  A NaN makes the median NaN.
+    """
+    check_tensor("median", "input", input)
+    keepdim = check_keepdim(keepdim, "median")
+    if dim is None:
+        return O.MedianAll.apply(input)
+    d = check_dim(dim, input.ndim, "median")
+    if input.ndim and input.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    return _scalar_pair(O.MedianDim.apply(_vector(input), dim=d,
+                                          keepdim=keepdim or not input.ndim), input)
+
+
+@method
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along ``dim`` (the smallest of equally frequent ones) and the
+    last position where it occurs.
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to reduce.
+        keepdim: keep the reduced dimension with size 1.
+
+    Returns:
+        ValuesIndices: ``(values, indices)``.
+    """
+    check_tensor("mode", "input", input)
+    d = check_dim(dim, input.ndim, "mode")
+    keepdim = check_keepdim(keepdim, "mode")
+    if input.ndim and input.shape[d] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    return _scalar_pair(O.Mode.apply(_vector(input), dim=d, keepdim=keepdim or not input.ndim),
+                        input)
+
+
+def _cum(input, dim, mode):
+    check_tensor(f"cum{mode}", "input", input)
+    d = check_dim(dim, input.ndim, f"cum{mode}")
+    return _scalar_pair(O.CumExtremum.apply(_vector(input), dim=d, mode=mode), input)
+
+
+@method
+def cummax(input, dim):
+    """The running maximum along ``dim`` and where it was found (the latest position of
+    equal values).
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to scan.
+
+    Returns:
+        ValuesIndices: ``(values, indices)`` of ``input``'s shape.
+    """
+    return _cum(input, dim, "max")
+
+
+@method
+def cummin(input, dim):
+    """The running minimum along ``dim`` and where it was found (the latest position of
+    equal values).
+
+    Args:
+        input: a Tensor.
+        dim: the dimension to scan.
+
+    Returns:
+        ValuesIndices: ``(values, indices)`` of ``input``'s shape.
+    """
+    return _cum(input, dim, "min")
+
+
+def _results(input, values, inverse, counts, return_inverse, return_counts):
+    make = input._make
+    out = [make(values, False, None)]
+    if return_inverse:
+        out.append(make(inverse.astype(np.int64), False, None))
+    if return_counts:
+        out.append(make(counts.astype(np.int64), False, None))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+@method
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements (or distinct slices along ``dim``), sorted.
+
+    Args:
+        input: a Tensor.
+        sorted: sort the result (always done here, as torch does on the CPU).
+        return_inverse: also return where each element of ``input`` went in the result.
+        return_counts: also return how often each distinct element occurs.
+        dim: None (the flattened tensor) or the dimension whose slices are compared.
+
+    Returns:
+        Tensor, or a tuple ``(output, inverse_indices, counts)`` with the requested extras
+        (int64; the inverse has ``input``'s shape, or ``input.shape[dim]`` with ``dim``).  No
+        gradient.
+    """
+    check_tensor("unique", "input", input)
+    x = input._data
+    if dim is None:
+        values, inverse, counts = np.unique(x.reshape(-1), return_inverse=True,
+                                            return_counts=True, equal_nan=False)
+        inverse = inverse.reshape(x.shape)
+    else:
+        d = check_dim(dim, input.ndim, "unique")
+        if x.size == 0 and x.shape[d] == 0:
+            values, inverse, counts = x, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        else:
+            values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True,
+                                                axis=d)
+            inverse = inverse.reshape(-1)
+    return _results(input, values, inverse, counts, return_inverse, return_counts)
+
+
+@method
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """Each run of equal consecutive elements (or slices along ``dim``) reduced to one.
+
+    Args:
+        input: a Tensor.
+        return_inverse: also return which run each element of ``input`` belongs to.
+        return_counts: also return the length of each run.
+        dim: None (the flattened tensor) or the dimension whose slices are compared.
+
+    Returns:
+        Tensor, or a tuple ``(output, inverse_indices, counts)`` with the requested extras
+        (int64).  No gradient.
+    """
+    check_tensor("unique_consecutive", "input", input)
+    x = input._data
+    if dim is None:
+        flat = x.reshape(-1)
+        new = np.ones(flat.shape, dtype=bool)
+        new[1:] = flat[1:] != flat[:-1]
+        values = flat[new]
+        inverse = (np.cumsum(new) - 1).reshape(x.shape)
+    else:
+        d = check_dim(dim, input.ndim, "unique_consecutive")
+        xm = np.moveaxis(x, d, 0).reshape(x.shape[d], -1)
+        new = np.ones(xm.shape[0], dtype=bool)
+        new[1:] = (xm[1:] != xm[:-1]).any(axis=1)
+        values = np.compress(new, x, axis=d)
+        inverse = np.cumsum(new) - 1
+    counts = np.diff(np.append(np.flatnonzero(new), new.size))
+    return _results(input, values, inverse, counts, return_inverse, return_counts)

@@ -1,0 +1,147 @@
+"""Registry entries: sorting and selection.  Differentiable samples use distinct values (torch
+leaves the order of ties unspecified, and a gradient at a tie is not a derivative); ties are
+compared where torch documents the choice (stable sort, mode, cummax, median of all)."""
+from .core import BadArg, OpInfo, Sample, const, custom, distinct, ints
+
+NAN = float("nan")
+
+
+def d(*shape):
+    return ("input", distinct(*shape), True)
+
+
+def _ties(*shape):
+    return ("input", custom(lambda rng, dt: rng.integers(0, 4, shape).astype(dt), shape), False)
+
+
+def _sort_samples():
+    for dim, desc in [(-1, False), (0, True), (1, False), (2, True)]:
+        yield Sample([d(3, 4, 5)], label=f"dim={dim} descending={desc}",
+                     fn=lambda M, F, t, dim=dim, desc=desc: t.sort(dim, desc))
+    yield Sample([d(6)], label="function .values .indices",
+                 fn=lambda M, F, t: (M.sort(t).values, M.sort(t, descending=True).indices))
+    for desc in (False, True):
+        yield Sample([_ties(4, 7)], label=f"ties stable=True descending={desc}",
+                     fn=lambda M, F, t, desc=desc: M.sort(t, dim=1, descending=desc,
+                                                          stable=True))
+    yield Sample([("input", const([1.0, NAN, 3.0, -1.0, NAN]), False)], label="NaN largest",
+                 fn=lambda M, F, t: (t.sort(), t.sort(descending=True, stable=True)))
+    yield Sample([("input", ints(-9, 9, 3, 5), False)], label="int64",
+                 fn=lambda M, F, t: t.sort(1))
+
+
+def _argsort_samples():
+    yield Sample([d(3, 4)], fn=lambda M, F, t: M.argsort(t))
+    yield Sample([d(3, 4)], label="dim=0 descending method",
+                 fn=lambda M, F, t: t.argsort(0, descending=True))
+    yield Sample([_ties(3, 6)], label="ties stable=True",
+                 fn=lambda M, F, t: M.argsort(t, dim=1, stable=True))
+
+
+def _topk_samples():
+    for k, dim, largest in [(1, -1, True), (3, 1, True), (2, 0, False), (5, -1, True)]:
+        yield Sample([d(4, 5)], label=f"k={k} dim={dim} largest={largest}",
+                     fn=lambda M, F, t, k=k, dim=dim, lg=largest: t.topk(k, dim, lg))
+    yield Sample([d(8, 10), ("target", ints(0, 10, 8), False)], label="top-5 accuracy idiom",
+                 fn=lambda M, F, t, y: (t.topk(5, 1).indices == y[:, None]).any(1).float()
+                 .mean())
+    for largest in (True, False):
+        yield Sample([d(3, 40)], label=f"k=3 of 40 (partitioned) largest={largest}",
+                     fn=lambda M, F, t, lg=largest: t.topk(3, largest=lg))
+    yield Sample([_ties(3, 40)], label="k=2 of 40 with ties: values",
+                 fn=lambda M, F, t: t.topk(2).values)
+    yield Sample([d(3, 4, 5)], label="function k=2 dim=1 smallest values",
+                 fn=lambda M, F, t: M.topk(t, 2, dim=1, largest=False).values)
+
+
+def _kthvalue_samples():
+    for k, dim, kd in [(1, -1, False), (3, 1, True), (2, 0, False)]:
+        yield Sample([d(4, 5)], label=f"k={k} dim={dim} keepdim={kd}",
+                     fn=lambda M, F, t, k=k, dim=dim, kd=kd: t.kthvalue(k, dim, kd))
+    yield Sample([d(2, 3, 4)], label="function k=4", fn=lambda M, F, t: M.kthvalue(t, 4))
+
+
+def _median_samples():
+    yield Sample([d(3, 5)], label="all odd", fn=lambda M, F, t: t.median())
+    yield Sample([d(4, 4)], label="all even (the lower)", fn=lambda M, F, t: M.median(t))
+    yield Sample([("input", const([[1.0, 2.0, 2.0], [0.0, 3.0, 2.0]]), True)],
+                 label="all with ties (split evenly)", gradcheck=False,
+                 fn=lambda M, F, t: t.median())
+    for dim, kd in [(1, False), (0, True), (-1, False)]:
+        yield Sample([d(4, 6)], label=f"dim={dim} keepdim={kd}",
+                     fn=lambda M, F, t, dim=dim, kd=kd: t.median(dim, kd))
+    yield Sample([("input", const([[1.0, NAN, 3.0], [2.0, 1.0, 0.0]]), False)],
+                 label="NaN", fn=lambda M, F, t: (t.median(), t.median(1)))
+
+
+def _mode_samples():
+    yield Sample([_ties(4, 7)], label="ties: smallest value, last position",
+                 fn=lambda M, F, t: M.mode(t, 1))
+    yield Sample([_ties(5, 3)], label="dim=0 keepdim", fn=lambda M, F, t: t.mode(0, True))
+    yield Sample([("input", custom(lambda rng, dt: rng.integers(0, 3, (4, 6)).astype(dt),
+                                   (4, 6)), True)], label="gradient", gradcheck=False,
+                 fn=lambda M, F, t: t.mode().values)
+    yield Sample([("input", ints(0, 3, 3, 5), False)], label="int64",
+                 fn=lambda M, F, t: t.mode())
+    yield Sample([d(3, 5)], label="distinct values: the smallest", gradcheck=True,
+                 fn=lambda M, F, t: t.mode(1))
+
+
+def _cum_samples(name):
+    def samples():
+        for dim in (0, 1, -1):
+            yield Sample([d(4, 5)], label=f"dim={dim}",
+                         fn=lambda M, F, t, dim=dim: getattr(t, name)(dim))
+        yield Sample([_ties(3, 7)], label="ties: the later position",
+                     fn=lambda M, F, t: getattr(M, name)(t, 1))
+        yield Sample([("input", const([1.0, 3.0, NAN, 2.0, NAN, 5.0]), False)], label="NaN",
+                     fn=lambda M, F, t: getattr(M, name)(t, 0))
+    return samples
+
+
+def _unique_samples():
+    yield Sample([_ties(3, 5)], fn=lambda M, F, t: M.unique(t))
+    yield Sample([_ties(3, 5)], label="inverse and counts method",
+                 fn=lambda M, F, t: t.unique(return_inverse=True, return_counts=True))
+    yield Sample([("input", custom(lambda rng, dt: rng.integers(0, 2, (5, 2)), (5, 2)),
+                   False)], label="dim=0",
+                 fn=lambda M, F, t: M.unique(t, return_inverse=True, return_counts=True, dim=0))
+    yield Sample([("input", const([2.0, NAN, 1.0, NAN]), False)], label="NaNs stay apart",
+                 fn=lambda M, F, t: M.unique(t))
+
+
+def _unique_consecutive_samples():
+    yield Sample([("input", ints(0, 2, 12), False)], fn=lambda M, F, t: M.unique_consecutive(
+        t, return_inverse=True, return_counts=True))
+    yield Sample([("input", custom(lambda rng, dt: rng.integers(0, 2, (6, 2)).repeat(2, 0),
+                                   (12, 2)), False)], label="dim=0",
+                 fn=lambda M, F, t: t.unique_consecutive(return_counts=True, dim=0))
+
+
+def _z(M):
+    return M.zeros(3, 4)
+
+
+BAD = {
+    "topk": [BadArg("k=5 of 4", lambda M, F: _z(M).topk(5), RuntimeError, "k")],
+    "kthvalue": [BadArg("k=0", lambda M, F: _z(M).kthvalue(0), RuntimeError, "k")],
+    "median": [BadArg("empty dim", lambda M, F: M.zeros(2, 0).median(1), IndexError,
+                      "non-zero size")],
+    "sort": [BadArg("dim 2", lambda M, F: _z(M).sort(2), IndexError, "range", names_op=False)],
+}
+
+
+def _entry(name, samples, **kw):
+    return OpInfo(name, samples, "sorting", bad_args=BAD.get(name, ()), **kw)
+
+
+OPS = [
+    _entry("sort", _sort_samples), _entry("argsort", _argsort_samples, gradcheck=False),
+    _entry("msort", lambda: [Sample([d(4, 3)], fn=lambda M, F, t: M.msort(t)),
+                             Sample([d(5)], label="method", fn=lambda M, F, t: t.msort())]),
+    _entry("topk", _topk_samples), _entry("kthvalue", _kthvalue_samples),
+    _entry("median", _median_samples), _entry("mode", _mode_samples),
+    _entry("cummax", _cum_samples("cummax")), _entry("cummin", _cum_samples("cummin")),
+    _entry("unique", _unique_samples, gradcheck=False),
+    _entry("unique_consecutive", _unique_consecutive_samples, gradcheck=False),
+]
