@@ -10,6 +10,8 @@ from .conv import ConvArgumentError, ConvDtypeError, conv2d, conv_transpose2d
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
+from .nonlinear import *  # noqa: F403
+from .nonlinear import __all__ as _nonlinear_all
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
@@ -21,5 +23,5 @@ __all__ = [
     "dropout", "flatten", "fold", "gelu", "group_norm", "instance_norm", "interpolate",
     "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle", "relu",
-    "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold", "upsample",
+    "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold", "upsample", *_nonlinear_all,
 ]

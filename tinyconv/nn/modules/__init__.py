@@ -7,6 +7,8 @@ from .flatten import Flatten
 from .fold import Fold, Unfold
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .nonlinear import *  # noqa: F403
+from .nonlinear import __all__ as _nonlinear_all
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .upsampling import *  # noqa: F403
@@ -17,5 +19,5 @@ __all__ = [
     "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d",
     "GroupNorm", "LayerNorm", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Linear", "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss",
-    "MSELoss", "Fold", "Unfold", *_upsampling_all,
+    "MSELoss", "Fold", "Unfold", *_upsampling_all, *_nonlinear_all,
 ]
