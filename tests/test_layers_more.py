@@ -19,6 +19,20 @@ LAYERS = [
     ("nn.Softmax2d()", (2, 3, 4, 5)), ("nn.Hardshrink()", (3, 4)),
     ("nn.Softshrink(0.3)", (3, 4)), ("nn.PReLU()", (3, 4)), ("nn.PReLU(3, init=0.1)", (2, 3, 4)),
 ]
+LAYERS += [
+    ("nn.Conv1d(4, 6, 3)", (2, 4, 9)),
+    ("nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2, bias=False)", (2, 4, 11)),
+    ("nn.Conv1d(4, 6, 4, padding='same', padding_mode='reflect')", (2, 4, 9)),
+    ("nn.Conv1d(3, 5, 3, padding=2, padding_mode='circular')", (3, 7)),
+    ("nn.Conv3d(4, 6, 3)", (2, 4, 5, 6, 5)),
+    ("nn.Conv3d(4, 6, (2, 3, 2), stride=(2, 1, 2), padding=(1, 0, 1), groups=2)", (2, 4, 5, 6, 7)),
+    ("nn.Conv3d(2, 3, 3, padding='same', padding_mode='replicate', bias=False)", (2, 4, 5, 4)),
+    ("nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1)", (2, 4, 5)),
+    ("nn.ConvTranspose1d(4, 6, 3, groups=2, dilation=2)", (4, 5)),
+    ("nn.ConvTranspose3d(4, 6, 3, stride=2, padding=1, output_padding=1)", (2, 4, 3, 4, 3)),
+    ("nn.ConvTranspose3d(4, 6, (2, 3, 2), groups=2, dilation=(2, 1, 1), bias=False)",
+     (2, 4, 3, 3, 4)),
+]
 # modules with randomness in training: compared in eval mode only
 EVAL_ONLY = [("nn.RReLU(0.1, 0.3)", (3, 4))]
 
@@ -67,3 +81,12 @@ def test_inplace_activation_modules_write_into_their_input():
         getattr(torch.nn, name)(inplace=True)(t)
         assert y is x
         np.testing.assert_allclose(x.numpy(), t.numpy(), rtol=1e-6, err_msg=name)
+
+
+def test_conv_transpose_nd_output_size_argument():
+    for n, shape in ((1, (2, 4, 5)), (3, (2, 4, 3, 4, 3))):
+        tm = getattr(torch.nn, f"ConvTranspose{n}d")(4, 3, 3, stride=2, padding=1)
+        cm = getattr(tc.nn, f"ConvTranspose{n}d")(4, 3, 3, stride=2, padding=1)
+        want = [2 * s for s in shape[2:]]
+        assert tuple(cm(tc.zeros(*shape), output_size=want).shape) == \
+            tuple(tm(torch.zeros(*shape), output_size=want).shape)

@@ -63,6 +63,7 @@ PAGES = [
      {"tinyconv.nn.module": "Module and Parameter", "tinyconv.nn.parameter":
       "Module and Parameter", "tinyconv.nn.modules.container": "Containers",
       "tinyconv.nn.modules.conv": "Convolution layers",
+      "tinyconv.nn.modules.conv_nd": "Convolution layers",
       "tinyconv.nn.modules.pooling": "Pooling layers",
       "tinyconv.nn.modules.padding": "Padding layers",
       "tinyconv.nn.modules.activation": "Non-linear activations",

@@ -7,6 +7,7 @@ torch's reference groups them; this package re-exports them all.
 from ..._functions.shape import flatten
 from .activation import dropout, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import ConvArgumentError, ConvDtypeError, conv2d, conv_transpose2d
+from .conv_nd import conv1d, conv3d, conv_transpose1d, conv_transpose3d
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
@@ -19,7 +20,8 @@ from .sampling import fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold,
 
 __all__ = [
     "ConvArgumentError", "ConvDtypeError", "adaptive_avg_pool2d", "avg_pool2d", "batch_norm",
-    "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d", "cross_entropy",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+    "conv_transpose3d", "conv_transpose2d", "cross_entropy",
     "dropout", "flatten", "fold", "gelu", "group_norm", "instance_norm", "interpolate",
     "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle", "relu",

@@ -2,6 +2,7 @@
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
+from .conv_nd import Conv1d, Conv3d, ConvTranspose1d, ConvTranspose3d
 from .dropout import Dropout
 from .flatten import Flatten
 from .fold import Fold, Unfold
@@ -15,7 +16,8 @@ from .upsampling import *  # noqa: F403
 from .upsampling import __all__ as _upsampling_all
 
 __all__ = [
-    "Sequential", "ModuleList", "ModuleDict", "Conv2d", "ConvTranspose2d", "MaxPool2d",
+    "Sequential", "ModuleList", "ModuleDict", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+    "ConvTranspose2d", "ConvTranspose3d", "MaxPool2d",
     "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm1d", "BatchNorm2d", "InstanceNorm2d",
     "GroupNorm", "LayerNorm", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Linear", "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss",
