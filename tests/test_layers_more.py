@@ -90,3 +90,179 @@ def test_conv_transpose_nd_output_size_argument():
         want = [2 * s for s in shape[2:]]
         assert tuple(cm(tc.zeros(*shape), output_size=want).shape) == \
             tuple(tm(torch.zeros(*shape), output_size=want).shape)
+
+
+# ------------------------------------------------------------------ embeddings and attention
+def _pair_module(src, dtype=np.float64):
+    ctor = eval("lambda nn: " + src)  # noqa: S307 - the test's own literal
+    return build_pair(ctor, dtype=dtype)
+
+
+def _grads_match(tm, cm, tol=1e-10):
+    for (tn, tp), (cn, cp) in zip(tm.named_parameters(), cm.named_parameters()):
+        assert tn == cn
+        if tp.grad is None:
+            assert cp.grad is None or not np.any(cp.grad.numpy()), tn
+            continue
+        np.testing.assert_allclose(cp.grad.numpy(), tp.grad.numpy(), atol=tol, err_msg=tn)
+
+
+EMBEDDINGS = ["nn.Embedding(7, 4)", "nn.Embedding(7, 4, padding_idx=2)",
+              "nn.Embedding(7, 4, padding_idx=-1, scale_grad_by_freq=True)",
+              "nn.Embedding(7, 4, max_norm=1.0)", "nn.Embedding(7, 4, max_norm=1.5, norm_type=1.0)"]
+
+
+@pytest.mark.parametrize("src", EMBEDDINGS)
+def test_embedding_matches_torch(src):
+    tm, cm = _pair_module(src)
+    assert repr(cm) == repr(tm)
+    idx = np.array([[0, 2, 6, 2], [1, 1, 5, 6]])
+    ty, cy = tm(torch.tensor(idx)), cm(tc.tensor(idx))
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), atol=1e-12)
+    g = np.random.default_rng(0).standard_normal(ty.shape)
+    ty.backward(torch.tensor(g))
+    cy.backward(tc.tensor(g))
+    _grads_match(tm, cm)
+    check_state_dicts_equal(tm, cm, "after max_norm")  # renormalised in place alike
+
+
+BAGS = [("nn.EmbeddingBag(7, 4)", None), ("nn.EmbeddingBag(7, 4, mode='sum')", None),
+        ("nn.EmbeddingBag(7, 4, mode='max')", None),
+        ("nn.EmbeddingBag(7, 4, mode='mean', padding_idx=2)", None),
+        ("nn.EmbeddingBag(7, 4, mode='sum')", [0, 3, 3, 5]),
+        ("nn.EmbeddingBag(7, 4, mode='mean', include_last_offset=True)", [0, 3, 5, 8])]
+
+
+@pytest.mark.parametrize("src,offsets", BAGS)
+def test_embedding_bag_matches_torch(src, offsets):
+    tm, cm = _pair_module(src)
+    assert repr(cm) == repr(tm)
+    idx = np.array([[0, 2, 6, 2], [1, 1, 5, 6]])
+    if offsets is not None:
+        idx = np.array([0, 2, 6, 2, 1, 1, 5, 6])
+        ty = tm(torch.tensor(idx), torch.tensor(offsets))
+        cy = cm(tc.tensor(idx), tc.tensor(offsets))
+    else:
+        ty, cy = tm(torch.tensor(idx)), cm(tc.tensor(idx))
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), atol=1e-12)
+    g = np.random.default_rng(0).standard_normal(ty.shape)
+    ty.backward(torch.tensor(g))
+    cy.backward(tc.tensor(g))
+    _grads_match(tm, cm)
+
+
+def test_embedding_from_pretrained_and_per_sample_weights():
+    w = np.arange(12.0).reshape(4, 3)
+    tm = torch.nn.Embedding.from_pretrained(torch.tensor(w), padding_idx=1)
+    cm = tc.nn.Embedding.from_pretrained(tc.tensor(w), padding_idx=1)
+    assert repr(cm) == repr(tm) and not cm.weight.requires_grad
+    np.testing.assert_array_equal(cm(tc.tensor([1, 3])).numpy(), tm(torch.tensor([1, 3])).numpy())
+    tb = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(w), mode="sum", freeze=False)
+    cb = tc.nn.EmbeddingBag.from_pretrained(tc.tensor(w), mode="sum", freeze=False)
+    psw = np.array([0.5, 2.0, -1.0, 3.0])
+    ty = tb(torch.tensor([0, 1, 2, 3]), torch.tensor([0, 2]), torch.tensor(psw))
+    cy = cb(tc.tensor([0, 1, 2, 3]), tc.tensor([0, 2]), tc.tensor(psw))
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy())
+
+
+MHA = [
+    ("nn.MultiheadAttention(8, 2)", {}),
+    ("nn.MultiheadAttention(8, 2, batch_first=True)", {}),
+    ("nn.MultiheadAttention(8, 4, bias=False)", {"average_attn_weights": False}),
+    ("nn.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True)", {}),
+    ("nn.MultiheadAttention(8, 2, kdim=5, vdim=3)", {}),
+    ("nn.MultiheadAttention(8, 2)", {"attn_mask": "bool"}),
+    ("nn.MultiheadAttention(8, 2)", {"attn_mask": "float", "key_padding_mask": True}),
+    ("nn.MultiheadAttention(8, 2, batch_first=True)", {"key_padding_mask": True,
+                                                       "need_weights": False}),
+]
+
+
+def _mha_inputs(src, kw, rng):
+    L, S, N, E = 3, 4, 2, 8
+    kdim = 5 if "kdim" in src else E
+    vdim = 3 if "vdim" in src else E
+    first = "batch_first" in src
+    shape = (lambda T, D: (N, T, D)) if first else (lambda T, D: (T, N, D))
+    arrays = [rng.standard_normal(shape(L, E)), rng.standard_normal(shape(S, kdim)),
+              rng.standard_normal(shape(S, vdim))]
+    extra = {}
+    if kw.get("attn_mask") == "bool":
+        extra["attn_mask"] = np.triu(np.ones((L, S), dtype=bool), 1)
+    elif kw.get("attn_mask") == "float":
+        extra["attn_mask"] = rng.standard_normal((L, S))
+    if kw.get("key_padding_mask"):
+        kpm = np.zeros((N, S), dtype=bool)
+        kpm[0, -1] = True
+        extra["key_padding_mask"] = kpm
+    opts = {k: v for k, v in kw.items() if k not in ("attn_mask", "key_padding_mask")}
+    return arrays, extra, opts
+
+
+@pytest.mark.filterwarnings("ignore:Support for mismatched:UserWarning")  # torch's note
+@pytest.mark.parametrize("src,kw", MHA, ids=[f"{s} {k}" for s, k in MHA])
+def test_multihead_attention_matches_torch(src, kw):
+    tm, cm = _pair_module(src)
+    assert repr(cm) == repr(tm)
+    check_state_dicts_equal(tm, cm, "initial")
+    arrays, extra, opts = _mha_inputs(src, kw, np.random.default_rng(0))
+    t_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    c_in = [tc.tensor(a, requires_grad=True) for a in arrays]
+    t_out = tm(*t_in, **{k: torch.tensor(v) for k, v in extra.items()}, **opts)
+    c_out = cm(*c_in, **{k: tc.tensor(v) for k, v in extra.items()}, **opts)
+    assert (t_out[1] is None) == (c_out[1] is None)
+    total_t = t_out[0].sum() * 1.0 + (0 if t_out[1] is None else (t_out[1] ** 2).sum())
+    total_c = c_out[0].sum() * 1.0 + (0 if c_out[1] is None else (c_out[1] ** 2).sum())
+    for t, c in zip(t_out, c_out):
+        if t is not None:
+            np.testing.assert_allclose(c.detach().numpy(), t.detach().numpy(), atol=1e-12)
+    total_t.backward()
+    total_c.backward()
+    for t, c in zip(t_in, c_in):
+        np.testing.assert_allclose(c.grad.numpy(), t.grad.numpy(), atol=1e-10)
+    _grads_match(tm, cm)
+
+
+def test_multihead_attention_unbatched():
+    tm, cm = _pair_module("nn.MultiheadAttention(6, 3)")
+    x = np.random.default_rng(1).standard_normal((4, 6))
+    ty, tw = tm(torch.tensor(x), torch.tensor(x), torch.tensor(x))
+    cy, cw = cm(tc.tensor(x), tc.tensor(x), tc.tensor(x))
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(cw.detach().numpy(), tw.detach().numpy(), atol=1e-12)
+
+
+ENCODERS = [
+    "nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)",
+    "nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, activation='gelu', norm_first=True)",
+    "nn.TransformerEncoderLayer(8, 4, 12, dropout=0.0, batch_first=True, bias=False)",
+    "nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2, "
+    "norm=nn.LayerNorm(8), enable_nested_tensor=False)",
+]
+
+
+@pytest.mark.parametrize("src", ENCODERS)
+@pytest.mark.parametrize("masks", [False, True])
+def test_transformer_encoder_matches_torch(src, masks):
+    tm, cm = _pair_module(src)
+    assert repr(cm) == repr(tm)
+    check_state_dicts_equal(tm, cm, "initial")
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 5, 8) if "batch_first" in src else (5, 2, 8))
+    kw_t, kw_c = {}, {}
+    if masks:
+        mask = np.triu(np.ones((5, 5), dtype=bool), 1)
+        kpm = np.zeros((2, 5), dtype=bool)
+        kpm[1, 3:] = True
+        names = ("mask", "src_key_padding_mask") if "Encoder(" in src else \
+            ("src_mask", "src_key_padding_mask")
+        kw_t = {names[0]: torch.tensor(mask), names[1]: torch.tensor(kpm)}
+        kw_c = {names[0]: tc.tensor(mask), names[1]: tc.tensor(kpm)}
+    tx, cx = torch.tensor(x, requires_grad=True), tc.tensor(x, requires_grad=True)
+    ty, cy = tm(tx, **kw_t), cm(cx, **kw_c)
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), atol=1e-10)
+    g = rng.standard_normal(x.shape)
+    ty.backward(torch.tensor(g))
+    cy.backward(tc.tensor(g))
+    np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), atol=1e-9)
+    _grads_match(tm, cm, tol=1e-9)

@@ -6,8 +6,11 @@ torch's reference groups them; this package re-exports them all.
 """
 from ..._functions.shape import flatten
 from .activation import dropout, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .attention import scaled_dot_product_attention
 from .conv import ConvArgumentError, ConvDtypeError, conv2d, conv_transpose2d
 from .conv_nd import conv1d, conv3d, conv_transpose1d, conv_transpose3d
+from .distance import cosine_similarity, normalize, pairwise_distance
+from .embedding import embedding, embedding_bag, one_hot
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
@@ -26,4 +29,6 @@ __all__ = [
     "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold", "upsample", *_nonlinear_all,
+    "scaled_dot_product_attention", "cosine_similarity", "normalize", "pairwise_distance",
+    "embedding", "embedding_bag", "one_hot",
 ]

@@ -4,6 +4,7 @@ from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .conv_nd import Conv1d, Conv3d, ConvTranspose1d, ConvTranspose3d
 from .dropout import Dropout
+from .embedding import Embedding, EmbeddingBag
 from .flatten import Flatten
 from .fold import Fold, Unfold
 from .linear import Identity, Linear
@@ -12,6 +13,7 @@ from .nonlinear import *  # noqa: F403
 from .nonlinear import __all__ as _nonlinear_all
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .upsampling import *  # noqa: F403
 from .upsampling import __all__ as _upsampling_all
 
@@ -22,4 +24,6 @@ __all__ = [
     "GroupNorm", "LayerNorm", "ReLU", "LeakyReLU", "GELU", "Sigmoid", "Tanh", "Softmax",
     "LogSoftmax", "Linear", "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss",
     "MSELoss", "Fold", "Unfold", *_upsampling_all, *_nonlinear_all,
+    "Embedding", "EmbeddingBag", "MultiheadAttention", "TransformerEncoderLayer",
+    "TransformerEncoder",
 ]
