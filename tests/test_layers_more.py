@@ -266,3 +266,70 @@ def test_transformer_encoder_matches_torch(src, masks):
     cy.backward(tc.tensor(g))
     np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), atol=1e-9)
     _grads_match(tm, cm, tol=1e-9)
+
+
+# ------------------------------------------------------------------------------------ losses
+def _loss_inputs(rng, kind):
+    p = rng.uniform(0.05, 0.95, (4, 5))
+    x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    signs = np.where(rng.random(4) < 0.5, -1.0, 1.0)
+    return {
+        "prob": [p, rng.uniform(0.05, 0.95, (4, 5))],
+        "pair": [x, y],
+        "kl": [np.log(p / p.sum(1, keepdims=True)), rng.dirichlet(np.ones(5), 4)],
+        "rank": [x[:, 0], y[:, 0], signs],
+        "sign": [x, np.where(rng.random((4, 5)) < 0.5, -1.0, 1.0)],
+        "class": [x, rng.integers(0, 5, 4)],
+        "labels": [x, (rng.random((4, 5)) < 0.5).astype(float)],
+        "multilabel": [x, np.array([[1, 3, -1, 0, 0], [0, -1, 2, 2, 2], [4, 3, 2, 1, 0],
+                                    [2, -1, 0, 0, 0]])],
+        "cos": [x, y, signs],
+        "triplet": [x, y, rng.standard_normal((4, 5))],
+        "poisson": [x, rng.uniform(0, 4, (4, 5))],
+        "gauss": [x, y, rng.uniform(0.5, 2, (4, 5))],
+    }[kind]
+
+
+LOSSES = [
+    ("nn.BCELoss()", "prob"), ("nn.BCELoss(reduction='sum')", "prob"),
+    ("nn.BCEWithLogitsLoss(pos_weight=__import__('numpy').ones(5) * 2)", "prob"),
+    ("nn.L1Loss()", "pair"), ("nn.SmoothL1Loss(beta=0.5)", "pair"),
+    ("nn.HuberLoss(delta=0.7)", "pair"), ("nn.KLDivLoss(reduction='batchmean')", "kl"),
+    ("nn.MarginRankingLoss(margin=0.3)", "rank"), ("nn.HingeEmbeddingLoss(margin=2.0)", "sign"),
+    ("nn.MultiMarginLoss()", "class"), ("nn.MultiMarginLoss(p=2, margin=0.5)", "class"),
+    ("nn.MultiLabelSoftMarginLoss()", "labels"), ("nn.MultiLabelMarginLoss()", "multilabel"),
+    ("nn.CosineEmbeddingLoss(margin=0.2)", "cos"), ("nn.TripletMarginLoss(swap=True)", "triplet"),
+    ("nn.PoissonNLLLoss()", "poisson"), ("nn.PoissonNLLLoss(log_input=False, full=True)",
+                                         "poisson"),
+    ("nn.GaussianNLLLoss(full=True)", "gauss"), ("nn.SoftMarginLoss()", "sign"),
+]
+
+
+def _lib_ctor(src, lib):
+    def fix(v):  # arrays in the constructor become the library's tensors
+        return lib.tensor(v) if isinstance(v, np.ndarray) else v
+    nn = lib.nn
+
+    class Wrap:
+        def __getattr__(self, name):
+            cls = getattr(nn, name)
+            return lambda *a, **k: cls(*[fix(v) for v in a], **{n: fix(v) for n, v in k.items()})
+    return eval(src, {"nn": Wrap(), "__import__": __import__})  # noqa: S307 - literal table
+
+
+@pytest.mark.parametrize("src,kind", LOSSES, ids=[s for s, _ in LOSSES])
+def test_loss_module_matches_torch(src, kind):
+    tm, cm = _lib_ctor(src, torch), _lib_ctor(src, tc)
+    assert repr(cm) == repr(tm)
+    assert list(cm.state_dict()) == list(tm.state_dict())
+    arrays = _loss_inputs(np.random.default_rng(3), kind)
+    t_in = [torch.tensor(a, requires_grad=a.dtype.kind == "f" and i == 0)
+            for i, a in enumerate(arrays)]
+    c_in = [tc.tensor(a, requires_grad=a.dtype.kind == "f" and i == 0)
+            for i, a in enumerate(arrays)]
+    ty, cy = tm(*t_in), cm(*c_in)
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), rtol=1e-10)
+    ty.sum().backward()
+    cy.sum().backward()
+    np.testing.assert_allclose(c_in[0].grad.numpy(), t_in[0].grad.numpy(), rtol=1e-9,
+                               atol=1e-12)

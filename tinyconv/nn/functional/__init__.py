@@ -14,6 +14,10 @@ from .embedding import embedding, embedding_bag, one_hot
 from .linear import linear
 from .loss import (binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss,
                    smooth_l1_loss)
+from .loss_margin import *  # noqa: F403
+from .loss_margin import __all__ as _margin_all
+from .loss_prob import *  # noqa: F403
+from .loss_prob import __all__ as _prob_all
 from .nonlinear import *  # noqa: F403
 from .nonlinear import __all__ as _nonlinear_all
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm
@@ -30,5 +34,5 @@ __all__ = [
     "max_unpool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold", "upsample", *_nonlinear_all,
     "scaled_dot_product_attention", "cosine_similarity", "normalize", "pairwise_distance",
-    "embedding", "embedding_bag", "one_hot",
+    "embedding", "embedding_bag", "one_hot", *_margin_all, *_prob_all,
 ]

@@ -9,6 +9,8 @@ from .flatten import Flatten
 from .fold import Fold, Unfold
 from .linear import Identity, Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
+from .loss_more import *  # noqa: F403
+from .loss_more import __all__ as _loss_all
 from .nonlinear import *  # noqa: F403
 from .nonlinear import __all__ as _nonlinear_all
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
@@ -25,5 +27,5 @@ __all__ = [
     "LogSoftmax", "Linear", "Identity", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss",
     "MSELoss", "Fold", "Unfold", *_upsampling_all, *_nonlinear_all,
     "Embedding", "EmbeddingBag", "MultiheadAttention", "TransformerEncoderLayer",
-    "TransformerEncoder",
+    "TransformerEncoder", *_loss_all,
 ]
