@@ -14,6 +14,8 @@ from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp, f
                          log_softmax, matmul, max, maximum, mean, min, minimum, mul, neg,
                          permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze, stack,
                          std, sub, sum, tanh, transpose, unsqueeze, var, where)
+from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
+                                mv, outer, tensordot, trace, vdot)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from .backends import get_conv_workspace_limit, set_conv_workspace_limit
 from .tensor import Tensor

@@ -23,6 +23,8 @@ from .arith import (
     where,
 )
 from .inplace import inplace_method
+from .matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm, mv, outer,
+                     tensordot, trace, vdot)
 from .reduction import amax, argmax, argmin, max, mean, min, std, sum, var
 from .shape import (
     cat,
@@ -43,7 +45,9 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "cat", "clamp", "div", "exp
            "flatten", "log", "log_softmax", "matmul", "max", "maximum", "mean", "min",
            "minimum", "mul", "neg", "permute", "pow", "relu", "relu_", "repeat", "reshape",
            "sigmoid", "softmax", "sqrt", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
-           "transpose", "unsqueeze", "var", "view", "where"]
+           "transpose", "unsqueeze", "var", "view", "where", "addmm", "addmv", "baddbmm", "bmm",
+           "cdist", "dot", "einsum", "ger", "kron", "mm", "mv", "outer", "tensordot", "trace",
+           "vdot"]
 
 
 def install_methods(cls):
