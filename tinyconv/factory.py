@@ -4,8 +4,11 @@ import numbers
 import numpy as np
 
 from ._dtypes import as_array as _as_array
+from ._dtypes import bfloat16 as _bfloat16
+from ._dtypes import round_bfloat16 as _round_bfloat16
 from ._dtypes import canonical_dtype as _canonical_dtype
 from ._dtypes import get_default_dtype
+from ._functions.random import normal_tensors as _normal_tensors
 from ._functions.shape import shape_arg as _shape_arg
 from ._random import _gen
 from .tensor import Tensor
@@ -54,6 +57,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
         tensor([0.5, 1.5], requires_grad=True)
     """
     arr = _as_array(data, _canonical_dtype(dtype))
+    if dtype is _bfloat16:
+        arr = _round_bfloat16(arr)
     src = data._data if isinstance(data, Tensor) else data
     if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
         arr = arr.copy()
@@ -278,16 +283,19 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None):
     return _finish(arr, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
-    """Random integers from ``[low, high)``.
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False,
+            device=None):
+    """Random integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high,
+    size)``, as torch's two forms.
 
     Args:
-        low: the lowest value (or, without ``high``, the exclusive upper bound with low 0).
+        low: the lowest value (0 in the two-argument form).
         high: one above the highest value.
         size: the shape (a tuple).
-        dtype: the integer dtype (default int64).
         generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
             ``tc.manual_seed``).
+        dtype: the integer dtype (default int64).
+        requires_grad: must be False (integers have no gradient).
         device: accepted for torch compatibility.
 
     Returns:
@@ -298,11 +306,81 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None):
         >>> labels = tc.randint(0, 10, (32,))
         >>> labels.shape, labels.dtype, 0 <= labels.min().item() <= labels.max().item() < 10
         ((32,), dtype('int64'), True)
+        >>> tc.randint(5, (2, 3)).shape
+        (2, 3)
+    """
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None and size is not None:  # randint(high, size=...)
+        low, high = 0, low
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments: expected randint(high, size) or "
+                        "randint(low, high, size)")
+    if not isinstance(low, numbers.Integral) or not isinstance(high, numbers.Integral):
+        raise TypeError(f"randint(): low and high must be ints, got {low!r} and {high!r}")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
+    return _finish(arr.astype(_canonical_dtype(dtype) or np.int64), requires_grad)
+
+
+def rand_like(input, *, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform samples on [0, 1) with ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+        generator: a ``tc.Generator`` to draw from.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new tensor.
+    """
+    return rand(*input.shape, dtype=_canonical_dtype(dtype) or input.dtype,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal samples with ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+        generator: a ``tc.Generator`` to draw from.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new tensor.
+    """
+    return randn(*input.shape, dtype=_canonical_dtype(dtype) or input.dtype,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, generator=None,
+                 device=None):
+    """Random integers from ``[low, high)`` with ``input``'s shape (``randint_like(input,
+    high)`` or ``randint_like(input, low, high)``).
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        low: the lowest value (or, alone, the exclusive upper bound with low 0).
+        high: one above the highest value.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+        generator: a ``tc.Generator`` to draw from.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new tensor (integer values, in ``input``'s dtype by default).
     """
     if high is None:
         low, high = 0, low
-    arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
-    return Tensor._make(arr.astype(_canonical_dtype(dtype) or np.int64), False, None)
+    t = randint(low, high, tuple(input.shape), generator=generator)
+    dt = _canonical_dtype(dtype) or input.dtype
+    return _finish(t._data.astype(dt), requires_grad)
 
 
 def randperm(n, dtype=None, generator=None, device=None):
@@ -320,6 +398,39 @@ def randperm(n, dtype=None, generator=None, device=None):
     """
     return Tensor._make(_gen(generator).permutation(n).astype(_canonical_dtype(dtype) or np.int64),
                         False, None)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False,
+           device=None):
+    """Normal samples with the given means and standard deviations.
+
+    torch's forms: ``normal(mean_tensor, std_tensor)`` (broadcast),
+    ``normal(mean_tensor, std=1.0)``, ``normal(mean, std_tensor)``, and
+    ``normal(mean, std, size)`` for two numbers.
+
+    Args:
+        mean: a Tensor or a number.
+        std: a Tensor or a number (>= 0).
+        size: the shape, when both are numbers.
+        generator: a ``tc.Generator`` to draw from.
+        dtype: the dtype of the number form (default: the default float dtype).
+        requires_grad: record operations on the result (number form only).
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: samples of the broadcast shape of ``mean`` and ``std`` (or ``size``); like
+        torch's, they carry no gradient back to ``mean`` or ``std``.
+    """
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        return _normal_tensors(mean, std, generator)
+    if size is None:
+        raise TypeError("normal(): with a number mean and std, size is required")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = _new_shape((size,) if isinstance(size, numbers.Integral) else (tuple(size),),
+                       "normal")
+    arr = _draw(_gen(generator).standard_normal, shape, _float_dtype(dtype))
+    return _finish((arr * std + mean).astype(arr.dtype, copy=False), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -367,6 +478,27 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
         Tensor: a new 1-D tensor of ``steps`` values.
     """
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, device=None):
+    """``steps`` values ``base ** x`` for x evenly spaced from ``start`` to ``end``.
+
+    Args:
+        start: the first exponent.
+        end: the last exponent.
+        steps: how many values.
+        base: the base of the powers.
+        dtype: the dtype (default: the default float dtype).
+        requires_grad: record operations on the result for autograd.
+        device: accepted for torch compatibility.
+
+    Returns:
+        Tensor: a new 1-D tensor of ``steps`` values.
+    """
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    exps = np.linspace(start, end, steps)
+    return _finish((float(base) ** exps).astype(_float_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None):

@@ -22,6 +22,7 @@ from ._functions.inplace import inplace
 from ._hooks import RemovableHandle
 from ._random import _gen
 from .ops import elementwise as E
+from .ops.cast import ToBFloat16
 from .ops import shape as S
 
 __all__ = ["Tensor"]
@@ -203,6 +204,8 @@ class Tensor(TensorBase):
                 dtype = a.dtype
             else:
                 dtype = a
+        if dtype is D.bfloat16:
+            return ToBFloat16.apply(self)
         if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
         return A.cast(self, dtype)
@@ -227,6 +230,10 @@ class Tensor(TensorBase):
 
     def half(self):
         return self.to(D.float16)
+
+    def bfloat16(self):
+        """Values rounded to bfloat16, stored as float32 (NumPy has no bfloat16)."""
+        return self.to(D.bfloat16)
 
     def cpu(self):
         return self

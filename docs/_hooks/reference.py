@@ -37,7 +37,12 @@ PAGES = [
       "tinyconv._functions.activation": "Pointwise ops",
       "tinyconv._functions.reduction": "Reduction ops", "tinyconv._random": "Random sampling",
       "rand": "Random sampling", "randn": "Random sampling", "randint": "Random sampling",
-      "randperm": "Random sampling", "tinyconv.utils.serialization": "Serialization",
+      "randperm": "Random sampling", "tinyconv._functions.random": "Random sampling",
+      "normal": "Random sampling", "rand_like": "Random sampling",
+      "randn_like": "Random sampling", "randint_like": "Random sampling",
+      "tinyconv._functions.introspect": "Tensors",
+      "tinyconv.autograd.grad_mode": "Locally disabling gradient computation",
+      "tinyconv.utils.serialization": "Serialization",
       "tinyconv._engine.state": "Locally disabling gradient computation",
       "tinyconv.autograd.gradcheck": "Gradient checking", "tinyconv.backends": "Backends",
       "matmul": "BLAS and LAPACK operations",
@@ -54,6 +59,7 @@ PAGES = [
       "tinyconv.autograd": "Functional higher level API", "backward": "Functional higher level API",
       "tinyconv.autograd.gradcheck": "Numerical gradient checking",
       "tinyconv.autograd.anomaly": "Anomaly detection",
+      "tinyconv.autograd.grad_mode": "Locally disabling gradient computation",
       "tinyconv._engine.function": "Graph and ops", "FunctionHook": "Function hooks",
       "add_function_hook": "Function hooks", "scope": "Function hooks"},
      ["Functional higher level API", "Locally disabling gradient computation",
@@ -164,7 +170,7 @@ PAGES = [
 
 # names the reference leaves out of a namespace: submodules (they have pages of their own) and
 # torch's dtype aliases, listed in a table instead
-DTYPE_ALIASES = {"bool", "bool_", "half", "float", "double", "long", "int", "float16",
+DTYPE_ALIASES = {"bfloat16", "bool", "bool_", "half", "float", "double", "long", "int", "float16",
                  "float32", "float64", "int8", "int16", "int32", "int64", "uint8"}
 
 

@@ -22,6 +22,7 @@ from .arith import (
     sub,
     where,
 )
+from . import random  # noqa: F401  (marks Tensor.bernoulli/multinomial)
 from .inplace import inplace_method
 from .matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm, mv, outer,
                      tensordot, trace, vdot)
