@@ -33,8 +33,42 @@ LAYERS += [
     ("nn.ConvTranspose3d(4, 6, (2, 3, 2), groups=2, dilation=(2, 1, 1), bias=False)",
      (2, 4, 3, 3, 4)),
 ]
+LAYERS += [
+    ("nn.MaxPool1d(3, 2, 1)", (2, 3, 9)), ("nn.MaxPool3d((2, 3, 2), stride=(2, 1, 2))",
+                                            (2, 3, 5, 6, 7)),
+    ("nn.MaxPool3d(3, 2, 1, ceil_mode=True)", (3, 5, 6, 7)), ("nn.AvgPool1d(3, 2, 1)", (2, 3, 9)),
+    ("nn.AvgPool3d(3, 2, 1, count_include_pad=False)", (2, 3, 5, 6, 7)),
+    ("nn.AvgPool3d(2, divisor_override=3)", (2, 3, 4, 4, 4)),
+    ("nn.AdaptiveMaxPool1d(4)", (2, 3, 9)), ("nn.AdaptiveMaxPool2d((3, None))", (2, 3, 7, 5)),
+    ("nn.AdaptiveMaxPool3d(2)", (2, 3, 5, 6, 7)), ("nn.AdaptiveAvgPool1d(4)", (2, 3, 9)),
+    ("nn.AdaptiveAvgPool3d((2, 3, 4))", (2, 3, 5, 6, 7)),
+    ("nn.LPPool1d(2, 3, 2)", (2, 3, 9)), ("nn.LPPool2d(4, (2, 3))", (2, 3, 6, 7)),
+    ("nn.ZeroPad2d((1, 2, 0, 1))", (2, 3, 4, 5)), ("nn.ConstantPad1d(2, 3.5)", (2, 3, 4)),
+    ("nn.ConstantPad3d((1, 0, 2, 1, 0, 1), -1.0)", (2, 3, 4, 5, 2)),
+    ("nn.ReflectionPad1d(2)", (2, 3, 5)), ("nn.ReflectionPad2d((1, 2, 0, 1))", (2, 3, 4, 5)),
+    ("nn.ReflectionPad3d(1)", (2, 3, 4, 5, 3)), ("nn.ReplicationPad1d((2, 1))", (2, 3, 4)),
+    ("nn.ReplicationPad2d(2)", (2, 3, 4, 5)), ("nn.ReplicationPad3d(1)", (1, 2, 3, 4, 5)),
+    ("nn.CircularPad1d(2)", (2, 3, 4)), ("nn.CircularPad2d((1, 2, 0, 1))", (2, 3, 4, 5)),
+    ("nn.CircularPad3d(1)", (1, 2, 3, 4, 5)), ("nn.ZeroPad1d(1)", (2, 3, 4)),
+    ("nn.ZeroPad3d(1)", (2, 3, 4, 5, 2)),
+    ("nn.BatchNorm3d(3)", (4, 3, 2, 3, 4)), ("nn.BatchNorm3d(3, affine=False, momentum=None)",
+                                              (4, 3, 2, 3, 4)),
+    ("nn.InstanceNorm1d(3)", (2, 3, 7)), ("nn.InstanceNorm1d(3, affine=True)", (3, 7)),
+    ("nn.InstanceNorm3d(3, affine=True, track_running_stats=True)", (2, 3, 4, 3, 5)),
+    ("nn.RMSNorm(4)", (2, 3, 4)), ("nn.RMSNorm((3, 4), eps=1e-5)", (2, 3, 4)),
+    ("nn.RMSNorm(4, elementwise_affine=False)", (3, 4)),
+    ("nn.LocalResponseNorm(3)", (2, 6, 5, 4)), ("nn.LocalResponseNorm(2, 1e-2, 0.5, 2.0)",
+                                                 (2, 5, 7)),
+    ("nn.LocalResponseNorm(4, k=0.5)", (2, 6, 3, 4, 2)),
+    ("nn.Unflatten(1, (2, 3))", (4, 6, 5)), ("nn.Unflatten(-1, (2, -1))", (4, 6)),
+    ("nn.ChannelShuffle(3)", (2, 6, 4, 5)),
+    ("nn.Dropout2d(0.0)", (2, 3, 4, 5)),
+    ("nn.AlphaDropout(0.0)", (3, 4)),
+]
 # modules with randomness in training: compared in eval mode only
-EVAL_ONLY = [("nn.RReLU(0.1, 0.3)", (3, 4))]
+EVAL_ONLY = [("nn.RReLU(0.1, 0.3)", (3, 4)), ("nn.Dropout1d(0.4)", (2, 3, 4)),
+             ("nn.Dropout2d(0.4)", (2, 3, 4, 5)), ("nn.Dropout3d()", (2, 3, 2, 2, 2)),
+             ("nn.AlphaDropout(0.2)", (3, 4)), ("nn.FeatureAlphaDropout(0.2)", (2, 3, 4))]
 
 
 def _check(src, shape, mode):
@@ -333,3 +367,77 @@ def test_loss_module_matches_torch(src, kind):
     cy.sum().backward()
     np.testing.assert_allclose(c_in[0].grad.numpy(), t_in[0].grad.numpy(), rtol=1e-9,
                                atol=1e-12)
+
+
+def test_channel_dropout_zeroes_whole_channels_and_scales():
+    tc.manual_seed(0)
+    x = tc.ones(50, 40, 3, 3)
+    y = tc.nn.Dropout2d(0.25)(x).numpy()
+    per_channel = y.reshape(50, 40, 9)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 1 / 0.75).all(-1))
+    assert abs((per_channel[..., 0] == 0).mean() - 0.25) < 0.03
+    y = tc.nn.functional.alpha_dropout(tc.randn(200000), 0.2, training=True).numpy()
+    assert abs(y.mean()) < 0.01 and abs(y.std() - 1.0) < 0.01  # SELU's fixed point kept
+
+
+def test_bilinear_matches_torch():
+    tm, cm = _pair_module("nn.Bilinear(3, 4, 5)")
+    assert repr(cm) == repr(tm)
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((2, 6, 3)), rng.standard_normal((2, 6, 4))
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ca, cb = tc.tensor(a, requires_grad=True), tc.tensor(b, requires_grad=True)
+    ty, cy = tm(ta, tb), cm(ca, cb)
+    np.testing.assert_allclose(cy.detach().numpy(), ty.detach().numpy(), atol=1e-12)
+    ty.sum().backward()
+    cy.sum().backward()
+    np.testing.assert_allclose(ca.grad.numpy(), ta.grad.numpy(), atol=1e-12)
+    _grads_match(tm, cm)
+
+
+def test_lazy_modules_materialize_on_first_call():
+    for src, shape in [("LazyLinear(3)", (4, 5)), ("LazyConv2d(4, 3, padding=1)", (2, 3, 6, 6)),
+                       ("LazyConv2d(4, 3, groups=2, bias=False)", (2, 6, 5, 5))]:
+        tm, cm = eval("torch.nn." + src), eval("tc.nn." + src)  # noqa: S307
+        assert repr(cm) == repr(tm)
+        opt = tc.optim.SGD(cm.parameters(), lr=0.1)
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        tm(torch.tensor(x))
+        y = cm(tc.tensor(x))
+        assert type(cm).__name__ == type(tm).__name__ and repr(cm) == repr(tm)
+        assert [tuple(p.shape) for p in cm.parameters()] == \
+            [tuple(p.shape) for p in tm.parameters()]
+        cm.load_state_dict({k: tc.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+        np.testing.assert_allclose(cm(tc.tensor(x)).detach().numpy(),
+                                   tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+        y.sum().backward()
+        opt.step()  # the optimizer holds the materialised parameters
+
+
+def test_parameter_containers_register_like_torch():
+    for M in (tc, torch):
+        pl = M.nn.ParameterList([M.zeros(2, 3), M.ones(4)])
+        pl.append(M.nn.Parameter(M.ones(1)))
+        pd = M.nn.ParameterDict({"a": M.zeros(2)})
+        pd["b"] = M.ones(3)
+        holder = M.nn.Module()
+        holder.pl, holder.pd = pl, pd
+        if M is torch:
+            t_keys, t_repr = list(holder.state_dict()), repr(holder)
+        else:
+            c_keys, c_repr = list(holder.state_dict()), repr(holder)
+            assert all(isinstance(p, tc.nn.Parameter) for p in pl)
+            assert len(list(holder.parameters())) == 5 and len(pl) == 3 and "b" in pd
+    assert c_keys == t_keys and c_repr == t_repr
+
+
+def test_cross_map_lrn2d_forward_matches_torch():
+    """torch's legacy CrossMapLRN2d sums channel windows through a running-sum recurrence
+    (channel 0 stays in later windows); its values are matched.  Its hand-written backward
+    is the gradient of the symmetric window instead, so gradients are not compared."""
+    for size, C in ((3, 6), (4, 7), (5, 3)):
+        x = np.random.default_rng(size).standard_normal((2, C, 4, 5))
+        t = torch.nn.CrossMapLRN2d(size, 1e-2, 0.75, 2)(torch.tensor(x))
+        c = tc.nn.CrossMapLRN2d(size, 1e-2, 0.75, 2)(tc.tensor(x))
+        np.testing.assert_allclose(c.numpy(), t.numpy(), rtol=1e-12)
+    assert repr(tc.nn.CrossMapLRN2d(3)) == repr(torch.nn.CrossMapLRN2d(3))

@@ -44,7 +44,10 @@ def test_gradcheck(sample):
 # a clear error (checked below); an op leaves this set when its backward is converted
 PENDING_DOUBLE_BACKWARD = {
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm",
-    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose3d",  # built on the 2-D ops
+    # built on the 2-D ops above
+    "conv1d", "conv3d", "conv_transpose1d", "conv_transpose3d", "max_pool1d", "max_pool3d",
+    "avg_pool1d", "avg_pool3d", "adaptive_avg_pool1d", "lp_pool1d", "lp_pool2d",
+    "local_response_norm",
     "binary_cross_entropy_with_logits", "conv2d", "conv_transpose2d", "cross_entropy", "fold",
     "group_norm", "instance_norm", "interpolate", "l1_loss", "layer_norm",
     "max_pool2d", "max_unpool2d", "mse_loss",

@@ -8,13 +8,13 @@ family's ``OPS`` list (see ``core.OpInfo``).
 import inspect
 
 from . import (activation, attention, conv, conv_nd, loss, loss_more, matrix, nonlinear,
-               normalization, pooling, sampling, tensor)
+               normalization, pooling, pooling_nd, sampling, tensor)
 from .core import (FLOAT_DTYPES, BadArg, Maker, OpInfo, Sample, bools, const, custom, distinct,
                    ints, normal, positive, probs, uniform, x)
 
 OPS = (conv.OPS + conv_nd.OPS + pooling.OPS + normalization.OPS + activation.OPS
        + nonlinear.OPS + attention.OPS + loss.OPS + loss_more.OPS + sampling.OPS
-       + tensor.OPS + matrix.OPS)
+       + tensor.OPS + matrix.OPS + pooling_nd.OPS)
 
 __all__ = ["OPS", "OpInfo", "Sample", "BadArg", "Maker", "FLOAT_DTYPES", "op", "samples",
            "bad_args", "public_ops", "missing_entries", "normal", "distinct", "positive",
