@@ -96,7 +96,16 @@ PAGES = [
       "Linear layers", "Dropout layers", "Sparse layers", "Distance functions",
       "Loss functions", "Vision layers", "Utilities"]),
     ("nn.utils.md", "tinyconv.nn.utils", "tinyconv.nn.utils",
-     "Gradient clipping (torch's `torch.nn.utils`).", {}, []),
+     "Gradient clipping, the flat view of parameters, weight and spectral normalisation "
+     "(torch's `torch.nn.utils`).", {}, []),
+    ("nn.utils.parametrize.md", "tinyconv.nn.utils.parametrize",
+     "tinyconv.nn.utils.parametrize",
+     "Tensors of a module computed from others (torch's `torch.nn.utils.parametrize`).", {},
+     []),
+    ("nn.utils.parametrizations.md", "tinyconv.nn.utils.parametrizations",
+     "tinyconv.nn.utils.parametrizations",
+     "Weight and spectral normalisation as parametrizations (torch's "
+     "`torch.nn.utils.parametrizations`).", {}, []),
     ("nn.functional.md", "tinyconv.nn.functional", "tinyconv.nn.functional",
      "Every op's public function with torch's signature (torch's `torch.nn.functional`), "
      "grouped as torch's reference groups them.",
