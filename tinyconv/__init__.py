@@ -9,10 +9,10 @@ ARCHITECTURE.md) and re-exports torch's top-level names.
 from . import _environment  # first: sets what thread pools read when they load
 from . import accelerator, backends, cuda
 from ._device import device, get_default_device, set_default_device
-from ._dtypes import (bool_, float16, float32, float64, get_default_dtype, int8, int16, int32,
-                      int64, set_default_dtype, uint8)
-from ._functions import (abs, add, amax, argmax, argmin, bernoulli, cat, clamp, div, exp,
-                         flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum, mm,
+from ._dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int8,
+                      int16, int32, int64, set_default_dtype, uint8)
+from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp,
+                         flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum,
                          mul, neg, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze,
                          stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
 from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
@@ -38,15 +38,20 @@ from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumex
                          nansum, norm, prod, std_mean, var_mean)
 from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
                          unique, unique_consecutive)
+from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
+                                mv, outer, tensordot, trace, vdot)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._size import Size
 from .backends import get_conv_workspace_limit, set_conv_workspace_limit
 from .tensor import Tensor
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                      linspace, ones, ones_like, rand, randint, randn, randperm, tensor, zeros,
-                      zeros_like)
+                      linspace, logspace, normal, ones, ones_like, rand, rand_like, randint,
+                      randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from ._functions.introspect import finfo, iinfo, is_floating_point, is_tensor, numel
+from ._functions.random import bernoulli, multinomial
 from . import autograd, linalg
-from .autograd import enable_grad, gradcheck, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, gradcheck, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import nn, optim
 from .utils.serialization import load, save
 from . import datasets, models, transforms, utils

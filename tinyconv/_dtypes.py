@@ -7,9 +7,10 @@ import numbers
 
 import numpy as np
 
-__all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-           "bool_", "get_default_dtype", "set_default_dtype", "is_float", "canonical_dtype",
-           "as_array", "promote", "scalar_dtype", "type_name", "dtype_of_type_name"]
+__all__ = ["bfloat16", "round_bfloat16", "float16", "float32", "float64", "int8", "int16",
+           "int32", "int64", "uint8", "bool_", "get_default_dtype", "set_default_dtype",
+           "is_float", "canonical_dtype", "as_array", "promote", "scalar_dtype", "type_name",
+           "dtype_of_type_name"]
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -20,6 +21,29 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)  # exported as tinyconv.bool
+
+
+class _BFloat16:
+    """torch's bfloat16.  NumPy has no such dtype: a tensor converted to it is stored as
+    float32 with its values rounded to bfloat16 (8 significant bits, float32's range), and
+    its ``dtype`` reads float32 (docs/differences.md)."""
+
+    name, itemsize, kind, is_floating_point = "bfloat16", 2, "f", True
+
+    def __repr__(self):
+        return "tinyconv.bfloat16"
+
+
+bfloat16 = _BFloat16()
+
+
+def round_bfloat16(arr):
+    """``arr`` as float32 rounded to the nearest bfloat16 (ties to even; NaN stays NaN)."""
+    a = np.ascontiguousarray(arr, dtype=np.float32)
+    u = a.view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000
+    out = u.astype(np.uint32).view(np.float32).reshape(a.shape)
+    return np.where(np.isnan(a), a, out)
 
 
 class _Defaults:
@@ -64,6 +88,8 @@ def canonical_dtype(dtype):
     """np.dtype of ``dtype`` (None stays None), with a TypeError naming a bad one."""
     if dtype is None:
         return None
+    if dtype is bfloat16:
+        return float32  # its storage
     try:
         return np.dtype(dtype)
     except TypeError:

@@ -24,11 +24,23 @@ class Generator:
     """
 
     def __init__(self, seed=None):
-        self.rng = np.random.default_rng(seed)
+        self._seed = int(np.random.SeedSequence().entropy % 2**63) if seed is None else seed
+        self.rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed):
-        self.rng = np.random.default_rng(_check_seed(seed))
+        """Reseed this stream (``tc.Generator().manual_seed(0)``); returns the generator."""
+        self._seed = _check_seed(seed)
+        self.rng = np.random.default_rng(self._seed)
         return self
+
+    def seed(self):
+        """Reseed from fresh entropy; returns the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % 2**63))
+        return self._seed
+
+    def initial_seed(self):
+        """The seed this stream was last seeded with."""
+        return self._seed
 
     def get_state(self):
         return self.rng.bit_generator.state

@@ -17,6 +17,7 @@ from ._engine import TensorBase, storage_root
 from ._functions import arith as A
 from ._functions import shape as Sh
 from ._size import Size
+from .ops.cast import ToBFloat16
 
 __all__ = ["TensorAttrs", "UntypedStorage", "parse_to", "check_pin_memory"]
 
@@ -24,8 +25,8 @@ _TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
 
 
 def _is_dtype(value):
-    return isinstance(value, np.dtype) or (isinstance(value, type)
-                                           and issubclass(value, np.generic))
+    return value is D.bfloat16 or isinstance(value, np.dtype) or (
+        isinstance(value, type) and issubclass(value, np.generic))
 
 
 def parse_to(op, args, kwargs):
@@ -74,8 +75,9 @@ def parse_to(op, args, kwargs):
         if not isinstance(given.get(flag, False), (bool, np.bool_)):
             raise TypeError(f"{op}(): argument '{flag}' must be bool, not "
                             f"{type(given[flag]).__name__}")
-    return (given.get("device"), D.canonical_dtype(dtype), bool(given.get("non_blocking")),
-            bool(given.get("copy")))
+    if dtype is not D.bfloat16:  # bfloat16 stays itself: to() rounds to it
+        dtype = D.canonical_dtype(dtype)
+    return given.get("device"), dtype, bool(given.get("non_blocking")), bool(given.get("copy"))
 
 
 def check_pin_memory(pin_memory):
@@ -195,6 +197,8 @@ class TensorAttrs:
         if dev is not None:
             # torch copies to a device with an index ("cpu:0" is not the tensor's "cpu")
             copy = check_device(dev, "to", creating=False)._index is not None or copy
+        if dtype is D.bfloat16:
+            return ToBFloat16.apply(self)
         if dtype is None or dtype == self._data.dtype:
             return self.clone() if copy else self
         return A.cast(self, dtype)
@@ -282,6 +286,11 @@ class TensorAttrs:
 
     def half(self):
         return A.cast(self, D.float16)
+
+    def bfloat16(self):
+        """Values rounded to bfloat16, stored as float32 (NumPy has no bfloat16: see
+        ``tinyconv._dtypes.bfloat16``)."""
+        return ToBFloat16.apply(self)
 
     def long(self):
         return A.cast(self, D.int64)

@@ -5,8 +5,11 @@ import numpy as np
 
 from ._device import check_device as _check_device
 from ._dtypes import as_array as _as_array
+from ._dtypes import bfloat16 as _bfloat16
+from ._dtypes import round_bfloat16 as _round_bfloat16
 from ._dtypes import canonical_dtype as _canonical_dtype
 from ._dtypes import get_default_dtype
+from ._functions.random import normal_tensors as _normal_tensors
 from ._functions.shape import shape_arg as _shape_arg
 from ._random import _gen
 from ._tensor_attrs import check_pin_memory as _check_pin_memory
@@ -67,6 +70,8 @@ def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False)
     """
     _place(device, pin_memory, "tensor", creating=False)
     arr = _as_array(data, _canonical_dtype(dtype))
+    if dtype is _bfloat16:
+        arr = _round_bfloat16(arr)
     src = data._data if isinstance(data, Tensor) else data
     if arr is src or (isinstance(src, np.ndarray) and np.shares_memory(arr, src)):
         arr = arr.copy()
@@ -323,17 +328,19 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None,
     return _finish(arr, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, generator=None, device=None,
-            pin_memory=False):
-    """Random integers from ``[low, high)``.
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False,
+            device=None, pin_memory=False):
+    """Random integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high,
+    size)``, as torch's two forms.
 
     Args:
-        low: the lowest value (or, without ``high``, the exclusive upper bound with low 0).
+        low: the lowest value (0 in the two-argument form).
         high: one above the highest value.
         size: the shape (a tuple).
-        dtype: the integer dtype (default int64).
         generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
             ``tc.manual_seed``).
+        dtype: the integer dtype (default int64).
+        requires_grad: must be False (integers have no gradient).
         device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
             device); another raises torch's error for a build without it.
         pin_memory: False (True raises torch's error: there is no accelerator).
@@ -346,12 +353,88 @@ def randint(low, high=None, size=(), dtype=None, generator=None, device=None,
         >>> labels = tc.randint(0, 10, (32,))
         >>> labels.shape, labels.dtype, 0 <= labels.min().item() <= labels.max().item() < 10
         (tinyconv.Size([32]), dtype('int64'), True)
+        >>> tc.randint(5, (2, 3)).shape
+        tinyconv.Size([2, 3])
     """
     _place(device, pin_memory, "randint")
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None and size is not None:  # randint(high, size=...)
+        low, high = 0, low
+    if high is None or size is None:
+        raise TypeError("randint() missing required arguments: expected randint(high, size) or "
+                        "randint(low, high, size)")
+    if not isinstance(low, numbers.Integral) or not isinstance(high, numbers.Integral):
+        raise TypeError(f"randint(): low and high must be ints, got {low!r} and {high!r}")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
+    return _finish(arr.astype(_canonical_dtype(dtype) or np.int64), requires_grad)
+
+
+def rand_like(input, *, dtype=None, requires_grad=False, generator=None, device=None):
+    """Uniform samples on [0, 1) with ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+        generator: a ``tc.Generator`` to draw from.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+
+    Returns:
+        Tensor: a new tensor.
+    """
+    _check_device(device, "rand_like")
+    return rand(*input.shape, dtype=_canonical_dtype(dtype) or input.dtype,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randn_like(input, *, dtype=None, requires_grad=False, generator=None, device=None):
+    """Standard normal samples with ``input``'s shape.
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+        generator: a ``tc.Generator`` to draw from.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+
+    Returns:
+        Tensor: a new tensor.
+    """
+    _check_device(device, "randn_like")
+    return randn(*input.shape, dtype=_canonical_dtype(dtype) or input.dtype,
+                 requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, generator=None,
+                 device=None):
+    """Random integers from ``[low, high)`` with ``input``'s shape (``randint_like(input,
+    high)`` or ``randint_like(input, low, high)``).
+
+    Args:
+        input: the Tensor whose shape (and, by default, dtype) to copy.
+        low: the lowest value (or, alone, the exclusive upper bound with low 0).
+        high: one above the highest value.
+        dtype: the dtype (default: ``input``'s).
+        requires_grad: record operations on the result for autograd.
+        generator: a ``tc.Generator`` to draw from.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+
+    Returns:
+        Tensor: a new tensor (integer values, in ``input``'s dtype by default).
+    """
+    _check_device(device, "randint_like")
     if high is None:
         low, high = 0, low
-    arr = _gen(generator).integers(low, high, size=_new_shape((size,), "randint"))
-    return Tensor._make(arr.astype(_canonical_dtype(dtype) or np.int64), False, None)
+    t = randint(low, high, tuple(input.shape), generator=generator)
+    dt = _canonical_dtype(dtype) or input.dtype
+    return _finish(t._data.astype(dt), requires_grad)
 
 
 def randperm(n, dtype=None, generator=None, device=None, pin_memory=False):
@@ -372,6 +455,42 @@ def randperm(n, dtype=None, generator=None, device=None, pin_memory=False):
     _place(device, pin_memory, "randperm")
     return Tensor._make(_gen(generator).permutation(n).astype(_canonical_dtype(dtype) or np.int64),
                         False, None)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False,
+           device=None, pin_memory=False):
+    """Normal samples with the given means and standard deviations.
+
+    torch's forms: ``normal(mean_tensor, std_tensor)`` (broadcast),
+    ``normal(mean_tensor, std=1.0)``, ``normal(mean, std_tensor)``, and
+    ``normal(mean, std, size)`` for two numbers.
+
+    Args:
+        mean: a Tensor or a number.
+        std: a Tensor or a number (>= 0).
+        size: the shape, when both are numbers.
+        generator: a ``tc.Generator`` to draw from.
+        dtype: the dtype of the number form (default: the default float dtype).
+        requires_grad: record operations on the result (number form only).
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
+
+    Returns:
+        Tensor: samples of the broadcast shape of ``mean`` and ``std`` (or ``size``); like
+        torch's, they carry no gradient back to ``mean`` or ``std``.
+    """
+    _place(device, pin_memory, "normal")
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        return _normal_tensors(mean, std, generator)
+    if size is None:
+        raise TypeError("normal(): with a number mean and std, size is required")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = _new_shape((size,) if isinstance(size, numbers.Integral) else (tuple(size),),
+                       "normal")
+    arr = _draw(_gen(generator).standard_normal, shape, _float_dtype(dtype))
+    return _finish((arr * std + mean).astype(arr.dtype, copy=False), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None,
@@ -427,6 +546,31 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None,
     """
     _place(device, pin_memory, "linspace")
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, device=None,
+             pin_memory=False):
+    """``steps`` values ``base ** x`` for x evenly spaced from ``start`` to ``end``.
+
+    Args:
+        start: the first exponent.
+        end: the last exponent.
+        steps: how many values.
+        base: the base of the powers.
+        dtype: the dtype (default: the default float dtype).
+        requires_grad: record operations on the result for autograd.
+        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
+            device); another raises torch's error for a build without it.
+        pin_memory: False (True raises torch's error: there is no accelerator).
+
+    Returns:
+        Tensor: a new 1-D tensor of ``steps`` values.
+    """
+    _place(device, pin_memory, "logspace")
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    exps = np.linspace(start, end, steps)
+    return _finish((float(base) ** exps).astype(_float_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None, pin_memory=False):

@@ -15,7 +15,6 @@ from .arith import (
     log,
     matmul,
     maximum,
-    mm,
     minimum,
     mul,
     neg,
@@ -33,7 +32,7 @@ from .indexing import (gather, index_add, index_copy, index_fill, index_select, 
                        masked_scatter, masked_select, scatter, scatter_add, scatter_reduce,
                        take, take_along_dim)
 from .inplace import inplace_method
-from .random import bernoulli
+from .random import bernoulli, multinomial
 from .math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh,
                    atan, atanh, ceil, cos, cosh, erf, erfc, erfinv, exp2, expm1, fix, floor,
                    frac, log1p, log2, log10, reciprocal, round, rsqrt, sgn, sign, sin, sinh,
@@ -47,6 +46,8 @@ from .norms import norm
 from .reduction import (amax, amin, aminmax, argmax, argmin, count_nonzero, cumprod, cumsum,
                         logsumexp, max, mean, min, nanmean, nansum, prod, std, std_mean, sum,
                         var, var_mean)
+from .matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm, mv, outer,
+                     tensordot, trace, vdot)
 from .shape import (
     cat,
     expand,
@@ -101,7 +102,10 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "absolute", "clip",
            # reductions and norms
            "amin", "aminmax", "prod", "cumsum", "cumprod", "logsumexp", "std_mean", "var_mean",
-           "count_nonzero", "nansum", "nanmean", "norm"]
+           "count_nonzero", "nansum", "nanmean", "norm",
+           # matrix products and random sampling
+           "addmm", "addmv", "baddbmm", "bmm", "cdist", "dot", "einsum", "ger", "kron", "mv",
+           "outer", "tensordot", "trace", "vdot", "multinomial"]
 
 
 def tensor_methods():

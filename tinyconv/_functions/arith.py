@@ -14,7 +14,7 @@ from ..ops import linalg as L
 from ..ops import math as M
 from ._methods import method
 
-__all__ = ["add", "sub", "mul", "div", "pow", "matmul", "mm", "neg", "abs", "exp", "log", "sqrt",
+__all__ = ["add", "sub", "mul", "div", "pow", "matmul", "neg", "abs", "exp", "log", "sqrt",
            "clamp", "clip", "maximum", "minimum", "cast", "operands"]
 
 
@@ -219,34 +219,6 @@ def matmul(input, other):
                 f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} do not "
                 f"broadcast") from None
     return L.MatMul.apply(a, b)
-
-
-@method
-def mm(input, mat2):
-    """Matrix product of two matrices, without broadcasting (``matmul`` takes other shapes).
-
-    Args:
-        input: an (n, m) Tensor.
-        mat2: an (m, p) Tensor of the same dtype.
-
-    Returns:
-        Tensor: the (n, p) product.
-    """
-    for i, (name, t) in enumerate((("input", input), ("mat2", mat2))):
-        if not isinstance(t, TensorBase):
-            raise TypeError(f"mm(): argument '{name}' (position {i + 1}) must be Tensor, not "
-                            f"{type(t).__name__}")
-        if t.ndim != 2:
-            raise RuntimeError(f"mm: {'self' if i == 0 else 'mat2'} must be a matrix (got "
-                               f"shape {tuple(t.shape)})")
-    (n, m), (k, p) = input._data.shape, mat2._data.shape
-    if m != k:
-        raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied ({n}x{m} and "
-                           f"{k}x{p})")
-    if input._data.dtype != mat2._data.dtype:
-        raise RuntimeError(f"mm: expected m1 and m2 to have the same dtype, but got: "
-                           f"{input._data.dtype} != {mat2._data.dtype}")
-    return L.MatMul.apply(input, mat2)
 
 
 def _unary(fn, x, name, to_float=True):

@@ -9,11 +9,12 @@ from .._engine import (FunctionHook, Node, add_function_hook, backward, enable_g
                        is_grad_enabled, no_grad, scope, set_grad_enabled)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, once_differentiable
+from .grad_mode import inference_mode, is_inference_mode_enabled
 from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function", "FunctionHook", "Node", "add_function_hook", "backward", "detect_anomaly",
-    "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_anomaly_enabled",
-    "is_grad_enabled", "no_grad", "once_differentiable", "scope", "set_detect_anomaly",
-    "set_grad_enabled",
+    "enable_grad", "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_enabled",
+    "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "once_differentiable", "scope",
+    "set_detect_anomaly", "set_grad_enabled",
 ]

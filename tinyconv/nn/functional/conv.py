@@ -80,7 +80,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Shape:
         OH = (H + pad_top + pad_bottom - dh*(KH - 1) - 1) // sh + 1, likewise OW.
     """
-    op = "conv2d"
+    return convolution2d("conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def convolution2d(op, input, weight, bias, stride, padding, dilation, groups):
+    """conv2d, with errors naming ``op`` (conv1d and conv3d are built on it)."""
     _tensors(op, input, weight, bias)
     s, d, G = _common(op, stride, dilation, groups)
     F, Cg, KH, KW = weight.shape
@@ -146,7 +150,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     Shape:
         OH = (H - 1)*sh - 2*ph + dh*(KH - 1) + output_padding_h + 1, likewise OW.
     """
-    op = "conv_transpose2d"
+    return convolution_transpose2d("conv_transpose2d", input, weight, bias, stride, padding,
+                                   output_padding, groups, dilation)
+
+
+def convolution_transpose2d(op, input, weight, bias, stride, padding, output_padding, groups,
+                            dilation):
+    """conv_transpose2d, with errors naming ``op`` (the 1-D and 3-D forms use it)."""
     _tensors(op, input, weight, bias)
     s, d, G = _common(op, stride, dilation, groups)
     p = _pair(op, "padding", padding)

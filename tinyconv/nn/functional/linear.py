@@ -1,8 +1,9 @@
 """linear with torch's signature (op: ``tinyconv.ops.linalg.Linear``)."""
 from ..._checks import check_float, check_tensor
 from ...ops import linalg as L
+from ...ops import matrix as Mx
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 
 def linear(input, weight, bias=None):
@@ -36,3 +37,31 @@ def linear(input, weight, bias=None):
             raise RuntimeError(f"linear: expected {name} to have the input's dtype "
                                f"{input.dtype}, but got {t.dtype}")
     return L.Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_k = input1 @ weight[k] @ input2 + bias_k``.
+
+    Args:
+        input1: (*, in1_features).
+        input2: (*, in2_features), the same leading shape.
+        weight: (out_features, in1_features, in2_features).
+        bias: optional (out_features,).
+
+    Returns:
+        Tensor: (*, out_features).
+    """
+    op = "bilinear"
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        check_tensor(op, name, t)
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] or \
+            input2.shape[-1] != weight.shape[2] or input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"{op}: input1 {tuple(input1.shape)}, input2 {tuple(input2.shape)} "
+                           f"and weight {tuple(weight.shape)} do not fit (weight must be "
+                           f"(out, in1, in2), inputs (*, in1) and (*, in2))")
+    lead = "abcdefgh"[:input1.ndim - 1]  # the batch dimensions' letters
+    y = Mx.Einsum.apply(input1, weight, input2, subscripts=f"{lead}i,kij,{lead}j->{lead}k")
+    if bias is not None:
+        check_tensor(op, "bias", bias)
+        y = y + bias
+    return y

@@ -188,15 +188,15 @@ class ConvTranspose2d(_ConvNd):
     def _output_padding(self, input, output_size):
         if output_size is None:
             return self.output_padding
-        n_spatial = 2
-        n_non_spatial = 2 if input.ndim == 4 else 1
+        n_spatial = len(self.kernel_size)
+        n_non_spatial = 2 if input.ndim == n_spatial + 2 else 1
         output_size = list(output_size)
         if len(output_size) == n_non_spatial + n_spatial:
             output_size = output_size[n_non_spatial:]
         if len(output_size) != n_spatial:
             raise ValueError(
-                f"ConvTranspose2D: for {input.ndim}D input, output_size must have {n_spatial} "
-                f"or {n_non_spatial + n_spatial} elements (got {len(output_size)})")
+                f"{type(self).__name__}: for {input.ndim}D input, output_size must have "
+                f"{n_spatial} or {n_non_spatial + n_spatial} elements (got {len(output_size)})")
         in_sizes = input.shape[n_non_spatial:]
         lo, hi = [], []
         for d in range(n_spatial):

@@ -6,7 +6,7 @@ from .. import init
 from ..module import Module
 from ._utils import _check_device, empty_parameter
 
-__all__ = ["Linear", "Identity"]
+__all__ = ["Linear", "Identity", "Bilinear"]
 
 
 class Identity(Module):
@@ -64,3 +64,47 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """``y_k = x1 @ weight[k] @ x2 + bias_k``.
+
+    Args:
+        in1_features: size of each first input sample.
+        in2_features: size of each second input sample.
+        out_features: size of each output sample.
+        bias: whether to learn an additive bias.
+        device: accepted for torch compatibility.
+        dtype: parameter dtype.
+
+    Shape:
+        input1 (*, in1_features), input2 (*, in2_features) -> (*, out_features).
+        weight (out_features, in1_features, in2_features), bias (out_features,).
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        _check_device(device)
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = empty_parameter((out_features, in1_features, in2_features), dtype)
+        if bias:
+            self.bias = empty_parameter((out_features,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """torch's: U(+-1/sqrt(in1_features)) for weight and bias."""
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -231,10 +231,12 @@ class OpInfo:
         gradcheck: ``True`` (marked and small samples), ``"marked"`` (only samples marked
             ``gradcheck=True``: ops with kinks or ties need chosen inputs), ``False`` (nothing
             differentiable, or random ops).
+        torch_double_backward: False where torch cannot differentiate the op twice (its
+            second derivatives are then only gradgradchecked, not compared with torch).
     """
 
     def __init__(self, name, samples, family, call=None, bad_args=(), tol=None,
-                 dtypes=FLOAT_DTYPES, gradcheck=True):
+                 dtypes=FLOAT_DTYPES, gradcheck=True, torch_double_backward=True):
         self.name, self.family = name, family
         self._build, self._samples = samples, None
         self._call = call
@@ -242,6 +244,7 @@ class OpInfo:
         for b in self.bad_args:
             b.op = self
         self.tol, self.dtypes, self.gradcheck = tol, tuple(dtypes), gradcheck
+        self.torch_double_backward = torch_double_backward
 
     @property
     def short_name(self):

@@ -1,11 +1,11 @@
-"""torch.nn.utils: gradient clipping (clip_grad_norm_, clip_grad_value_) and the flat view of
-parameters (parameters_to_vector, vector_to_parameters)."""
+"""Gradient clipping (clip_grad_norm_, clip_grad_value_) and the flat view of parameters
+(parameters_to_vector, vector_to_parameters)."""
 import math
 
 import numpy as np
 
-from .._functions.shape import cat
-from ..tensor import Tensor
+from ..._functions.shape import cat
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
