@@ -294,3 +294,34 @@ def test_two_inputs_sharing_one_array_are_saved_apart_like_torch():
         t.detach().mul_(2.0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.sum().backward()
+
+
+def _graph(fn):
+    """The graph below ``fn`` as nested (node name, [inputs]); torch's leaf nodes unprefixed."""
+    if fn is None:
+        return None
+    return (fn.name().replace("torch::autograd::", ""), [_graph(f) for f, _ in fn.next_functions])
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3,), (5, 4, 3), (2, 1, 4, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_records_torchs_graph(shape, bias):
+    # addmm(bias, input, weight.t()) as torch records it: the beginner tutorial's
+    # loss.grad_fn.next_functions[0][0].next_functions[0][0] is the bias's AccumulateGrad
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in (shape, (2, 3), (2,))]
+    out = {}
+    for lib in (torch, tc):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        y = lib.nn.functional.linear(x * 1.0, w, b if bias else None)
+        y.pow(2).sum().backward()
+        out[lib] = _graph(y.grad_fn), [t.grad.numpy() for t in (x, w, b) if t.grad is not None]
+    assert out[tc][0] == out[torch][0]
+    for g, e in zip(out[tc][1], out[torch][1]):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+    assert out[tc][1][1].flags["C_CONTIGUOUS"]   # the weight's gradient
+
+
+def test_t_records_torchs_node():
+    for lib in (torch, tc):
+        assert lib.ones(2, 3, requires_grad=True).t().grad_fn.name() == "TBackward0"

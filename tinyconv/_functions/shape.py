@@ -178,6 +178,8 @@ def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input.ndim}D")
+    if input.ndim == 2:
+        return S.T.apply(input, dims=(1, 0))
     return permute(input, *reversed(range(input.ndim)))
 
 

@@ -57,11 +57,12 @@ class MatMul(Op):
         return ga, gb
 
 
-class Linear(Op):
-    """y = x @ w.T + b for x (..., in_features), w (out_features, in_features), b (out_features,).
+class Addmm(Op):
+    """y = c + a @ b for a (n, m), b (m, k), c (k,): torch's ``addmm``, the node of ``linear``
+    with a bias (there a is the input as rows and b is ``weight.t()``).
 
-    Inputs: x, w, b (b may be None).  Leading dims of x are flattened into rows for the
-    weight gradient: gw = gy2.T @ x2 with x2 (R, in_features), gy2 (R, out_features).
+    b's gradient is computed as (gy.T @ a).T: when b is a transposed weight, the weight's own
+    gradient (its transpose) is then C-contiguous.
     """
 
     category = "linear"
@@ -69,26 +70,17 @@ class Linear(Op):
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, x, w, b):
-        y = np.matmul(x, w.T)
-        if b is not None:
-            y += b
-        ctx.save_for_backward(x, w)
+    def forward(ctx, c, a, b):
+        y = np.matmul(a, b)  # (n, k)
+        y += c
+        ctx.save_for_backward(a, b)
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        x, w = ctx.saved_tensors
-        nx, nw, nb = ctx.needs_input_grad
-        out_f, in_f = w._data.shape
-        gx = gw = gb = None
-        if nx:
-            gx = MatMul.apply(gy, w)  # (..., in_features)
-        if nw or nb:
-            gy2 = Reshape.apply(gy, shape=(-1, out_f))  # (R, out_features)
-            if nw:
-                x2 = Reshape.apply(x, shape=(-1, in_f))
-                gw = MatMul.apply(_swap(gy2), x2)  # (out_features, in_features)
-            if nb:
-                gb = Sum.apply(gy2, axes=(0,), keepdim=False)
-        return gx, gw, gb
+        a, b = ctx.saved_tensors
+        nc, na, nb = ctx.needs_input_grad
+        gc = Sum.apply(gy, axes=(0,), keepdim=False) if nc else None
+        ga = MatMul.apply(gy, _swap(b)) if na else None  # (n, m)
+        gb = _swap(MatMul.apply(_swap(gy), a)) if nb else None  # (m, k), a view of (k, m)
+        return gc, ga, gb

@@ -27,6 +27,25 @@ class Reshape(Op):
         return Reshape.apply(gy, shape=ctx.in_shape)
 
 
+class Unsqueeze(Reshape):
+    """A reshape that adds a size-1 dimension (torch's node name for it)."""
+
+    node_name = "UnsqueezeBackward0"
+
+
+class SqueezeDim(Reshape):
+    """A reshape that removes a size-1 dimension given by number (torch's node name)."""
+
+    node_name = "SqueezeBackward4"
+
+
+class UnsafeView(Reshape):
+    """A reshape of a fresh result back to its caller's shape (torch's node name for the
+    reshape ending matmul-based ops such as ``linear`` without a bias)."""
+
+    node_name = "UnsafeViewBackward0"
+
+
 class Permute(Op):
     category = "layout"
     view = True
@@ -40,6 +59,12 @@ class Permute(Op):
     @staticmethod
     def backward(ctx, gy):
         return Permute.apply(gy, dims=ctx.inv)
+
+
+class T(Permute):
+    """The transpose of a 2-D tensor (torch's ``t``; dims=(1, 0))."""
+
+    node_name = "TBackward0"
 
 
 class Expand(Op):

@@ -12,10 +12,10 @@ from ..._checks import check_tensor, is_real
 from ..._functions.activation import softmax
 from ..._functions.arith import matmul
 from ...ops import elementwise as E
-from ...ops import linalg as LA
 from ...ops import reduce as R
 from ...ops import shape as S
 from .activation import dropout
+from .linear import linear
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -178,7 +178,7 @@ def _sum_heads(w):
 
 
 def _project(x, w, b):
-    return LA.Linear.apply(x, w, b)
+    return linear(x, w, b)
 
 
 def _mask3(attn_mask, like, nh, op):

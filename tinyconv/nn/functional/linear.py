@@ -1,7 +1,10 @@
-"""linear with torch's signature (op: ``tinyconv.ops.linalg.Linear``)."""
+"""linear with torch's signature, recorded as torch records it: ``addmm(bias, input,
+weight.t())`` (``mm`` without a bias) on the input's rows, so the graph (``grad_fn``,
+``next_functions``) has torch's nodes in torch's order."""
 from ..._checks import check_float, check_tensor
 from ...ops import linalg as L
 from ...ops import matrix as Mx
+from ...ops import shape as S
 
 __all__ = ["linear", "bilinear"]
 
@@ -36,7 +39,26 @@ def linear(input, weight, bias=None):
         if t is not None and t.dtype != input.dtype:
             raise RuntimeError(f"linear: expected {name} to have the input's dtype "
                                f"{input.dtype}, but got {t.dtype}")
-    return L.Linear.apply(input, weight, bias)
+    out_f, in_f = weight.shape
+    wt = S.T.apply(weight, dims=(1, 0))  # (in_features, out_features)
+    if input.ndim == 2:
+        x = input
+    elif input.ndim == 1 and bias is None:
+        x = S.Unsqueeze.apply(input, shape=(1, in_f))
+    else:
+        x = S.Reshape.apply(input, shape=(-1, in_f))  # (R, in_features)
+    if bias is None:
+        y = L.MatMul.apply(x, wt)  # (R, out_features)
+    else:
+        y = L.Addmm.apply(bias, x, wt)
+    if input.ndim == 2:
+        return y
+    shape = tuple(input.shape[:-1]) + (out_f,)
+    if bias is not None:
+        return S.Reshape.apply(y, shape=shape)
+    if input.ndim == 1:
+        return S.SqueezeDim.apply(y, shape=shape)
+    return S.UnsafeView.apply(y, shape=shape)
 
 
 def bilinear(input1, input2, weight, bias=None):
