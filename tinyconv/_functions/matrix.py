@@ -286,7 +286,7 @@ def einsum(equation, *operands):
     Examples:
         >>> import tinyconv as tc
         >>> tc.einsum('ij,jk->ik', tc.ones(2, 3), tc.ones(3, 4)).shape
-        (2, 4)
+        tinyconv.Size([2, 4])
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
