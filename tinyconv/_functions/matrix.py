@@ -24,11 +24,13 @@ __all__ = ["mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm", "baddbmm",
            "einsum", "tensordot", "kron", "trace", "cdist"]
 
 
-def _dims(op, name, t, n):
+def _dims(op, name, t, n, what=None):
+    """``t`` must be an ``n``-D Tensor; ``what`` words the error as torch does, if it differs."""
     if not isinstance(t, TensorBase):
         raise TypeError(f"{op}: {name} must be a Tensor, not {type(t).__name__}")
     if t.ndim != n:
-        raise RuntimeError(f"{op}: {name} must be a {n}-D tensor, got shape {tuple(t.shape)}")
+        raise RuntimeError(f"{op}: {what or f'{name} must be a {n}-D tensor'}, got {name} of "
+                           f"shape {tuple(t.shape)}")
 
 
 def _same_dtype(op, a, b):
@@ -48,8 +50,8 @@ def mm(input, mat2):
     Returns:
         Tensor: (n, p).
     """
-    _dims("mm", "input", input, 2)
-    _dims("mm", "mat2", mat2, 2)
+    _dims("mm", "input", input, 2, "self must be a matrix")
+    _dims("mm", "mat2", mat2, 2, "mat2 must be a matrix")
     _same_dtype("mm", input, mat2)
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mm: mat1 and mat2 shapes cannot be multiplied "
@@ -333,6 +335,10 @@ def tensordot(a, b, dims=2, out=None):
     """
     if out is not None:
         raise TypeError("tensordot: out= is not supported")
+    for name, t in (("a", a), ("b", b)):
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"tensordot: argument '{name}' must be a Tensor, not "
+                            f"{type(t).__name__}")
     if isinstance(dims, numbers.Integral):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")

@@ -73,6 +73,9 @@ def bernoulli(input, p=None, *, generator=None):
     if not isinstance(input, TensorBase):
         raise TypeError(f"bernoulli(): argument 'input' must be a Tensor, not "
                         f"{type(input).__name__}")
+    if p is None and input.dtype.kind != "f":
+        raise NotImplementedError(f"bernoulli: not implemented for dtype {input.dtype} (the "
+                                  f"probabilities must be floating point)")
     probs = input._data if p is None else np.full(input.shape, float(p))
     if probs.size and (np.any(probs < 0) or np.any(probs > 1) or np.isnan(probs).any()):
         raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got "

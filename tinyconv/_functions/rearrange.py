@@ -202,9 +202,10 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
         Tensor: a (writable) view sharing ``input``'s storage.
     """
     check_tensor("diagonal", "input", input)
-    if input.ndim < 2:
-        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got "
-                           f"{input.ndim}")
+    if input.ndim < 2:  # torch: dim1/dim2 are then out of range
+        raise IndexError(f"diagonal(): Dimension out of range: input of shape "
+                         f"{tuple(input.shape)} has fewer than 2 dimensions (dim1={dim1}, "
+                         f"dim2={dim2})")
     offset, d1, d2 = _diag_dims("diagonal", input.ndim, offset, dim1, dim2)
     return I.Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2)
 

@@ -130,7 +130,7 @@ def split(input, split_size_or_sections, dim=0):
     Examples:
         >>> import tinyconv as tc
         >>> [p.shape for p in tc.arange(10).split([3, 7])]
-        [(3,), (7,)]
+        [tinyconv.Size([3]), tinyconv.Size([7])]
     """
     check_tensor("split", "input", input)
     if input.ndim == 0:

@@ -100,7 +100,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         Tensor: of ``input``'s shape.
     """
     op = "dropout2d"
-    if input.ndim == 3:
+    x = float_input(op, input)  # checked before its shape is read
+    if x.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-"
                       "wise 1D dropout behavior is desired - input is interpreted as shape "
                       "(N, C, L), where C is the channel dim. This behavior will change in a "

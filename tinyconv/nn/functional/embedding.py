@@ -50,7 +50,7 @@ def _renorm_(weight, idx, max_norm, norm_type):
         if big.any():
             scale = (max_norm / (norms[big] + 1e-7)).astype(w.dtype)
             w[rows[big]] = r[big] * scale[:, None]
-            weight._version.value += 1
+            weight._bump()
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,

@@ -17,7 +17,7 @@ __all__ = ["LazyLinear", "LazyConv2d"]
 
 def _materialize(param, shape):
     param._data = np.empty(shape, dtype=param._data.dtype)
-    param._version.value += 1
+    param._bump()
 
 
 class LazyLinear(Linear):

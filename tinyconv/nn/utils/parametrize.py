@@ -63,7 +63,7 @@ class ParametrizationList(ModuleList):
                                                           for i in range(self.ntensors)]
             for name, t in zip(names, originals):
                 getattr(self, name)._data[...] = t._data
-                getattr(self, name)._version.value += 1
+                getattr(self, name)._bump()
 
     def forward(self):
         if self.is_tensor:

@@ -30,7 +30,7 @@ def normalize_(target, vec, eps):
     """Write ``vec / max(||vec||, eps)`` into the buffer ``target`` (no graph)."""
     norm = max(float(np.linalg.norm(vec)), eps)
     target._data[...] = vec / norm
-    target._version.value += 1
+    target._bump()
 
 
 def _sigma_weight(weight, mat, u, v):

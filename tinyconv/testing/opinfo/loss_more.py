@@ -108,6 +108,7 @@ def _ranking_samples():
         for margin in (0.0, 0.5):
             yield Sample([("input1", _away(6), True), ("input2", normal(6, shift=1.0), True),
                           ("target", _signs(6), False)], reduction=red, margin=margin,
+                         gradcheck=True,
                          fn=lambda M, F, a, b, t, **kw: F.margin_ranking_loss(a, b, t, **kw))
 
 

@@ -22,6 +22,10 @@ def _samples(name, cases):
         yield Sample([_n(f"in{i}", *s) for i, s in enumerate(cases[0][0])],
                      label="method form", fn=lambda M, F, t, *rest, **kw: getattr(t, name)(
                          *rest, **kw), **cases[0][1])
+        # a small case, gradchecked (the main case has too many elements for it)
+        small = [tuple(min(d, 2) for d in s) for s in cases[0][0]]
+        yield Sample([_n(f"in{i}", *s) for i, s in enumerate(small)], label="small",
+                     fn=_call(name), gradcheck=True, **cases[0][1])
     return samples
 
 
@@ -58,6 +62,9 @@ def _scaled(name, shapes):
         yield Sample([_n("in0", shapes[0][-1]),
                       *[_n(f"in{i + 1}", *s) for i, s in enumerate(shapes[1:])]],
                      label="broadcast input", fn=_call(name))
+        small = [tuple(min(d, 2) for d in s) for s in shapes]
+        yield Sample([_n(f"in{i}", *s) for i, s in enumerate(small)], label="small",
+                     fn=_call(name), gradcheck=True)
     return samples
 
 

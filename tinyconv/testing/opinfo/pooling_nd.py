@@ -60,6 +60,9 @@ def _lp(n):
         for p, k, s in [(2.0, 3, None), (3.0, 2, 1), (1.5, 3, 2)]:
             yield Sample([("input", positive(*shape), True)], norm_type=p, kernel_size=k,
                          stride=s)
+        small = (1, 2, 5) if n == 1 else (1, 2, 4, 4)
+        yield Sample([("input", positive(*small), True)], norm_type=2.0, kernel_size=2,
+                     stride=None, gradcheck=True)
     return samples
 
 
@@ -67,6 +70,8 @@ def _dropout_samples(shape):
     def samples():
         yield Sample([x(*shape)], p=0.5, training=False)
         yield Sample([x(*shape)], p=0.0, training=True)
+        yield Sample([x(*shape[:-2], 2, 2)], p=0.0, training=True, label="small",
+                     gradcheck=True)
     return samples
 
 
