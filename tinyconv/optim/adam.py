@@ -3,26 +3,14 @@ import math
 
 import numpy as np
 
+from ._validation import AdamFamily, check_adam
 from .optimizer import Optimizer, _step_tensor, _zeros_state
 
 __all__ = ["Adam", "AdamW"]
 
 
-def _check(lr, betas, eps, weight_decay):
-    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (torch's spelling)
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
-
-class Adam(Optimizer):
+class Adam(AdamFamily, Optimizer):
     """Adam as torch.optim.Adam.
 
     Args:
@@ -39,19 +27,15 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check(lr, betas, eps, weight_decay)
+        check_adam(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
-        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
-
     def _hyperparams(self, group):
-        return (float(group["lr"]), float(group["betas"][0]), float(group["betas"][1]),
-                float(group["eps"]), bool(group["amsgrad"]))
+        return super()._hyperparams(group) + (bool(group["amsgrad"]),)
 
     def _init_state(self, d, hp):
         st = {"step": _step_tensor(), "exp_avg": _zeros_state(d),

@@ -1,20 +1,14 @@
 """Adamax: Adam with the infinity norm of past gradients in the denominator."""
 import numpy as np
 
-from ._validation import check_betas, check_lr, check_nonneg
+from ._validation import AdamFamily, check_adam
 from .optimizer import Optimizer, _step_tensor, _zeros_state
 
 __all__ = ["Adamax"]
 
 
-def _check(lr, betas, eps, weight_decay):
-    check_lr(lr)
-    check_nonneg("epsilon", eps)
-    check_betas(betas)
-    check_nonneg("weight_decay", weight_decay)
 
-
-class Adamax(Optimizer):
+class Adamax(AdamFamily, Optimizer):
     """Adamax as torch.optim.Adamax: ``u = max(beta2 * u, |g| + eps)``,
     ``p -= lr / (1 - beta1^t) * m / u``.
 
@@ -29,18 +23,11 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check(lr, betas, eps, weight_decay)
+        check_adam(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
         super().__init__(params, defaults)
-
-    def _validate_group(self, group):
-        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
-
-    def _hyperparams(self, group):
-        return (float(group["lr"]), float(group["betas"][0]), float(group["betas"][1]),
-                float(group["eps"]))
 
     def _init_state(self, d, hp):
         return {"step": _step_tensor(), "exp_avg": _zeros_state(d),

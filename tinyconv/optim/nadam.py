@@ -4,17 +4,11 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
-from ._validation import check_betas, check_lr, check_nonneg
+from ._validation import AdamFamily, check_adam, check_nonneg
 from .optimizer import Optimizer, _step_tensor, _zeros_state
 
 __all__ = ["NAdam", "RAdam"]
 
-
-def _check(lr, betas, eps, weight_decay):
-    check_lr(lr)
-    check_nonneg("epsilon", eps)
-    check_betas(betas)
-    check_nonneg("weight_decay", weight_decay)
 
 
 def _moments(g, m, v, beta1, beta2):
@@ -29,7 +23,7 @@ def _moments(g, m, v, beta1, beta2):
     return tmp
 
 
-class NAdam(Optimizer):
+class NAdam(AdamFamily, Optimizer):
     """NAdam as torch.optim.NAdam.
 
     The momentum coefficient of step t is ``mu_t = beta1 * (1 - 0.5 * 0.96^(t *
@@ -50,7 +44,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check(lr, betas, eps, weight_decay)
+        check_adam(lr, betas, eps, weight_decay)
         check_nonneg("momentum_decay", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
@@ -59,12 +53,11 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
-        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
+        super()._validate_group(group)
         check_nonneg("momentum_decay", group["momentum_decay"])
 
     def _hyperparams(self, group):
-        return (float(group["lr"]), float(group["betas"][0]), float(group["betas"][1]),
-                float(group["eps"]), float(group["momentum_decay"]))
+        return super()._hyperparams(group) + (float(group["momentum_decay"]),)
 
     def _init_state(self, d, hp):
         return {"step": _step_tensor(),
@@ -90,7 +83,7 @@ class NAdam(Optimizer):
         d -= (m / denom) * (lr * mu_next / (1.0 - mu_product * mu_next))
 
 
-class RAdam(Optimizer):
+class RAdam(AdamFamily, Optimizer):
     """RAdam as torch.optim.RAdam: Adam whose adaptive step is used only once the variance of
     its estimate is tractable (``rho_t > 5``), scaled by the rectification term; before that,
     a momentum-SGD step with the bias-corrected average.
@@ -108,19 +101,12 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check(lr, betas, eps, weight_decay)
+        check_adam(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def _validate_group(self, group):
-        _check(group["lr"], group["betas"], group["eps"], group["weight_decay"])
-
-    def _hyperparams(self, group):
-        return (float(group["lr"]), float(group["betas"][0]), float(group["betas"][1]),
-                float(group["eps"]))
 
     def _init_state(self, d, hp):
         return {"step": _step_tensor(), "exp_avg": _zeros_state(d),
