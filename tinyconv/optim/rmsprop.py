@@ -1,23 +1,17 @@
 """RMSprop (with centering, momentum and weight decay)."""
 import numpy as np
 
+from ._validation import check_lr, check_nonneg
 from .optimizer import Optimizer, _step_tensor, _zeros_state
 
 __all__ = ["RMSprop"]
 
 
 def _check(lr, eps, momentum, weight_decay, alpha):
-    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (torch's spelling)
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if not 0.0 <= momentum:
-        raise ValueError(f"Invalid momentum value: {momentum}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-    if not 0.0 <= alpha:
-        raise ValueError(f"Invalid alpha value: {alpha}")
+    check_lr(lr)
+    for label, value in (("epsilon", eps), ("momentum", momentum),
+                         ("weight_decay", weight_decay), ("alpha", alpha)):
+        check_nonneg(label, value)
 
 
 class RMSprop(Optimizer):

@@ -1,19 +1,16 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 from ..tensor import Tensor
+from ._validation import check_lr, check_nonneg
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
 
 
 def _check(lr, momentum, weight_decay, nesterov, dampening):
-    # `not 0.0 <= x` rather than `x < 0.0`: NaN fails it too (as in torch's Adam;
-    # torch's SGD lets NaN through)
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= momentum:
-        raise ValueError(f"Invalid momentum value: {momentum}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    # NaN fails these too (as in torch's Adam; torch's SGD lets NaN through)
+    check_lr(lr)
+    check_nonneg("momentum", momentum)
+    check_nonneg("weight_decay", weight_decay)
     if nesterov and (momentum <= 0 or dampening != 0):
         raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
