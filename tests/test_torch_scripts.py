@@ -131,13 +131,19 @@ def _load_file(lib, path):
     return plain(obj)
 
 
-def run_program(spec, lib, workdir, weights):
+def run_program(spec, lib, workdir, weights, replay=None, mode=None, extra_args=()):
     """Run ``spec``'s program (every run in ``spec.runs``) under ``lib`` in ``workdir``.
+
+    Args:
+        replay: the random draws shared through ``_run.py`` (default ``spec.replay``).
+        mode: ``record`` or ``load`` (default: torch records, tinyconv loads).
+        extra_args: appended to every run's argv.
 
     Returns:
         list of dicts, one per run: ``records`` (the JSON lines printed), ``files`` (the
         checkpoints in ``spec.files`` as they are after the run), ``hooked`` (the models whose
-        weights were saved/loaded).
+        weights were saved/loaded), ``replayed`` (how many draws of each kind in ``replay``
+        were recorded/replayed).
     """
     workdir.mkdir()
     source = (SCRIPTS / spec.program).read_text()
@@ -147,14 +153,16 @@ def run_program(spec, lib, workdir, weights):
         (workdir / name).parent.mkdir(parents=True, exist_ok=True)
         (workdir / name).symlink_to(workdir.parent / "data")
     env = dict(os.environ, SCRIPT_LIB=lib, SCRIPT_WEIGHTS=str(weights),
-               SCRIPT_WEIGHTS_MODE="record" if lib == "torch" else "load",
+               SCRIPT_WEIGHTS_MODE=mode or ("record" if lib == "torch" else "load"),
+               SCRIPT_REPLAY=",".join(spec.replay if replay is None else replay),
                MPLBACKEND="Agg", PYTHONHASHSEED="0")
     paths = [str(STANDIN)] if lib == "torch" else [str(TINYCONV_ROOT)]
     env["PYTHONPATH"] = os.pathsep.join(paths + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     results = []
-    for args, models in spec.runs:
-        env["SCRIPT_MODELS"] = str(models)
-        proc = subprocess.run([sys.executable, str(SCRIPTS / "_run.py"), str(program), *args],
+    for i, (args, models) in enumerate(spec.runs):
+        env["SCRIPT_MODELS"], env["SCRIPT_RUN"] = str(models), str(i)
+        proc = subprocess.run([sys.executable, str(SCRIPTS / "_run.py"), str(program), *args,
+                               *extra_args],
                               cwd=workdir, env=env, capture_output=True, text=True,
                               timeout=TIMEOUT)
         if proc.returncode != 0:
@@ -171,8 +179,9 @@ def run_program(spec, lib, workdir, weights):
                                        f"{hooked}, expected {models} model(s)")
         files = {f: _load_file(lib, workdir / f) for f in spec.files
                  if (workdir / f).exists()}
+        replayed = json.loads((workdir / "replayed.json").read_text())
         results.append({"records": records, "files": files, "hooked": hooked,
-                        "stdout": proc.stdout})
+                        "replayed": replayed, "stdout": proc.stdout})
     return results
 
 
@@ -268,16 +277,19 @@ class Spec:
         files: checkpoints the program writes (relative to its working directory).
         missing: for a strict xfail, the regular expression the tinyconv failure's last line
             matches while the feature is missing.
+        replay: the random draws (``"randn"``, ``"dropout"``) the tinyconv run replays from
+            the torch run (``tests/scripts/_run.py``).
     """
 
     def __init__(self, program, write_data=None, runs=(([], 1),), links=(), files=(),
-                 missing=None):
+                 missing=None, replay=()):
         self.program = program
         self.write_data = write_data
         self.runs = runs
         self.links = links
         self.files = files
         self.missing = missing
+        self.replay = tuple(replay)
 
 
 def _cifar(n_per_batch, n_test, seed):
@@ -361,8 +373,10 @@ def test_program_gives_torchs_numbers_under_tinyconv(name, torch_runs):
 
 
 def compare_all(expected, actual, rtol=RTOL):
+    assert len(expected) == len(actual)
     for i, (e, a) in enumerate(zip(expected, actual)):
         assert e["hooked"] == a["hooked"]
+        assert e["replayed"] == a["replayed"], f"run {i}: draws recorded vs replayed"
         assert_same(e["records"], a["records"], rtol, f"run {i} records")
         assert_same(e["files"], a["files"], rtol, f"run {i} files")
 
