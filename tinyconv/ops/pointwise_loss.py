@@ -268,7 +268,8 @@ class BCEWithLogits(Op):
     """l = weight * ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)).
 
     softplus(-x) = log1p(exp(-|x|)) + max(-x, 0) never overflows.  weight and pos_weight are
-    constant ndarrays (torch does not differentiate them either).
+    Tensor parameters, not differentiated (nor are they by torch); both are saved, so writing
+    into either before backward raises, as torch's.
     """
 
     category = "loss"
@@ -283,16 +284,15 @@ class BCEWithLogits(Op):
         if weight is not None:
             l *= weight
         ctx.reduction, ctx.n = reduction, l.size
-        ctx.weight, ctx.pos_weight = weight, pos_weight
-        ctx.save_for_backward(x, t, sp, lw)
+        ctx.save_for_backward(x, t, sp, lw, weight, pos_weight)
         return np.asarray(reduce_loss(l, reduction), dtype=l.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        x, t, sp, lw = ctx.saved_tensors
+        x, t, sp, lw, weight, pos_weight = ctx.saved_tensors
         return _loss_backward(BCEWithLogitsBackward, ctx, gy, x, t, sp=sp._data,
-                              lw=None if lw is None else lw._data, weight=ctx.weight,
-                              pos_weight=ctx.pos_weight, reduction=ctx.reduction, n=ctx.n)
+                              lw=None if lw is None else lw._data, weight=weight,
+                              pos_weight=pos_weight, reduction=ctx.reduction, n=ctx.n)
 
 
 class BCEWithLogitsBackward(Op):
@@ -303,6 +303,9 @@ class BCEWithLogitsBackward(Op):
         d/dgy = reduce(w (ggx ((1 - t) - lw s) + ggt ((pw - 1) sp - x)))
         d/dx  = f w (ggx lw s (1 - s) - ggt (1 + (pw - 1) s))
         d/dt  = -f w ggx (1 + (pw - 1) s)
+
+    weight and pos_weight arrive as the loss's saved Tensors and are saved again here, for
+    the second derivatives.
     """
 
     category = "loss"
@@ -311,8 +314,8 @@ class BCEWithLogitsBackward(Op):
 
     @staticmethod
     def forward(ctx, gy, x, t, sp, lw, weight, pos_weight, reduction, n, needs):
-        ctx.reduction, ctx.n, ctx.weight, ctx.pos_weight = reduction, n, weight, pos_weight
-        ctx.save_for_backward(gy, x, t)
+        ctx.reduction, ctx.n = reduction, n
+        ctx.save_for_backward(gy, x, t, weight, pos_weight)
         f = grad_factor(gy, reduction, n)
         if weight is not None:
             f = f * weight
@@ -328,10 +331,11 @@ class BCEWithLogitsBackward(Op):
 
     @staticmethod
     def backward(ctx, *grads):
-        gy, x, t = ctx.saved_tensors
+        gy, x, t, w, pw = ctx.saved_tensors
         ggx, ggt = _spread2(ctx, grads)
         ngy, nx, nt = ctx.needs_input_grad
-        w, pw = ctx.weight, ctx.pos_weight
+        w = None if w is None else w._data
+        pw = None if pw is None else pw._data
         s, sp = _sigmoid_neg_t(x)
         one = const(x, 1.0)
         pm1 = None if pw is None else const(x, pw - 1.0)
