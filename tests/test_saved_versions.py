@@ -31,9 +31,7 @@ KEEPS_SOMETHING_ELSE = {
     ("max_pool2d", "input"): "tinyconv keeps the argmax positions, torch the input too",
     ("max_unpool2d", "input"): "the backward gathers at the indices; the values are not needed",
     ("leaky_relu", "input"): "tinyconv keeps the mask of the negative inputs",
-    ("layer_norm", "input"): "tinyconv keeps the normalised input and 1/std",
     ("layer_norm", "bias"): "the bias's gradient needs no saved value (torch keeps the bias)",
-    ("batch_norm", "input"): "a non-contiguous input is normalised from a contiguous copy",
     ("batch_norm", "running_mean"): "training normalises with the batch statistics, which "
                                     "tinyconv keeps (torch keeps the running ones as well)",
     ("batch_norm", "running_var"): "tinyconv keeps 1/sqrt(var + eps), computed in forward",
