@@ -35,10 +35,6 @@ KEEPS_SOMETHING_ELSE = {
     ("batch_norm", "running_mean"): "training normalises with the batch statistics, which "
                                     "tinyconv keeps (torch keeps the running ones as well)",
     ("batch_norm", "running_var"): "tinyconv keeps 1/sqrt(var + eps), computed in forward",
-    ("mse_loss", "input"): "tinyconv keeps the difference input - target",
-    ("mse_loss", "target"): "tinyconv keeps the difference input - target",
-    ("smooth_l1_loss", "input"): "tinyconv keeps the difference input - target",
-    ("smooth_l1_loss", "target"): "tinyconv keeps the difference input - target",
     ("nll_loss", "input"): "the gradient is -weight at the target: no input value is needed",
     ("nll_loss", "target"): "with ignore_index or weights tinyconv keeps the picked rows (a "
                             "copy)",

@@ -148,43 +148,43 @@ class MSELossBackward(Op):
 
 # ----------------------------------------------------------------------------- L1
 class L1Loss(Op):
+    """l = |d| of the difference d = x - t, which the caller computes with ``Sub`` (torch's
+    l1_loss is ``(x - t).abs()``): the op keeps d, so writing into x or t after forward
+    leaves the gradient alone, as in torch, and second derivatives reach x and t through
+    the subtraction."""
+
     category = "loss"
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, x, t, reduction="mean"):
-        d = x - t
+    def forward(ctx, d, reduction="mean"):
         ctx.reduction, ctx.n = reduction, d.size
-        ctx.save_for_backward(x, t, d)
+        ctx.save_for_backward(d)
         return np.asarray(reduce_loss(np.abs(d), reduction), dtype=d.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        x, t, d = ctx.saved_tensors
-        return _loss_backward(L1LossBackward, ctx, gy, x, t, d=d._data, reduction=ctx.reduction,
-                              n=ctx.n)
+        (d,) = ctx.saved_tensors
+        return L1LossBackward.apply(gy, d, reduction=ctx.reduction, n=ctx.n)
 
 
 class L1LossBackward(Op):
-    """gx = sign(d) f(gy), gt = -gx; second order: d/dgy = reduce(sign(d) (ggx - ggt)), and
-    zero with respect to x and t (as torch's)."""
+    """gd = sign(d) f(gy); second order: d/dgy = reduce(sign(d) ggd), and zero with respect
+    to d (as torch's)."""
 
     category = "loss"
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, gy, x, t, d, reduction, n, needs):
+    def forward(ctx, gy, d, reduction, n):
         ctx.reduction, ctx.n, ctx.sign = reduction, n, np.sign(d)
-        g = ctx.sign * grad_factor(gy, reduction, n)
-        return _outputs(ctx, g, -g if needs[1] else None, needs)
+        return ctx.sign * grad_factor(gy, reduction, n)
 
     @staticmethod
-    def backward(ctx, *grads):
-        ggx, ggt = _spread2(ctx, grads)
-        c = _add(ggx, None if ggt is None else Neg.apply(ggt))
-        if c is None or not ctx.needs_input_grad[0]:
-            return None, None, None
-        return reduce_t(Mul.apply(c, const(c, ctx.sign)), ctx.reduction, ctx.n), None, None
+    def backward(ctx, ggd):
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        return reduce_t(Mul.apply(ggd, const(ggd, ctx.sign)), ctx.reduction, ctx.n), None
 
 
 # ----------------------------------------------------------------------------- smooth L1

@@ -176,20 +176,30 @@ def _pointwise_args(op, input, target, size_average, reduce, reduction):
     return target, reduction
 
 
-def _weighted(op, fn, input, target, reduction, weight, **kw):
-    """torch's weighted pointwise loss: sum(w * l) / sum(w) for 'mean'."""
-    if weight is None:
-        return fn.apply(input, target, reduction=reduction, **kw)
+def _check_weight(op, weight, input):
     check_tensor(op, "weight", weight)
     if weight.shape != input.shape:
         raise ValueError(f"{op}: weights and input must have the same size, got weight of "
                          f"shape {tuple(weight.shape)} and input of shape {tuple(input.shape)}")
-    lw = fn.apply(input, target, reduction="none", **kw) * weight
+
+
+def _weighted(lw, reduction, weight):
+    """torch's weighted pointwise loss from the weighted per-element losses ``lw``:
+    sum(lw) / sum(weight) for 'mean'."""
     if reduction == "none":
         return lw
     if reduction == "sum":
         return lw.sum()
     return lw.sum() / weight.sum()
+
+
+def _l1(input, target, reduction, weight=None):
+    """torch's l1_loss, |input - target|: the loss op gets the difference (and keeps it), so
+    writing into input or target after forward does not affect backward, as in torch."""
+    d = input - target
+    if weight is None:
+        return PL.L1Loss.apply(d, reduction=reduction)
+    return _weighted(PL.L1Loss.apply(d, reduction="none") * weight, reduction, weight)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -208,7 +218,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     target, reduction = _pointwise_args("mse_loss", input, target, size_average, reduce,
                                         reduction)
-    return _weighted("mse_loss", PL.MSELoss, input, target, reduction, weight)
+    if weight is None:
+        return PL.MSELoss.apply(input, target, reduction=reduction)
+    _check_weight("mse_loss", weight, input)
+    # torch's weighted form, of tensor operations: (input - target)^2 * weight, whose
+    # backward keeps the difference (and the weight), not input and target
+    return _weighted((input - target).pow(2) * weight, reduction, weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -227,7 +242,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """
     target, reduction = _pointwise_args("l1_loss", input, target, size_average, reduce,
                                         reduction)
-    return _weighted("l1_loss", PL.L1Loss, input, target, reduction, weight)
+    if weight is not None:
+        _check_weight("l1_loss", weight, input)
+    return _l1(input, target, reduction, weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -239,7 +256,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         size_average: deprecated, as in torch.
         reduce: deprecated, as in torch.
         reduction: 'none' | 'mean' | 'sum'.
-        beta: the threshold (>= 0; 0 gives the L1 loss).
+        beta: the threshold (>= 0; 0 gives the L1 loss, computed as ``l1_loss``, as torch's).
 
     Returns:
         The loss: 0-d, or the broadcast shape with reduction='none'.
@@ -248,6 +265,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                                         reduction)
     if not beta >= 0:
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0.0:
+        return _l1(input, target, reduction)
     return PL.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
 
