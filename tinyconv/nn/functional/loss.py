@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._checks import check_tensor
 from ..._engine import is_grad_enabled, same_version
+from ...ops import elementwise as E
 from ...ops import loss as L
 from ...ops import pointwise_loss as PL
 
@@ -195,8 +196,9 @@ def _weighted(lw, reduction, weight):
 
 def _l1(input, target, reduction, weight=None):
     """torch's l1_loss, |input - target|: the loss op gets the difference (and keeps it), so
-    writing into input or target after forward does not affect backward, as in torch."""
-    d = input - target
+    writing into input or target after forward does not affect backward, as in torch.
+    (Checked already: the subtraction op directly, without the public function's checks.)"""
+    d = E.Sub.apply(input, target)
     if weight is None:
         return PL.L1Loss.apply(d, reduction=reduction)
     return _weighted(PL.L1Loss.apply(d, reduction="none") * weight, reduction, weight)
