@@ -121,11 +121,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                f"{tuple(input.shape)}), got {target.dtype}")
         if target.dtype != input.dtype:
             target = target.to(input.dtype)
-        return L.CrossEntropyProbs.apply(input, target, weight=w, reduction=reduction,
-                                             label_smoothing=float(label_smoothing))
+        if label_smoothing > 0.0:
+            # torch's smoothing, with tensor operations: the loss then keeps the smoothed copy
+            # (writing into target after forward is allowed, as in torch)
+            C = input.shape[1] if input.ndim > 1 else input.shape[0]
+            target = target * (1.0 - float(label_smoothing)) + float(label_smoothing) / C
+        return L.CrossEntropyProbs.apply(input, target, weight=w, reduction=reduction)[0]
     t, ignore = _class_target(op, input, target, ignore_index)
     return L.CrossEntropy.apply(input, target=t, weight=w, ignore_index=ignore,
-                                    reduction=reduction, label_smoothing=float(label_smoothing))
+                                reduction=reduction, label_smoothing=float(label_smoothing))[0]
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
