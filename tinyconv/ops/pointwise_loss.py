@@ -169,8 +169,9 @@ class L1Loss(Op):
 
 
 class L1LossBackward(Op):
-    """gd = sign(d) f(gy); second order: d/dgy = reduce(sign(d) ggd), and zero with respect
-    to d (as torch's)."""
+    """gd = sign(d) f(gy); second order: d/dgy = reduce(sign(d) ggd), and zeros (not "unused")
+    with respect to d, as torch's, so a second derivative of l1_loss is zero rather than
+    missing."""
 
     category = "loss"
     tensor_backward = True
@@ -182,9 +183,10 @@ class L1LossBackward(Op):
 
     @staticmethod
     def backward(ctx, ggd):
-        if not ctx.needs_input_grad[0]:
-            return None, None
-        return reduce_t(Mul.apply(ggd, const(ggd, ctx.sign)), ctx.reduction, ctx.n), None
+        ngy, nd = ctx.needs_input_grad
+        ggy = reduce_t(Mul.apply(ggd, const(ggd, ctx.sign)), ctx.reduction, ctx.n) if ngy \
+            else None
+        return ggy, (const(ggd, np.zeros(ctx.sign.shape, dtype=ggd.dtype)) if nd else None)
 
 
 # ----------------------------------------------------------------------------- smooth L1
