@@ -21,7 +21,7 @@ and the reductions are in ``pointwise_loss``.
 """
 import numpy as np
 
-from .._engine import Op
+from .._engine import Op, is_grad_enabled
 from .activation import log_softmax
 from .elementwise import Add, Exp, Mul, Neg, Sub, const
 from .pointwise_loss import grad_factor, grad_factor_t, reduce_loss, reduce_t
@@ -448,6 +448,8 @@ class NLLLossBackward(Op):
     @staticmethod
     def backward(ctx, ggx):
         tt, wr = _arrays(*ctx.saved_tensors)
+        if is_grad_enabled():
+            tt = tt.copy()  # GetItem's node keeps its index for the next derivative
         R = tt.shape[0]
         picked = GetItem.apply(_to_rows_t(ggx), index=(_rows(R), tt))  # (R,)
         w = -1.0 if wr is None else -wr
