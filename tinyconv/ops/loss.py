@@ -9,16 +9,21 @@ scaled by the row weights, with p from the cached log-softmax, so large logits s
 
 Each loss's backward is an op of its own (``*Backward``) whose forward is that array formula
 (first-order training runs only it) and whose backward is written with differentiable ops:
-the gradient is linear in gy, and depends on x only through p, whose Jacobian-vector products
-``p * (u - sum(u * p))`` give the second derivatives.  p is recomputed there from x (a
-composite softmax) so that they differentiate again.  Pointwise losses and the reductions
-are in ``pointwise_loss``.
+the gradient is linear in gy, and depends on x only through logp.  As torch's cross entropy
+(log_softmax, whose result it saves, then NLL), the cross-entropy ops save logp, not x, so
+writing into x after forward does not affect backward: logp is a second, hidden output of
+the loss op (the caller drops it), an input of the backward op, and the gradient reaching it
+(second order) goes back to x through the loss op's backward, the log-softmax Jacobian
+``g - p * sum(g)``.  p = exp(logp) is computed with ops on that output, so the derivatives
+differentiate again.  Class weights and class-index targets are Tensor parameters saved by
+both ops, so writing into them before either backward raises, as torch's.  Pointwise losses
+and the reductions are in ``pointwise_loss``.
 """
 import numpy as np
 
-from .._engine import Op
+from .._engine import Op, is_grad_enabled
 from .activation import log_softmax
-from .elementwise import Add, Div, Exp, Log, Mul, Neg, Sub, const
+from .elementwise import Add, Exp, Mul, Neg, Sub, const
 from .pointwise_loss import grad_factor, grad_factor_t, reduce_loss, reduce_t
 from .reduce import Sum
 from .shape import GetItem, Permute, Reshape
@@ -104,19 +109,25 @@ def _from_rows_t(g, shape):
     return Permute.apply(g, dims=(0, nd - 1) + tuple(range(1, nd - 1)))
 
 
-def _softmax_rows_t(x2):
-    """(p, logp) of rows x2 (R, C) with differentiable ops; the row maximum subtracted first
-    is a constant (softmax does not depend on it)."""
-    z = Sub.apply(x2, const(x2, x2._data.max(axis=1, keepdims=True) if x2._data.size
-                            else 0.0))
-    e = Exp.apply(z)
-    se = Sum.apply(e, axes=(1,), keepdim=True)
-    return Div.apply(e, se), Sub.apply(z, Log.apply(se))
+def _log_softmax_vjp(logp, g, shape):
+    """The log-softmax Jacobian (transposed) times g, for rows (R, C): g - p * sum(g), with
+    p = exp(logp); returned in x's ``shape``.  None when g is."""
+    if g is None:
+        return None
+    total = Sum.apply(g, axes=(1,), keepdim=True)
+    return _from_rows_t(Sub.apply(g, Mul.apply(Exp.apply(logp), total)), shape)
 
 
-def _softmax_vjp(p, u):
-    """The softmax Jacobian (transposed) times u, for rows: p * (u - sum(u * p))."""
-    return Mul.apply(p, Sub.apply(u, Sum.apply(Mul.apply(u, p), axes=(1,), keepdim=True)))
+def _arrays(*ts):
+    """The arrays of saved Tensors (None stays None)."""
+    return tuple(None if t is None else t._data for t in ts)
+
+
+def _add(a, b):
+    """a + b where either may be None (an absent gradient)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return Add.apply(a, b)
 
 
 def _row_factor_t(gy, reduction, n, R):
@@ -138,11 +149,13 @@ class CrossEntropy(Op):
 
     torch's formula: l_r = (1-e) * w[t_r] * -logp[r, t_r] + (e/C) * sum_c w[c] * -logp[r, c],
     zero on ignored rows; 'mean' divides both terms by sum_r w[t_r] over rows that count.
-    The backward is ``CrossEntropyBackward``.
+    Outputs (loss, logp): logp (R, C) is saved instead of x (see the module docstring).  The
+    backward is ``CrossEntropyBackward``.
     """
 
     category = "loss"
     node_name = "NllLossBackward0"  # torch's name for this node
+    n_differentiable = 2
     tensor_backward = True
 
     @staticmethod
@@ -172,25 +185,28 @@ class CrossEntropy(Op):
         else:
             denom = _mean_denominator(wr, R)
             y = l.sum() / denom if denom != 0.0 else np.array(np.nan, dtype=x.dtype)
-        ctx.params = dict(reduction=reduction, eps=eps, denom=denom)
-        ctx.save_for_backward(x, logp, tt, wr, valid, weight)
-        return np.asarray(y, dtype=x.dtype)
+        ctx.params = dict(shape=x.shape, reduction=reduction, eps=eps, denom=denom)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(logp, tt, wr, valid, weight)
+        return np.asarray(y, dtype=x.dtype), logp
 
     @staticmethod
-    def backward(ctx, gy):
-        x, logp, tt, wr, valid, weight = ctx.saved_tensors
-        return CrossEntropyBackward.apply(
-            gy, x, logp=logp._data, tt=tt._data, wr=None if wr is None else wr._data,
-            valid=None if valid is None else valid._data,
-            weight=None if weight is None else weight._data, **ctx.params)
+    def backward(ctx, gy, glogp):
+        logp, tt, wr, valid, weight = ctx.saved_tensors
+        gx = None
+        if gy is not None:
+            gx = CrossEntropyBackward.apply(gy, logp, tt=tt, wr=wr, valid=valid, weight=weight,
+                                            **ctx.params)
+        return _add(gx, _log_softmax_vjp(logp, glogp, ctx.params["shape"]))
 
 
 class CrossEntropyBackward(Op):
-    """gx = gl * (alpha * p - T) by rows, from (gy, x): gl the row factor of gy, T the
-    (smoothed, weighted) target distribution and alpha = sum_c T its row sums.
+    """gx = gl * (alpha * p - T) by rows, from (gy, logp): gl the row factor of gy, T the
+    (smoothed, weighted) target distribution, alpha = sum_c T its row sums, p = exp(logp).
 
-    Second order: d/dgy = reduce(sum_c ggx * (alpha * p - T)), and for x the softmax
-    Jacobian applied to u = gl * alpha * ggx: p * (u - sum_c(u * p)).
+    Second order: d/dgy = reduce(sum_c ggx * (alpha * p - T)), and for logp (dp/dlogp = p)
+    u * p with u = gl * alpha * ggx, which ``CrossEntropy``'s backward takes to x through the
+    log-softmax Jacobian: p * (u - sum_c(u * p)).
     """
 
     category = "loss"
@@ -198,7 +214,7 @@ class CrossEntropyBackward(Op):
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, gy, x, logp, tt, wr, valid, weight, reduction, eps, denom):
+    def forward(ctx, gy, logp, tt, wr, valid, weight, shape, reduction, eps, denom):
         R, C = logp.shape
         if reduction == "none":
             gl = gy.reshape(R)
@@ -218,87 +234,94 @@ class CrossEntropyBackward(Op):
         if eps > 0.0:
             gv = np.broadcast_to(gv, (R,)) * (eps / C)
             gx -= gv[:, None] * weight if weight is not None else gv[:, None]
-        ctx.reduction, ctx.denom = reduction, denom
-        ctx.target = (tt, wr, valid, weight, eps)
-        ctx.save_for_backward(gy, x)
-        return _from_rows(gx, x.shape)
+        ctx.reduction, ctx.denom, ctx.eps = reduction, denom, eps
+        ctx.save_for_backward(gy, logp, tt, wr, valid, weight)
+        return _from_rows(gx, shape)
 
     @staticmethod
     def backward(ctx, ggx):
-        gy, x = ctx.saved_tensors
-        tt, wr, valid, weight, eps = ctx.target
-        x2 = _to_rows_t(x)
-        R, C = x2.shape
+        gy, logp, *target = ctx.saved_tensors
+        tt, wr, valid, weight = _arrays(*target)
+        eps = ctx.eps
+        R, C = logp.shape
         # T: (1 - eps) * w_r at the target class plus (eps / C) * weight on counted rows
-        T = np.zeros((R, C), dtype=x2.dtype)
+        T = np.zeros((R, C), dtype=logp.dtype)
         T[_rows(R), tt] = (1.0 - eps) if wr is None else (1.0 - eps) * wr
         if eps > 0.0:
             smooth = np.full(C, eps / C) if weight is None else weight * (eps / C)
             T += smooth if valid is None else valid[:, None] * smooth
-        alpha = const(x2, T.sum(axis=1, keepdims=True))  # (R, 1)
-        p, _ = _softmax_rows_t(x2)
+        alpha = const(logp, T.sum(axis=1, keepdims=True))  # (R, 1)
+        p = Exp.apply(logp)
         gg = _to_rows_t(ggx)
-        ggy = gx = None
+        ggy = glogp = None
         if ctx.needs_input_grad[0]:
-            core = Sub.apply(Mul.apply(p, alpha), const(x2, T))
+            core = Sub.apply(Mul.apply(p, alpha), const(logp, T))
             ggl = Sum.apply(Mul.apply(gg, core), axes=(1,), keepdim=True)  # (R, 1)
             ggy = _reduce_rows_t(ggl, ctx.reduction, ctx.denom, gy.shape)
         if ctx.needs_input_grad[1]:
             u = Mul.apply(Mul.apply(gg, alpha), _row_factor_t(gy, ctx.reduction, ctx.denom, R))
-            gx = _from_rows_t(_softmax_vjp(p, u), x.shape)
-        return ggy, gx
+            glogp = Mul.apply(u, p)
+        return ggy, glogp
 
 
 class CrossEntropyProbs(Op):
-    """Cross entropy with class-probability targets t of x's shape (optionally smoothed).
-    The backward is ``CrossEntropyProbsBackward``."""
+    """Cross entropy with class-probability targets t of x's shape: l_r = -sum_c w_c t_rc
+    logp_rc.  Label smoothing is the caller's (torch smooths t with tensor operations
+    first, and so does ``F.cross_entropy``).  Outputs (loss, logp), with logp (R, C) saved
+    instead of x (see the module docstring); t and the weight are saved, as torch's.  The
+    backward is ``CrossEntropyProbsBackward``."""
 
     category = "loss"
+    n_differentiable = 2
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, x, t, weight=None, reduction="mean", label_smoothing=0.0):
+    def forward(ctx, x, t, weight=None, reduction="mean"):
         x2, t2 = _to_rows(x), _to_rows(t)  # (R, C)
-        R, C = x2.shape
         logp = log_softmax(x2, 1)
-        eps = label_smoothing
-        ts = t2 * (1.0 - eps) + eps / C if eps > 0.0 else t2
-        wt = ts * weight if weight is not None else ts  # (R, C)
+        wt = t2 * weight if weight is not None else t2  # (R, C)
         l = -np.einsum("rc,rc->r", logp, wt)  # (R,)
         if reduction == "none":
             y = l.reshape((x.shape[0],) + x.shape[2:]) if x.ndim > 1 else l.reshape(())
         else:
             y = reduce_loss(l, reduction)
-        ctx.params = dict(weight=weight, reduction=reduction, eps=eps)
-        ctx.save_for_backward(x, t, logp, wt)
-        return np.asarray(y, dtype=x.dtype)
+        ctx.params = dict(shape=x.shape, reduction=reduction)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(logp, t, wt, weight)
+        return np.asarray(y, dtype=x.dtype), logp
 
     @staticmethod
-    def backward(ctx, gy):
-        x, t, logp, wt = ctx.saved_tensors
+    def backward(ctx, gy, glogp):
+        logp, t, wt, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        outs = CrossEntropyProbsBackward.apply(gy, x, t, logp=logp._data, wt=wt._data,
-                                               needs=needs, **ctx.params)
-        it = iter(outs if type(outs) is tuple else (outs,))
-        return tuple(next(it) if n else None for n in needs)
+        gx = gt = None
+        if gy is not None:
+            outs = CrossEntropyProbsBackward.apply(gy, logp, t, wt=wt._data, weight=weight,
+                                                   needs=needs, **ctx.params)
+            it = iter(outs if type(outs) is tuple else (outs,))
+            gx, gt = (next(it) if n else None for n in needs)
+        if needs[0]:
+            gx = _add(gx, _log_softmax_vjp(logp, glogp, ctx.params["shape"]))
+        return gx, gt
 
 
 class CrossEntropyProbsBackward(Op):
-    """(gx, gt), the needed ones, from (gy, x, t): gx = gl * (p * S - wt), gt = -gl * (1 - e)
-    * w * logp by rows, with wt = ((1 - e) t + e / C) * w the weighted smoothed target, S its
-    row sums, gl the row factor of gy.
+    """(gx, gt), the needed ones, from (gy, logp, t): gx = gl * (p * S - wt), gt = -gl * w *
+    logp by rows, with wt = t * w the weighted target (``wt``: the forward's array), S its row
+    sums, gl the row factor of gy, p = exp(logp).
 
     Second order (rows):
-        d/dgy = reduce(sum_c ggx * (p S - wt) - (1 - e) * sum_c ggt * w * logp)
-        d/dx  = p * (u - sum_c(u p)) + v - p * sum_c(v),  u = gl S ggx, v = -gl (1 - e) w ggt
-        d/dt  = gl (1 - e) w (sum_c(ggx p) - ggx)
+        d/dgy   = reduce(sum_c ggx * (p S - wt) - sum_c ggt * w * logp)
+        d/dlogp = u * p + v,  u = gl S ggx, v = -gl w ggt  (to x through the log-softmax
+                  Jacobian in ``CrossEntropyProbs``' backward)
+        d/dt    = gl w (sum_c(ggx p) - ggx)
     """
 
     category = "loss"
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, gy, x, t, logp, wt, weight, reduction, eps, needs):
+    def forward(ctx, gy, logp, t, wt, weight, shape, reduction, needs):
         R, C = logp.shape
         nx, nt = needs
         gl = grad_factor(gy, reduction, R)
@@ -309,60 +332,55 @@ class CrossEntropyProbsBackward(Op):
             gx *= wt.sum(axis=1, keepdims=True)
             gx -= wt
             gx *= gl
-            outs.append(_from_rows(gx, x.shape))
+            outs.append(_from_rows(gx, shape))
         if nt:
-            gt = logp * (-(1.0 - eps))
+            gt = np.negative(logp)
             if weight is not None:
                 gt *= weight
             gt *= gl
-            outs.append(_from_rows(gt, x.shape))
+            outs.append(_from_rows(gt, shape))
         ctx.n_differentiable = len(outs)
-        ctx.out_needs, ctx.weight, ctx.reduction, ctx.eps = needs, weight, reduction, eps
+        ctx.out_needs, ctx.reduction = needs, reduction
         ctx.set_materialize_grads(False)
-        ctx.save_for_backward(gy, x, t)
+        ctx.save_for_backward(gy, logp, t, weight)
         return tuple(outs)
 
     @staticmethod
     def backward(ctx, *grads):
-        gy, x, t = ctx.saved_tensors
+        gy, logp, t, weight = ctx.saved_tensors
         it = iter(grads)
         ggx, ggt = (next(it) if n else None for n in ctx.out_needs)
-        ngy, nx, nt = ctx.needs_input_grad
-        x2, t2 = _to_rows_t(x), _to_rows_t(t)
-        R, C = x2.shape
-        eps = ctx.eps
-        p, logp = _softmax_rows_t(x2)
-        w = const(x2, 1.0 if ctx.weight is None else ctx.weight)
-        wt = Mul.apply(Add.apply(Mul.apply(t2, const(x2, 1.0 - eps)), const(x2, eps / C)), w)
+        ngy, nlogp, nt = ctx.needs_input_grad
+        R, C = logp.shape
+        p = Exp.apply(logp)
+        w = None if weight is None else const(logp, weight._data)
+        t2 = _to_rows_t(t)
+        wt = t2 if w is None else Mul.apply(t2, w)
         S = Sum.apply(wt, axes=(1,), keepdim=True)  # (R, 1)
         gl = _row_factor_t(gy, ctx.reduction, R, R)
-        k = Mul.apply(w, const(x2, 1.0 - eps))  # d wt / d t
         gg = None if ggx is None else _to_rows_t(ggx)
         gt2 = None if ggt is None else _to_rows_t(ggt)
-        ggy = g_x = g_t = None
+        wgt = None if gt2 is None else (gt2 if w is None else Mul.apply(gt2, w))  # w ggt
+        ggy = g_logp = g_t = None
         if ngy:
             ggl = None
             if gg is not None:
                 ggl = Mul.apply(gg, Sub.apply(Mul.apply(p, S), wt))
-            if gt2 is not None:
-                term = Neg.apply(Mul.apply(Mul.apply(gt2, k), logp))
-                ggl = term if ggl is None else Add.apply(ggl, term)
+            if wgt is not None:
+                ggl = _add(ggl, Neg.apply(Mul.apply(wgt, logp)))
             if ggl is not None:
                 ggl = Sum.apply(ggl, axes=(1,), keepdim=True)
-                shape = gy.shape
-                ggy = _reduce_rows_t(ggl, ctx.reduction, R, shape)
-        if nx:
+                ggy = _reduce_rows_t(ggl, ctx.reduction, R, gy.shape)
+        if nlogp:
             if gg is not None:
-                g_x = _softmax_vjp(p, Mul.apply(Mul.apply(gg, S), gl))
-            if gt2 is not None:
-                v = Neg.apply(Mul.apply(Mul.apply(gt2, k), gl))
-                lv = Sub.apply(v, Mul.apply(p, Sum.apply(v, axes=(1,), keepdim=True)))
-                g_x = lv if g_x is None else Add.apply(g_x, lv)
-            g_x = None if g_x is None else _from_rows_t(g_x, x.shape)
+                g_logp = Mul.apply(Mul.apply(Mul.apply(gg, S), gl), p)
+            if wgt is not None:
+                g_logp = _add(g_logp, Neg.apply(Mul.apply(wgt, gl)))
         if nt and gg is not None:
             spg = Sum.apply(Mul.apply(gg, p), axes=(1,), keepdim=True)
-            g_t = _from_rows_t(Mul.apply(Mul.apply(Sub.apply(spg, gg), k), gl), t.shape)
-        return ggy, g_x, g_t
+            g_t = Mul.apply(Sub.apply(spg, gg), gl)
+            g_t = _from_rows_t(g_t if w is None else Mul.apply(g_t, w), t.shape)
+        return ggy, g_logp, g_t
 
 
 # ----------------------------------------------------------------------------- NLL
@@ -398,13 +416,13 @@ class NLLLoss(Op):
     @staticmethod
     def backward(ctx, gy):
         tt, wr = ctx.saved_tensors
-        return NLLLossBackward.apply(gy, tt=tt._data, wr=None if wr is None else wr._data,
-                                     **ctx.params)
+        return NLLLossBackward.apply(gy, tt=tt, wr=wr, **ctx.params)
 
 
 class NLLLossBackward(Op):
     """gx = -gl * w_r at each row's target class, zero elsewhere, from gy alone (it does not
-    depend on x); its backward picks ggx at the targets: d/dgy = reduce(-w_r * ggx[r, t_r])."""
+    depend on x); its backward picks ggx at the targets: d/dgy = reduce(-w_r * ggx[r, t_r]).
+    The targets and row weights arrive as the loss's saved Tensors and are saved again."""
 
     category = "loss"
     node_name = "NllLossBackwardBackward0"  # torch's name for this node
@@ -423,14 +441,17 @@ class NLLLossBackward(Op):
         C = shape[1] if len(shape) > 1 else shape[0]
         gx = np.zeros((R, C), dtype=gy.dtype)
         gx[_rows(R), tt] = g
-        ctx.tt, ctx.wr, ctx.reduction, ctx.denom, ctx.gy_shape = tt, wr, reduction, denom, \
-            gy.shape
+        ctx.reduction, ctx.denom, ctx.gy_shape = reduction, denom, gy.shape
+        ctx.save_for_backward(tt, wr)
         return _from_rows(gx, shape)
 
     @staticmethod
     def backward(ctx, ggx):
-        R = ctx.tt.shape[0]
-        picked = GetItem.apply(_to_rows_t(ggx), index=(_rows(R), ctx.tt))  # (R,)
-        w = -1.0 if ctx.wr is None else -ctx.wr
+        tt, wr = _arrays(*ctx.saved_tensors)
+        if is_grad_enabled():
+            tt = tt.copy()  # GetItem's node keeps its index for the next derivative
+        R = tt.shape[0]
+        picked = GetItem.apply(_to_rows_t(ggx), index=(_rows(R), tt))  # (R,)
+        w = -1.0 if wr is None else -wr
         ggl = Reshape.apply(Mul.apply(picked, const(ggx, w)), shape=(R, 1))
         return _reduce_rows_t(ggl, ctx.reduction, ctx.denom, ctx.gy_shape)

@@ -340,8 +340,11 @@ def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps,
 class BatchNorm(Op):
     """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
 
-    Inputs: x, w, b (w and b may be None).  running_mean/running_var are plain ndarrays (or
-    None) updated in place when training.  The backward is ``BatchNormBackward``.
+    Inputs: x, w, b (w and b may be None).  running_mean/running_var are Tensor parameters
+    (or None) whose arrays are updated in place when training.  Eval mode normalises with
+    them and saves the mean (running_mean's own memory when it has x's dtype: writing into
+    it before backward raises, as torch's); invstd is computed here, so the backward does
+    not read running_var.  The backward is ``BatchNormBackward``.
     """
 
     category = "normalization"
@@ -369,7 +372,9 @@ class BatchNorm(Op):
     def backward(ctx, gy):
         x, w, mean, invstd = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return _spread(BatchNormBackward.apply(gy, x, w, mean=mean._data, invstd=invstd._data,
+        # mean and invstd go as the saved Tensors: what the backward op saves of them stays
+        # version-checked (in eval mode the mean is the running_mean's memory)
+        return _spread(BatchNormBackward.apply(gy, x, w, mean=mean, invstd=invstd,
                                                training=ctx.training, eps=ctx.eps,
                                                needs=needs), needs)
 

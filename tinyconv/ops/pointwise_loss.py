@@ -148,43 +148,45 @@ class MSELossBackward(Op):
 
 # ----------------------------------------------------------------------------- L1
 class L1Loss(Op):
+    """l = |d| of the difference d = x - t, which the caller computes with ``Sub`` (torch's
+    l1_loss is ``(x - t).abs()``): the op keeps d, so writing into x or t after forward
+    leaves the gradient alone, as in torch, and second derivatives reach x and t through
+    the subtraction."""
+
     category = "loss"
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, x, t, reduction="mean"):
-        d = x - t
+    def forward(ctx, d, reduction="mean"):
         ctx.reduction, ctx.n = reduction, d.size
-        ctx.save_for_backward(x, t, d)
+        ctx.save_for_backward(d)
         return np.asarray(reduce_loss(np.abs(d), reduction), dtype=d.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        x, t, d = ctx.saved_tensors
-        return _loss_backward(L1LossBackward, ctx, gy, x, t, d=d._data, reduction=ctx.reduction,
-                              n=ctx.n)
+        (d,) = ctx.saved_tensors
+        return L1LossBackward.apply(gy, d, reduction=ctx.reduction, n=ctx.n)
 
 
 class L1LossBackward(Op):
-    """gx = sign(d) f(gy), gt = -gx; second order: d/dgy = reduce(sign(d) (ggx - ggt)), and
-    zero with respect to x and t (as torch's)."""
+    """gd = sign(d) f(gy); second order: d/dgy = reduce(sign(d) ggd), and zeros (not "unused")
+    with respect to d, as torch's, so a second derivative of l1_loss is zero rather than
+    missing."""
 
     category = "loss"
     tensor_backward = True
 
     @staticmethod
-    def forward(ctx, gy, x, t, d, reduction, n, needs):
+    def forward(ctx, gy, d, reduction, n):
         ctx.reduction, ctx.n, ctx.sign = reduction, n, np.sign(d)
-        g = ctx.sign * grad_factor(gy, reduction, n)
-        return _outputs(ctx, g, -g if needs[1] else None, needs)
+        return ctx.sign * grad_factor(gy, reduction, n)
 
     @staticmethod
-    def backward(ctx, *grads):
-        ggx, ggt = _spread2(ctx, grads)
-        c = _add(ggx, None if ggt is None else Neg.apply(ggt))
-        if c is None or not ctx.needs_input_grad[0]:
-            return None, None, None
-        return reduce_t(Mul.apply(c, const(c, ctx.sign)), ctx.reduction, ctx.n), None, None
+    def backward(ctx, ggd):
+        ngy, nd = ctx.needs_input_grad
+        ggy = reduce_t(Mul.apply(ggd, const(ggd, ctx.sign)), ctx.reduction, ctx.n) if ngy \
+            else None
+        return ggy, (const(ggd, np.zeros(ctx.sign.shape, dtype=ggd.dtype)) if nd else None)
 
 
 # ----------------------------------------------------------------------------- smooth L1
@@ -268,7 +270,8 @@ class BCEWithLogits(Op):
     """l = weight * ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)).
 
     softplus(-x) = log1p(exp(-|x|)) + max(-x, 0) never overflows.  weight and pos_weight are
-    constant ndarrays (torch does not differentiate them either).
+    Tensor parameters, not differentiated (nor are they by torch); both are saved, so writing
+    into either before backward raises, as torch's.
     """
 
     category = "loss"
@@ -283,16 +286,15 @@ class BCEWithLogits(Op):
         if weight is not None:
             l *= weight
         ctx.reduction, ctx.n = reduction, l.size
-        ctx.weight, ctx.pos_weight = weight, pos_weight
-        ctx.save_for_backward(x, t, sp, lw)
+        ctx.save_for_backward(x, t, sp, lw, weight, pos_weight)
         return np.asarray(reduce_loss(l, reduction), dtype=l.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        x, t, sp, lw = ctx.saved_tensors
+        x, t, sp, lw, weight, pos_weight = ctx.saved_tensors
         return _loss_backward(BCEWithLogitsBackward, ctx, gy, x, t, sp=sp._data,
-                              lw=None if lw is None else lw._data, weight=ctx.weight,
-                              pos_weight=ctx.pos_weight, reduction=ctx.reduction, n=ctx.n)
+                              lw=None if lw is None else lw._data, weight=weight,
+                              pos_weight=pos_weight, reduction=ctx.reduction, n=ctx.n)
 
 
 class BCEWithLogitsBackward(Op):
@@ -303,6 +305,9 @@ class BCEWithLogitsBackward(Op):
         d/dgy = reduce(w (ggx ((1 - t) - lw s) + ggt ((pw - 1) sp - x)))
         d/dx  = f w (ggx lw s (1 - s) - ggt (1 + (pw - 1) s))
         d/dt  = -f w ggx (1 + (pw - 1) s)
+
+    weight and pos_weight arrive as the loss's saved Tensors and are saved again here, for
+    the second derivatives.
     """
 
     category = "loss"
@@ -311,8 +316,8 @@ class BCEWithLogitsBackward(Op):
 
     @staticmethod
     def forward(ctx, gy, x, t, sp, lw, weight, pos_weight, reduction, n, needs):
-        ctx.reduction, ctx.n, ctx.weight, ctx.pos_weight = reduction, n, weight, pos_weight
-        ctx.save_for_backward(gy, x, t)
+        ctx.reduction, ctx.n = reduction, n
+        ctx.save_for_backward(gy, x, t, weight, pos_weight)
         f = grad_factor(gy, reduction, n)
         if weight is not None:
             f = f * weight
@@ -328,10 +333,11 @@ class BCEWithLogitsBackward(Op):
 
     @staticmethod
     def backward(ctx, *grads):
-        gy, x, t = ctx.saved_tensors
+        gy, x, t, w, pw = ctx.saved_tensors
         ggx, ggt = _spread2(ctx, grads)
         ngy, nx, nt = ctx.needs_input_grad
-        w, pw = ctx.weight, ctx.pos_weight
+        w = None if w is None else w._data
+        pw = None if pw is None else pw._data
         s, sp = _sigmoid_neg_t(x)
         one = const(x, 1.0)
         pm1 = None if pw is None else const(x, pw - 1.0)

@@ -21,13 +21,19 @@ import math
 
 import numpy as np
 
-from .._engine import Op
+from .._engine import Op, is_grad_enabled
 from .shape import GetItem, Reshape
 
 
 # ------------------------------------------------------------------------------- unpooling
 class MaxUnpool2d(Op):
-    """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``."""
+    """Scatter x (N, C, H, W) into zeros (N, C, OH, OW) at flat plane positions ``indices``.
+
+    ``indices`` (a Tensor parameter) is saved: writing into it before backward raises, as
+    torch's.  The backward gathers gy at the indices (``GetItem``); a recorded backward
+    (create_graph) gathers at a copy of them, which its own backward scatters to, so a write
+    after the first backward cannot change the second.
+    """
 
     category = "pooling"
     tensor_backward = True
@@ -40,15 +46,20 @@ class MaxUnpool2d(Op):
         idx = indices.reshape(P, -1)
         y = np.zeros((P, OH * OW), dtype=x.dtype)
         np.put_along_axis(y, idx, x.reshape(P, -1), axis=1)
-        # gx[p, i] = gy[p, idx[p, i]]: the advanced index (rows (P, 1), idx (P, H*W))
-        ctx.index = (np.arange(P).reshape(P, 1), idx)
         ctx.x_shape = x.shape
+        ctx.save_for_backward(idx)
         return y.reshape(lead + (OH, OW))
 
     @staticmethod
     def backward(ctx, gy):
-        P = ctx.index[1].shape[0]
-        g = GetItem.apply(Reshape.apply(gy, shape=(P, -1)), index=ctx.index)  # (P, H*W)
+        (idx,) = ctx.saved_tensors
+        idx = idx._data
+        if is_grad_enabled():
+            idx = idx.copy()  # GetItem's node keeps its index for the second derivative
+        P = idx.shape[0]
+        # gx[p, i] = gy[p, idx[p, i]]: the advanced index (rows (P, 1), idx (P, H*W))
+        index = (np.arange(P).reshape(P, 1), idx)
+        g = GetItem.apply(Reshape.apply(gy, shape=(P, -1)), index=index)  # (P, H*W)
         return Reshape.apply(g, shape=ctx.x_shape)
 
 

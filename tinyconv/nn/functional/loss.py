@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._checks import check_tensor
 from ..._engine import is_grad_enabled, same_version
+from ...ops import elementwise as E
 from ...ops import loss as L
 from ...ops import pointwise_loss as PL
 
@@ -120,11 +121,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                f"{tuple(input.shape)}), got {target.dtype}")
         if target.dtype != input.dtype:
             target = target.to(input.dtype)
-        return L.CrossEntropyProbs.apply(input, target, weight=w, reduction=reduction,
-                                             label_smoothing=float(label_smoothing))
+        if label_smoothing > 0.0:
+            # torch's smoothing, with tensor operations: the loss then keeps the smoothed copy
+            # (writing into target after forward is allowed, as in torch)
+            C = input.shape[1] if input.ndim > 1 else input.shape[0]
+            target = target * (1.0 - float(label_smoothing)) + float(label_smoothing) / C
+        return L.CrossEntropyProbs.apply(input, target, weight=w, reduction=reduction)[0]
     t, ignore = _class_target(op, input, target, ignore_index)
     return L.CrossEntropy.apply(input, target=t, weight=w, ignore_index=ignore,
-                                    reduction=reduction, label_smoothing=float(label_smoothing))
+                                reduction=reduction, label_smoothing=float(label_smoothing))[0]
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -176,20 +181,31 @@ def _pointwise_args(op, input, target, size_average, reduce, reduction):
     return target, reduction
 
 
-def _weighted(op, fn, input, target, reduction, weight, **kw):
-    """torch's weighted pointwise loss: sum(w * l) / sum(w) for 'mean'."""
-    if weight is None:
-        return fn.apply(input, target, reduction=reduction, **kw)
+def _check_weight(op, weight, input):
     check_tensor(op, "weight", weight)
     if weight.shape != input.shape:
         raise ValueError(f"{op}: weights and input must have the same size, got weight of "
                          f"shape {tuple(weight.shape)} and input of shape {tuple(input.shape)}")
-    lw = fn.apply(input, target, reduction="none", **kw) * weight
+
+
+def _weighted(lw, reduction, weight):
+    """torch's weighted pointwise loss from the weighted per-element losses ``lw``:
+    sum(lw) / sum(weight) for 'mean'."""
     if reduction == "none":
         return lw
     if reduction == "sum":
         return lw.sum()
     return lw.sum() / weight.sum()
+
+
+def _l1(input, target, reduction, weight=None):
+    """torch's l1_loss, |input - target|: the loss op gets the difference (and keeps it), so
+    writing into input or target after forward does not affect backward, as in torch.
+    (Checked already: the subtraction op directly, without the public function's checks.)"""
+    d = E.Sub.apply(input, target)
+    if weight is None:
+        return PL.L1Loss.apply(d, reduction=reduction)
+    return _weighted(PL.L1Loss.apply(d, reduction="none") * weight, reduction, weight)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -208,7 +224,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """
     target, reduction = _pointwise_args("mse_loss", input, target, size_average, reduce,
                                         reduction)
-    return _weighted("mse_loss", PL.MSELoss, input, target, reduction, weight)
+    if weight is None:
+        return PL.MSELoss.apply(input, target, reduction=reduction)
+    _check_weight("mse_loss", weight, input)
+    # torch's weighted form, of tensor operations: (input - target)^2 * weight, whose
+    # backward keeps the difference (and the weight), not input and target
+    return _weighted((input - target).pow(2) * weight, reduction, weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -227,7 +248,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     """
     target, reduction = _pointwise_args("l1_loss", input, target, size_average, reduce,
                                         reduction)
-    return _weighted("l1_loss", PL.L1Loss, input, target, reduction, weight)
+    if weight is not None:
+        _check_weight("l1_loss", weight, input)
+    return _l1(input, target, reduction, weight)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -239,7 +262,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         size_average: deprecated, as in torch.
         reduce: deprecated, as in torch.
         reduction: 'none' | 'mean' | 'sum'.
-        beta: the threshold (>= 0; 0 gives the L1 loss).
+        beta: the threshold (>= 0; 0 gives the L1 loss, computed as ``l1_loss``, as torch's).
 
     Returns:
         The loss: 0-d, or the broadcast shape with reduction='none'.
@@ -248,6 +271,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
                                         reduction)
     if not beta >= 0:
         raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0.0:
+        return _l1(input, target, reduction)
     return PL.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
 
