@@ -205,18 +205,22 @@ def test_set_num_threads_sets_the_kernels_and_openblas():
     assert _openblas_thread_counts() == own
 
 
-@pytest.mark.parametrize("omp", ["1", "3", "x", None])
-def test_default_num_threads_follows_omp_num_threads_as_torch(omp):
-    """torch's default: OMP_NUM_THREADS when a positive int, at most the cores; else the cores."""
+def test_default_num_threads_follows_omp_num_threads_as_torch():
+    """torch's default: OMP_NUM_THREADS when a positive int, at most the cores; else the cores.
+    One child process per setting (read at import), all started at once."""
     pytest.importorskip("torch")
-    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
-    if omp is not None:
-        env["OMP_NUM_THREADS"] = omp
-    env["PYTHONPATH"] = ROOT
     code = ("import tinyconv as tc, torch\n"
             "print(tc.get_num_threads(), torch.get_num_threads())\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=300)
-    assert out.returncode == 0, out.stderr
-    ours, theirs = out.stdout.split()
-    assert ours == theirs
+    children = {}
+    for omp in ("1", "3", "x", None):
+        env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+        if omp is not None:
+            env["OMP_NUM_THREADS"] = omp
+        env["PYTHONPATH"] = ROOT
+        children[omp] = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    for omp, child in children.items():
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, (omp, err)
+        ours, theirs = out.split()
+        assert ours == theirs, (omp, out)
