@@ -3,6 +3,7 @@
 The callback must run every job of a call, all at once, from any import order, from several
 Python threads at a time, in a forked child, and come off and back with the switch.
 """
+import ctypes
 import os
 import subprocess
 import sys
@@ -161,3 +162,65 @@ def test_doctor_names_the_mechanism():
 
     text = "\n".join(_blas())
     assert "BLAS threads:" in text
+
+
+# --------------------------------------------------------- tc.set_num_threads / get_num_threads
+
+def _openblas_thread_counts():
+    counts = []
+    for path in blas.openblas_libraries():
+        fns = blas._thread_count_functions(ctypes.CDLL(path))
+        if fns is not None:
+            counts.append(fns[1]())
+    return counts
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_set_num_threads_rejects_what_torch_rejects(bad):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as want:
+        torch.set_num_threads(bad)
+    with pytest.raises(RuntimeError) as got:
+        tc.set_num_threads(bad)
+    assert str(got.value) == str(want.value)
+    assert tc.backends.kernels.num_threads is None
+
+
+def test_set_num_threads_sets_the_kernels_and_openblas():
+    own = _openblas_thread_counts()
+    try:
+        tc.set_num_threads(1)
+        assert tc.get_num_threads() == 1 == tc.backends.kernels.num_threads
+        assert tc.ops._kernels.num_threads() == 1
+        assert all(n == 1 for n in _openblas_thread_counts())
+        a, b, want = _gemm_case(np.float32)
+        np.testing.assert_allclose(a @ b, want, rtol=1e-4, atol=1e-3)
+        tc.set_num_threads(3)   # more than the cores is allowed, as in torch
+        assert tc.get_num_threads() == 3
+    finally:
+        tc.backends.kernels.num_threads = None
+    assert _openblas_thread_counts() == own   # unset: OpenBLAS's own count comes back
+    with tc.backends.kernels.flags(num_threads=1):
+        assert tc.get_num_threads() == 1
+    assert _openblas_thread_counts() == own
+
+
+def test_default_num_threads_follows_omp_num_threads_as_torch():
+    """torch's default: OMP_NUM_THREADS when a positive int, at most the cores; else the cores.
+    One child process per setting (read at import), all started at once."""
+    pytest.importorskip("torch")
+    code = ("import tinyconv as tc, torch\n"
+            "print(tc.get_num_threads(), torch.get_num_threads())\n")
+    children = {}
+    for omp in ("1", "3", "x", None):
+        env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+        if omp is not None:
+            env["OMP_NUM_THREADS"] = omp
+        env["PYTHONPATH"] = ROOT
+        children[omp] = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    for omp, child in children.items():
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, (omp, err)
+        ours, theirs = out.split()
+        assert ours == theirs, (omp, out)

@@ -42,7 +42,8 @@ from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, 
                                 mv, outer, tensordot, trace, vdot)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._size import Size
-from .backends import get_conv_workspace_limit, set_conv_workspace_limit
+from .backends import (get_conv_workspace_limit, get_num_threads, set_conv_workspace_limit,
+                       set_num_threads)
 from .tensor import Tensor
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, logspace, normal, ones, ones_like, rand, rand_like, randint,

@@ -11,11 +11,12 @@ Every switch of the package lives here, each an attribute of a backend object wi
 """
 import contextlib
 import numbers
+import os
 
 from . import cuda, cudnn, mps
 
 __all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_workspace_limit",
-           "cuda", "cudnn", "mps"]
+           "get_num_threads", "set_num_threads", "cuda", "cudnn", "mps"]
 
 # torch's accelerator backends (``cudnn``, ``cuda``, ``mps``) are modules of their own: their
 # switches exist, as on a CPU-only torch, and change nothing
@@ -138,7 +139,10 @@ class _KernelsBackend(_Backend):
     """The OpenMP teams of the compiled kernels, and where OpenBLAS's parallel jobs run.
 
     Attributes:
-        num_threads: threads per kernel call; None uses every core (``os.cpu_count()``).
+        num_threads: threads per kernel call, and for OpenBLAS's GEMMs once set; None (the
+            default) takes ``OMP_NUM_THREADS`` when it is a positive int (at most the number
+            of cores, as torch), else every core (``os.cpu_count()``).  ``tc.set_num_threads``
+            sets it.
         parallel_min_size: streaming passes (pooling, normalization, GELU) over fewer
             elements than this run on one thread, where waking a team costs more than it
             saves (default 32768).
@@ -215,3 +219,48 @@ def get_conv_workspace_limit():
         int: bytes (default 256 MB); ``tc.backends.conv.workspace_limit``.
     """
     return conv.workspace_limit
+
+
+def _default_num_threads():
+    """torch's default team size: ``OMP_NUM_THREADS`` if a positive int (capped at the number
+    of cores), else the number of cores."""
+    cpus = max(1, os.cpu_count() or 1)
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return min(int(env), cpus)
+    return cpus
+
+
+_DEFAULT_NUM_THREADS = _default_num_threads()   # read once, at import, as torch does
+
+
+def get_num_threads():
+    """The number of threads the kernels run on (torch's intra-op threads).
+
+    Returns:
+        int: ``tc.backends.kernels.num_threads`` if set, else the default: ``OMP_NUM_THREADS``
+        as the process started (at most the number of cores), or the number of cores.
+    """
+    n = kernels.num_threads
+    return _DEFAULT_NUM_THREADS if n is None else n
+
+
+def set_num_threads(int):  # noqa: A002  torch's parameter name
+    """Set the number of threads of the kernels and of NumPy's OpenBLAS GEMMs.
+
+    ``torch.set_num_threads``: on a machine busy with other work, 1 is often much faster (a
+    team of threads waits for its slowest member to be scheduled).  Same as setting
+    ``tc.backends.kernels.num_threads``; OpenBLAS gets the same number.
+
+    Args:
+        int (int): a positive number of threads.
+
+    Returns:
+        None
+    """
+    n = int
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n < 1:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    kernels.num_threads = n

@@ -7,8 +7,6 @@ the nogil code relies on, allocate the outputs, and time their calls with ``reco
 profiler listens.  Importing it also moves NumPy's parallel OpenBLAS calls onto the kernels'
 OpenMP threads (``blas.py``).
 """
-import os
-
 import numpy as np
 
 from ... import backends
@@ -25,13 +23,11 @@ from . import blas  # noqa: E402,F401  OpenBLAS's jobs on the kernels' threads, 
 __all__ = ["ext", "FLOATS", "num_threads", "threads_for"]
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_CPUS = max(1, os.cpu_count() or 1)
 
 
 def num_threads():
-    """OpenMP team size of a kernel call (``tinyconv.backends.kernels.num_threads``)."""
-    n = backends.kernels.num_threads
-    return _CPUS if n is None else n
+    """OpenMP team size of a kernel call (``tinyconv.backends.get_num_threads()``)."""
+    return backends.get_num_threads()
 
 
 def threads_for(size):

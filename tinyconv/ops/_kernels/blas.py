@@ -9,7 +9,10 @@ tinyconv's callback, which runs the jobs on the kernels' OpenMP team, so one poo
 OpenBLAS's own workers go to sleep.  It acts at run time, whatever was imported first.
 
 ``tinyconv.backends.kernels.blas_threads`` switches it: ``"kernels"`` (default) or
-``"openblas"`` (OpenBLAS's own threads).  A forked child goes back to OpenBLAS's own threads
+``"openblas"`` (OpenBLAS's own threads).  Either way OpenBLAS decides how many jobs a GEMM is
+split into, from its own thread count: setting ``tinyconv.backends.kernels.num_threads``
+(``tc.set_num_threads``) sets that count too (``set_threads``), and unsetting it gives back
+the count OpenBLAS had.  A forked child goes back to OpenBLAS's own threads
 (GNU OpenMP's team does not survive a fork; OpenBLAS's pool does).  Linux only (the loaded
 libraries are read from /proc/self/maps); elsewhere nothing is installed.
 """
@@ -19,7 +22,7 @@ import os
 from ... import backends
 from .. import _im2col as ext  # the package __init__ has checked that it is built
 
-__all__ = ["install", "uninstall", "status", "openblas_libraries"]
+__all__ = ["install", "uninstall", "status", "openblas_libraries", "set_threads"]
 
 # (prefix, suffix) of OpenBLAS's exported names: plain builds, and the scipy-openblas wheels
 # NumPy and SciPy ship (``scipy_openblas_...64_`` for the ILP64 one)
@@ -28,6 +31,7 @@ _SETTER = "openblas_set_threads_callback_function"
 
 _installed = {}     # path -> (CDLL, setter name)
 _fork_hook = False
+_own_threads = {}   # path -> OpenBLAS's thread count before tinyconv first set one
 
 
 def openblas_libraries():
@@ -125,6 +129,37 @@ def status():
     return [f"BLAS threads: the BLAS's own ({why})"]
 
 
+def _thread_count_functions(lib):
+    """(openblas_set_num_threads, openblas_get_num_threads) of a loaded OpenBLAS, or None."""
+    for prefix, suffix in _NAME_FORMS:
+        names = (prefix + "openblas_set_num_threads" + suffix,
+                 prefix + "openblas_get_num_threads" + suffix)
+        if all(hasattr(lib, n) for n in names):
+            setter, getter = (getattr(lib, n) for n in names)
+            setter.restype, setter.argtypes = None, [ctypes.c_int]
+            getter.restype, getter.argtypes = ctypes.c_int, []
+            return setter, getter
+    return None
+
+
+def set_threads(n):
+    """Give every loaded OpenBLAS ``n`` threads (None: the count it had before the first call);
+    return the paths of the libraries set."""
+    done = []
+    for path in openblas_libraries():
+        try:
+            fns = _thread_count_functions(ctypes.CDLL(path))
+        except OSError:
+            continue
+        if fns is None:
+            continue
+        setter, getter = fns
+        own = _own_threads.setdefault(path, getter())
+        setter(own if n is None else n)
+        done.append(path)
+    return done
+
+
 def _on_switch(value):
     if value == "kernels":
         install()
@@ -133,4 +168,5 @@ def _on_switch(value):
 
 
 backends.kernels.add_listener("blas_threads", _on_switch)
+backends.kernels.add_listener("num_threads", set_threads)
 _on_switch(backends.kernels.blas_threads)
