@@ -117,12 +117,16 @@ def check_dim(dim, ndim, op, name="dim"):
 
 
 def index_array(op, index, name="index"):
-    """The int64 ndarray of an integer index Tensor (torch takes no floats or bools here)."""
+    """The int64 ndarray of an integer index Tensor (torch takes no floats or bools here).
+
+    A copy: an op keeps it for backward, and a later in-place write into ``index`` must not
+    change the gradient.
+    """
     check_tensor(op, name, index)
     arr = index._data
     if arr.dtype.kind not in "iu":
         raise DtypeError(f"{op}(): Expected dtype int32 or int64 for {name}, got {arr.dtype}")
-    return arr.astype(np.int64, copy=False)
+    return arr.astype(np.int64, copy=True)
 
 
 def check_bounds(op, idx, size, dim, negative=False, error=RuntimeError):

@@ -181,6 +181,7 @@ def _call(node, grads, retain_graph, create_graph, hooks):
         if g is None and ctx.materialize_grads and node.out_meta[k] is not None:
             shape, dtype = node.out_meta[k]
             gys[k] = make(np.zeros(shape, dtype=dtype), False, None)
+    ctx._check_guards()
     if ctx._tensors:
         _state.backward_depth += 1
         try:

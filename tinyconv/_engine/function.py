@@ -31,6 +31,8 @@ Contract for ops:
 """
 import weakref
 
+import numpy as np
+
 from .._dtypes import type_name
 from .._hooks import RemovableHandle
 from .state import _state
@@ -170,6 +172,7 @@ class Context:
     """
 
     _saved = ()
+    _guards = ()  # arrays of the inputs an op kept as attributes (see _guard_attributes)
     _freed = False
     _records = None
     _make = None
@@ -203,11 +206,20 @@ class Context:
         make, as_tensor = self._make, self._tensors
         return tuple(None if r is None else r.unpack(make, as_tensor) for r in records)
 
+    def _check_guards(self):
+        """Raise torch's in-place error if an input array the op kept as an attribute was
+        written since forward (the same check as a saved tensor's)."""
+        if self._guards:
+            owner = self._owner() if self._owner is not None else None
+            for g in self._guards:
+                g.check(owner)
+
     def _free(self):
         if self._saved or self._records:  # only ops that saved values refuse a second backward
             self._saved = ()
             self._records = ()
             self._freed = True
+        self._guards = ()
 
 
 class Node:
@@ -371,6 +383,34 @@ def _record_saved(ctx, inputs, arrays, outs, n_diff, node, make, kept=()):
     ctx._make = make
 
 
+def _guard_attributes(ctx, inputs, kept):
+    """Version-check what an op kept of its inputs outside ``save_for_backward``.
+
+    An op may keep an index, a mask or an input's array as a ``ctx`` attribute for its
+    backward. Such an array is the user's memory: a write into it after forward would change
+    the gradient silently, so it is checked as a saved tensor is (torch saves these too).
+    """
+    found = []
+    for v in ctx.__dict__.values():
+        if type(v) is np.ndarray:
+            found.append(v)
+        elif type(v) in (tuple, list):
+            found.extend(a for a in v if type(a) is np.ndarray)
+    if not found:
+        return
+    sources = [t for t in (*inputs, *kept) if t is not None]
+    roots = [(storage_root(t._data), t) for t in sources]
+    guards = []
+    for a in found:
+        ra = storage_root(a)
+        for r, t in roots:
+            if r is ra:
+                guards.append(_Saved(array=a, box=t._vc))
+                break
+    if guards:
+        ctx._guards = tuple(guards)
+
+
 def same_version(t, data):
     """A constant Tensor holding ``data`` (``t``'s values, maybe converted) that shares
     ``t``'s version counter: given to an op as a parameter, what the op saves of it is
@@ -528,6 +568,7 @@ class Op:
                 outs.append(make(a, False, None))
         if node is not None:
             _record_saved(ctx, inputs, arrays, outs, n_diff, node, make, kept or ())
+            _guard_attributes(ctx, inputs, kept or ())
             ctx._owner = weakref.ref(node)
         elif ctx._saved:
             ctx._saved = ()  # nothing will run backward: keep nothing alive

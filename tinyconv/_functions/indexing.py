@@ -358,7 +358,8 @@ def masked_fill(input, mask, value):
     check_tensor("masked_fill", "input", input)
     shape = _mask("masked_fill_", mask, input.shape)
     v = _fill_value("masked_fill_", input, value)
-    return E.Where.apply(v, _expand(input, shape), cond=np.broadcast_to(mask._data, shape))
+    # the op keeps the condition for backward: a copy, so later writes into mask stay out
+    return E.Where.apply(v, _expand(input, shape), cond=np.broadcast_to(mask._data.copy(), shape))
 
 
 @method

@@ -21,7 +21,7 @@ def _indices(op, input, num, name="input"):
     if input.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: Expected tensor for argument #1 '{name}' to have one of the "
                            f"following scalar types: Long, Int; but got {input.dtype} instead")
-    idx = input._data.astype(np.int64, copy=False)
+    idx = input._data.astype(np.int64, copy=True)  # kept for backward: later writes stay out
     if idx.size and (idx.min() < 0 or idx.max() >= num):
         bad = idx[(idx < 0) | (idx >= num)].flat[0]
         raise IndexError(f"{op}: index {int(bad)} is out of range for a table of {num} rows "
@@ -152,7 +152,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     flat = S.Reshape.apply(input, shape=(-1,)) if input.ndim == 2 else input
     pad = _padding_idx(op, padding_idx, weight.shape[0])
     rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)  # (T, D)
-    idx = flat._data
+    idx = flat._data.copy()  # kept for backward: later writes into input stay out
     if per_sample_weights is not None:
         check_tensor(op, "per_sample_weights", per_sample_weights)
         if per_sample_weights.shape != input.shape:
