@@ -62,9 +62,8 @@ def inv(A):
 
     Examples:
         >>> import tinyconv as tc
-        >>> tc.linalg.inv(tc.tensor([[2.0, 0.0], [0.0, 4.0]]))
-        tensor([[0.5000, 0.0000],
-                [0.0000, 0.2500]])
+        >>> tc.linalg.inv(tc.tensor([[2.0, 0.0], [0.0, 4.0]])).tolist()
+        [[0.5, 0.0], [0.0, 0.25]]
     """
     _matrices("linalg.inv", A)
     return _lapack("linalg.inv", SINGULAR, K.Inv, A)
@@ -123,8 +122,8 @@ def solve(A, B, *, left=True):
 
     Examples:
         >>> import tinyconv as tc
-        >>> tc.linalg.solve(tc.tensor([[2.0, 0.0], [0.0, 4.0]]), tc.tensor([1.0, 1.0]))
-        tensor([0.5000, 0.2500])
+        >>> tc.linalg.solve(tc.tensor([[2.0, 0.0], [0.0, 4.0]]), tc.tensor([1.0, 1.0])).tolist()
+        [0.5, 0.25]
     """
     op = "linalg.solve"
     _matrices(op, A)
