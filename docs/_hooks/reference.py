@@ -161,6 +161,7 @@ PAGES = [
       "tinyconv.nn.functional.loss_margin": "Loss functions",
       "tinyconv.nn.functional.padding": "Vision functions",
       "tinyconv.nn.functional.sampling": "Vision functions",
+      "tinyconv.nn.functional.vision": "Vision functions",
       "fold": "Convolution functions", "unfold": "Convolution functions",
       "dropout": "Dropout functions", "flatten": "Utilities",
       "ConvArgumentError": "Errors", "ConvDtypeError": "Errors"},
