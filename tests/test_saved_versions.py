@@ -45,6 +45,9 @@ KEEPS_SOMETHING_ELSE = {
                             "copy)",
     ("nll_loss", "weight"): "tinyconv keeps the weights picked per row (a copy)",
     ("cross_entropy", "target"): "tinyconv keeps the picked rows of class indices (a copy)",
+    ("grid_sample", "input"): "tinyconv keeps the values picked at the corners (copies)",
+    ("grid_sample", "grid"): "tinyconv keeps the corner positions and the interpolation "
+                             "weights, computed in forward",
 }
 
 # tinyconv raises, torch does not: torch's backward reads a copy it made in forward

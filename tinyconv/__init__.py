@@ -38,6 +38,7 @@ from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumex
                          nansum, norm, prod, std_mean, var_mean)
 from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
                          unique, unique_consecutive)
+from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state

@@ -10,9 +10,9 @@ import numpy as np
 
 from ._engine import TensorBase
 
-__all__ = ["FLOATS", "ArgumentError", "DtypeError", "is_int", "is_real", "check_tensor",
-           "check_float", "int_tuple", "normalize_dims", "check_keepdim", "check_dim",
-           "index_array", "check_bounds"]
+__all__ = ["FLOATS", "ArgumentError", "DtypeError", "LinAlgError", "is_int", "is_real",
+           "check_tensor", "check_float", "int_tuple", "normalize_dims", "check_keepdim",
+           "check_dim", "index_array", "check_bounds"]
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -23,6 +23,11 @@ class ArgumentError(ValueError, RuntimeError):
 
 class DtypeError(TypeError, RuntimeError):
     """A bad dtype (a TypeError, and a RuntimeError as torch raises)."""
+
+
+class LinAlgError(RuntimeError):
+    """A matrix a linear-algebra function cannot handle: singular, not positive-definite, or
+    a decomposition that did not converge (torch's ``torch.linalg.LinAlgError``)."""
 
 
 def is_int(v):

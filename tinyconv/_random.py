@@ -106,13 +106,13 @@ def get_rng_state():
     return _state["rng"].bit_generator.state
 
 
-def set_rng_state(state):
+def set_rng_state(new_state):
     """Restore the package generator to a state from ``get_rng_state``.
 
     Args:
-        state: the dict ``get_rng_state`` returned.
+        new_state: the dict ``get_rng_state`` returned.
     """
-    _state["rng"].bit_generator.state = state
+    _state["rng"].bit_generator.state = new_state
 
 
 @contextlib.contextmanager

@@ -47,7 +47,8 @@ PAGES = [
       "tinyconv._engine.state": "Locally disabling gradient computation",
       "tinyconv.autograd.gradcheck": "Gradient checking", "tinyconv.backends": "Backends",
       "matmul": "BLAS and LAPACK operations",
-      "tinyconv._functions.matrix": "BLAS and LAPACK operations", "maximum": "Comparison ops",
+      "tinyconv._functions.matrix": "BLAS and LAPACK operations",
+      "tinyconv._functions.linalg": "BLAS and LAPACK operations", "maximum": "Comparison ops",
       "minimum": "Comparison ops", "where": "Indexing, slicing, joining, mutating ops",
       "tinyconv._functions.indexing": "Indexing, slicing, joining, mutating ops",
       "tinyconv._functions.slicing": "Indexing, slicing, joining, mutating ops",
@@ -69,7 +70,15 @@ PAGES = [
       "Reduction ops", "Comparison ops", "Other operations", "BLAS and LAPACK operations",
       "Gradient checking", "Parallelism", "Backends"]),
     ("linalg.md", "tinyconv.linalg", "tinyconv.linalg",
-     "Linear algebra (torch's `torch.linalg`): vector and matrix norms.", {}, []),
+     "Linear algebra (torch's `torch.linalg`): norms, inverses and determinants, linear "
+     "solves and the Cholesky, QR, symmetric eigenvalue and singular value decompositions, "
+     "with torch's gradients.",
+     {"tinyconv._functions.norms": "Matrix properties", "det": "Matrix properties",
+      "slogdet": "Matrix properties", "cholesky": "Decompositions", "qr": "Decompositions",
+      "eigh": "Decompositions", "eigvalsh": "Decompositions", "svd": "Decompositions",
+      "svdvals": "Decompositions", "inv": "Inverses", "solve": "Inverses",
+      "LinAlgError": "Exceptions"},
+     ["Matrix properties", "Decompositions", "Inverses", "Exceptions"]),
     ("autograd.md", "tinyconv.autograd", "tinyconv.autograd",
      "Automatic differentiation (torch's `torch.autograd`): grad mode, `grad`, custom "
      "`Function`s, `gradcheck`, anomaly detection, and the engine's graph nodes and function "
@@ -152,6 +161,7 @@ PAGES = [
       "tinyconv.nn.functional.loss_margin": "Loss functions",
       "tinyconv.nn.functional.padding": "Vision functions",
       "tinyconv.nn.functional.sampling": "Vision functions",
+      "tinyconv.nn.functional.vision": "Vision functions",
       "fold": "Convolution functions", "unfold": "Convolution functions",
       "dropout": "Dropout functions", "flatten": "Utilities",
       "ConvArgumentError": "Errors", "ConvDtypeError": "Errors"},

@@ -43,6 +43,7 @@ from .pointwise import (absolute, addcdiv, addcmul, arctan2, atan2, divide, floo
 from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
                         triu)
 from .norms import norm
+from .linalg import det, inverse, logdet, slogdet
 from .reduction import (amax, amin, aminmax, argmax, argmin, count_nonzero, cumprod, cumsum,
                         logsumexp, max, mean, min, nanmean, nansum, prod, std, std_mean, sum,
                         var, var_mean)
@@ -105,7 +106,9 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "count_nonzero", "nansum", "nanmean", "norm",
            # matrix products and random sampling
            "addmm", "addmv", "baddbmm", "bmm", "cdist", "dot", "einsum", "ger", "kron", "mv",
-           "outer", "tensordot", "trace", "vdot", "multinomial"]
+           "outer", "tensordot", "trace", "vdot", "multinomial",
+           # inverses and determinants (tinyconv.linalg has the rest)
+           "det", "inverse", "logdet", "slogdet"]
 
 
 def tensor_methods():

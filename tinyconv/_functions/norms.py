@@ -3,8 +3,8 @@
 
 Vector norms run one op (``tinyconv.ops.reduce.VectorNorm``, torch's gradients); matrix norms
 are written as torch writes them: 'fro' is the 2-norm of the two dimensions, 1/-1 and
-inf/-inf the largest/smallest absolute column/row sum.  The singular-value norms ('nuc', 2,
--2) need an SVD, which tinyconv does not have yet: they raise NotImplementedError.
+inf/-inf the largest/smallest absolute column/row sum, and 'nuc', 2 and -2 the sum, largest
+and smallest of the singular values (``tinyconv.linalg.svdvals``).
 """
 import numbers
 
@@ -13,9 +13,10 @@ import numpy as np
 from .. import _dtypes as D
 from .._checks import DtypeError, check_keepdim, check_tensor, normalize_dims
 from ..ops import reduce as R
-from ..ops.shape import Reshape
+from ..ops.shape import Permute, Reshape
 from ._methods import method
 from .arith import abs, cast
+from .linalg import svdvals
 from .reduction import amax, amin, sum
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "linalg_norm"]
@@ -82,8 +83,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
 
     Args:
         A: a floating-point Tensor with at least 2 dimensions (a batch of matrices).
-        ord: 'fro' (Frobenius), inf/-inf (largest/smallest absolute row sum), 1/-1
-            (largest/smallest absolute column sum); 'nuc', 2 and -2 need an SVD (not yet).
+        ord: 'fro' (Frobenius), 'nuc' (nuclear: the sum of the singular values), inf/-inf
+            (largest/smallest absolute row sum), 1/-1 (largest/smallest absolute column sum),
+            2/-2 (largest/smallest singular value).
         dim: the two dimensions holding the matrices.
         keepdim: keep the reduced dimensions with size 1.
         dtype: compute in this floating dtype.
@@ -97,10 +99,16 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     keepdim = check_keepdim(keepdim, op)
     d0, d1 = _two_dims(op, A, dim)
-    if ord in SVD_ORDS:
-        raise NotImplementedError(f"{op}: ord={ord!r} needs singular values (an SVD), which "
-                                  f"tinyconv does not implement yet; use 'fro', 1, -1, inf or "
-                                  f"-inf")
+    if ord in SVD_ORDS and not isinstance(ord, bool):
+        rest = [i for i in range(A.ndim) if i not in (d0, d1)]
+        s = svdvals(Permute.apply(A, dims=tuple(rest + [d0, d1])))  # (*rest, k)
+        out = (sum if ord == "nuc" else amax if ord == 2 else amin)(s, -1)
+        if not keepdim:
+            return out
+        shape = list(out.shape)
+        for d in sorted((d0, d1)):
+            shape.insert(d, 1)
+        return Reshape.apply(out, shape=tuple(shape))
     if ord == "fro":
         return R.VectorNorm.apply(A, ord=2.0, axes=tuple(sorted((d0, d1))), keepdim=keepdim)
     if ord not in (1, -1, INF, -INF) or isinstance(ord, bool):
@@ -161,7 +169,7 @@ linalg_norm.__name__ = linalg_norm.__qualname__ = "norm"
 @method
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """torch's ``norm``: the ``p``-norm of the elements over ``dim`` (all when None); 'fro' is
-    the 2-norm; 'nuc' is the nuclear matrix norm (not yet: it needs an SVD).
+    the 2-norm; 'nuc' is the nuclear matrix norm (the sum of the singular values).
 
     Args:
         input: a floating-point Tensor.

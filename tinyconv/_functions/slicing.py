@@ -114,25 +114,25 @@ def chunk(input, chunks, dim=0):
     return split(input, size, d)
 
 
-@method
-def split(input, split_size_or_sections, dim=0):
+def split(tensor, split_size_or_sections, dim=0):
     """Split into views along ``dim``: pieces of one size, or of the listed sizes.
 
     Args:
-        input: a Tensor.
+        tensor: a Tensor.
         split_size_or_sections: an int (every piece that size, the last smaller) or a list of
-            sizes summing to ``input.shape[dim]``.
+            sizes summing to ``tensor.shape[dim]``.
         dim: the dimension to split.
 
     Returns:
-        tuple of Tensors: views of ``input``.
+        tuple of Tensors: views of ``tensor``.
 
     Examples:
         >>> import tinyconv as tc
         >>> [p.shape for p in tc.arange(10).split([3, 7])]
         [tinyconv.Size([3]), tinyconv.Size([7])]
     """
-    check_tensor("split", "input", input)
+    check_tensor("split", "tensor", tensor)
+    input = tensor
     if input.ndim == 0:
         raise RuntimeError("split(): expected a tensor with at least one dimension")
     d = check_dim(dim, input.ndim, "split")
@@ -154,6 +154,24 @@ def split(input, split_size_or_sections, dim=0):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
                            f"tensor's size at dimension {d}), but got split_sizes={list(s)}")
     return _pieces(input, d, np.cumsum([0] + list(s)).tolist())
+
+
+@method(name="split")
+def split_method(input, split_size, dim=0):
+    """``Tensor.split``: ``split`` with torch's method argument name ``split_size``.
+
+    Args:
+        input: a Tensor.
+        split_size: an int or a list of sizes (``split``'s ``split_size_or_sections``).
+        dim: the dimension to split.
+
+    Returns:
+        tuple of Tensors: views of ``input``.
+    """
+    return split(input, split_size, dim)
+
+
+split_method.__name__ = split_method.__qualname__ = "split"
 
 
 @method

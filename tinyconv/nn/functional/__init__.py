@@ -28,6 +28,7 @@ from .normalization import batch_norm, group_norm, instance_norm, layer_norm
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
 from .sampling import fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample
+from .vision import affine_grid, grid_sample
 
 __all__ = [
     "ConvArgumentError", "ConvDtypeError", "adaptive_avg_pool2d", "avg_pool2d", "batch_norm",
@@ -41,4 +42,5 @@ __all__ = [
     "embedding", "embedding_bag", "one_hot", *_margin_all, *_prob_all,
     *_pooling_all, "alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
     "feature_alpha_dropout", "bilinear", "channel_shuffle", "local_response_norm", "rms_norm",
+    "affine_grid", "grid_sample",
 ]

@@ -4,6 +4,8 @@ GLU, LogSigmoid, Softmin, Softmax2d, Hardshrink, Softshrink, PReLU, RReLU.
 
 Each calls the function of the same name in ``nn.functional``; ``inplace=True`` is passed on.
 """
+import warnings
+
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -109,10 +111,21 @@ class Hardtanh(Module):
         min_val: the lower bound.
         max_val: the upper bound.
         inplace: write the result into the input.
+        min_value: deprecated spelling of ``min_val`` (warns, as torch).
+        max_value: deprecated spelling of ``max_val`` (warns, as torch).
     """
 
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
+                 max_value=None):
         super().__init__()
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and rename to `min_val`",
+                          FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and rename to `max_val`",
+                          FutureWarning, stacklevel=2)
+            max_val = max_value
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val ({min_val}) cannot be greater than max_val "
                              f"({max_val})")

@@ -166,12 +166,20 @@ def _matrix_norm_samples():
                  fn=lambda M, F, t: M.linalg.matrix_norm(t, 1, keepdim=True))
     yield Sample([("input", distinct(3, 2, 4), True)], label="dim=(0, 2) ord=inf",
                  fn=lambda M, F, t: M.linalg.matrix_norm(t, INF, dim=(0, 2)))
+    for ord in ("nuc", 2, -2):  # from the singular values
+        yield Sample([x(3, 4)], label=f"ord={ord}",
+                     fn=lambda M, F, t, o=ord: M.linalg.matrix_norm(t, o))
+    yield Sample([x(2, 4, 3)], label="dim=(2, 0) ord=nuc keepdim",
+                 fn=lambda M, F, t: M.linalg.matrix_norm(t, "nuc", dim=(2, 0), keepdim=True))
+    yield Sample([x(2, 3, 4)], label="batched ord=-2 keepdim",
+                 fn=lambda M, F, t: M.linalg.matrix_norm(t, -2, keepdim=True))
 
 
 def _linalg_norm_samples():
     yield Sample([x(3, 4)], label="default (2-norm of all)",
                  fn=lambda M, F, t: M.linalg.norm(t))
     yield Sample([x(5)], label="vector ord=3", fn=lambda M, F, t: M.linalg.norm(t, 3))
+    yield Sample([x(3, 4)], label="matrix ord=2", fn=lambda M, F, t: M.linalg.norm(t, 2))
     yield Sample([("input", distinct(3, 4), True)], label="matrix ord=1",
                  fn=lambda M, F, t: M.linalg.norm(t, 1))
     yield Sample([x(3, 4, 2)], label="dim=1", fn=lambda M, F, t: M.linalg.norm(t, dim=1))
@@ -181,6 +189,7 @@ def _linalg_norm_samples():
 
 def _norm_samples():
     yield Sample([x(3, 4)], label="default", fn=lambda M, F, t: t.norm())
+    yield Sample([x(3, 4)], label="nuc", fn=lambda M, F, t: t.norm("nuc"))
     yield Sample([x(3, 4)], label="p=1 dim=1", fn=lambda M, F, t: M.norm(t, 1, 1))
     yield Sample([x(3, 4, 2)], label="fro dim=(0, 1) keepdim",
                  fn=lambda M, F, t: t.norm("fro", (0, 1), True))
