@@ -7,6 +7,7 @@ torch's custom-function contract on Tensors (``tinyconv.autograd.function``).
 """
 from .._engine import (FunctionHook, Node, add_function_hook, backward, enable_grad, grad,
                        is_grad_enabled, no_grad, scope, set_grad_enabled)
+from . import functional
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, once_differentiable
 from .grad_mode import inference_mode, is_inference_mode_enabled
@@ -14,7 +15,7 @@ from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function", "FunctionHook", "Node", "add_function_hook", "backward", "detect_anomaly",
-    "enable_grad", "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_enabled",
-    "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "once_differentiable", "scope",
-    "set_detect_anomaly", "set_grad_enabled",
+    "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck", "inference_mode",
+    "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled", "no_grad",
+    "once_differentiable", "scope", "set_detect_anomaly", "set_grad_enabled",
 ]
