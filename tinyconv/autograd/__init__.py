@@ -7,13 +7,14 @@ torch's custom-function contract on Tensors (``tinyconv.autograd.function``).
 """
 from .._engine import (FunctionHook, Node, add_function_hook, backward, enable_grad, grad,
                        is_grad_enabled, no_grad, scope, set_grad_enabled)
+from . import functional
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .function import Function, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function", "FunctionHook", "Node", "add_function_hook", "backward", "detect_anomaly",
-    "enable_grad", "grad", "gradcheck", "gradgradcheck", "is_anomaly_enabled",
+    "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck", "is_anomaly_enabled",
     "is_grad_enabled", "no_grad", "once_differentiable", "scope", "set_detect_anomaly",
     "set_grad_enabled",
 ]
