@@ -1,13 +1,25 @@
 """Higher-order gradients end to end, side by side with torch on the same program (float64):
 ``create_graph=True`` through models, a third derivative, a MAML inner step, gradient
-penalties, Hessian-vector products, and ``autograd.functional`` (vjp, jvp, hvp, vhp,
-jacobian, hessian) with torch's signatures, result structure and errors.  Each program is
-written once against a namespace ``lib`` (torch or tinyconv), as a user's script would be."""
+penalties (an MLP and a ConvNet critic), Hessian-vector products (an MLP and LeNet-5), and
+``autograd.functional`` (vjp, jvp, hvp, vhp, jacobian, hessian) with torch's signatures, result
+structure and errors.
+Each program is written once against a namespace ``lib`` (torch or tinyconv), as a user's
+script would be."""
+import importlib.util
+import os
+
 import numpy as np
 import pytest
 import torch
 
 import tinyconv as tc
+
+# the torch twins of tinyconv.models (same state_dict keys), as tests/test_models.py loads them
+_spec = importlib.util.spec_from_file_location(
+    "train_fashion_torch",
+    os.path.join(os.path.dirname(__file__), "..", "benchmarks", "train_fashion_torch.py"))
+zoo = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(zoo)
 
 LIBS = (torch, tc)
 RTOL = 1e-8
@@ -32,8 +44,13 @@ def twins(build, seed=0):
     torch.manual_seed(seed)
     tm = build(torch).double()
     cm = build(tc).double()
-    cm.load_state_dict({k: tc.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    load_from_torch(cm, tm)
     return cm, tm
+
+
+def load_from_torch(cm, tm):
+    """Copy a torch model's state (parameters and buffers) into its tinyconv twin."""
+    cm.load_state_dict({k: tc.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
 
 
 def mlp(lib, sizes=(5, 6, 2), act="tanh"):
@@ -168,6 +185,67 @@ def test_hvp_through_a_model_matches_torch():
         g = lib.autograd.grad(loss, params, create_graph=True)
         dot = sum((gi * lib.tensor(vi)).sum() for gi, vi in zip(g, v))
         res.append(lib.autograd.grad(dot, params))
+    close(res[1], res[0])
+
+
+# ------------------------------------------------------------------ convolutional models
+def conv_critic(lib):
+    """A WGAN-GP critic: strided convolutions, LeakyReLU, layer norm (the paper's choice: batch
+    norm would couple the samples whose gradients the penalty treats one by one), linear."""
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.LayerNorm((16, 2, 2)), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(64, 1))
+
+
+def test_wgan_gp_step_of_a_conv_critic_matches_torch():
+    """Two Adam steps of a ConvNet critic with the penalty on interpolates: the losses, the
+    penalties and every parameter compared after each step."""
+    cm, tm = twins(conv_critic, seed=21)
+    rng = np.random.default_rng(22)
+    real = rng.standard_normal((6, 3, 8, 8))
+    fake = 0.5 * rng.standard_normal((6, 3, 8, 8)) + 0.3
+    eps = rng.uniform(size=(6, 1, 1, 1))
+    trace = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        opt = lib.optim.Adam(m.parameters(), lr=1e-2, betas=(0.5, 0.9))
+        steps = []
+        for _ in range(2):
+            r, f, e = on(lib, real, fake, eps)
+            xhat = (e * r + (1 - e) * f).requires_grad_(True)
+            (g,) = lib.autograd.grad(m(xhat).sum(), xhat, create_graph=True)
+            gp = (((g * g).flatten(1).sum(1).sqrt() - 1) ** 2).mean()
+            loss = m(f).mean() - m(r).mean() + 10 * gp
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            steps.append([loss, gp] + [p.detach().clone() for p in m.parameters()])
+        trace.append(steps)
+    assert float(trace[0][0][1].detach()) > 1e-3  # the penalty takes part
+    close(trace[1], trace[0])
+
+
+def test_hvp_of_lenet5_loss_matches_torch():
+    """A Hessian-vector product of LeNet-5's cross-entropy with respect to all ten parameters
+    (two convolutions, ReLU, max pooling, three linear layers); tinyconv.models.LeNet5 against
+    its torch twin holding the same weights."""
+    torch.manual_seed(23)
+    tm = zoo.TorchLeNet5(1, 10, 28).double()
+    cm = tc.models.LeNet5(1, 10, input_size=28).double()
+    load_from_torch(cm, tm)
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((4, 1, 28, 28))
+    y = rng.integers(0, 10, 4)
+    vs = [rng.standard_normal(tuple(p.shape)) for p in tm.parameters()]
+    res = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        params = list(m.parameters())
+        loss = lib.nn.functional.cross_entropy(m(lib.tensor(x)), lib.tensor(y))
+        g = lib.autograd.grad(loss, params, create_graph=True)
+        dot = sum((gi * lib.tensor(v)).sum() for gi, v in zip(g, vs))
+        res.append([loss, *g, *lib.autograd.grad(dot, params)])
+    assert len(res[1]) == 1 + 2 * 10
     close(res[1], res[0])
 
 
