@@ -2,10 +2,13 @@
 
     python benchmarks/train_step.py            # everything (slow on a busy machine)
     python benchmarks/train_step.py --quick    # fewer repeats, no batch-size sweep
+    python benchmarks/train_step.py --gp-only  # only the gradient-penalty steps
 
 For LeNet-5 and MiniVGG on (128, 3, 32, 32) and Fashion-MNIST shapes (128, 1, 28, 28), float32:
 - step time of tinyconv and of a torch twin holding the same weights (state_dict copy), measured
   in the same run, interleaved rounds, medians; the ratio tinyconv/torch and images/s;
+- a WGAN-GP-style critic step of the same models (the penalty's gradient taken with
+  ``create_graph=True``, so backward runs through the backward), same measurements;
 - peak RSS (VmHWM) of 20 MiniVGG / LeNet-5 steps, each framework in its own child process;
 - time per image at batch sizes 32, 64, 128, 256 (linear within 15%?);
 - a per-module / per-op-category profile of one tinyconv step (``tc.profiler.profile()``).
@@ -82,6 +85,35 @@ def make_steps(name, n, channels, size):
     return tc_step, torch_step
 
 
+def make_gp_steps(name, n, channels, size, lam=10.0):
+    """(tinyconv step, torch step) closures of one WGAN-GP-style critic step on the same weights
+    and batch: score = model(x) at interpolates x of two batches, g = d sum(score) / dx with
+    ``create_graph=True``, loss = mean(score) + lam * mean((|g_i| - 1)^2), backward, SGD step.
+    The model stays in training mode (BatchNorm batch statistics, Dropout) as in the training
+    step; the two Dropout masks differ, the work does not."""
+    import tinyconv as tc
+
+    m, opt, tm, topt = _build(name, channels, size)
+    a, _ = _data(n, channels, size, seed=0)
+    b, _ = _data(n, channels, size, seed=1)
+    eps = np.random.default_rng(2).uniform(size=(n, 1, 1, 1)).astype(np.float32)
+    xn = eps * a + (1 - eps) * b  # (N, C, H, W) interpolates, float32
+
+    def step(lib, model, optimizer, xs):
+        optimizer.zero_grad()
+        x = xs.detach().requires_grad_(True)
+        score = model(x)
+        (g,) = lib.autograd.grad(score.sum(), x, create_graph=True)
+        gp = (((g * g).flatten(1).sum(1).sqrt() - 1.0) ** 2).mean()
+        loss = score.mean() + lam * gp
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    x, tx = tc.from_numpy(xn), torch.from_numpy(xn)
+    return (lambda: step(tc, m, opt, x)), (lambda: step(torch, tm, topt, tx))
+
+
 # ----------------------------------------------------------------------------- child: RSS
 def _child(framework, name, n, channels, size, steps):
     tc_step, torch_step = make_steps(name, n, channels, size)
@@ -115,6 +147,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats, no batch sweep")
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--gp-only", action="store_true", help="only the gradient-penalty steps")
     ap.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -129,6 +162,10 @@ def main(argv=None):
     shapes = [(3, 32), (1, 28)]
     repeat, rounds = (3, 2) if args.quick else (5, 3)
 
+    if args.gp_only:
+        _gp_table(models, repeat, rounds)
+        return
+
     rows = []
     for name in models:
         for c, s in shapes:
@@ -140,6 +177,8 @@ def main(argv=None):
     print("\n## Training step (N=128, float32, forward + cross-entropy + backward + SGD momentum)")
     print(format_table(rows, ["model", "input", "tinyconv ms", "torch ms", "ratio",
                               "tinyconv img/s", "torch img/s"]))
+
+    _gp_table(models, repeat, rounds)
 
     rss = []
     for name in models:
@@ -174,6 +213,19 @@ def main(argv=None):
             tc_step()
         print(f"\n## Profile of one tinyconv {name} step (N=128, 3x32x32)")
         prof.table()
+
+
+def _gp_table(models, repeat, rounds, n=128, c=3, s=32):
+    rows = []
+    for name in models:
+        tc_step, torch_step = make_gp_steps(name, n, c, s)
+        a, b = compare(tc_step, torch_step, repeat=repeat, warmup=1, rounds=rounds)
+        rows.append((name, f"({n},{c},{s},{s})", a * 1e3, b * 1e3, a / b))
+        print(f"  {name} gradient-penalty step: tinyconv {a * 1e3:.1f} ms, "
+              f"torch {b * 1e3:.1f} ms, ratio {a / b:.2f}", flush=True)
+    print(f"\n## Gradient-penalty step (N={n}, float32, forward + grad with create_graph + "
+          "backward through it + SGD momentum)")
+    print(format_table(rows, ["model", "input", "tinyconv ms", "torch ms", "ratio"]))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,25 @@
 """Higher-order gradients end to end, side by side with torch on the same program (float64):
 ``create_graph=True`` through models, a third derivative, a MAML inner step, gradient
-penalties, Hessian-vector products, and ``autograd.functional`` (vjp, jvp, hvp, vhp,
-jacobian, hessian) with torch's signatures, result structure and errors.  Each program is
-written once against a namespace ``lib`` (torch or tinyconv), as a user's script would be."""
+penalties (an MLP and a ConvNet critic), Hessian-vector products (an MLP and LeNet-5), second
+and third derivatives through the layers in train and eval mode, and ``autograd.functional``
+(vjp, jvp, hvp, vhp, jacobian, hessian) with torch's signatures, result structure and errors.
+Each program is written once against a namespace ``lib`` (torch or tinyconv), as a user's
+script would be."""
+import importlib.util
+import os
+
 import numpy as np
 import pytest
 import torch
 
 import tinyconv as tc
+
+# the torch twins of tinyconv.models (same state_dict keys), as tests/test_models.py loads them
+_spec = importlib.util.spec_from_file_location(
+    "train_fashion_torch",
+    os.path.join(os.path.dirname(__file__), "..", "benchmarks", "train_fashion_torch.py"))
+zoo = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(zoo)
 
 LIBS = (torch, tc)
 RTOL = 1e-8
@@ -32,8 +44,13 @@ def twins(build, seed=0):
     torch.manual_seed(seed)
     tm = build(torch).double()
     cm = build(tc).double()
-    cm.load_state_dict({k: tc.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    load_from_torch(cm, tm)
     return cm, tm
+
+
+def load_from_torch(cm, tm):
+    """Copy a torch model's state (parameters and buffers) into its tinyconv twin."""
+    cm.load_state_dict({k: tc.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
 
 
 def mlp(lib, sizes=(5, 6, 2), act="tanh"):
@@ -169,6 +186,207 @@ def test_hvp_through_a_model_matches_torch():
         dot = sum((gi * lib.tensor(vi)).sum() for gi, vi in zip(g, v))
         res.append(lib.autograd.grad(dot, params))
     close(res[1], res[0])
+
+
+# ------------------------------------------------------------------ convolutional models
+def conv_critic(lib):
+    """A WGAN-GP critic: strided convolutions, LeakyReLU, layer norm (the paper's choice: batch
+    norm would couple the samples whose gradients the penalty treats one by one), linear."""
+    nn = lib.nn
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.LayerNorm((16, 2, 2)), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(64, 1))
+
+
+def test_wgan_gp_step_of_a_conv_critic_matches_torch():
+    """Two Adam steps of a ConvNet critic with the penalty on interpolates: the losses, the
+    penalties and every parameter compared after each step."""
+    cm, tm = twins(conv_critic, seed=21)
+    rng = np.random.default_rng(22)
+    real = rng.standard_normal((6, 3, 8, 8))
+    fake = 0.5 * rng.standard_normal((6, 3, 8, 8)) + 0.3
+    eps = rng.uniform(size=(6, 1, 1, 1))
+    trace = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        opt = lib.optim.Adam(m.parameters(), lr=1e-2, betas=(0.5, 0.9))
+        steps = []
+        for _ in range(2):
+            r, f, e = on(lib, real, fake, eps)
+            xhat = (e * r + (1 - e) * f).requires_grad_(True)
+            (g,) = lib.autograd.grad(m(xhat).sum(), xhat, create_graph=True)
+            gp = (((g * g).flatten(1).sum(1).sqrt() - 1) ** 2).mean()
+            loss = m(f).mean() - m(r).mean() + 10 * gp
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            steps.append([loss, gp] + [p.detach().clone() for p in m.parameters()])
+        trace.append(steps)
+    assert float(trace[0][0][1].detach()) > 1e-3  # the penalty takes part
+    close(trace[1], trace[0])
+
+
+def test_hvp_of_lenet5_loss_matches_torch():
+    """A Hessian-vector product of LeNet-5's cross-entropy with respect to all ten parameters
+    (two convolutions, ReLU, max pooling, three linear layers); tinyconv.models.LeNet5 against
+    its torch twin holding the same weights."""
+    torch.manual_seed(23)
+    tm = zoo.TorchLeNet5(1, 10, 28).double()
+    cm = tc.models.LeNet5(1, 10, input_size=28).double()
+    load_from_torch(cm, tm)
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((4, 1, 28, 28))
+    y = rng.integers(0, 10, 4)
+    vs = [rng.standard_normal(tuple(p.shape)) for p in tm.parameters()]
+    res = []
+    for lib, m in zip(LIBS, (tm, cm)):
+        params = list(m.parameters())
+        loss = lib.nn.functional.cross_entropy(m(lib.tensor(x)), lib.tensor(y))
+        g = lib.autograd.grad(loss, params, create_graph=True)
+        dot = sum((gi * lib.tensor(v)).sum() for gi, v in zip(g, vs))
+        res.append([loss, *g, *lib.autograd.grad(dot, params)])
+    assert len(res[1]) == 1 + 2 * 10
+    close(res[1], res[0])
+
+
+# ------------------------------------------------------------------ layers, train and eval
+LAYERS = {
+    "batch_norm": lambda nn: nn.BatchNorm2d(4),
+    "group_norm": lambda nn: nn.GroupNorm(2, 4),
+    "layer_norm": lambda nn: nn.LayerNorm((4, 6, 6)),
+    "dropout": lambda nn: nn.Dropout(0.3),
+    "max_pool": lambda nn: nn.MaxPool2d(2),
+    "relu": lambda nn: nn.ReLU(),
+    "leaky_relu": lambda nn: nn.LeakyReLU(0.1),
+    "gelu": lambda nn: nn.GELU(),
+    "gelu_tanh": lambda nn: nn.GELU(approximate="tanh"),
+    "tanh": lambda nn: nn.Tanh(),
+    "sigmoid": lambda nn: nn.Sigmoid(),
+}
+X = np.random.default_rng(30).standard_normal((4, 3, 6, 6))
+
+
+class MaskMul(torch.nn.Module):
+    """torch's stand-in for a training tinyconv Dropout: the mask tinyconv drew (the two
+    libraries' random streams differ), applied as torch's dropout applies its own."""
+
+    def __init__(self, mask):
+        super().__init__()
+        self.mask = mask
+
+    def forward(self, x):
+        return x * self.mask
+
+
+def _sandwich(name, mode):
+    """conv -> layer -> 1x1 conv twins in ``mode``, the layer's affine parameters and running
+    statistics moved away from their initial values."""
+    cm, tm = twins(lambda lib: lib.nn.Sequential(
+        lib.nn.Conv2d(3, 4, 3, padding=1), LAYERS[name](lib.nn), lib.nn.Conv2d(4, 2, 1)), seed=31)
+    rng = np.random.default_rng(32)
+    with torch.no_grad():
+        for k, v in tm[1].state_dict().items():
+            if k in ("weight", "running_var"):
+                v.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, tuple(v.shape))))
+            elif k in ("bias", "running_mean"):
+                v.copy_(torch.from_numpy(0.5 * rng.standard_normal(tuple(v.shape))))
+    load_from_torch(cm, tm)
+    cm.train(mode == "train")
+    tm.train(mode == "train")
+    return cm, tm
+
+
+def _directions(tensors, seed=34):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(tuple(t.shape)) for t in tensors]
+
+
+def _through(lib, m, third, x=X):
+    """f = sum(c * tanh(m(x))), its gradients g with respect to x and the parameters, the
+    gradients h of |g_x|^2 + <g_params, v> (a gradient penalty and a Hessian-vector product),
+    and the buffers: ``(those, the gradients of <h, v> if third, <h, v>)``."""
+    xt = lib.tensor(x, requires_grad=True)
+    wrt = [xt] + list(m.parameters())
+    out = m(xt)
+    c = np.random.default_rng(33).standard_normal(tuple(out.shape))
+    f = (out.tanh() * lib.tensor(c)).sum()
+    g = lib.autograd.grad(f, wrt, create_graph=True)
+    vs = [lib.tensor(v) for v in _directions(wrt)]
+    penalty = (g[0] * g[0]).sum() + sum((gi * v).sum() for gi, v in zip(g[1:], vs[1:]))
+    h = lib.autograd.grad(penalty, wrt, create_graph=third)
+    hv = sum((hi * v).sum() for hi, v in zip(h, vs))
+    third = list(lib.autograd.grad(hv, wrt)) if third else []
+    return [f, *g, *h] + [b.detach().clone() for b in m.buffers()], third, hv
+
+
+def _torch_hv_at(tm, d, e):
+    """torch's <h, v> of ``_through`` with x and the parameters moved by e * d."""
+    params = list(tm.parameters())
+    saved = [p.detach().clone() for p in params]
+    with torch.no_grad():
+        for p, dp in zip(params, d[1:]):
+            p.add_(torch.from_numpy(e * dp))
+    try:
+        return float(_through(torch, tm, False, X + e * d[0])[2].detach())
+    finally:
+        with torch.no_grad():
+            for p, s in zip(params, saved):
+                p.copy_(s)
+
+
+# torch's third derivative here is not the derivative of its second (its double backward of
+# these norms treats some statistics as constants): checked against differences instead
+TORCH_THIRD_DIFFERS = {("batch_norm", "train"), ("layer_norm", "train"), ("layer_norm", "eval")}
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_second_and_third_derivatives_through_a_layer_match_torch(name, mode):
+    """Through each layer module in train and eval mode: the gradients, a gradient penalty's
+    and Hessian-vector product's gradients and the running statistics against torch; the
+    third derivatives against torch's, or, where torch's are not the derivatives of its second
+    (TORCH_THIRD_DIFFERS), along a random direction against central differences of torch's
+    second derivatives."""
+    cm, tm = _sandwich(name, mode)
+    if name == "dropout" and mode == "train":
+        seen = []
+        cm[1].register_forward_hook(lambda mod, inp, out: seen.append((inp[0], out)))
+        got, got3, _ = _through(tc, cm, True)
+        [(inp, out)] = seen
+        inp, out = inp.detach().numpy(), out.detach().numpy()
+        mask = (out != 0) * (1.0 / (1.0 - 0.3))
+        assert 0.1 < (out == 0).mean() < 0.5 and np.all(inp != 0)
+        np.testing.assert_array_equal(out, inp * mask)
+        tm[1] = MaskMul(torch.from_numpy(mask))
+    else:
+        got, got3, _ = _through(tc, cm, True)
+    torch_third = (name, mode) not in TORCH_THIRD_DIFFERS
+    want, want3, _ = _through(torch, tm, torch_third)
+    close(got, want)
+    if torch_third:
+        close(got3, want3)
+        return
+    d = _directions(got3, seed=36)
+    e = 1e-5
+    fd = (_torch_hv_at(tm, d, e) - _torch_hv_at(tm, d, -e)) / (2 * e)
+    along = sum(float((t.numpy() * di).sum()) for t, di in zip(got3, d))
+    assert abs(along - fd) <= 1e-6 * max(1.0, abs(fd)), (along, fd)
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "max_pool", "dropout"])
+def test_piecewise_linear_layers_have_a_zero_second_derivative(name):
+    """The gradient of sum(c * layer(x)) does not change with x (a mask, a routing): its own
+    gradient is zero where it is connected, in torch as in tinyconv."""
+    for lib in LIBS:
+        layer = LAYERS[name](lib.nn).train()
+        x = lib.tensor(X, requires_grad=True)
+        y = layer(x)
+        c = lib.tensor(np.random.default_rng(35).standard_normal(tuple(y.shape)))
+        (g,) = lib.autograd.grad((y * c).sum(), x, create_graph=True)
+        assert np.abs(g.detach().numpy()).max() > 0.1
+        if g.requires_grad:
+            (h,) = lib.autograd.grad((g * g).sum(), x, allow_unused=True)
+            assert h is None or not np.any(h.numpy()), (lib.__name__, name)
 
 
 # ------------------------------------------------------------------ autograd.functional
