@@ -66,6 +66,11 @@ SCRIPTS = Path(__file__).resolve().parent / "scripts"
 STANDIN = SCRIPTS / "_torchvision"
 TINYCONV_ROOT = Path(tinyconv.__file__).resolve().parent.parent
 RTOL = 1e-4
+# Saved weights after training: several float32 SGD steps carry the summation-order
+# differences of the two libraries, and torch's own threaded reductions vary with the load: a
+# CI run on a loaded 2-core machine measured classifier_tutorial's conv1 weight 3.5e-4 of its
+# largest magnitude away from torch's (the same test passes at 1e-4 on a quiet machine).
+FILES_RTOL = 1e-3
 # The MNIST example's numbers after training with dropout, each library drawing its own masks.
 # Measured with torch alone from the same weights, seeds 2-9 against seed 1 (the spec's args):
 # losses within 0.032 relative, saved weights within 0.11 of each tensor's largest magnitude
@@ -401,7 +406,7 @@ def compare_all(expected, actual, rtol=RTOL):
         assert e["hooked"] == a["hooked"]
         assert e["replayed"] == a["replayed"], f"run {i}: draws recorded vs replayed"
         assert_same(e["records"], a["records"], rtol, f"run {i} records")
-        assert_same(e["files"], a["files"], rtol, f"run {i} files")
+        assert_same(e["files"], a["files"], max(rtol, FILES_RTOL), f"run {i} files")
 
 
 def _edit_records(results, edit):
