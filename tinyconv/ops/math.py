@@ -448,48 +448,41 @@ def _quotient(a, b, mode):
         return np.trunc(a / b).astype(a.dtype, copy=False)
 
 
-class Remainder(Op):
+class _RemainderBase(Op):
+    """y = a - b * round(a / b), rounded by ``mode`` with ``kernel``; dy/da = 1,
+    dy/db = -round(a / b)."""
+
+    tensor_backward = True
+    mode = kernel = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        with _quiet():
+            y = cls.kernel(a, b)
+        if ctx.needs_input_grad[1]:  # only b's gradient reads a and b (torch saves them then)
+            ctx.save_for_backward(a, b)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, gy):
+        na, nb = ctx.needs_input_grad
+        gb = None
+        if nb:
+            a, b = ctx.saved_tensors
+            gb = Neg.apply(Mul.apply(gy, const(gy, _quotient(a._data, b._data, cls.mode))))
+        return (gy if na else None), gb
+
+
+class Remainder(_RemainderBase):
     """y = a - b * floor(a / b): the sign of b (Python's %)."""
 
-    tensor_backward = True
-
-    @staticmethod
-    def forward(ctx, a, b):
-        with _quiet():
-            y = np.remainder(a, b)
-        ctx.save_for_backward(a, b)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        na, nb = ctx.needs_input_grad
-        gb = None
-        if nb:
-            gb = Neg.apply(Mul.apply(gy, const(gy, _quotient(a._data, b._data, "floor"))))
-        return (gy if na else None), gb
+    mode, kernel = "floor", staticmethod(np.remainder)
 
 
-class Fmod(Op):
+class Fmod(_RemainderBase):
     """y = a - b * trunc(a / b): the sign of a (C's fmod)."""
 
-    tensor_backward = True
-
-    @staticmethod
-    def forward(ctx, a, b):
-        with _quiet():
-            y = np.fmod(a, b)
-        ctx.save_for_backward(a, b)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        na, nb = ctx.needs_input_grad
-        gb = None
-        if nb:
-            gb = Neg.apply(Mul.apply(gy, const(gy, _quotient(a._data, b._data, "trunc"))))
-        return (gy if na else None), gb
+    mode, kernel = "trunc", staticmethod(np.fmod)
 
 
 class DivRounded(Op):
