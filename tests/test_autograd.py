@@ -325,3 +325,44 @@ def test_linear_records_torchs_graph(shape, bias):
 def test_t_records_torchs_node():
     for lib in (torch, tc):
         assert lib.ones(2, 3, requires_grad=True).t().grad_fn.name() == "TBackward0"
+
+
+def test_grad_computes_only_the_gradients_leading_to_its_inputs():
+    """As torch's should_compute_output: grad(y, x) runs the convolution's backward for gx
+    alone (no weight gradient), and a later backward through the same retained graph still
+    gets every gradient; a custom Function's needs_input_grad stays the forward's."""
+    from tinyconv.autograd import FunctionHook, add_function_hook
+
+    asked = []
+
+    class Watch(FunctionHook):
+        def forward_post(self, fn, ctx, out, node):
+            if fn.__name__ == "ConvBackward":
+                asked.append(tuple(ctx.outputs))
+
+    seen = []
+
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(tuple(ctx.needs_input_grad))
+            return g * 2.0, g * 3.0
+
+    x = tc.randn(2, 3, 6, 6, dtype=tc.float64, requires_grad=True)
+    w = tc.randn(4, 3, 3, 3, dtype=tc.float64, requires_grad=True)
+    s = tc.tensor(2.0, dtype=tc.float64, requires_grad=True)
+    y = Scale.apply(tc.nn.functional.conv2d(x, w), s)
+    handle = add_function_hook(Watch())
+    try:
+        (gx,) = tc.autograd.grad(y.sum(), x, retain_graph=True)
+        y.sum().backward()
+    finally:
+        handle.remove()
+    assert asked == [(True, False, False), (True, True, False)]
+    assert seen == [(True, True), (True, True)]
+    np.testing.assert_allclose(gx.numpy(), x.grad.numpy())
+    assert w.grad is not None and s.grad is not None

@@ -12,7 +12,7 @@ and casts then go through the tensors' own differentiable methods).
 """
 import numpy as np
 
-from .function import Node
+from .function import Node, Op
 from .state import _state, set_grad_enabled
 
 __all__ = ["run_backward"]
@@ -165,8 +165,24 @@ def _needed(deps, targets_node, targets_leaf):
     return needed
 
 
-def _call(node, grads, retain_graph, create_graph, hooks):
-    """Run one node's backward on its output gradients; the per-input gradients as Tensors."""
+def _wanted(node, needed, targets_leaf):
+    """An op's ``needs_input_grad`` narrowed to the inputs whose edge leads to a target of
+    ``grad(outputs, inputs)`` (torch's ``should_compute_output``): a gradient penalty's
+    ``grad(score, x)`` then computes no weight gradient.  None when nothing narrows, or for
+    a custom Function, whose ``needs_input_grad`` stays the forward's as in torch."""
+    fn = node.fn
+    if needed is None or not (isinstance(fn, type) and issubclass(fn, Op)):
+        return None
+    old = node.ctx.needs_input_grad
+    new = tuple([n and ((type(x) is Node and x in needed)
+                        or (x is not None and type(x) is not Node and id(x) in targets_leaf))
+                 for n, x in zip(old, node.next)])
+    return None if new == old else new
+
+
+def _call(node, grads, retain_graph, create_graph, hooks, wanted=None):
+    """Run one node's backward on its output gradients; the per-input gradients as Tensors.
+    ``wanted`` (from ``_wanted``) replaces ``ctx.needs_input_grad`` while backward runs."""
     ctx = node.ctx
     if hooks:
         for h in tuple(hooks.values()):
@@ -182,18 +198,25 @@ def _call(node, grads, retain_graph, create_graph, hooks):
             shape, dtype = node.out_meta[k]
             gys[k] = make(np.zeros(shape, dtype=dtype), False, None)
     ctx._check_guards()
-    if ctx._tensors:
-        _state.backward_depth += 1
-        try:
-            with set_grad_enabled(create_graph):
-                gxs = node.fn.backward(ctx, *gys)
-        finally:
-            _state.backward_depth -= 1
-    else:
-        if create_graph:
-            raise RuntimeError(
-                f"{node.name()}: this op's backward is not differentiable yet (create_graph)")
-        gxs = node.fn.backward(ctx, *[None if g is None else g._data for g in gys])
+    if wanted is not None:
+        forward_needs, ctx.needs_input_grad = ctx.needs_input_grad, wanted
+    try:
+        if ctx._tensors:
+            _state.backward_depth += 1
+            try:
+                with set_grad_enabled(create_graph):
+                    gxs = node.fn.backward(ctx, *gys)
+            finally:
+                _state.backward_depth -= 1
+        else:
+            if create_graph:
+                raise RuntimeError(
+                    f"{node.name()}: this op's backward is not differentiable yet "
+                    "(create_graph)")
+            gxs = node.fn.backward(ctx, *[None if g is None else g._data for g in gys])
+    finally:
+        if wanted is not None:
+            ctx.needs_input_grad = forward_needs
     if type(gxs) is not tuple:
         gxs = (gxs,)
     if len(gxs) != len(node.next):
@@ -306,7 +329,8 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
         called = not (all(g is None for g in grads) or (needed is not None
                                                         and node not in needed))
         if called:
-            gxs, saved = _call(node, grads, retain_graph, create_graph, hooks)
+            gxs, saved = _call(node, grads, retain_graph, create_graph, hooks,
+                               _wanted(node, needed, targets_leaf))
         else:
             gxs, saved = (None,) * len(node.next), ()
         handed = []

@@ -13,9 +13,9 @@ Backward: the gradient-sums pass gives ``[sum(gy), sum(gy * (x - mean))]`` per c
 ``gw`` and ``gb`` are this rank's own sums: DistributedDataParallel averages them like any
 other parameter gradient.
 The backward is an op (its forward is the pass above), whose own backward is batch norm's
-double backward (``norm.norm_double_backward``) with every per-channel sum an ``Allreduce``
-too (``_AllReduceSum``, differentiable): second derivatives are those of batch norm on the
-concatenated batch, as long as every rank differentiates again, collectively.
+double backward (``norm_double.norm_double_backward``) with every per-channel sum an
+``Allreduce`` too (``_AllReduceSum``, differentiable): second derivatives are those of batch
+norm on the concatenated batch, as long as every rank differentiates again, collectively.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import numpy as np
 from .._engine import Op
 from ..nn import functional as F
 from ..nn.modules.normalization import _BatchNorm
-from ..ops import norm
+from ..ops import norm, norm_double
 from ..tensor import Tensor
 from . import process_group as pg
 
@@ -120,8 +120,9 @@ class _SyncBatchNormBackward(Op):
         def allsum(t):
             return _AllReduceSum.apply(t, comm=comm)
 
-        return norm.norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, view,
-                                         (0, 2), (1, C, 1), ctx.eps, allsum=allsum, m=ctx.n)
+        return norm_double.norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb,
+                                                view, (0, 2), (1, C, 1), ctx.eps, allsum=allsum,
+                                                m=ctx.n)
 
 
 class _AllReduceSum(Op):

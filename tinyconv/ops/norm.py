@@ -23,16 +23,14 @@ Running statistics are updated in place on plain ndarrays, never in a graph.
 Each op's backward is an op of its own (``BatchNormBackward``, ``GroupNormBackward``,
 ``LayerNormBackward``): its forward is the backward passes above, returning only the needed
 gradients of (x, w, b), so first-order training runs the kernels alone; its backward (the
-second derivatives) is ``norm_double_backward``, written with differentiable ops so that it
-differentiates again.
+second derivatives) is ``norm_double.norm_double_backward``, written with differentiable ops
+so that it differentiates again.
 """
 import numpy as np
 
 from .._engine import Op
 from ._kernels import norm as K
-from .elementwise import Add, Div, Mul, Sqrt, Sub, const
-from .reduce import Sum
-from .shape import Expand, Reshape
+from .norm_double import norm_double_backward
 
 _ONES = {}
 
@@ -235,105 +233,6 @@ def _spread(outs, needs):
     inputs' positions, None elsewhere."""
     it = iter(outs if type(outs) is tuple else (outs,))
     return tuple(next(it) if n else None for n in needs)
-
-
-def _total(terms, shape):
-    """The sum of gradient terms (Tensors broadcasting to ``shape``), expanded to it; None
-    when there is none."""
-    terms = [t for t in terms if t is not None]
-    if not terms:
-        return None
-    g = terms[0]
-    for t in terms[1:]:
-        g = Add.apply(g, t)
-    return g if g.shape == shape else Expand.apply(g, shape=shape)
-
-
-def norm_double_backward(needs, gy, x, w, ggx, ggw, ggb, view, axes, wview, eps, stats=None,
-                         allsum=None, m=None):
-    """The backward of a normalization's backward, written with differentiable ops.
-
-    The normalization's backward maps (gy, x, w) to (gx, gw, gb); this returns the gradients
-    of ``<ggx, gx> + <ggw, gw> + <ggb, gb>`` with respect to (gy, x, w) (None where ``needs``
-    is false or nothing flows).  In the view of x given by ``view``, statistics are taken over
-    ``axes`` (m values each) and w broadcasts as ``wview``.  With ``stats=None`` they are
-    the batch's own (training): ``s = invstd``, ``xhat = (x - mean) * s`` and
-
-        gx = s * P(gy * w),   P(v) = v - mean(v) - xhat * mean(v * xhat)   (per group)
-
-    P is self-adjoint and ``J_xhat^T v = s * P(v)``, which gives, with g = gy * w,
-    U = sum(ggx * xhat), V = sum(g * xhat), a = sum((ggx - mean(ggx)) * g) per group:
-
-        d/dgy = ggb + ggw * xhat + w * s * P(ggx)
-        d/dw  = sum(gy * s * P(ggx))               (over the axes w is broadcast along)
-        d/dx  = s * P(ggw * gy) - (s^2 / m) * (xhat * (a - U V / m) + V P(ggx) + U P(g))
-
-    With ``stats=(mean, invstd)`` (constant arrays broadcasting against the view: eval-mode
-    batch norm) P is the identity and the x-dependence of the statistics drops out.
-    The statistics are recomputed from x with differentiable ops, so these gradients
-    differentiate again.  ``allsum`` (a differentiable op summing over processes) makes every
-    per-group sum a sum over the batches of all processes, m of them (SyncBatchNorm); w's
-    gradient stays this process's share, as the first-order one.
-    """
-    ngy, nx, nw = needs
-    batch = stats is None
-    X = Reshape.apply(x, shape=view)
-    if m is None:
-        m = 1
-        for a in axes:
-            m *= view[a]
-
-    def gsum(t):
-        t = Sum.apply(t, axes=axes, keepdim=True)
-        return t if allsum is None else allsum(t)
-
-    def gmean(t):
-        return Mul.apply(gsum(t), const(t, 1.0 / m if m else float("nan")))
-
-    if batch:
-        xc = Sub.apply(X, gmean(X))
-        var = gmean(Mul.apply(xc, xc))
-        s = Div.apply(const(X, 1.0), Sqrt.apply(Add.apply(var, const(X, eps))))
-    else:
-        xc = Sub.apply(X, const(X, stats[0]))
-        s = const(X, stats[1])
-    xhat = Mul.apply(xc, s)
-    W = None if w is None else Reshape.apply(w, shape=wview)
-    GY = Reshape.apply(gy, shape=view)
-    GGX = None if ggx is None else Reshape.apply(ggx, shape=view)
-    GGW = None if ggw is None else Reshape.apply(ggw, shape=wview)
-    GGB = None if ggb is None else Reshape.apply(ggb, shape=wview)
-
-    def proj(v):  # P(v)
-        return Sub.apply(Sub.apply(v, gmean(v)), Mul.apply(xhat, gmean(Mul.apply(v, xhat))))
-
-    def jt(v):  # J_xhat^T v
-        return Mul.apply(s, proj(v) if batch else v)
-
-    g_gy = g_x = g_w = None
-    p_ggx = proj(GGX) if GGX is not None and batch else GGX
-    q = None if GGX is None else Mul.apply(s, p_ggx)  # J_xhat^T ggx
-    if ngy:
-        g_gy = _total([GGB, None if GGW is None else Mul.apply(GGW, xhat),
-                       None if q is None else (q if W is None else Mul.apply(W, q))], view)
-        g_gy = None if g_gy is None else Reshape.apply(g_gy, shape=gy.shape)
-    if nw and q is not None:
-        waxes = tuple(i for i, n in enumerate(wview) if n == 1)
-        g_w = Reshape.apply(Sum.apply(Mul.apply(GY, q), axes=waxes, keepdim=True),
-                            shape=w.shape)
-    if nx:
-        terms = [None if GGW is None else jt(Mul.apply(GGW, GY))]
-        if GGX is not None and batch:
-            g = GY if W is None else Mul.apply(GY, W)
-            a = gsum(Mul.apply(Sub.apply(GGX, gmean(GGX)), g))
-            U, V = gsum(Mul.apply(GGX, xhat)), gsum(Mul.apply(g, xhat))
-            c = Sub.apply(a, Mul.apply(Mul.apply(U, V), const(X, 1.0 / m)))
-            inner = Add.apply(Add.apply(Mul.apply(xhat, c), Mul.apply(V, p_ggx)),
-                              Mul.apply(U, proj(g)))
-            terms.append(Mul.apply(inner, Mul.apply(Mul.apply(s, s), const(X, -1.0 / m))))
-        g_x = _total(terms, view)
-        g_x = None if g_x is None else Reshape.apply(g_x, shape=x.shape)
-    return g_gy, g_x, g_w
 
 
 # ------------------------------------------------------------------------------ batch norm
