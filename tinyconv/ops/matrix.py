@@ -26,7 +26,11 @@ class Einsum(Op):
         ins, out = subscripts.split("->")
         ctx.ins, ctx.out = ins.split(","), out
         ctx.shapes = [a.shape for a in arrays]
-        ctx.save_for_backward(*arrays)
+        # operand j is read by the gradients of the others only (torch keeps no value when
+        # no other operand needs a gradient, e.g. one-operand sums, diagonals, transposes)
+        needs = ctx.needs_input_grad
+        ctx.save_for_backward(*(a if any(n for i, n in enumerate(needs) if i != j) else None
+                                for j, a in enumerate(arrays)))
         return np.asarray(np.einsum(subscripts, *arrays, optimize=len(arrays) > 2))
 
     @staticmethod
