@@ -366,3 +366,14 @@ def test_grad_computes_only_the_gradients_leading_to_its_inputs():
     assert seen == [(True, True), (True, True)]
     np.testing.assert_allclose(gx.numpy(), x.grad.numpy())
     assert w.grad is not None and s.grad is not None
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+@pytest.mark.parametrize("divisor", ["tensor", "scalar"])
+def test_rounded_div_records_torchs_node(mode, divisor):
+    names = []
+    for lib in (torch, tc):
+        a = lib.tensor([1.5, -2.5, 3.0], requires_grad=True)
+        b = lib.tensor([2.0, 2.0, -2.0]) if divisor == "tensor" else 2.0
+        names.append(lib.div(a, b, rounding_mode=mode).grad_fn.name())
+    assert names[1] == names[0]

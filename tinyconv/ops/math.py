@@ -488,7 +488,7 @@ class Fmod(_RemainderBase):
 class DivRounded(Op):
     """a / b rounded ('trunc' or 'floor'): piecewise constant, the gradient is zero (torch's)."""
 
-    node_name = "DivBackward3"  # torch's name for this node
+    node_name = "DivBackward2"  # torch 2.13 names it so for tensor and scalar divisors
     tensor_backward = True
 
     @staticmethod
