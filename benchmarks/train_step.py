@@ -7,8 +7,8 @@
 For LeNet-5 and MiniVGG on (128, 3, 32, 32) and Fashion-MNIST shapes (128, 1, 28, 28), float32:
 - step time of tinyconv and of a torch twin holding the same weights (state_dict copy), measured
   in the same run, interleaved rounds, medians; the ratio tinyconv/torch and images/s;
-- a WGAN-GP-style critic step of the same models (the penalty's gradient taken with
-  ``create_graph=True``, so backward runs through the backward), same measurements;
+- a gradient-penalty step of the same models (WGAN-GP's penalty on the input gradient, taken
+  with ``create_graph=True`` so that backward runs through the backward), same measurements;
 - peak RSS (VmHWM) of 20 MiniVGG / LeNet-5 steps, each framework in its own child process;
 - time per image at batch sizes 32, 64, 128, 256 (linear within 15%?);
 - a per-module / per-op-category profile of one tinyconv step (``tc.profiler.profile()``).
@@ -86,32 +86,38 @@ def make_steps(name, n, channels, size):
 
 
 def make_gp_steps(name, n, channels, size, lam=10.0):
-    """(tinyconv step, torch step) closures of one WGAN-GP-style critic step on the same weights
-    and batch: score = model(x) at interpolates x of two batches, g = d sum(score) / dx with
-    ``create_graph=True``, loss = mean(score) + lam * mean((|g_i| - 1)^2), backward, SGD step.
-    The model stays in training mode (BatchNorm batch statistics, Dropout) as in the training
-    step; the two Dropout masks differ, the work does not."""
+    """(tinyconv step, torch step) closures of one gradient-penalty step on the same weights
+    and batch: x = interpolates of two batches, score = model(x), g = d sum(score) / dx with
+    ``create_graph=True``, loss = cross_entropy(score, y) + lam * mean((|g_i| - 1)^2),
+    backward (through the backward), SGD-momentum step.  The cross-entropy keeps repeated
+    steps finite (a bare critic score, unbounded below, overflows within 40 steps and the
+    timings would then be of inf/nan arithmetic).  The model stays in training mode
+    (BatchNorm batch statistics, Dropout) as in the training step; the two Dropout masks
+    differ, the work does not."""
     import tinyconv as tc
+    import tinyconv.nn.functional as F
+    import torch.nn.functional as TF
 
     m, opt, tm, topt = _build(name, channels, size)
-    a, _ = _data(n, channels, size, seed=0)
+    a, yn = _data(n, channels, size, seed=0)
     b, _ = _data(n, channels, size, seed=1)
     eps = np.random.default_rng(2).uniform(size=(n, 1, 1, 1)).astype(np.float32)
     xn = eps * a + (1 - eps) * b  # (N, C, H, W) interpolates, float32
 
-    def step(lib, model, optimizer, xs):
+    def step(lib, FF, model, optimizer, xs, y):
         optimizer.zero_grad()
         x = xs.detach().requires_grad_(True)
         score = model(x)
         (g,) = lib.autograd.grad(score.sum(), x, create_graph=True)
         gp = (((g * g).flatten(1).sum(1).sqrt() - 1.0) ** 2).mean()
-        loss = score.mean() + lam * gp
+        loss = FF.cross_entropy(score, y) + lam * gp
         loss.backward()
         optimizer.step()
         return loss
 
-    x, tx = tc.from_numpy(xn), torch.from_numpy(xn)
-    return (lambda: step(tc, m, opt, x)), (lambda: step(torch, tm, topt, tx))
+    x, y = tc.from_numpy(xn), tc.from_numpy(yn)
+    tx, ty = torch.from_numpy(xn), torch.from_numpy(yn)
+    return (lambda: step(tc, F, m, opt, x, y)), (lambda: step(torch, TF, tm, topt, tx, ty))
 
 
 # ----------------------------------------------------------------------------- child: RSS
@@ -224,7 +230,7 @@ def _gp_table(models, repeat, rounds, n=128, c=3, s=32):
         print(f"  {name} gradient-penalty step: tinyconv {a * 1e3:.1f} ms, "
               f"torch {b * 1e3:.1f} ms, ratio {a / b:.2f}", flush=True)
     print(f"\n## Gradient-penalty step (N={n}, float32, forward + grad with create_graph + "
-          "backward through it + SGD momentum)")
+          "cross-entropy + 10 * (|grad| - 1)^2 + backward through it + SGD momentum)")
     print(format_table(rows, ["model", "input", "tinyconv ms", "torch ms", "ratio"]))
 
 
