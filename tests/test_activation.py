@@ -93,6 +93,32 @@ def test_gelu_kernel_threads_and_layouts_match_torch(n, dtype):
         assert_close(a.grad, b.grad, dtype)
 
 
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("n", [0, 1, 7, 40001])
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "leaky_relu_negative"])
+def test_relu_backward_kernel_threads_layouts_and_nan_gradients_match_torch(act, n, dtype):
+    # the select kernel drops a nan gradient where x <= 0 (torch's threshold_backward) and
+    # keeps slope * nan = nan for leaky_relu (torch's leaky_relu_backward)
+    fns = {"relu": (F.relu, TF.relu),
+           "leaky_relu": (lambda t: F.leaky_relu(t, 0.1), lambda t: TF.leaky_relu(t, 0.1)),
+           "leaky_relu_negative": (lambda t: F.leaky_relu(t, -0.5),
+                                   lambda t: TF.leaky_relu(t, -0.5))}
+    ours, theirs = fns[act]
+    with tc.backends.kernels.flags(num_threads=2, parallel_min_size=0):  # a forced team
+        rng = np.random.default_rng(n)
+        x = rng.standard_normal((n, 3)).astype(dtype).T                # not C-contiguous
+        gy = rng.standard_normal(x.shape).astype(dtype)
+        gy.reshape(-1)[::5] = np.nan
+        a = tc.tensor(x, requires_grad=True)
+        b = torch.tensor(x, requires_grad=True)
+        y, yt = ours(a), theirs(b)
+        y.backward(tc.tensor(gy))
+        yt.backward(torch.tensor(gy))
+        assert a.grad.dtype == dtype
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())   # nan where torch's
+
+
 # ----------------------------------------------------------------------------- dropout
 def test_dropout_scaling_statistics_and_gradient():
     tc.manual_seed(0)

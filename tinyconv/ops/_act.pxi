@@ -85,6 +85,18 @@ cdef extern from *:
             gx[i] = gy[i] * (cdf[i] + v * pdf);
         }
     }
+    /* gx = gy where y > 0, else slope * gy (exactly 0 for slope 0, even for a nan gy):
+       selects, which the compiler vectorises (np.where is ~10x slower on a random mask) */
+    #define GA_THRESHOLD_BWD(NAME, T)                                                        \
+    GA_CLONES static void NAME(const T* y, const T* gy, T* gx, Py_ssize_t n, T slope) {     \
+        if (slope == 0) {                                                                   \
+            for (Py_ssize_t i = 0; i < n; i++) gx[i] = y[i] > 0 ? gy[i] : (T)0;             \
+        } else {                                                                            \
+            for (Py_ssize_t i = 0; i < n; i++) gx[i] = y[i] > 0 ? gy[i] : gy[i] * slope;    \
+        }                                                                                   \
+    }
+    GA_THRESHOLD_BWD(ga_threshold_bwd_f32, float)
+    GA_THRESHOLD_BWD(ga_threshold_bwd_f64, double)
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC pop_options
     #endif
@@ -95,6 +107,10 @@ cdef extern from *:
                      float tmid, float thalf) noexcept nogil
     void ga_gelu_grad_f32(const float* x, const float* cdf, const float* gy, float* gx,
                           Py_ssize_t n) noexcept nogil
+    void ga_threshold_bwd_f32(const float* y, const float* gy, float* gx, Py_ssize_t n,
+                              float slope) noexcept nogil
+    void ga_threshold_bwd_f64(const double* y, const double* gy, double* gx, Py_ssize_t n,
+                              double slope) noexcept nogil
 
 cdef double _SQRT1_2 = 0.70710678118654752440
 cdef double _INV_SQRT_2PI = 0.39894228040143267794
@@ -138,3 +154,17 @@ def gelu_backward(const floating[::1] x, const floating[::1] cdf, const floating
             for i in prange(n, schedule="static", num_threads=nthreads):
                 v = x[i]
                 gx[i] = gy[i] * (cdf[i] + v * _INV_SQRT_2PI * _c_exp(-0.5 * v * v))
+
+
+def threshold_backward(const floating[::1] y, const floating[::1] gy, floating[::1] gx,
+                       double slope, int nthreads):
+    """gx = gy where y > 0, else slope * gy (0 for slope 0, whatever gy holds)."""
+    cdef Py_ssize_t i, n = y.shape[0], nch = (n + _GA_CHUNK - 1) // _GA_CHUNK, lo
+    with nogil:
+        for i in prange(nch, schedule="static", num_threads=nthreads):
+            lo = i * _GA_CHUNK
+            if floating is float:
+                ga_threshold_bwd_f32(&y[lo], &gy[lo], &gx[lo], min(_GA_CHUNK, n - lo),
+                                     <float>slope)
+            else:
+                ga_threshold_bwd_f64(&y[lo], &gy[lo], &gx[lo], min(_GA_CHUNK, n - lo), slope)

@@ -50,6 +50,9 @@ class ThresholdBackward(Op):
     def forward(ctx, gy, y, slope):
         ctx.slope = slope
         ctx.save_for_backward(y)
+        gx = K.threshold_backward(y, gy, slope)
+        if gx is not None:
+            return gx
         pos = y > 0
         if slope == 0:
             return np.where(pos, gy, np.zeros((), dtype=gy.dtype))

@@ -1,4 +1,5 @@
-"""Wrappers of the activation kernels (``_act.pxi``): the exact GELU forward and backward."""
+"""Wrappers of the activation kernels (``_act.pxi``): the exact GELU forward and backward,
+ReLU/LeakyReLU's backward select."""
 import functools
 import math
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from . import FLOATS, ext, threads_for
 
-__all__ = ["gelu_forward", "gelu_backward"]
+__all__ = ["gelu_forward", "gelu_backward", "threshold_backward"]
 
 
 def _flat_float(op, x, dtype):
@@ -52,3 +53,17 @@ def gelu_backward(x, cdf, gy):
     gx = np.empty_like(xf)
     ext.gelu_backward(xf, cf, gf, gx, threads_for(xf.size))
     return gx.reshape(x.shape)
+
+
+def threshold_backward(y, gy, slope):
+    """gx = gy where y > 0, else slope * gy (exactly 0 for slope 0, as torch's, even where gy
+    is nan), shaped like y; None when the kernel does not apply (dtypes or shapes differ, not
+    float32/float64): the caller then computes it with NumPy."""
+    if y.dtype != gy.dtype or y.dtype not in FLOATS or y.shape != gy.shape:
+        return None
+    yf = np.ascontiguousarray(y).reshape(-1)
+    gf = np.ascontiguousarray(gy).reshape(-1)
+    gx = np.empty_like(gf)
+    if gx.size:
+        ext.threshold_backward(yf, gf, gx, float(slope), threads_for(gx.size))
+    return gx.reshape(y.shape)
