@@ -232,6 +232,18 @@ def test_torch_module_paths_exist():
     assert get_worker_info() is None
 
 
+def test_dataloader_module_names_match_torch():
+    """``from torch.utils.data.dataloader import default_collate`` is a common import."""
+    from torch.utils.data import dataloader as tdl
+
+    from tinyconv.utils.data import dataloader
+    for name in tdl.__all__:
+        assert getattr(dataloader, name) is getattr(tc.utils.data, name), name
+    batch = [{"x": np.ones(2, np.float32), "y": 1}, {"x": np.zeros(2, np.float32), "y": 0}]
+    c, t = dataloader.default_collate(batch), tdl.default_collate(batch)
+    assert np.array_equal(c["x"].numpy(), t["x"].numpy()) and c["y"].tolist() == t["y"].tolist()
+
+
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize("n,bs", [(10, 3), (9, 3), (2, 5), (1, 1)])
 def test_batch_sampler_matches_torch(n, bs, drop_last):

@@ -18,11 +18,11 @@ from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp,
 from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                          broadcast_tensors, broadcast_to, chunk, column_stack, diag, diag_embed,
                          diagonal, dstack, flip, fliplr, flipud, gather, hstack, index_add,
-                         index_copy, index_fill, index_select, masked_fill, masked_scatter,
-                         masked_select, meshgrid, moveaxis, movedim, narrow, repeat_interleave,
-                         roll, rot90, scatter, scatter_add, scatter_reduce, select, split,
-                         swapaxes, swapdims, take, take_along_dim, tensor_split, tile, tril,
-                         triu, unbind, unflatten, vstack)
+                         index_copy, index_fill, index_put, index_select, masked_fill,
+                         masked_scatter, masked_select, meshgrid, moveaxis, movedim, narrow,
+                         repeat_interleave, roll, rot90, scatter, scatter_add, scatter_reduce,
+                         select, split, swapaxes, swapdims, take, take_along_dim, tensor_split,
+                         tile, tril, triu, unbind, unflatten, vstack)
 from ._functions import (all, allclose, any, argwhere, bitwise_and, bitwise_left_shift,
                          bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
                          ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan,
@@ -36,8 +36,8 @@ from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccos
                          sgn, sign, sin, sinh, square, subtract, tan, trunc, true_divide)
 from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumexp, nanmean,
                          nansum, norm, prod, std_mean, var_mean)
-from ._functions import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
-                         unique, unique_consecutive)
+from ._functions import (argsort, bincount, cummax, cummin, kthvalue, median, mode, msort,
+                         sort, topk, unique, unique_consecutive)
 from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)

@@ -28,9 +28,9 @@ from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
 from .compare import (all, allclose, any, argwhere, eq, equal, ge, greater, greater_equal, gt,
                       isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, le, less,
                       less_equal, lt, ne, nonzero, not_equal, where)
-from .indexing import (gather, index_add, index_copy, index_fill, index_select, masked_fill,
-                       masked_scatter, masked_select, scatter, scatter_add, scatter_reduce,
-                       take, take_along_dim)
+from .indexing import (gather, index_add, index_copy, index_fill, index_put, index_select,
+                       masked_fill, masked_scatter, masked_select, scatter, scatter_add,
+                       scatter_reduce, take, take_along_dim)
 from .inplace import inplace_method
 from .random import bernoulli, multinomial
 from .math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh,
@@ -63,8 +63,8 @@ from .shape import (
     unsqueeze,
     view,
 )
-from .sorting import (argsort, cummax, cummin, kthvalue, median, mode, msort, sort, topk,
-                      unique, unique_consecutive)
+from .sorting import (argsort, bincount, cummax, cummin, kthvalue, median, mode, msort, sort,
+                      topk, unique, unique_consecutive)
 from .slicing import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
                       broadcast_to, chunk, column_stack, dstack, hstack, meshgrid, moveaxis,
                       movedim, narrow, repeat_interleave, select, split, swapaxes, swapdims,
@@ -77,8 +77,9 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "transpose", "unsqueeze", "var", "view", "where",
            # indexing, slicing, joining
            "gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
-           "index_fill", "index_copy", "masked_fill", "masked_select", "masked_scatter", "take",
-           "take_along_dim", "narrow", "select", "chunk", "split", "tensor_split", "unbind",
+           "index_fill", "index_copy", "index_put", "masked_fill", "masked_select",
+           "masked_scatter", "take", "take_along_dim", "narrow", "select", "chunk", "split",
+           "tensor_split", "unbind",
            "movedim", "moveaxis", "swapaxes", "swapdims", "unflatten", "broadcast_to",
            "broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
            "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "tile",
@@ -92,7 +93,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
            # sorting and selection
            "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
-           "unique", "unique_consecutive",
+           "unique", "unique_consecutive", "bincount",
            # pointwise math
            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p",

@@ -1,5 +1,6 @@
 """Indexing along a dimension with torch's signatures: gather, scatter (add, replace,
-reductions), index_select/add/fill/copy, masked_fill/select/scatter, take, take_along_dim.
+reductions), index_select/add/fill/copy, index_put, masked_fill/select/scatter, take,
+take_along_dim.
 
 Each checks shapes, dtypes and index bounds with torch's messages before one op of
 ``tinyconv.ops.index`` runs; the ``_`` forms (``scatter_``, ``index_add_``...) are derived with
@@ -14,12 +15,13 @@ from .._engine import TensorBase
 from ..ops import elementwise as E
 from ..ops import index as I
 from ..ops import shape as S
+from . import shape as Sh
 from ._methods import method
 from .arith import cast
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
            "index_fill", "index_copy", "masked_fill", "masked_select", "masked_scatter", "take",
-           "take_along_dim"]
+           "take_along_dim", "index_put"]
 
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -466,3 +468,44 @@ def take_along_dim(input, indices, dim=None):
     xs[d], ixs[d] = x.shape[d], idx.shape[d]
     idx = check_bounds("take_along_dim", np.broadcast_to(idx, tuple(ixs)), x.shape[d], d)
     return _back(I.Gather.apply(_expand(x, tuple(xs)), dim=d, index=idx), input)
+
+
+@method(inplace="index_put_")
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` written at ``input[indices]`` (summed into it with
+    ``accumulate``, where repeated positions add up).
+
+    Args:
+        input: a Tensor.
+        indices: a tuple (or list) of integer or bool Tensors, one per leading dimension, as
+            in ``input[indices]``.
+        values: a Tensor of ``input``'s dtype, broadcastable to ``input[indices]``'s shape.
+        accumulate: add ``values`` instead of replacing (without it, a repeated position
+            gets one of its writes).
+
+    Returns:
+        Tensor: of ``input``'s shape and dtype.
+    """
+    check_tensor("index_put", "input", input)
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    check_tensor("index_put", "values", values)
+    if values._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype} for the destination and {values.dtype} for the "
+                           f"source.")
+    idx = tuple(Sh.index_arrays(tuple(indices)))
+    Sh._check_index_bounds(idx, input.shape)
+    pos = np.arange(input._data.size).reshape(input.shape)[idx]
+    try:
+        v = Sh.expand(values, *pos.shape)
+    except RuntimeError:
+        raise RuntimeError(f"index_put(): shape mismatch: value tensor of shape "
+                           f"{list(values.shape)} cannot be broadcast to indexing result of "
+                           f"shape {list(pos.shape)}") from None
+    if not accumulate:
+        return S.PutFlat.apply(input, v, pos=pos)
+    flat = I.IndexAdd.apply(S.Reshape.apply(input, shape=(-1,)),
+                            S.Reshape.apply(v, shape=(-1,)), dim=0, index=pos.reshape(-1))
+    return S.Reshape.apply(flat, shape=input.shape)

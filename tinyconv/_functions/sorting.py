@@ -1,5 +1,5 @@
 """Sorting and selection with torch's signatures: sort, argsort, msort, topk, kthvalue, median,
-mode, cummax/cummin, unique, unique_consecutive.
+mode, cummax/cummin, unique, unique_consecutive, bincount.
 
 Values come with their int64 indices as torch's named tuples (``.values``, ``.indices``); the
 gradient of the values flows back to the positions the indices name (``tinyconv.ops.sort``).
@@ -15,7 +15,7 @@ from ._methods import method
 from ._results import ValuesIndices
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax",
-           "cummin", "unique", "unique_consecutive"]
+           "cummin", "unique", "unique_consecutive", "bincount"]
 
 
 def _vector(x):
@@ -303,3 +303,39 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         inverse = np.cumsum(new) - 1
     counts = np.diff(np.append(np.flatnonzero(new), new.size))
     return _results(input, values, inverse, counts, return_inverse, return_counts)
+
+
+@method
+def bincount(input, weights=None, minlength=0):
+    """How often each value ``0..max(input)`` occurs in a 1-d non-negative integer tensor.
+
+    Args:
+        input: a 1-d tensor of non-negative integers.
+        weights: None, or a 1-d tensor of ``input``'s length whose entries are summed instead
+            of counting 1 per occurrence.
+        minlength: the least length of the result.
+
+    Returns:
+        Tensor of length ``max(max(input) + 1, minlength)``: int64 counts, or the summed
+        ``weights`` (float32 for float32 weights, float64 otherwise, as torch).  No gradient.
+    """
+    check_tensor("bincount", "input", input)
+    x = input._data
+    if not np.issubdtype(x.dtype, np.integer):
+        raise NotImplementedError(f"bincount(): not implemented for {input.dtype} (the input "
+                                  "must be integers)")
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if not is_int(minlength) or minlength < 0:
+        raise RuntimeError("bincount(): minlength should be >= 0")
+    w = None
+    if weights is not None:
+        check_tensor("bincount", "weights", weights)
+        w = weights._data
+        if w.ndim != 1 or w.shape[0] != x.shape[0]:
+            raise RuntimeError("bincount(): weights should be 1-d and have the same length as "
+                               "input")
+    out = np.bincount(x, weights=w, minlength=minlength)
+    if w is not None and w.dtype == np.float32:
+        out = out.astype(np.float32)
+    return input._make(out, False, None)

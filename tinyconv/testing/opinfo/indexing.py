@@ -115,6 +115,27 @@ def _index_add_samples():
                  label="in place", fn=lambda M, F, t, i, s: (t * 1.0).index_add_(1, i, s))
 
 
+def _index_put_samples():
+    rows, cols = ("rows", ints(0, 4, 6), False), ("cols", ints(0, 5, 6), False)
+    yield Sample([x(4, 5), rows, cols, ("values", normal(6), True)],
+                 label="accumulate repeats",
+                 fn=lambda M, F, t, r, c, v: M.index_put(t, (r, c), v, accumulate=True))
+    yield Sample([x(4, 5), ("rows", distinct_index((3,), 4, 0), False),
+                  ("values", normal(3, 5), True)], label="rows replaced, list of indices",
+                 fn=lambda M, F, t, r, v: t.index_put([r], v))
+    yield Sample([x(4, 5), ("rows", ints(-4, 4, 3), False), ("values", normal(5), True)],
+                 label="broadcast values, negative rows, accumulate",
+                 fn=lambda M, F, t, r, v: t.index_put((r,), v, accumulate=True))
+    yield Sample([x(4, 5), ("mask", bools(4), False), ("value", normal(), True)],
+                 label="bool mask 0-d value", fn=lambda M, F, t, m, v: t.index_put((m,), v))
+    yield Sample([x(4, 5), rows, cols, ("values", normal(6), True)], label="in place",
+                 fn=lambda M, F, t, r, c, v: (t * 1.0).index_put_((r, c), v, accumulate=True))
+    yield Sample([("target", ints(0, 3, 16), False), ("pred", ints(0, 3, 16), False)],
+                 label="confusion-matrix idiom",
+                 fn=lambda M, F, y, p: M.zeros(3, 3, dtype=M.int64).index_put_(
+                     (y, p), M.ones_like(y), accumulate=True))
+
+
 def _index_fill_samples():
     yield Sample([x(4, 5), ("index", ints(-5, 5, 3), False)], label="dim=1 number",
                  fn=lambda M, F, t, i: M.index_fill(t, 1, i, -1.5))
@@ -308,6 +329,16 @@ def _i(M, *v):
 
 
 BAD = {
+    "index_put": [
+        _bad("index_put", "indices a Tensor", lambda M, F: _z(M).index_put(_i(M, 0), _z(M)[0]),
+             TypeError, "indices", names_op=True),
+        _bad("index_put", "row 3 of 3", lambda M, F: _z(M).index_put((_i(M, 3),), _z(M)[0]),
+             IndexError, "out of bounds", names_op=False),
+        _bad("index_put", "int64 values", lambda M, F: _z(M).index_put((_i(M, 0),), _i(M, 1)),
+             RuntimeError, "dtypes match", names_op=False),
+        _bad("index_put", "values of 3", lambda M, F: _z(M).index_put((_i(M, 0, 1),),
+                                                                       M.ones(3)),
+             RuntimeError, "shape mismatch")],
     "gather": [
         _bad("gather", "index out of bounds", lambda M, F: _z(M).gather(1, _i(M, [5])),
              RuntimeError, "out of bounds"),
@@ -407,6 +438,7 @@ OPS = (
      _entry("scatter_reduce", _scatter_reduce_samples),
      _entry("index_select", _index_select_samples), _entry("index_add", _index_add_samples),
      _entry("index_fill", _index_fill_samples), _entry("index_copy", _index_copy_samples),
+     _entry("index_put", _index_put_samples),
      _entry("masked_fill", _masked_fill_samples),
      _entry("masked_select", _masked_select_samples),
      _entry("masked_scatter", _masked_scatter_samples), _entry("take", _take_samples),

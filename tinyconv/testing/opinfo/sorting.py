@@ -118,6 +118,25 @@ def _unique_consecutive_samples():
                  fn=lambda M, F, t: t.unique_consecutive(return_counts=True, dim=0))
 
 
+def _weights(n):
+    return ("weights", custom(lambda rng, dt: rng.normal(size=n).astype(dt), (n,)), False)
+
+
+def _bincount_samples():
+    yield Sample([("input", ints(0, 5, 20), False)], fn=lambda M, F, t: M.bincount(t))
+    yield Sample([("input", ints(0, 3, 9), False)], label="minlength method",
+                 fn=lambda M, F, t: t.bincount(minlength=6))
+    yield Sample([("input", ints(0, 4, 12), False), _weights(12)], label="weights",
+                 fn=lambda M, F, t, w: M.bincount(t, w, minlength=2))
+    yield Sample([("input", ints(0, 4, 12), False)], label="int weights are float64",
+                 fn=lambda M, F, t: M.bincount(t, weights=t * 2))
+    yield Sample([("input", ints(0, 1, 0), False)], label="empty",
+                 fn=lambda M, F, t: (M.bincount(t), M.bincount(t, minlength=3)))
+    yield Sample([("target", ints(0, 3, 16), False), ("pred", ints(0, 3, 16), False)],
+                 label="confusion-matrix idiom",
+                 fn=lambda M, F, y, p: M.bincount(y * 3 + p, minlength=9).reshape(3, 3))
+
+
 def _z(M):
     return M.zeros(3, 4)
 
@@ -127,6 +146,17 @@ BAD = {
     "kthvalue": [BadArg("k=0", lambda M, F: _z(M).kthvalue(0), RuntimeError, "k")],
     "median": [BadArg("empty dim", lambda M, F: M.zeros(2, 0).median(1), IndexError,
                       "non-zero size")],
+    "bincount": [
+        BadArg("negative", lambda M, F: M.bincount(M.tensor([1, -1])), RuntimeError,
+               "non-negative"),
+        BadArg("2-d", lambda M, F: M.bincount(M.tensor([[1]])), RuntimeError, "1-d"),
+        BadArg("float input", lambda M, F: M.bincount(M.tensor([1.0])), NotImplementedError,
+               "Float"),
+        BadArg("minlength -1", lambda M, F: M.bincount(M.tensor([1]), minlength=-1),
+               RuntimeError, "minlength"),
+        BadArg("weights of another length",
+               lambda M, F: M.bincount(M.tensor([1]), M.tensor([1.0, 2.0])), RuntimeError,
+               "weights")],
     "sort": [BadArg("dim 2", lambda M, F: _z(M).sort(2), IndexError, "range", names_op=False)],
 }
 
@@ -144,4 +174,5 @@ OPS = [
     _entry("cummax", _cum_samples("cummax")), _entry("cummin", _cum_samples("cummin")),
     _entry("unique", _unique_samples, gradcheck=False),
     _entry("unique_consecutive", _unique_consecutive_samples, gradcheck=False),
+    _entry("bincount", _bincount_samples, gradcheck=False),
 ]

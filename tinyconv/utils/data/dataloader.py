@@ -26,11 +26,13 @@ import weakref
 import numpy as np
 
 from ..._random import Generator, _gen, using_rng
-from ._worker import IterableFetcher, MapFetcher, _Exhausted, worker_loop
+from ._collate import default_collate, default_convert
+from ._worker import IterableFetcher, MapFetcher, _Exhausted, get_worker_info, worker_loop
 from .dataset import IterableDataset
 from .sampler import RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader"]
+# the collate functions and get_worker_info are importable from here too, as in torch
+__all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
 
 _STOP = object()
 _PIN_MEMORY_WARNING = ("'pin_memory' argument is set as true but no accelerator is found, then "
