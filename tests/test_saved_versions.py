@@ -13,6 +13,7 @@ import pytest
 from tinyconv import testing
 
 COPIED_INDEX = "tinyconv copies the index (int64) in forward and keeps the copy"
+FLAT_POSITIONS = "tinyconv turns the indices into flat positions in forward and keeps those"
 
 # torch raises, tinyconv computes the right gradient: its backward does not read that input
 # (it kept something else, computed in forward), so the write cannot change the gradient
@@ -51,6 +52,9 @@ KEEPS_SOMETHING_ELSE = {
     ("grid_sample", "input"): "tinyconv keeps the values picked at the corners (copies)",
     ("grid_sample", "grid"): "tinyconv keeps the corner positions and the interpolation "
                              "weights, computed in forward",
+    ("index_put", "rows"): FLAT_POSITIONS,
+    ("index_put", "cols"): FLAT_POSITIONS,
+    ("index_put", "mask"): FLAT_POSITIONS,
     # pools
     ("max_pool1d", "input"): "max_pool2d over a height-1 view: tinyconv keeps the argmax "
                              "positions, torch the input too",
