@@ -14,6 +14,7 @@ import pkgutil
 import re
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -228,6 +229,11 @@ def _random_streams():
     return not np.allclose(tc.randn(2).numpy(), [1.5409961, -0.2934289], atol=1e-6)
 
 
+def _save_module():
+    with tempfile.TemporaryDirectory() as d:
+        return _raises(lambda: tc.save(nn.Linear(2, 2), os.path.join(d, "m.tc")), TypeError)
+
+
 MISSING_EXAMPLES = [("tinyconv", "set_printoptions"),
                     ("tinyconv", "searchsorted"), ("tinyconv.linalg", "eig"),
                     ("tinyconv.nn", "CTCLoss"), ("tinyconv.Tensor", "unfold")]
@@ -247,6 +253,8 @@ DIFFERENCES = {
     "inplace-modules": _inplace_modules,
     "forward-ad": lambda: not hasattr(tc.autograd, "forward_ad") and not hasattr(tc, "func"),
     "bfloat16": lambda: tc.ones(2).to(tc.bfloat16).dtype == tc.float32,
+    "printing": lambda: repr(tc.tensor([0.5, 1.5])) == "tensor([0.5, 1.5])",  # torch: 0.5000
+    "save-module": _save_module,
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),
 }
