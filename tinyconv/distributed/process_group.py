@@ -38,6 +38,7 @@ _INSTALL_HINT = ("install the MPI extra: pip install 'tinyconv[distributed]' "
 
 
 DEFAULT_TIMEOUT = 1800.0    # seconds, torch's default process-group timeout
+_ABORT_GRACE_SECONDS = 0.5  # the launcher forwards a dying rank's traceback meanwhile
 
 
 class _State:
@@ -87,6 +88,9 @@ def _abort_excepthook(exc_type, exc, tb):
             f"aborting the MPI job\n" + "".join(f"[rank {r}] {line}\n" for line in lines))
         sys.stderr.flush()
         sys.stdout.flush()
+        # Abort kills the launcher's I/O forwarding with the ranks: give it a moment to pass
+        # the traceback on (a loaded CI machine once lost it: the job failed with no output)
+        time.sleep(_ABORT_GRACE_SECONDS)
     finally:
         _state.world.Abort(1)
 

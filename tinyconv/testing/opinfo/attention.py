@@ -66,7 +66,10 @@ def _normalize_samples():
 def _cosine_samples():
     yield Sample([("x1", normal(4, 5), True), ("x2", normal(4, 5), True)],
                  fn=lambda M, F, a, b, **kw: F.cosine_similarity(a, b, **kw))
-    yield Sample([("x1", normal(2, 3, 4), True), ("x2", normal(3, 1), True)], dim=-1,
+    # x2 broadcast over the last axis and the batch, reduced over axis 1.  (Reduced over the
+    # axis x2 broadcasts along, x2's true gradient is zero: both libraries return round-off
+    # there, whose relative difference says nothing.)
+    yield Sample([("x1", normal(2, 3, 4), True), ("x2", normal(3, 1), True)], dim=1,
                  fn=lambda M, F, a, b, **kw: F.cosine_similarity(a, b, **kw))
     yield Sample([("x1", normal(3, 4), True), ("x2", normal(1, 4), True)], dim=1, eps=1e-6,
                  fn=lambda M, F, a, b, **kw: F.cosine_similarity(a, b, **kw))
