@@ -96,3 +96,23 @@ def test_comparisons_have_no_grad():
         r = f(x)
         assert not r.requires_grad and r.dtype == tc.bool
         assert np.array_equal(r.numpy(), f(t).numpy())
+
+
+def test_bincount_weights_that_require_grad_get_the_gradient_of_index_add():
+    # torch raises "derivative for aten::bincount is not implemented" on this backward; the
+    # gradient tinyconv gives is index_add's, the same sums written differentiably in torch
+    x = np.array([0, 2, 2, 5, 2])
+    w = np.array([0.5, -1.0, 2.0, 3.0, 0.25])
+    g = np.arange(7.0) - 2.0
+    a = tc.tensor(w, requires_grad=True)
+    out = tc.bincount(tc.tensor(x), a, minlength=7)
+    (out * tc.tensor(g)).sum().backward()
+    b = torch.tensor(w, requires_grad=True)
+    ref = torch.zeros(7, dtype=torch.float64).index_add(0, torch.tensor(x), b)
+    (ref * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-15)
+    np.testing.assert_array_equal(
+        out.detach().numpy(), torch.bincount(torch.tensor(x), torch.tensor(w), 7).numpy())
+    with tc.no_grad():
+        assert not tc.bincount(tc.tensor(x), a).requires_grad

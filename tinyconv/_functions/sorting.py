@@ -9,6 +9,8 @@ Sorts are stable: equal values keep their input order (torch leaves it unspecifi
 import numpy as np
 
 from .._checks import check_dim, check_keepdim, check_tensor, is_int
+from .._engine import is_grad_enabled
+from ..ops import index as I
 from ..ops import shape as S
 from ..ops import sort as O
 from ._methods import method
@@ -317,7 +319,9 @@ def bincount(input, weights=None, minlength=0):
 
     Returns:
         Tensor of length ``max(max(input) + 1, minlength)``: int64 counts, or the summed
-        ``weights`` (float32 for float32 weights, float64 otherwise, as torch).  No gradient.
+        ``weights`` (float32 for float32 weights, float64 otherwise, as torch).  Weights that
+        require grad get one (bin j's gradient flows to every weight counted in it; torch
+        raises "derivative for aten::bincount is not implemented" on that backward).
     """
     check_tensor("bincount", "input", input)
     x = input._data
@@ -335,6 +339,10 @@ def bincount(input, weights=None, minlength=0):
         if w.ndim != 1 or w.shape[0] != x.shape[0]:
             raise RuntimeError("bincount(): weights should be 1-d and have the same length as "
                                "input")
+    if w is not None and weights.requires_grad and is_grad_enabled():
+        length = max(int(x.max()) + 1 if x.size else 0, minlength)
+        zeros = weights._make(np.zeros(length, dtype=w.dtype), False, None)
+        return I.IndexAdd.apply(zeros, weights, dim=0, index=x.astype(np.int64, copy=True))
     out = np.bincount(x, weights=w, minlength=minlength)
     if w is not None and w.dtype == np.float32:
         out = out.astype(np.float32)
