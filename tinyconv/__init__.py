@@ -43,6 +43,7 @@ from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, 
                                 mv, outer, tensordot, trace, vdot)
 from ._random import Generator, get_rng_state, manual_seed, set_rng_state
 from ._size import Size
+from ._tensor_str import set_printoptions
 from .backends import (get_conv_workspace_limit, get_num_threads, set_conv_workspace_limit,
                        set_num_threads)
 from .tensor import Tensor

@@ -66,7 +66,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False)
         >>> tc.tensor([[1, 2], [3, 4]]).dtype
         dtype('int64')
         >>> tc.tensor([0.5, 1.5], requires_grad=True)
-        tensor([0.5, 1.5], requires_grad=True)
+        tensor([0.5000, 1.5000], requires_grad=True)
     """
     _place(device, pin_memory, "tensor", creating=False)
     arr = _as_array(data, _canonical_dtype(dtype))
@@ -516,7 +516,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
         >>> tc.arange(5)
         tensor([0, 1, 2, 3, 4])
         >>> tc.arange(0.0, 1.0, 0.25)
-        tensor([0.  , 0.25, 0.5 , 0.75])
+        tensor([0.0000, 0.2500, 0.5000, 0.7500])
     """
     _place(device, pin_memory, "arange")
     if end is None:

@@ -24,6 +24,7 @@ from ._functions.inplace import inplace
 from ._functions.random import check_probability
 from ._hooks import RemovableHandle
 from ._tensor_attrs import TensorAttrs
+from ._tensor_str import format_values
 from ._random import _gen
 from .ops import elementwise as E
 from .ops import shape as S
@@ -167,8 +168,8 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
     __hash__ = object.__hash__
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
-        extra = []
+        body, size = format_values(self._data)
+        extra = [size] if size else []
         if self._data.dtype not in (D.get_default_dtype(), D.int64, D.bool_):
             extra.append(f"dtype=tinyconv.{self._data.dtype}")
         if self.grad_fn is not None:

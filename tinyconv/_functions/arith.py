@@ -314,7 +314,7 @@ def clamp(input, min=None, max=None):
     Examples:
         >>> import tinyconv as tc
         >>> tc.clamp(tc.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
-        tensor([0. , 0.5, 1. ])
+        tensor([0.0000, 0.5000, 1.0000])
     """
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")

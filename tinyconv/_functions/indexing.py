@@ -354,8 +354,8 @@ def masked_fill(input, mask, value):
         >>> import tinyconv as tc
         >>> scores = tc.tensor([[0.5, 2.0], [1.0, -1.0]])
         >>> scores.masked_fill(tc.tensor([[False, True], [False, False]]), float("-inf"))
-        tensor([[ 0.5, -inf],
-                [ 1. , -1. ]])
+        tensor([[ 0.5000,    -inf],
+                [ 1.0000, -1.0000]])
     """
     check_tensor("masked_fill", "input", input)
     shape = _mask("masked_fill_", mask, input.shape)

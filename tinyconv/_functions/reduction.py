@@ -71,7 +71,7 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     Examples:
         >>> import tinyconv as tc
         >>> tc.mean(tc.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
-        tensor([1.5, 3.5])
+        tensor([1.5000, 3.5000])
     """
     check_tensor("mean", "input", input)
     x = input if dtype is None else cast(input, dtype)

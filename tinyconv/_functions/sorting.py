@@ -108,7 +108,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         >>> target = tc.tensor([3, 2])
         >>> top2 = logits.topk(2, dim=1).indices          # the top-k accuracy idiom
         >>> (top2 == target[:, None]).any(dim=1)
-        tensor([ True,  True])
+        tensor([True, True])
     """
     check_tensor("topk", "input", input)
     d = check_dim(dim, input.ndim, "topk")
