@@ -17,7 +17,7 @@ from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp,
                          stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
 from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                          broadcast_tensors, broadcast_to, chunk, column_stack, diag, diag_embed,
-                         diagonal, dstack, flip, fliplr, flipud, gather, hstack, index_add,
+                         diagonal, diff, dstack, flip, fliplr, flipud, gather, hstack, index_add,
                          index_copy, index_fill, index_put, index_select, masked_fill,
                          masked_scatter, masked_select, meshgrid, moveaxis, movedim, narrow,
                          repeat_interleave, roll, rot90, scatter, scatter_add, scatter_reduce,

@@ -40,8 +40,8 @@ from .math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan
 from .pointwise import (absolute, addcdiv, addcmul, arctan2, atan2, divide, floor_divide, fmod,
                         hypot, lerp, multiply, nan_to_num, negative, remainder, subtract,
                         true_divide)
-from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
-                        triu)
+from .rearrange import (diag, diag_embed, diagonal, diff, flip, fliplr, flipud, roll, rot90,
+                        tril, triu)
 from .norms import norm
 from .linalg import det, inverse, logdet, slogdet
 from .reduction import (amax, amin, aminmax, argmax, argmin, count_nonzero, cumprod, cumsum,
@@ -84,7 +84,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
            "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "tile",
            "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu",
-           "diag", "diagonal", "diag_embed",
+           "diag", "diagonal", "diag_embed", "diff",
            # comparisons, predicates, bitwise and logical ops
            "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
