@@ -25,8 +25,8 @@ from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                          tile, tril, triu, unbind, unflatten, vstack)
 from ._functions import (all, allclose, any, argwhere, bitwise_and, bitwise_left_shift,
                          bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
-                         ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan,
-                         isneginf, isposinf, isreal, le, less, less_equal, logical_and,
+                         ge, greater, greater_equal, gt, isclose, isfinite, isin, isinf,
+                         isnan, isneginf, isposinf, isreal, le, less, less_equal, logical_and,
                          logical_not, logical_or, logical_xor, lt, ne, nonzero, not_equal)
 from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin,
                          arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,

@@ -26,8 +26,8 @@ from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
                       bitwise_right_shift, bitwise_xor, logical_and, logical_not, logical_or,
                       logical_xor)
 from .compare import (all, allclose, any, argwhere, eq, equal, ge, greater, greater_equal, gt,
-                      isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, le, less,
-                      less_equal, lt, ne, nonzero, not_equal, where)
+                      isclose, isfinite, isin, isinf, isnan, isneginf, isposinf, isreal, le,
+                      less, less_equal, lt, ne, nonzero, not_equal, where)
 from .indexing import (gather, index_add, index_copy, index_fill, index_put, index_select,
                        masked_fill, masked_scatter, masked_select, scatter, scatter_add,
                        scatter_reduce, take, take_along_dim)
@@ -88,7 +88,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            # comparisons, predicates, bitwise and logical ops
            "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
-           "isposinf", "isneginf", "isreal", "all", "any", "nonzero", "argwhere",
+           "isposinf", "isneginf", "isreal", "isin", "all", "any", "nonzero", "argwhere",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
            "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
            # sorting and selection
