@@ -11,8 +11,8 @@ from . import accelerator, backends, cuda
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int8,
                       int16, int32, int64, set_default_dtype, uint8)
-from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp,
-                         flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum,
+from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, clamp_max, clamp_min, div,
+                         exp, flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum,
                          mul, neg, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze,
                          stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
 from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,

@@ -9,6 +9,8 @@ from .arith import (
     abs,
     add,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     div,
     exp,
@@ -101,7 +103,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "square", "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "atan2",
            "arctan2", "hypot", "remainder", "fmod", "floor_divide", "lerp", "addcmul",
            "addcdiv", "nan_to_num", "divide", "true_divide", "multiply", "subtract", "negative",
-           "absolute", "clip",
+           "absolute", "clip", "clamp_min", "clamp_max",
            # reductions and norms
            "amin", "aminmax", "prod", "cumsum", "cumprod", "logsumexp", "std_mean", "var_mean",
            "count_nonzero", "nansum", "nanmean", "norm",
