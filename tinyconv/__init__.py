@@ -36,8 +36,8 @@ from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccos
                          sgn, sign, sin, sinh, square, subtract, tan, trunc, true_divide)
 from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumexp, nanmean,
                          nansum, norm, prod, std_mean, var_mean)
-from ._functions import (argsort, bincount, bucketize, cummax, cummin, kthvalue, median, mode,
-                         msort, searchsorted, sort, topk, unique, unique_consecutive)
+from ._functions import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
+                         mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
 from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)

@@ -65,8 +65,8 @@ from .shape import (
     unsqueeze,
     view,
 )
-from .sorting import (argsort, bincount, bucketize, cummax, cummin, kthvalue, median, mode,
-                      msort, searchsorted, sort, topk, unique, unique_consecutive)
+from .sorting import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
+                      mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
 from .slicing import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
                       broadcast_to, chunk, column_stack, dstack, hstack, meshgrid, moveaxis,
                       movedim, narrow, repeat_interleave, select, split, swapaxes, swapdims,
@@ -95,7 +95,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
            # sorting and selection
            "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
-           "unique", "unique_consecutive", "bincount", "searchsorted", "bucketize",
+           "unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize",
            # pointwise math
            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p",

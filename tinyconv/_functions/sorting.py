@@ -1,5 +1,5 @@
 """Sorting and selection with torch's signatures: sort, argsort, msort, topk, kthvalue, median,
-mode, cummax/cummin, unique, unique_consecutive, bincount, searchsorted, bucketize.
+mode, cummax/cummin, unique, unique_consecutive, bincount, histc, searchsorted, bucketize.
 
 Values come with their int64 indices as torch's named tuples (``.values``, ``.indices``); the
 gradient of the values flows back to the positions the indices name (``tinyconv.ops.sort``).
@@ -19,7 +19,8 @@ from ._methods import method
 from ._results import ValuesIndices
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax",
-           "cummin", "unique", "unique_consecutive", "bincount", "searchsorted", "bucketize"]
+           "cummin", "unique", "unique_consecutive", "bincount", "histc", "searchsorted",
+           "bucketize"]
 
 
 def _vector(x):
@@ -460,3 +461,51 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
         raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got "
                            f"dim({boundaries.ndim})")
     return _search("bucketize", boundaries, input, right, out_int32)
+
+
+@method
+def histc(input, bins=100, min=0, max=0):
+    """Histogram of a floating tensor's elements in ``bins`` equal bins over ``[min, max]``.
+
+    Args:
+        input: a floating Tensor of any shape (its elements are counted).
+        bins: the number of bins (an int > 0).
+        min: the left edge of the first bin (a number).
+        max: the right edge of the last bin (a number).  When ``min == max`` (the default
+            0 and 0) the data's minimum and maximum are used instead, and when those are equal
+            too, ``min - 1`` and ``max + 1``, as torch.
+
+    Returns:
+        Tensor: ``(bins,)`` counts in ``input``'s dtype; elements outside ``[min, max]`` (and
+        NaN) are not counted, ``max`` itself falls in the last bin.  No gradient.
+    """
+    check_tensor("histc", "input", input)
+    x = input._data
+    if not D.is_float(x.dtype):
+        raise NotImplementedError(f'"histogram_cpu" not implemented for '
+                                  f"'{D.type_name(x.dtype)}'")
+    if not is_int(bins):
+        raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
+    for name, v in (("min", min), ("max", max)):
+        if not isinstance(v, (numbers.Real, TensorBase)) or isinstance(v, bool):
+            raise TypeError(f"histc(): argument '{name}' must be a number, not "
+                            f"{type(v).__name__}")
+    if bins <= 0:
+        raise RuntimeError(f"histc(): bins must be > 0, but got {bins}")
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+    if lo == hi:
+        lo, hi = lo - 1.0, hi + 1.0
+    if not lo < hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    flat = x.reshape(-1)
+    lo_, hi_ = x.dtype.type(lo), x.dtype.type(hi)
+    flat = flat[(flat >= lo_) & (flat <= hi_)]  # NaN compares False: not counted
+    # torch's linear bin position, in the input's dtype; max goes to the last bin
+    pos = ((flat - lo_) * x.dtype.type(bins) / (hi_ - lo_)).astype(np.int64)
+    pos = np.minimum(pos, bins - 1)
+    out = np.bincount(pos, minlength=bins).astype(x.dtype)
+    return input._make(out, False, None)

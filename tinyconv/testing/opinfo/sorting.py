@@ -3,7 +3,7 @@ leaves the order of ties unspecified, and a gradient at a tie is not a derivativ
 compared where torch documents the choice (stable sort, mode, cummax, median of all)."""
 import numpy as np
 
-from .core import BadArg, OpInfo, Sample, const, custom, distinct, ints
+from .core import BadArg, OpInfo, Sample, const, custom, distinct, ints, normal
 
 NAN = float("nan")
 
@@ -189,6 +189,22 @@ def _bucketize_samples():
                  fn=lambda M, F, b: (M.bucketize(0.1, b), M.bucketize(b[1].item(), b, right=True)))
 
 
+def _histc_samples():
+    yield Sample([("input", normal(200), False)], label="default: the data's range",
+                 fn=lambda M, F, t: M.histc(t))
+    yield Sample([("input", normal(4, 30), False)], label="bins=7 min=-1 max=1 method",
+                 fn=lambda M, F, t: t.histc(7, -1, 1))
+    yield Sample([("input", const([0.0, 1.0, 2.0, 3.0, 3.5, -0.5, NAN]), False)],
+                 label="on the edges, outside, NaN",
+                 fn=lambda M, F, t: (M.histc(t, bins=3, min=0, max=3),
+                                     M.histc(t, bins=6, min=0.0, max=3.0)))
+    yield Sample([("input", normal(20), False)], label="min == max == 1: the data's range",
+                 fn=lambda M, F, t: M.histc(t, 5, min=1, max=1))
+    yield Sample([("input", const([2.0, 2.0, 2.0]), False)], label="constant data: +-1",
+                 fn=lambda M, F, t: (M.histc(t, 4), M.histc(t * 0.0, 3)))
+    yield Sample([("input", normal(0), False)], label="empty", fn=lambda M, F, t: M.histc(t, 3))
+
+
 def _z(M):
     return M.zeros(3, 4)
 
@@ -209,6 +225,19 @@ BAD = {
         BadArg("weights of another length",
                lambda M, F: M.bincount(M.tensor([1]), M.tensor([1.0, 2.0])), RuntimeError,
                "weights")],
+    "histc": [
+        BadArg("int64 input", lambda M, F: M.histc(M.tensor([1, 2]), 3), NotImplementedError,
+               "Long", names_op=False),
+        BadArg("bins=0", lambda M, F: M.histc(M.ones(3), 0), RuntimeError, "bins"),
+        BadArg("bins=3.5", lambda M, F: M.histc(M.ones(3), 3.5), TypeError, "bins"),
+        BadArg("min > max", lambda M, F: M.histc(M.ones(3), 3, min=2, max=1), RuntimeError,
+               "larger than min"),
+        BadArg("min=inf", lambda M, F: M.histc(M.ones(3), 3, min=float("inf")), RuntimeError,
+               "not finite"),
+        BadArg("inf in the data's range", lambda M, F: M.histc(M.tensor([1.0, float("inf")]), 3),
+               RuntimeError, "not finite"),
+        BadArg("NaN in the data's range", lambda M, F: M.histc(M.tensor([1.0, NAN]), 3),
+               RuntimeError, "not finite")],
     "searchsorted": [
         BadArg("side and right opposite",
                lambda M, F: M.searchsorted(M.ones(3), M.ones(2), right=True, side="left"),
@@ -259,6 +288,7 @@ OPS = [
     _entry("unique", _unique_samples, gradcheck=False),
     _entry("unique_consecutive", _unique_consecutive_samples, gradcheck=False),
     _entry("bincount", _bincount_samples, gradcheck=False),
+    _entry("histc", _histc_samples, gradcheck=False),
     _entry("searchsorted", _searchsorted_samples, gradcheck=False),
     _entry("bucketize", _bucketize_samples, gradcheck=False),
 ]
