@@ -11,13 +11,13 @@ from . import accelerator, backends, cuda
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int8,
                       int16, int32, int64, set_default_dtype, uint8)
-from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, div, exp,
-                         flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum,
+from ._functions import (abs, add, amax, argmax, argmin, cat, clamp, clamp_max, clamp_min, div,
+                         exp, flatten, log, log_softmax, matmul, max, maximum, mean, min, minimum,
                          mul, neg, permute, pow, relu, reshape, sigmoid, softmax, sqrt, squeeze,
                          stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
 from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                          broadcast_tensors, broadcast_to, chunk, column_stack, diag, diag_embed,
-                         diagonal, dstack, flip, fliplr, flipud, gather, hstack, index_add,
+                         diagonal, diff, dstack, flip, fliplr, flipud, gather, hstack, index_add,
                          index_copy, index_fill, index_put, index_select, masked_fill,
                          masked_scatter, masked_select, meshgrid, moveaxis, movedim, narrow,
                          repeat_interleave, roll, rot90, scatter, scatter_add, scatter_reduce,
@@ -25,8 +25,8 @@ from ._functions import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                          tile, tril, triu, unbind, unflatten, vstack)
 from ._functions import (all, allclose, any, argwhere, bitwise_and, bitwise_left_shift,
                          bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
-                         ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan,
-                         isneginf, isposinf, isreal, le, less, less_equal, logical_and,
+                         ge, greater, greater_equal, gt, isclose, isfinite, isin, isinf,
+                         isnan, isneginf, isposinf, isreal, le, less, less_equal, logical_and,
                          logical_not, logical_or, logical_xor, lt, ne, nonzero, not_equal)
 from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccosh, arcsin,
                          arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2, atanh,
@@ -36,8 +36,8 @@ from ._functions import (absolute, acos, acosh, addcdiv, addcmul, arccos, arccos
                          sgn, sign, sin, sinh, square, subtract, tan, trunc, true_divide)
 from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumexp, nanmean,
                          nansum, norm, prod, std_mean, var_mean)
-from ._functions import (argsort, bincount, cummax, cummin, kthvalue, median, mode, msort,
-                         sort, topk, unique, unique_consecutive)
+from ._functions import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
+                         mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
 from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)

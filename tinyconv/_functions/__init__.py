@@ -9,6 +9,8 @@ from .arith import (
     abs,
     add,
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     div,
     exp,
@@ -26,8 +28,8 @@ from .bitwise import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
                       bitwise_right_shift, bitwise_xor, logical_and, logical_not, logical_or,
                       logical_xor)
 from .compare import (all, allclose, any, argwhere, eq, equal, ge, greater, greater_equal, gt,
-                      isclose, isfinite, isinf, isnan, isneginf, isposinf, isreal, le, less,
-                      less_equal, lt, ne, nonzero, not_equal, where)
+                      isclose, isfinite, isin, isinf, isnan, isneginf, isposinf, isreal, le,
+                      less, less_equal, lt, ne, nonzero, not_equal, where)
 from .indexing import (gather, index_add, index_copy, index_fill, index_put, index_select,
                        masked_fill, masked_scatter, masked_select, scatter, scatter_add,
                        scatter_reduce, take, take_along_dim)
@@ -40,8 +42,8 @@ from .math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan
 from .pointwise import (absolute, addcdiv, addcmul, arctan2, atan2, divide, floor_divide, fmod,
                         hypot, lerp, multiply, nan_to_num, negative, remainder, subtract,
                         true_divide)
-from .rearrange import (diag, diag_embed, diagonal, flip, fliplr, flipud, roll, rot90, tril,
-                        triu)
+from .rearrange import (diag, diag_embed, diagonal, diff, flip, fliplr, flipud, roll, rot90,
+                        tril, triu)
 from .norms import norm
 from .linalg import det, inverse, logdet, slogdet
 from .reduction import (amax, amin, aminmax, argmax, argmin, count_nonzero, cumprod, cumsum,
@@ -63,8 +65,8 @@ from .shape import (
     unsqueeze,
     view,
 )
-from .sorting import (argsort, bincount, cummax, cummin, kthvalue, median, mode, msort, sort,
-                      topk, unique, unique_consecutive)
+from .sorting import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
+                      mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
 from .slicing import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
                       broadcast_to, chunk, column_stack, dstack, hstack, meshgrid, moveaxis,
                       movedim, narrow, repeat_interleave, select, split, swapaxes, swapdims,
@@ -84,16 +86,16 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
            "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "tile",
            "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu",
-           "diag", "diagonal", "diag_embed",
+           "diag", "diagonal", "diag_embed", "diff",
            # comparisons, predicates, bitwise and logical ops
            "eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite",
-           "isposinf", "isneginf", "isreal", "all", "any", "nonzero", "argwhere",
+           "isposinf", "isneginf", "isreal", "isin", "all", "any", "nonzero", "argwhere",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
            "bitwise_right_shift", "logical_and", "logical_or", "logical_xor", "logical_not",
            # sorting and selection
            "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
-           "unique", "unique_consecutive", "bincount",
+           "unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize",
            # pointwise math
            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p",
@@ -101,7 +103,7 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            "square", "floor", "ceil", "round", "trunc", "fix", "frac", "sign", "sgn", "atan2",
            "arctan2", "hypot", "remainder", "fmod", "floor_divide", "lerp", "addcmul",
            "addcdiv", "nan_to_num", "divide", "true_divide", "multiply", "subtract", "negative",
-           "absolute", "clip",
+           "absolute", "clip", "clamp_min", "clamp_max",
            # reductions and norms
            "amin", "aminmax", "prod", "cumsum", "cumprod", "logsumexp", "std_mean", "var_mean",
            "count_nonzero", "nansum", "nanmean", "norm",

@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .. import _dtypes as D
+from .._checks import check_tensor
 from .._engine import TensorBase
 from ..ops import elementwise as E
 from ..ops import linalg as L
@@ -15,7 +16,7 @@ from ..ops import math as M
 from ._methods import method
 
 __all__ = ["add", "sub", "mul", "div", "pow", "matmul", "neg", "abs", "exp", "log", "sqrt",
-           "clamp", "clip", "maximum", "minimum", "cast", "operands"]
+           "clamp", "clamp_min", "clamp_max", "clip", "maximum", "minimum", "cast", "operands"]
 
 
 def cast(x, dtype):
@@ -327,6 +328,9 @@ def clamp(input, min=None, max=None):
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"clamp: {name} must be a number, got {type(v).__name__}")
+    if (np.issubdtype(input._data.dtype, np.integer)
+            and any(v is not None and not isinstance(v, numbers.Integral) for v in (min, max))):
+        input = cast(input, D.get_default_dtype())  # a float bound: torch's result is float
     return E.Clamp.apply(input, min=min, max=max)
 
 
@@ -343,6 +347,52 @@ def _clamp_tensor(input, lo, hi):
                            f"broadcast") from None
     return M.ClampTensor.apply(cast(input, dt), None if lo is None else cast(lo, dt),
                                None if hi is None else cast(hi, dt))
+
+
+def _one_bound(op, name, input, bound):
+    check_tensor(op, "input", input)
+    if not isinstance(bound, (TensorBase, numbers.Real)) or isinstance(bound, bool):
+        raise TypeError(f"{op}(): argument '{name}' must be a Tensor or a number, not "
+                        f"{type(bound).__name__}")
+    if isinstance(bound, TensorBase):
+        try:
+            np.broadcast_shapes(input.shape, bound.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: The size of tensor a {tuple(input.shape)} must match the "
+                               f"size of tensor b {tuple(bound.shape)} (shapes do not "
+                               "broadcast)") from None
+
+
+@method(inplace="clamp_min_")
+def clamp_min(input, min):
+    """``clamp(input, min=min)``: every element raised to at least ``min``.
+
+    Args:
+        input: a Tensor.
+        min: the lower bound: a number or a Tensor broadcast against ``input``.
+
+    Returns:
+        Tensor: as ``clamp``'s; the gradient passes where ``input >= min`` (and reaches a
+        tensor ``min`` where it won).
+    """
+    _one_bound("clamp_min", "min", input, min)
+    return clamp(input, min=min)
+
+
+@method(inplace="clamp_max_")
+def clamp_max(input, max):
+    """``clamp(input, max=max)``: every element lowered to at most ``max``.
+
+    Args:
+        input: a Tensor.
+        max: the upper bound: a number or a Tensor broadcast against ``input``.
+
+    Returns:
+        Tensor: as ``clamp``'s; the gradient passes where ``input <= max`` (and reaches a
+        tensor ``max`` where it won).
+    """
+    _one_bound("clamp_max", "max", input, max)
+    return clamp(input, max=max)
 
 
 # torch's alias of clamp, as a function and as methods

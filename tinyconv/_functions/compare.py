@@ -1,6 +1,6 @@
 """Comparisons and predicates with torch's signatures: eq/ne/gt/ge/lt/le (and torch's long
 names), isclose/allclose/equal, isnan/isinf/isfinite/isposinf/isneginf, all/any, nonzero,
-argwhere, and where (three arguments: a selection with gradients; one: nonzero's tuple).
+argwhere, where (three arguments: a selection with gradients; one: nonzero's tuple), isin.
 
 Comparisons have no gradient and return bool tensors; operands are compared in their promoted
 dtype (torch's rules), broadcasting as NumPy does.
@@ -17,7 +17,7 @@ from .arith import operands
 
 __all__ = ["eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "isclose", "allclose", "equal", "isnan", "isinf", "isfinite", "isposinf",
-           "isneginf", "isreal", "all", "any", "nonzero", "argwhere", "where", "compare"]
+           "isneginf", "isreal", "all", "any", "nonzero", "argwhere", "where", "isin", "compare"]
 
 
 def compare(ufunc, a, b, op=None):
@@ -278,3 +278,36 @@ def where(condition, input=None, other=None):
             f"{tuple(b.shape)} do not broadcast") from None
     # a Tensor condition goes in as a Tensor: the op keeps it version-checked for backward
     return E.Where.apply(a, b, cond=condition if isinstance(condition, TensorBase) else cond)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` occurs in ``test_elements``.
+
+    Args:
+        elements: a Tensor, or a number (with a Tensor ``test_elements``).
+        test_elements: a Tensor of any shape, or a number (with a Tensor ``elements``).
+        assume_unique: accepted for torch's signature (the result does not depend on it).
+        invert: True gives ``not in`` instead.
+
+    Returns:
+        Tensor: bool, of ``elements``' shape (0-d for a number); no gradient.  The values are
+        compared in the promoted dtype of the two (torch's rules); NaN is in nothing.
+    """
+    if not isinstance(elements, TensorBase) and not isinstance(test_elements, TensorBase):
+        raise TypeError(f"isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__}): "
+                        "one of elements and test_elements must be a Tensor")
+    for name, v in (("elements", elements), ("test_elements", test_elements)):
+        if not isinstance(v, (TensorBase, numbers.Number)) or isinstance(v, complex):
+            raise TypeError(f"isin(): argument '{name}' must be a Tensor or a number, not "
+                            f"{type(v).__name__}")
+    for name, v in (("assume_unique", assume_unique), ("invert", invert)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"isin(): argument '{name}' must be bool, not {type(v).__name__}")
+    for v in (elements, test_elements):
+        if isinstance(v, bool) or (isinstance(v, TensorBase) and v._data.dtype == np.bool_):
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    a, b = operands(elements, test_elements, "isin")
+    ref = a if isinstance(elements, TensorBase) else b
+    out = np.isin(a._data, b._data, invert=bool(invert))
+    return ref._make(np.asarray(out, dtype=np.bool_), False, None)

@@ -1,14 +1,20 @@
 """Rearranging elements with torch's signatures: flip/fliplr/flipud, roll, rot90, tril/triu,
-diag, diagonal (a view), diag_embed.  Each checks its arguments with torch's messages and runs
-one op of ``tinyconv.ops.index`` (rot90: a flip and a transpose)."""
+diag, diagonal (a view), diag_embed, diff.  Each checks its arguments with torch's messages and
+runs one op of ``tinyconv.ops.index`` (rot90: a flip and a transpose; diff: slices subtracted).
+"""
+from .. import _dtypes as D
 from .._checks import check_dim, check_tensor, is_int, normalize_dims
+from .._engine import TensorBase
 from ..ops import index as I
 from ..ops import shape as S
 from ._methods import method
-from .shape import transpose
+from .arith import sub
+from .bitwise import logical_xor
+from .shape import cat, transpose
+from .slicing import narrow
 
 __all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu", "diag", "diagonal",
-           "diag_embed"]
+           "diag_embed", "diff"]
 
 
 def _int_list(value, op, name):
@@ -259,3 +265,57 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         shape.append(n if d in (d1, d2) else rest.pop(0))
     x = input if input.ndim else S.Reshape.apply(input, shape=(1,))
     return I.DiagonalScatter.apply(x, shape=tuple(shape), offset=offset, dim1=d1, dim2=d2)
+
+
+@method
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``: ``out[i] = input[i + 1] - input[i]``,
+    applied ``n`` times.
+
+    Args:
+        input: a Tensor of at least one dimension.
+        n: how many times to difference (an int >= 0; 0 returns a copy of the joined tensor).
+        dim: the dimension to difference along.
+        prepend: None, or a Tensor joined before ``input`` along ``dim`` first (same number of
+            dimensions, same sizes except along ``dim``).
+        append: None, or a Tensor joined after ``input`` along ``dim`` first.
+
+    Returns:
+        Tensor: ``n`` shorter along ``dim`` than the joined tensor (empty when ``n`` is at least
+        its length), in the promoted dtype of the pieces; bool tensors are differenced with
+        ``logical_xor`` (as torch).  Differentiable (twice) through every piece.
+    """
+    check_tensor("diff", "input", input)
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if not is_int(n):
+        raise TypeError(f"diff(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = check_dim(dim, input.ndim, "diff")
+    pieces = []
+    for name, t in (("prepend", prepend), ("input", input), ("append", append)):
+        if t is None:
+            continue
+        if not isinstance(t, TensorBase):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        if t.ndim != input.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               "input")
+        for i in range(input.ndim):
+            if i != d and t.shape[i] != input.shape[i]:
+                raise RuntimeError(
+                    "diff expects the shape of tensor to prepend or append to match that of "
+                    f"input except along the differencing dimension; input.size({i}) = "
+                    f"{input.shape[i]}, but got tensor.size({i}) = {t.shape[i]}")
+        pieces.append(t)
+    if len(pieces) == 1 and n == 0:
+        return input.clone()  # a new tensor, as torch's
+    y = cat(pieces, d) if len(pieces) > 1 else input
+    for _ in range(n):
+        m = y.shape[d]
+        if m == 0:
+            break
+        later, earlier = narrow(y, d, 1, m - 1), narrow(y, d, 0, m - 1)
+        y = logical_xor(later, earlier) if y.dtype == D.bool_ else sub(later, earlier)
+    return y

@@ -1,15 +1,18 @@
 """Sorting and selection with torch's signatures: sort, argsort, msort, topk, kthvalue, median,
-mode, cummax/cummin, unique, unique_consecutive, bincount.
+mode, cummax/cummin, unique, unique_consecutive, bincount, histc, searchsorted, bucketize.
 
 Values come with their int64 indices as torch's named tuples (``.values``, ``.indices``); the
 gradient of the values flows back to the positions the indices name (``tinyconv.ops.sort``).
 Sorts are stable: equal values keep their input order (torch leaves it unspecified unless
 ``stable=True``; this order is one of the allowed ones).
 """
+import numbers
+
 import numpy as np
 
+from .. import _dtypes as D
 from .._checks import check_dim, check_keepdim, check_tensor, is_int
-from .._engine import is_grad_enabled
+from .._engine import TensorBase, is_grad_enabled
 from ..ops import index as I
 from ..ops import shape as S
 from ..ops import sort as O
@@ -17,7 +20,8 @@ from ._methods import method
 from ._results import ValuesIndices
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax",
-           "cummin", "unique", "unique_consecutive", "bincount"]
+           "cummin", "unique", "unique_consecutive", "bincount", "histc", "searchsorted",
+           "bucketize"]
 
 
 def _vector(x):
@@ -346,4 +350,169 @@ def bincount(input, weights=None, minlength=0):
     out = np.bincount(x, weights=w, minlength=minlength)
     if w is not None and w.dtype == np.float32:
         out = out.astype(np.float32)
+    return input._make(out, False, None)
+
+
+def _flag(op, name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
+    return bool(value)
+
+
+def _search(op, seq, values, right, out_int32):
+    """Insertion positions of ``values`` (a Tensor or a number) in the last dimension of the
+    Tensor ``seq`` (1-d, or with ``values``' leading dimensions), as torch's int64/int32."""
+    if isinstance(values, TensorBase):
+        v = values._data
+    elif isinstance(values, numbers.Number) and not isinstance(values, complex):
+        v = np.asarray(values, dtype=D.scalar_dtype(values, seq._data.dtype))
+    else:
+        raise TypeError(f"{op}(): argument 'input' must be a Tensor or a number, not "
+                        f"{type(values).__name__}")
+    right, out_int32 = _flag(op, "right", right), _flag(op, "out_int32", out_int32)
+    a = seq._data
+    if a.dtype == np.bool_ or v.dtype == np.bool_:
+        raise NotImplementedError(f'"{op}_out_cpu" not implemented for \'Bool\'')
+    dt = D.promote(a.dtype, v.dtype)
+    a, v = a.astype(dt, copy=False), v.astype(dt, copy=False)
+    side = "right" if right else "left"
+    if a.ndim == 1:
+        out = np.searchsorted(a, v, side=side)
+    else:  # one search per row of the leading dimensions
+        rows_a, rows_v = a.reshape(-1, a.shape[-1]), v.reshape(-1, v.shape[-1])
+        out = np.empty(rows_v.shape, dtype=np.int64)
+        for i in range(rows_a.shape[0]):
+            out[i] = np.searchsorted(rows_a[i], rows_v[i], side=side)
+        out = out.reshape(v.shape)
+    out = np.asarray(out, dtype=np.int32 if out_int32 else np.int64)
+    ref = values if isinstance(values, TensorBase) else seq
+    return ref._make(out, False, None)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where ``input``'s values would be inserted into ``sorted_sequence`` to keep it sorted.
+
+    Args:
+        sorted_sequence: a Tensor sorted ascending along its last dimension: 1-d, or N-d with
+            ``input``'s leading dimensions (one sequence per row).
+        input: a Tensor of values, or a number (with a 1-d ``sorted_sequence``).
+        out_int32: int32 positions instead of int64.
+        right: the position after equal entries instead of before them.
+        side: None, ``'left'`` or ``'right'`` (the same choice as ``right``; the two must not
+            contradict each other).
+        sorter: None, or int64 indices of ``sorted_sequence``'s shape that sort it along its
+            last dimension (as ``argsort`` gives).
+
+    Returns:
+        Tensor: of ``input``'s shape (0-d for a number), int64 (int32 with ``out_int32``);
+        no gradient.  Values are compared in the promoted dtype of the two.
+    """
+    op = "searchsorted"
+    check_tensor(op, "sorted_sequence", sorted_sequence)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right is True and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites,"
+                               f" got side of {side} while right was True")
+        right = side == "right"
+    seq = sorted_sequence
+    if seq.ndim == 0:
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
+                           "dimension, but got 0 dimension")
+    if seq.ndim > 1:
+        if not isinstance(input, TensorBase) or input.ndim == 0:
+            raise RuntimeError("torch.searchsorted(): input value can be a scalar only when "
+                               f"boundaries tensor dimension is 1, but we got boundaries tensor "
+                               f"dim({seq.ndim}) and input value's dim(0) numel(1)")
+        if input.ndim != seq.ndim or tuple(input.shape[:-1]) != tuple(seq.shape[:-1]):
+            raise RuntimeError(
+                "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                "dimensions of boundaries tensor and input value tensor must match, but we got "
+                f"boundaries tensor {list(seq.shape)} and input value tensor "
+                f"{list(input.shape)}")
+    if sorter is not None:
+        check_tensor(op, "sorter", sorter)
+        if sorter._data.dtype != np.int64:
+            raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but "
+                               f"got dtype {D.type_name(sorter._data.dtype)}")
+        if tuple(sorter.shape) != tuple(seq.shape):
+            raise RuntimeError("torch.searchsorted(): boundary and sorter must have the same "
+                               f"size, but got boundary tensor {list(seq.shape)} and got sorter "
+                               f"tensor {list(sorter.shape)}")
+        idx = sorter._data
+        if idx.size and (idx.min() < 0 or idx.max() >= seq.shape[-1]):
+            raise RuntimeError("torch.searchsorted(): sorter index out of range")
+        seq = seq._make(np.take_along_axis(seq._data, idx, -1), False, None)
+    return _search(op, seq, input, right, out_int32)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value of ``input`` among the sorted 1-d ``boundaries``.
+
+    Args:
+        input: a Tensor of values, or a number.
+        boundaries: a 1-d Tensor sorted ascending.
+        out_int32: int32 indices instead of int64.
+        right: ``boundaries[i-1] < x <= boundaries[i]`` (False) or
+            ``boundaries[i-1] <= x < boundaries[i]`` (True), as torch.
+
+    Returns:
+        Tensor: of ``input``'s shape (0-d for a number), int64 (int32 with ``out_int32``);
+        no gradient.  The same as ``searchsorted(boundaries, input, right=right)``.
+    """
+    check_tensor("bucketize", "boundaries", boundaries)
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got "
+                           f"dim({boundaries.ndim})")
+    return _search("bucketize", boundaries, input, right, out_int32)
+
+
+@method
+def histc(input, bins=100, min=0, max=0):
+    """Histogram of a floating tensor's elements in ``bins`` equal bins over ``[min, max]``.
+
+    Args:
+        input: a floating Tensor of any shape (its elements are counted).
+        bins: the number of bins (an int > 0).
+        min: the left edge of the first bin (a number).
+        max: the right edge of the last bin (a number).  When ``min == max`` (the default
+            0 and 0) the data's minimum and maximum are used instead, and when those are equal
+            too, ``min - 1`` and ``max + 1``, as torch.
+
+    Returns:
+        Tensor: ``(bins,)`` counts in ``input``'s dtype; elements outside ``[min, max]`` (and
+        NaN) are not counted, ``max`` itself falls in the last bin.  No gradient.
+    """
+    check_tensor("histc", "input", input)
+    x = input._data
+    if not D.is_float(x.dtype):
+        raise NotImplementedError(f'"histogram_cpu" not implemented for '
+                                  f"'{D.type_name(x.dtype)}'")
+    if not is_int(bins):
+        raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")
+    for name, v in (("min", min), ("max", max)):
+        if not isinstance(v, (numbers.Real, TensorBase)) or isinstance(v, bool):
+            raise TypeError(f"histc(): argument '{name}' must be a number, not "
+                            f"{type(v).__name__}")
+    if bins <= 0:
+        raise RuntimeError(f"histc(): bins must be > 0, but got {bins}")
+    lo, hi = float(min), float(max)
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
+    if lo == hi:
+        lo, hi = lo - 1.0, hi + 1.0
+    if not lo < hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    flat = x.reshape(-1)
+    lo_, hi_ = x.dtype.type(lo), x.dtype.type(hi)
+    flat = flat[(flat >= lo_) & (flat <= hi_)]  # NaN compares False: not counted
+    # torch's linear bin position, in the input's dtype; max goes to the last bin
+    pos = ((flat - lo_) * x.dtype.type(bins) / (hi_ - lo_)).astype(np.int64)
+    pos = np.minimum(pos, bins - 1)
+    out = np.bincount(pos, minlength=bins).astype(x.dtype)
     return input._make(out, False, None)

@@ -171,7 +171,41 @@ def _z(M):
     return M.zeros(3, 4)
 
 
+def _e(*shape):
+    return ("elements", ints(0, 6, *shape), False)
+
+
+def _isin_samples():
+    yield Sample([_e(3, 4), ("test_elements", ints(0, 6, 4), False)],
+                 fn=lambda M, F, e, t: M.isin(e, t))
+    yield Sample([_e(3, 4), ("test_elements", ints(0, 6, 2, 2), False)],
+                 label="invert, 2-d test_elements",
+                 fn=lambda M, F, e, t: M.isin(e, t, invert=True))
+    yield Sample([("elements", normal(2, 5), False)],
+                 label="float: a slice of itself and one not there",
+                 fn=lambda M, F, t: (M.isin(t, t[0, 1:4]),
+                                     M.isin(t, M.cat([t[1, :2], t[0, :1] + 0.5]),
+                                            assume_unique=True)))
+    yield Sample([("input", const([[1.0, NAN, 2.5], [-INF, 0.0, 3.0]]), False)],
+                 label="NaN in nothing", fn=lambda M, F, t: M.isin(t, t[0]))
+    yield Sample([_e(5)], label="numbers: test_element, element",
+                 fn=lambda M, F, e: (M.isin(e, 2), M.isin(3, e), M.isin(e, 2.0),
+                                     M.isin(e, 2.5, invert=True)))
+    yield Sample([("elements", normal(4, scale=2.0), False), ("other", ints(-2, 3, 4), False)],
+                 label="float elements, int64 tests",
+                 fn=lambda M, F, t, i: (M.isin(t.round(), i), M.isin(i, t.round())))
+    yield Sample([_e(0, 3), ("test_elements", ints(0, 6, 0), False)],
+                 label="empty", fn=lambda M, F, e, t: (M.isin(e, t), M.isin(t, e)))
+
+
 BAD = {
+    "isin": [
+        BadArg("two numbers", lambda M, F: M.isin(1, 2), TypeError, "isin"),
+        BadArg("a list", lambda M, F: M.isin(_z(M), [1, 2]), TypeError, "isin"),
+        BadArg("invert=1", lambda M, F: M.isin(_z(M), _z(M), invert=1), TypeError, "invert"),
+        BadArg("bool elements", lambda M, F: M.isin(M.tensor([True]), M.tensor([1])),
+               RuntimeError, "Bool"),
+        BadArg("bool number", lambda M, F: M.isin(_z(M), True), RuntimeError, "Bool")],
     "isclose": [BadArg("float32 vs float64", lambda M, F: M.isclose(_z(M), _z(M).double()),
                        RuntimeError, "float64|Double")],
     "allclose": [BadArg("float32 vs float64", lambda M, F: M.allclose(_z(M), _z(M).double()),
@@ -196,7 +230,7 @@ def _entry(name, samples, **kw):
 OPS = (
     [_entry(n, _comparison_samples(n)) for n in list(OPERATORS) + list(ALIASES)]
     + [_entry("isclose", _isclose_samples), _entry("allclose", _allclose_samples),
-       _entry("equal", _equal_samples)]
+       _entry("equal", _equal_samples), _entry("isin", _isin_samples)]
     + [_entry(n, _predicate_samples(n))
        for n in ("isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal")]
     + [_entry(n, _all_any_samples(n)) for n in ("all", "any")]

@@ -271,6 +271,24 @@ VIEWS = {
 }
 
 
+def _diff_samples():
+    yield Sample([x(3, 5)], fn=lambda M, F, t: M.diff(t))
+    yield Sample([x(4, 3, 2)], label="n=2 dim=0 method", fn=lambda M, F, t: t.diff(2, 0))
+    yield Sample([x(3, 4), ("prepend", normal(3, 1), True), ("append", normal(3, 2), True)],
+                 label="prepend append", fn=lambda M, F, t, p, a: M.diff(t, prepend=p, append=a))
+    yield Sample([x(2, 3), ("prepend", normal(1, 3), True)], label="n=3 dim=-2 prepend",
+                 fn=lambda M, F, t, p: t.diff(n=3, dim=-2, prepend=p))
+    yield Sample([x(4)], label="n >= length: empty", fn=lambda M, F, t: (M.diff(t, 4),
+                                                                         M.diff(t, 6)))
+    yield Sample([x(4)], label="n=0 a copy", fn=lambda M, F, t: M.diff(t, 0) * 1.0)
+    yield Sample([x(5), ("prepend", ints(-3, 3, 2), False)], label="int64 prepend promotes",
+                 fn=lambda M, F, t, p: M.diff(t, prepend=p))
+    yield Sample([("input", ints(-9, 9, 3, 6), False)], label="int64 n=2",
+                 fn=lambda M, F, t: t.diff(2))
+    yield Sample([("input", bools(7), False)], label="bool: logical_xor",
+                 fn=lambda M, F, t: M.diff(t))
+
+
 def _fill_diagonal(t):
     y = t * 1.0
     y.diagonal().mul_(2.0)  # a view: the write reaches y
@@ -423,6 +441,20 @@ BAD = {
     "meshgrid": [_bad("meshgrid", "indexing='x'", lambda M, F: M.meshgrid(M.ones(2),
                                                                           indexing="x"),
                       RuntimeError, "indexing")],
+    "diff": [
+        _bad("diff", "0-d", lambda M, F: M.diff(M.tensor(1.0)), RuntimeError,
+             "one-dimensional"),
+        _bad("diff", "n=-1", lambda M, F: _z(M).diff(-1), RuntimeError, "non-negative",
+             names_op=False),
+        _bad("diff", "n=1.5", lambda M, F: M.diff(_z(M), 1.5), TypeError, "'n'"),
+        _bad("diff", "dim 2", lambda M, F: _z(M).diff(dim=2), IndexError, "range",
+             names_op=False),
+        _bad("diff", "prepend of another size", lambda M, F: M.diff(
+            _z(M), prepend=M.zeros(2, 4)), RuntimeError, "size"),
+        _bad("diff", "prepend 1-d", lambda M, F: M.diff(_z(M), append=M.zeros(4)),
+             RuntimeError, "same dimension"),
+        _bad("diff", "prepend a float", lambda M, F: M.diff(_z(M), prepend=1.0), TypeError,
+             "'prepend' must be Tensor")],
     "broadcast_to": [_bad("broadcast_to", "(2, 4)", lambda M, F: _z(M).broadcast_to((2, 4)),
                           RuntimeError, "size", names_op=False)],
 }
@@ -447,5 +479,5 @@ OPS = (
     + [_entry(n, _joining_samples(n)) for n in ("hstack", "vstack", "dstack", "column_stack")]
     + [_entry(n, _atleast_samples(n)) for n in ("atleast_1d", "atleast_2d", "atleast_3d")]
     + [_entry("broadcast_tensors", _broadcast_tensors_samples),
-       _entry("meshgrid", _meshgrid_samples)]
+       _entry("meshgrid", _meshgrid_samples), _entry("diff", _diff_samples)]
 )

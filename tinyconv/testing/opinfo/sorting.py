@@ -1,7 +1,9 @@
 """Registry entries: sorting and selection.  Differentiable samples use distinct values (torch
 leaves the order of ties unspecified, and a gradient at a tie is not a derivative); ties are
 compared where torch documents the choice (stable sort, mode, cummax, median of all)."""
-from .core import BadArg, OpInfo, Sample, const, custom, distinct, ints
+import numpy as np
+
+from .core import BadArg, OpInfo, Sample, const, custom, distinct, ints, normal
 
 NAN = float("nan")
 
@@ -137,6 +139,72 @@ def _bincount_samples():
                  fn=lambda M, F, y, p: M.bincount(y * 3 + p, minlength=9).reshape(3, 3))
 
 
+def _sorted(*shape, kind="float"):
+    def make(rng, dt):
+        if kind == "int":  # with repeated entries: left and right differ there
+            return np.sort(rng.integers(0, 6, shape), axis=-1).astype(np.int64)
+        return np.sort(rng.normal(size=shape), axis=-1).astype(dt)
+    return ("sorted_sequence", custom(make, shape), False)
+
+
+def _v(*shape, kind="float"):
+    if kind == "int":
+        return ("values", ints(-1, 7, *shape), False)
+    return ("values", custom(lambda rng, dt: (2 * rng.normal(size=shape)).astype(dt), shape),
+            False)
+
+
+def _searchsorted_samples():
+    for right in (False, True):
+        yield Sample([_sorted(6), _v(3, 4)], label=f"1-d right={right}",
+                     fn=lambda M, F, s, v, r=right: M.searchsorted(s, v, right=r))
+        yield Sample([_sorted(7, kind="int"), _v(10, kind="int")],
+                     label=f"int64 ties right={right}",
+                     fn=lambda M, F, s, v, r=right: M.searchsorted(s, v, right=r))
+    yield Sample([_sorted(2, 3, 5), _v(2, 3, 4)], label="batched N-d side='right' out_int32",
+                 fn=lambda M, F, s, v: (M.searchsorted(s, v, side="right", out_int32=True),
+                                        M.searchsorted(s, v, side="left")))
+    yield Sample([_sorted(3, 7, kind="int"), _v(3, 2, kind="int")], label="batched int ties",
+                 fn=lambda M, F, s, v: (M.searchsorted(s, v), M.searchsorted(s, v, right=True)))
+    yield Sample([_sorted(5)], label="numbers: 0-d",
+                 fn=lambda M, F, s: (M.searchsorted(s, 0.25), M.searchsorted(s, s[2].item(),
+                                                                              right=True)))
+    yield Sample([_sorted(5, kind="int"), _v(6)], label="int64 sequence, float values",
+                 fn=lambda M, F, s, v: M.searchsorted(s, v))
+    yield Sample([("input", distinct(2, 5), False)], label="sorter from argsort",
+                 fn=lambda M, F, t: M.searchsorted(t, t[:, :3] + 0.01, sorter=t.argsort()))
+    yield Sample([_sorted(4), _v(0)], label="empty values",
+                 fn=lambda M, F, s, v: M.searchsorted(s, v))
+
+
+def _bucketize_samples():
+    for right in (False, True):
+        yield Sample([("input", ints(-1, 7, 4, 5), False),
+                      ("boundaries", ints(0, 1, 6, fixed=[0, 1, 1, 3, 4, 6]), False)],
+                     label=f"int64 on the boundaries right={right}",
+                     fn=lambda M, F, x, b, r=right: M.bucketize(x, b, right=r))
+    yield Sample([_v(3, 4), _sorted(5)], label="float out_int32",
+                 fn=lambda M, F, x, b: M.bucketize(x, b, out_int32=True))
+    yield Sample([_sorted(5)], label="a number",
+                 fn=lambda M, F, b: (M.bucketize(0.1, b), M.bucketize(b[1].item(), b, right=True)))
+
+
+def _histc_samples():
+    yield Sample([("input", normal(200), False)], label="default: the data's range",
+                 fn=lambda M, F, t: M.histc(t))
+    yield Sample([("input", normal(4, 30), False)], label="bins=7 min=-1 max=1 method",
+                 fn=lambda M, F, t: t.histc(7, -1, 1))
+    yield Sample([("input", const([0.0, 1.0, 2.0, 3.0, 3.5, -0.5, NAN]), False)],
+                 label="on the edges, outside, NaN",
+                 fn=lambda M, F, t: (M.histc(t, bins=3, min=0, max=3),
+                                     M.histc(t, bins=6, min=0.0, max=3.0)))
+    yield Sample([("input", normal(20), False)], label="min == max == 1: the data's range",
+                 fn=lambda M, F, t: M.histc(t, 5, min=1, max=1))
+    yield Sample([("input", const([2.0, 2.0, 2.0]), False)], label="constant data: +-1",
+                 fn=lambda M, F, t: (M.histc(t, 4), M.histc(t * 0.0, 3)))
+    yield Sample([("input", normal(0), False)], label="empty", fn=lambda M, F, t: M.histc(t, 3))
+
+
 def _z(M):
     return M.zeros(3, 4)
 
@@ -157,6 +225,51 @@ BAD = {
         BadArg("weights of another length",
                lambda M, F: M.bincount(M.tensor([1]), M.tensor([1.0, 2.0])), RuntimeError,
                "weights")],
+    "histc": [
+        BadArg("int64 input", lambda M, F: M.histc(M.tensor([1, 2]), 3), NotImplementedError,
+               "Long", names_op=False),
+        BadArg("bins=0", lambda M, F: M.histc(M.ones(3), 0), RuntimeError, "bins"),
+        BadArg("bins=3.5", lambda M, F: M.histc(M.ones(3), 3.5), TypeError, "bins"),
+        BadArg("min > max", lambda M, F: M.histc(M.ones(3), 3, min=2, max=1), RuntimeError,
+               "larger than min"),
+        BadArg("min=inf", lambda M, F: M.histc(M.ones(3), 3, min=float("inf")), RuntimeError,
+               "not finite"),
+        BadArg("inf in the data's range", lambda M, F: M.histc(M.tensor([1.0, float("inf")]), 3),
+               RuntimeError, "not finite"),
+        BadArg("NaN in the data's range", lambda M, F: M.histc(M.tensor([1.0, NAN]), 3),
+               RuntimeError, "not finite")],
+    "searchsorted": [
+        BadArg("side and right opposite",
+               lambda M, F: M.searchsorted(M.ones(3), M.ones(2), right=True, side="left"),
+               RuntimeError, "opposites"),
+        BadArg("side='middle'", lambda M, F: M.searchsorted(M.ones(3), M.ones(2),
+                                                            side="middle"), RuntimeError, "side"),
+        BadArg("0-d sequence", lambda M, F: M.searchsorted(M.tensor(1.0), M.ones(2)),
+               RuntimeError, "positive dimension"),
+        BadArg("leading dims differ", lambda M, F: M.searchsorted(M.ones(2, 3), M.ones(3, 1)),
+               RuntimeError, "first N-1 dimensions"),
+        BadArg("number with N-d sequence", lambda M, F: M.searchsorted(M.ones(2, 3), 1.0),
+               RuntimeError, "scalar"),
+        BadArg("a list", lambda M, F: M.searchsorted(M.ones(3), [1.0]), TypeError,
+               "searchsorted"),
+        BadArg("right=1", lambda M, F: M.searchsorted(M.ones(3), M.ones(2), right=1),
+               TypeError, "searchsorted"),
+        BadArg("bool", lambda M, F: M.searchsorted(M.tensor([False, True]), M.tensor([True])),
+               NotImplementedError, "Bool"),
+        BadArg("sorter length", lambda M, F: M.searchsorted(M.ones(3), M.ones(2),
+                                                            sorter=M.tensor([0, 1])),
+               RuntimeError, "sorter"),
+        BadArg("float sorter", lambda M, F: M.searchsorted(M.ones(2), M.ones(2),
+                                                           sorter=M.tensor([0.0, 1.0])),
+               RuntimeError, "long"),
+        BadArg("sorter out of range", lambda M, F: M.searchsorted(M.ones(2), M.ones(1),
+                                                                  sorter=M.tensor([0, 5])),
+               RuntimeError, "out of range")],
+    "bucketize": [
+        BadArg("2-d boundaries", lambda M, F: M.bucketize(M.ones(3), M.ones(2, 2)),
+               RuntimeError, "1 dimension", names_op=False),
+        BadArg("a list", lambda M, F: M.bucketize(M.ones(3), [1.0, 2.0]), TypeError,
+               "bucketize")],
     "sort": [BadArg("dim 2", lambda M, F: _z(M).sort(2), IndexError, "range", names_op=False)],
 }
 
@@ -175,4 +288,7 @@ OPS = [
     _entry("unique", _unique_samples, gradcheck=False),
     _entry("unique_consecutive", _unique_consecutive_samples, gradcheck=False),
     _entry("bincount", _bincount_samples, gradcheck=False),
+    _entry("histc", _histc_samples, gradcheck=False),
+    _entry("searchsorted", _searchsorted_samples, gradcheck=False),
+    _entry("bucketize", _bucketize_samples, gradcheck=False),
 ]

@@ -3,7 +3,7 @@
 in its label; function forms (``tc.exp(x)``, ``tc.maximum(x, y)``) sit with their method."""
 import numpy as np
 
-from .core import BadArg, OpInfo, Sample, bools, const, distinct, normal, positive, x
+from .core import BadArg, OpInfo, Sample, bools, const, distinct, ints, normal, positive, x
 
 # float32: broadcasting sums and matmul accumulate more than one rounding
 TOL_ACCUMULATE = {"float32": 1e-4}
@@ -86,6 +86,41 @@ def _clamp_samples():
     yield Sample([x(3, 4), ("min", normal(4, shift=1.0), True),
                   ("max", normal(4, shift=-1.0), True)], label="min > max gives max",
                  fn=lambda M, F, t, lo, hi: M.clamp(t, lo, hi))
+
+
+def _clamp_one_samples(name):
+    kw = "min" if name == "clamp_min" else "max"
+
+    def samples():
+        for v in (-0.3, 0.4):
+            yield Sample([x(5, 6, away=1e-2)], label=f"{v}",
+                         fn=lambda M, F, t, v=v: getattr(M, name)(t, v))
+        yield Sample([("input", const([-1.0, 0.0, 1.0, 2.0]), True)], gradcheck=False,
+                     label="x on the bound: torch passes the gradient",
+                     fn=lambda M, F, t: getattr(t, name)(1.0))
+        yield Sample([x(3, 4), (kw, normal(4, scale=0.5), True)], label="tensor bound method",
+                     fn=lambda M, F, t, b: getattr(t, name)(b))
+        yield Sample([x(3, 4), (kw, normal(3, 1, scale=0.5), True)],
+                     label="tensor bound keyword, in place",
+                     fn=lambda M, F, t, b: getattr(t * 1.0, name + "_")(**{kw: b}))
+        yield Sample([x(4, away=1e-2)], label="number in place",
+                     fn=lambda M, F, t: getattr(t * 1.0, name + "_")(0.1))
+        yield Sample([("input", ints(-3, 4, 6), False)], label="int64: int bound, float bound",
+                     fn=lambda M, F, t: (getattr(M, name)(t, 1), getattr(M, name)(t, 1.5),
+                                         getattr(t, name)(2.0), getattr(t * 1, name + "_")(0)))
+    return samples
+
+
+def _clamp_one_bad(name):
+    kw = "min" if name == "clamp_min" else "max"
+    return [
+        BadArg("None bound", lambda M, F: getattr(M, name)(M.zeros(3), None), TypeError, kw),
+        BadArg("a string bound", lambda M, F: getattr(M, name)(M.zeros(3), "a"), TypeError, kw),
+        BadArg("bound (2,) against (3,)", lambda M, F: getattr(M, name)(M.zeros(3), M.ones(2)),
+               RuntimeError, "size of tensor", names_op=False),
+        BadArg("float result into int64 in place",
+               lambda M, F: getattr(M.tensor([1, 5]), name + "_")(2.5), RuntimeError,
+               "can't be cast", names_op=False)]
 
 
 def _where_samples():
@@ -314,7 +349,10 @@ OPS = (
      _entry("Tensor.exp", _unary("exp")), _entry("Tensor.log", _unary("log", True)),
      _entry("Tensor.sqrt", _unary("sqrt", True)),
      _entry("Tensor.abs", _unary("abs", away=5e-2)), _entry("Tensor.neg", _unary("neg")),
-     _entry("Tensor.clamp", _clamp_samples), _entry("where", _where_samples)]
+     _entry("Tensor.clamp", _clamp_samples),
+     _entry("where", _where_samples)]
+    + [_entry(n, _clamp_one_samples(n), bad_args=_clamp_one_bad(n))
+       for n in ("clamp_min", "clamp_max")]
     + [_entry(f"Tensor.{n}", _reduction(n), bad_args=_keepdim_bad(n))
        for n in ("sum", "mean", "var", "std")]
     + [_entry(f"Tensor.{n}", _extremum(n), gradcheck="marked",
