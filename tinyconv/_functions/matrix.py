@@ -342,6 +342,10 @@ def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, numbers.Integral):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > a.ndim or dims > b.ndim:
+            raise RuntimeError(f"tensordot expects dims <= the dimensions of both inputs, but "
+                               f"got dims={dims} for shapes {tuple(a.shape)} and "
+                               f"{tuple(b.shape)}")
         da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
     else:
         da, db = ([d] if isinstance(d, numbers.Integral) else list(d) for d in dims)

@@ -163,7 +163,25 @@ def adaptive_avg_pool2d(input, output_size):
     if min(size) < 0:
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0, "
                            f"but got output_size={size}")
+    check_allocatable(op, tuple(input.shape[:-2]) + size, input.dtype, output_size)
     return P.AdaptiveAvgPool2d.apply(input, output_size=size)
+
+
+def check_allocatable(op, shape, dtype, output_size):
+    """Raise torch's RuntimeError if an output of ``shape`` cannot be allocated (an absurd
+    ``output_size``), before any work on it.
+
+    Args:
+        op: the calling function's name, for the message.
+        shape: the output's shape.
+        dtype: the output's dtype.
+        output_size: the argument as the caller got it, for the message.
+    """
+    try:
+        np.empty(shape, dtype=dtype)
+    except (MemoryError, ValueError) as e:
+        raise RuntimeError(f"{op}: cannot allocate the output of shape {shape} for "
+                           f"output_size={output_size!r} ({e})") from None
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

@@ -20,7 +20,7 @@ from ..._geometry import pool_output_size
 from ...ops import elementwise as E
 from ...ops import reduce as R
 from ...ops import shape as S
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool2d, check_allocatable, max_pool2d
 
 __all__ = ["max_pool1d", "max_pool3d", "avg_pool1d", "avg_pool3d", "adaptive_avg_pool1d",
            "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -282,8 +282,9 @@ def _adaptive(op, input, output_size, n, mode, return_indices=False):
         raise RuntimeError(f"{op}: expected input with non-zero spatial sizes, got shape "
                            f"{tuple(input.shape)}")
     size = _adaptive_size(op, output_size, n, input.shape)
+    shape = tuple(input.shape[:-n]) + size
+    check_allocatable(op, shape, input.dtype, output_size)  # before the bin-by-bin loop
     if 0 in size:  # an empty output, as torch's
-        shape = tuple(input.shape[:-n]) + size
         y = input._make(np.zeros(shape, dtype=input.dtype), False, None)
         return (y, y._make(np.zeros(shape, dtype=np.int64), False, None)) if return_indices \
             else y

@@ -120,7 +120,9 @@ OPS = [
                "output subscript")]),
     _entry("tensordot", _tensordot_samples, [
         BadArg("sizes", lambda M, F: M.tensordot(_m(M, 3, 4), _m(M, 5, 2), dims=1),
-               RuntimeError, "contracted dimensions")]),
+               RuntimeError, "contracted dimensions"),
+        BadArg("dims over the ranks", lambda M, F: M.tensordot(_m(M, 2, 3), _m(M, 3, 2), dims=3),
+               RuntimeError, "dims=3", torch="raises")]),
     _entry("kron", _samples("kron", [([(2, 3), (3, 2)], {}), ([(2, 3), (4,)], {}),
                                      ([(2,), (2, 2, 3)], {})]), [
         BadArg("list input", lambda M, F: M.kron([1.0], _m(M, 2)), TypeError, "kron",

@@ -264,6 +264,8 @@ AVG_POOL2D_BAD = [
 ]
 
 ADAPTIVE_BAD = [
+    BadArg("size 2**40", lambda M, F: F.adaptive_avg_pool2d(_xp(M), 2**40), RuntimeError,
+           "output", torch="raises"),
     BadArg("size < 0", lambda M, F: F.adaptive_avg_pool2d(_xp(M), -1), RuntimeError,
            "output_size.*greater than or equal to 0", torch="raises"),
     BadArg("float size", lambda M, F: F.adaptive_avg_pool2d(_x4(M), 1.5), TypeError,

@@ -136,7 +136,11 @@ OPS = [
                                                           F.adaptive_max_pool1d(
                                                               _m(M, 2, 3, 5), -1),
                                                           RuntimeError, "output_size",
-                                                          torch="raises")],
+                                                          torch="raises"),
+                                                   BadArg("size 2**63 - 1", lambda M, F:
+                                                          F.adaptive_max_pool1d(
+                                                              _m(M, 3, 3, 2), 2**63 - 1),
+                                                          RuntimeError, "output", torch="raises")],
        gradcheck="marked"),
     _e("adaptive_max_pool2d", _adaptive(2, True), [BadArg("2-D input", lambda M, F:
                                                           F.adaptive_max_pool2d(_m(M, 3, 4), 2),
