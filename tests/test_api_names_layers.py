@@ -24,7 +24,9 @@ CREATION = ["rand_like", "randn_like", "randint_like", "randint", "randperm", "n
             "bernoulli", "multinomial", "linspace", "logspace", "eye", "full_like", "empty",
             "is_tensor", "numel", "inference_mode", "bfloat16", "float16", "finfo", "iinfo",
             "get_rng_state", "set_rng_state", "Generator", "manual_seed", "set_num_threads",
-            "get_num_threads"]
+            "get_num_threads", "initial_seed", "use_deterministic_algorithms",
+            "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
+            "get_deterministic_debug_mode"]
 # 8. layers (tinyconv.nn) and their functional forms (tinyconv.nn.functional)
 LAYERS = ["Conv1d", "Conv3d", "ConvTranspose1d", "ConvTranspose3d", "MaxPool1d", "MaxPool3d",
           "AvgPool1d", "AvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",

@@ -350,3 +350,25 @@ def test_errors_name_tinyconv():
             fn()
     with pytest.raises(RuntimeError, match="tinyconv is not linked with support for mps"):
         tc.ones(1).to("mps")
+
+
+@pytest.fixture
+def deterministic_settings():
+    """Restore both libraries' deterministic-algorithms switch after a test."""
+    saved = {M: (M.are_deterministic_algorithms_enabled(),
+                 M.is_deterministic_algorithms_warn_only_enabled()) for M in (torch, tc)}
+    yield
+    for M, (mode, warn_only) in saved.items():
+        M.use_deterministic_algorithms(mode, warn_only=warn_only)
+
+
+@pytest.mark.parametrize("args", [(True,), (False,), (True, True), (False, True), (1,),
+                                  (True, 1), (None,)])
+def test_use_deterministic_algorithms_as_torch(deterministic_settings, args):
+    def program(M):
+        kw = {"warn_only": args[1]} if len(args) > 1 else {}
+        M.use_deterministic_algorithms(args[0], **kw)
+        return (M.are_deterministic_algorithms_enabled(),
+                M.is_deterministic_algorithms_warn_only_enabled(),
+                M.get_deterministic_debug_mode())
+    same(program)

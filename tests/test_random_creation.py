@@ -168,3 +168,16 @@ def test_bfloat16_rounds_like_torch_and_keeps_the_gradient():
     assert x.grad.dtype == np.float64 and x.grad.tolist() == [3.0, 3.0]
     h = tc.tensor(v).half()
     np.testing.assert_array_equal(h.numpy(), torch.tensor(v).half().numpy())
+
+
+def test_initial_seed_is_the_last_manual_seed_as_torch():
+    try:
+        for seed in (7, 0, 2**40):
+            for M in (torch, tc):
+                M.manual_seed(seed)
+            assert tc.initial_seed() == torch.initial_seed() == seed
+        assert isinstance(tc.initial_seed(), int)
+        assert tc.Generator().manual_seed(5).initial_seed() == 5
+    finally:
+        tc.manual_seed(0)
+        torch.manual_seed(0)

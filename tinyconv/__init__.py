@@ -41,11 +41,13 @@ from ._functions import (argsort, bincount, bucketize, cummax, cummin, histc, kt
 from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)
-from ._random import Generator, get_rng_state, manual_seed, set_rng_state
+from ._random import Generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from ._size import Size
 from ._tensor_str import set_printoptions
-from .backends import (get_conv_workspace_limit, get_num_threads, set_conv_workspace_limit,
-                       set_num_threads)
+from .backends import (are_deterministic_algorithms_enabled, get_conv_workspace_limit,
+                       get_deterministic_debug_mode, get_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled, set_conv_workspace_limit,
+                       set_num_threads, use_deterministic_algorithms)
 from .tensor import Tensor
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, logspace, normal, ones, ones_like, rand, rand_like, randint,

@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-_state = {"rng": np.random.default_rng(0x7C0FFEE)}
+_state = {"rng": np.random.default_rng(0x7C0FFEE), "seed": 0x7C0FFEE}
 _local = threading.local()  # a per-thread stream set by ``using_rng`` (DataLoader's per pass)
 
 
@@ -78,8 +78,18 @@ def manual_seed(seed):
     """
     seed = _check_seed(seed)
     _state["rng"] = np.random.default_rng(seed)
+    _state["seed"] = seed
     np.random.seed(seed % 2**32)
     return _state["rng"]
+
+
+def initial_seed():
+    """The seed the package generator was last seeded with (``manual_seed``'s argument).
+
+    Returns:
+        int: that seed (before any ``manual_seed``, the package's fixed default seed).
+    """
+    return _state["seed"]
 
 
 def default_rng():

@@ -16,7 +16,9 @@ import os
 from . import cuda, cudnn, mps
 
 __all__ = ["conv", "kernels", "flags", "get_conv_workspace_limit", "set_conv_workspace_limit",
-           "get_num_threads", "set_num_threads", "cuda", "cudnn", "mps"]
+           "get_num_threads", "set_num_threads", "cuda", "cudnn", "mps",
+           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+           "is_deterministic_algorithms_warn_only_enabled", "get_deterministic_debug_mode"]
 
 # torch's accelerator backends (``cudnn``, ``cuda``, ``mps``) are modules of their own: their
 # switches exist, as on a CPU-only torch, and change nothing
@@ -264,3 +266,42 @@ def set_num_threads(int):  # noqa: A002  torch's parameter name
     if n < 1:
         raise RuntimeError("set_num_threads expects a positive integer")
     kernels.num_threads = n
+
+
+# torch's deterministic-algorithms switch: every tinyconv kernel is deterministic already, so
+# it is only remembered (and reported back), as torch's is on a CPU-only build
+_DETERMINISTIC = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Ask for deterministic algorithms only (``torch.use_deterministic_algorithms``).
+
+    tinyconv's ops are all deterministic, so nothing changes; the setting is kept for
+    ``are_deterministic_algorithms_enabled`` and ``get_deterministic_debug_mode``.
+
+    Args:
+        mode (bool): on or off.
+        warn_only (bool): torch's: warn instead of raising for a nondeterministic op.
+    """
+    for name, value in (("mode' (position 1)", mode), ("warn_only'", warn_only)):
+        if not isinstance(value, bool):
+            raise TypeError(f"_set_deterministic_algorithms(): argument '{name} must be "
+                            f"bool, not {type(value).__name__}")
+    _DETERMINISTIC.update(mode=mode, warn_only=warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    """Whether ``use_deterministic_algorithms(True)`` is in effect."""
+    return _DETERMINISTIC["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """Whether it was set with ``warn_only=True``."""
+    return _DETERMINISTIC["warn_only"]
+
+
+def get_deterministic_debug_mode():
+    """torch's debug mode: 0 (off), 1 (warn only) or 2 (deterministic algorithms on)."""
+    if not _DETERMINISTIC["mode"]:
+        return 0
+    return 1 if _DETERMINISTIC["warn_only"] else 2
