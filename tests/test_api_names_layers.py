@@ -26,7 +26,8 @@ CREATION = ["rand_like", "randn_like", "randint_like", "randint", "randperm", "n
             "get_rng_state", "set_rng_state", "Generator", "manual_seed", "set_num_threads",
             "get_num_threads", "initial_seed", "use_deterministic_algorithms",
             "are_deterministic_algorithms_enabled", "is_deterministic_algorithms_warn_only_enabled",
-            "get_deterministic_debug_mode"]
+            "get_deterministic_debug_mode", "FloatTensor", "DoubleTensor", "HalfTensor",
+            "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
 # 8. layers (tinyconv.nn) and their functional forms (tinyconv.nn.functional)
 LAYERS = ["Conv1d", "Conv3d", "ConvTranspose1d", "ConvTranspose3d", "MaxPool1d", "MaxPool3d",
           "AvgPool1d", "AvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",

@@ -124,6 +124,46 @@ def test_type_conversions_as_torch(name):
     same(lambda M: TYPE_PROGRAMS[name](M, M.arange(6.0).reshape(2, 3)))
 
 
+LEGACY_TYPE_PROGRAMS = {
+    "FloatTensor(2, 3)": lambda M, x: M.FloatTensor(2, 3).shape,
+    "FloatTensor()": lambda M, x: M.FloatTensor().shape,
+    "FloatTensor(Size)": lambda M, x: M.FloatTensor(M.Size([2])).shape,
+    "FloatTensor(data)": lambda M, x: M.FloatTensor([[1, 2]]),
+    "FloatTensor(2, 3.0)": lambda M, x: M.FloatTensor(2, 3.0),
+    "FloatTensor(tuple)": lambda M, x: M.FloatTensor((2, 3)),
+    "LongTensor([1.7])": lambda M, x: M.LongTensor([1.7]),
+    "BoolTensor": lambda M, x: M.BoolTensor([1, 0]),
+    "ByteTensor(3).type()": lambda M, x: M.ByteTensor(3).type(),
+    "Int/Short/Char/Half/Double types": lambda M, x: [
+        T([1]).type() for T in (M.IntTensor, M.ShortTensor, M.CharTensor, M.HalfTensor,
+                                M.DoubleTensor)],
+    "FloatTensor(float tensor) aliases": lambda M, x: (M.FloatTensor(x) is x,
+                                                       M.FloatTensor(x).add_(1), x),
+    "FloatTensor(long tensor)": lambda M, x: M.FloatTensor(x.long()),
+    "isinstance": lambda M, x: [isinstance(x, M.FloatTensor), isinstance(x, M.DoubleTensor),
+                                isinstance(x.long(), M.LongTensor), isinstance(1, M.FloatTensor)],
+    "issubclass(Tensor)": lambda M, x: issubclass(M.FloatTensor, M.Tensor),
+    "__name__": lambda M, x: M.LongTensor.__name__,
+    "type(DoubleTensor)": lambda M, x: x.type(M.DoubleTensor),
+    "type(FloatTensor) is x": lambda M, x: x.type(M.FloatTensor) is x,
+    "long().type(FloatTensor)": lambda M, x: x.long().type(M.FloatTensor),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEGACY_TYPE_PROGRAMS))
+def test_legacy_tensor_types_as_torch(name):
+    same(lambda M: LEGACY_TYPE_PROGRAMS[name](M, M.arange(6.0).reshape(2, 3)))
+
+
+def test_legacy_tensor_type_keeps_the_graph():
+    x = tc.ones(2, requires_grad=True)
+    y = tc.FloatTensor(x)
+    assert y.requires_grad
+    x.type(tc.DoubleTensor).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    assert repr(tc.FloatTensor) == "<class 'tinyconv.FloatTensor'>"
+
+
 def test_tinyconv_type_names_convert():
     x = tc.zeros(2)
     assert x.type("tinyconv.DoubleTensor").dtype == tc.float64

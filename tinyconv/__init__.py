@@ -49,6 +49,8 @@ from .backends import (are_deterministic_algorithms_enabled, get_conv_workspace_
                        is_deterministic_algorithms_warn_only_enabled, set_conv_workspace_limit,
                        set_num_threads, use_deterministic_algorithms)
 from .tensor import Tensor
+from .factory import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                      HalfTensor, IntTensor, LongTensor, ShortTensor)
 from .factory import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                       linspace, logspace, normal, ones, ones_like, rand, rand_like, randint,
                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)

@@ -263,6 +263,8 @@ class TensorAttrs:
             return D.type_name(self._data.dtype)
         if isinstance(dtype, str):
             dtype = D.dtype_of_type_name(dtype)
+        elif hasattr(dtype, "_legacy_dtype"):  # tc.DoubleTensor
+            dtype = dtype._legacy_dtype
         elif not _is_dtype(dtype):
             raise TypeError("dtype must be a type, str, or dtype object")
         return A.cast(self, dtype)

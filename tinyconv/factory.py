@@ -7,12 +7,14 @@ from ._device import check_device as _check_device
 from ._dtypes import as_array as _as_array
 from ._dtypes import bfloat16 as _bfloat16
 from ._dtypes import round_bfloat16 as _round_bfloat16
+from ._dtypes import _TYPE_NAMES
 from ._dtypes import canonical_dtype as _canonical_dtype
 from ._dtypes import get_default_dtype
 from ._functions.random import normal_tensors as _normal_tensors
 from ._functions.shape import shape_arg as _shape_arg
 from ._random import _gen
 from ._tensor_attrs import check_pin_memory as _check_pin_memory
+from ._size import Size as _Size
 from .tensor import Tensor
 
 
@@ -590,3 +592,36 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None, pin_memory=Fals
     """
     _place(device, pin_memory, "eye")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+class _LegacyTensorType(type):
+    """torch's legacy tensor types (``tc.FloatTensor``): ``isinstance`` checks the dtype,
+    calling one makes a tensor of that dtype (``FloatTensor(2, 3)`` uninitialised,
+    ``FloatTensor([1, 2])`` from data), and ``x.type(tc.DoubleTensor)`` converts."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls._legacy_dtype
+
+    def __call__(cls, *args):
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0]._data.dtype != cls._legacy_dtype:
+                raise TypeError(f"expected {cls.__name__} (got {args[0].type()})")
+            return args[0].view_as(args[0])  # an alias, as torch's
+        sizes = args[0] if len(args) == 1 and isinstance(args[0], _Size) else args
+        if all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in sizes):
+            return empty(*(sizes or (0,)), dtype=cls._legacy_dtype)
+        if len(args) != 1:
+            raise TypeError(f"{cls.__name__}(): expected sizes or one sequence of data")
+        return tensor(args[0], dtype=cls._legacy_dtype)
+
+    def __repr__(cls):
+        return f"<class 'tinyconv.{cls.__name__}'>"
+
+
+for _dt, _name in _TYPE_NAMES.items():
+    globals()[f"{_name}Tensor"] = _LegacyTensorType(f"{_name}Tensor", (), {
+        "_legacy_dtype": _dt,
+        "__doc__": f"torch's legacy type of {_dt} tensors: ``isinstance(x, {_name}Tensor)`` "
+                   f"checks the dtype; ``{_name}Tensor(2, 3)`` (uninitialised) or "
+                   f"``{_name}Tensor(data)`` makes one; ``x.type({_name}Tensor)`` converts."})
+del _dt, _name
