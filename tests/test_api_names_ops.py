@@ -40,7 +40,8 @@ REDUCTION = ["norm", "prod", "cumsum", "cumprod", "amin", "amax", "aminmax", "lo
 NOT_METHODS = {"broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
                "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "std_mean",
                "var_mean", "where"}
-INPLACE = ["eq_", "ne_", "gt_", "ge_", "lt_", "le_", "scatter_", "scatter_add_",
+INPLACE = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapdims_", "swapaxes_",
+           "eq_", "ne_", "gt_", "ge_", "lt_", "le_", "scatter_", "scatter_add_",
            "scatter_reduce_", "index_add_", "index_fill_", "index_copy_", "masked_fill_",
            "masked_scatter_", "tril_", "triu_", "exp_", "sqrt_", "relu_", "sigmoid_", "tanh_",
            "pow_", "clamp_", "clip_", "sin_", "cos_", "tan_", "asin_", "acos_", "atan_",

@@ -146,3 +146,69 @@ def test_a_saved_view_sees_writes_to_its_base():
             b[0] = 5.0               # writes b: v shares its version counter
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             y.backward()
+
+
+# in-place view ops: the tensor itself changes shape (same object and storage)
+INPLACE_VIEWS = {
+    "unsqueeze_(0)": lambda x: x.unsqueeze_(0),
+    "unsqueeze_(-1)": lambda x: x.unsqueeze_(-1),
+    "unsqueeze_(4)": lambda x: x.unsqueeze_(4),
+    "squeeze_()": lambda x: x.unsqueeze_(1).squeeze_(),
+    "squeeze_(0), size 2": lambda x: x.squeeze_(0),
+    "t_": lambda x: x.t_(),
+    "t_ of 3-d": lambda x: x.unsqueeze_(0).t_(),
+    "transpose_": lambda x: x.unsqueeze_(0).transpose_(0, 2),
+    "swapdims_": lambda x: x.swapdims_(0, 1),
+    "swapaxes_": lambda x: x.swapaxes_(1, 0),
+}
+SETUPS = ["plain", "non-leaf", "leaf requiring grad", "leaf under no_grad",
+          "view of a non-leaf", "view of a leaf requiring grad", "leaf made from a view"]
+
+
+def inplace_view_program(M, op, setup):
+    """Apply ``op`` in place to a (2, 3) tensor made as ``setup``; what it became: shape,
+    identity, sharing, version, values, then the gradient through it (or the error type)."""
+    a = M.tensor([[0.0, 1, 2], [3, 4, 5]], requires_grad=setup != "plain")
+    if setup == "leaf made from a view":
+        a = M.arange(6.0).reshape(2, 3).requires_grad_()
+    if setup in ("plain", "leaf requiring grad", "leaf under no_grad", "leaf made from a view"):
+        x = a
+    elif setup == "non-leaf":
+        x = a * 2
+    else:
+        x = (a * 2 if setup == "view of a non-leaf" else a)[:, :]
+    try:
+        if setup == "leaf under no_grad":
+            with M.no_grad():
+                y = op(x)
+        else:
+            y = op(x)
+    except Exception as e:  # noqa: BLE001 - compared with torch's
+        return "raises", type(e)
+    got = [tuple(x.shape), y is x, x._version, x.detach().numpy().tolist(),
+           x.is_contiguous(), x.requires_grad, x.is_leaf]
+    if x.requires_grad and not x.is_leaf:
+        (x * M.arange(float(x.numel())).reshape(x.shape)).sum().backward()
+        got.append(a.grad.numpy().tolist())
+    return got
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+@pytest.mark.parametrize("name", sorted(INPLACE_VIEWS))
+def test_in_place_view_ops_as_torch(name, setup):
+    want = inplace_view_program(torch, INPLACE_VIEWS[name], setup)
+    got = inplace_view_program(tc, INPLACE_VIEWS[name], setup)
+    assert got == want
+
+
+@pytest.mark.parametrize("op", ["add_", "mul_", "zero_", "setitem"])
+def test_in_place_on_a_leaf_made_from_a_view_raises_as_torch(op):
+    # requires_grad_() on a view (reshape of arange) makes a leaf: writing it in place is
+    # torch's leaf error (tinyconv wrote it, as for the view of a tensor without grad)
+    for M in (torch, tc):
+        a = M.arange(6.0).reshape(2, 3).requires_grad_()
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            if op == "setitem":
+                a[0, 0] = 1.0
+            else:
+                getattr(a, op)(*([2.0] if op != "zero_" else []))

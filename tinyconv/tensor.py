@@ -203,6 +203,39 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
         self.requires_grad = False
         return self
 
+    def _view_inplace(self, op, view, *args):
+        """torch's in-place view ops (``x.unsqueeze_(0)``): this tensor becomes
+        ``view(self, *args)`` (same object and storage, new shape, version bumped); in grad
+        mode its history continues from the view."""
+        if is_grad_enabled():
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used "
+                                   f"in an in-place operation.")
+            if self._base is not None and self._base.requires_grad and \
+                    self._base.grad_fn is None:
+                raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is "
+                                   f"being used in an in-place operation.")
+        res = view(self, *args)
+        self._data = res._data
+        if res.requires_grad:
+            self.grad_fn, self._output_nr = res.grad_fn, res._output_nr
+        self._vc.value += 1
+        return self
+
+    def unsqueeze_(self, dim):
+        return self._view_inplace("unsqueeze_", Sh.unsqueeze, dim)
+
+    def squeeze_(self, dim=None):
+        return self._view_inplace("squeeze_", Sh.squeeze, dim)
+
+    def t_(self):
+        return self._view_inplace("t_", Sh.t)
+
+    def transpose_(self, dim0, dim1):
+        return self._view_inplace("transpose_", Sh.transpose, dim0, dim1)
+
+    swapdims_ = swapaxes_ = transpose_
+
     def clone(self):
         return S.Contiguous.apply(self) if not self._data.flags.c_contiguous else \
             E.Mul.apply(self, Tensor._make(np.ones((), dtype=self.dtype), False, None))

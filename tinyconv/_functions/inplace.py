@@ -133,7 +133,7 @@ def inplace(t, fn, op, others=()):
     grad_on = is_grad_enabled()
     base = t._base
     if grad_on:
-        if t.requires_grad and t.grad_fn is None and base is None:
+        if t.requires_grad and t.grad_fn is None:  # a leaf (also one made from a view)
             raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
                                f"in-place operation.")
         if base is not None and base.requires_grad and base.grad_fn is None:
