@@ -1,6 +1,7 @@
 """LR schedulers vs torch: lrs over many steps, with optimizer steps in between (parameters
 compared too), state_dict contents and resume, errors."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -332,3 +333,44 @@ def test_swalr_cos_and_errors_match_torch():
         tc.optim.swa_utils.get_ema_multi_avg_fn(1.5)
     with pytest.raises(AssertionError, match="Only one of avg_fn and multi_avg_fn"):
         tc.optim.swa_utils.AveragedModel(cm, avg_fn=len, multi_avg_fn=len)
+
+
+GET_LR_SCHEDULERS = {
+    "LambdaLR": {"lr_lambda": lambda e: 0.9 ** e}, "StepLR": {"step_size": 2},
+    "MultiStepLR": {"milestones": [1, 3]}, "ExponentialLR": {"gamma": 0.5},
+    "CosineAnnealingLR": {"T_max": 4, "eta_min": 1e-3}, "LinearLR": {},
+    "MultiplicativeLR": {"lr_lambda": lambda e: 0.9}, "ConstantLR": {}, "PolynomialLR": {},
+    "CosineAnnealingWarmRestarts": {"T_0": 2}, "OneCycleLR": {"max_lr": 0.5, "total_steps": 10},
+    "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2},
+}
+
+
+@pytest.mark.parametrize("name", sorted(GET_LR_SCHEDULERS))
+def test_get_lr_outside_step_warns_as_torch(name):
+    def program(M):
+        opt = M.optim.SGD([M.nn.Parameter(M.zeros(1))], lr=0.1, momentum=0.9)
+        with warnings.catch_warnings(record=True) as built:
+            warnings.simplefilter("always")
+            sched = getattr(M.optim.lr_scheduler, name)(opt, **GET_LR_SCHEDULERS[name])
+            opt.step()
+            sched.step()
+        with warnings.catch_warnings(record=True) as called:
+            warnings.simplefilter("always")
+            lrs = sched.get_lr()
+        return ([str(w.message) for w in built], [str(w.message) for w in called],
+                np.round(lrs, 10).tolist(), sched.get_last_lr() == [opt.param_groups[0]["lr"]])
+    assert program(tc) == program(torch)
+
+
+def test_a_user_scheduler_get_lr_does_not_warn_as_torch():
+    def program(M):
+        class Halve(M.optim.lr_scheduler.LRScheduler):
+            def get_lr(self):
+                return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+        opt = M.optim.SGD([M.nn.Parameter(M.zeros(1))], lr=0.1)
+        sched = Halve(opt)
+        with warnings.catch_warnings(record=True) as called:
+            warnings.simplefilter("always")
+            lrs = sched.get_lr()
+        return len(called), lrs
+    assert program(tc) == program(torch)

@@ -1,6 +1,7 @@
 """The scheduler base class: ``step()`` bookkeeping, the order warning, state_dict."""
 from __future__ import annotations
 
+import functools
 import warnings
 
 from ..optimizer import Optimizer
@@ -12,6 +13,18 @@ _EPOCH_DEPRECATION = (
     "where possible. Please use `scheduler.step()` to step the scheduler. During the "
     "deprecation, if epoch is different from None, the closed form is used instead of the "
     "new chainable form, where available.")
+
+
+def warns_outside_step(get_lr):
+    """torch's schedulers' ``get_lr``: called by the user rather than by ``step()``, it warns
+    that ``get_last_lr()`` is the way to read the lr (and still computes it)."""
+    @functools.wraps(get_lr)
+    def wrapped(self):
+        if not getattr(self, "_get_lr_called_within_step", False):
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=2)
+        return get_lr(self)
+    return wrapped
 
 
 def _lrs(optimizer):

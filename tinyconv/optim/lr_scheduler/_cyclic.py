@@ -7,7 +7,7 @@ import types
 from functools import partial
 
 from ..optimizer import Optimizer
-from ._base import LRScheduler, _per_group
+from ._base import LRScheduler, warns_outside_step, _per_group
 
 __all__ = ["OneCycleLR", "CyclicLR"]
 
@@ -120,6 +120,7 @@ class OneCycleLR(LRScheduler):
             return self._annealing_cos(start, end, pct)
         return self._annealing_linear(start, end, pct)
 
+    @warns_outside_step
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
@@ -234,6 +235,7 @@ class CyclicLR(LRScheduler):
             return self._scale_fn_custom(x)
         return self._scale_fn_ref(x)
 
+    @warns_outside_step
     def get_lr(self):
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle

@@ -7,7 +7,7 @@ import types
 from bisect import bisect_right
 from collections import Counter
 
-from ._base import LRScheduler, _lrs
+from ._base import LRScheduler, warns_outside_step, _lrs
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
            "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
@@ -52,6 +52,7 @@ class LambdaLR(LRScheduler):
             if saved is not None:
                 fn.__dict__.update(saved)
 
+    @warns_outside_step
     def get_lr(self):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
@@ -72,6 +73,7 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return _lrs(self.optimizer)
@@ -108,6 +110,7 @@ class MultiStepLR(LRScheduler):
         super().load_state_dict(state_dict)
         self.milestones = Counter(self.milestones)
 
+    @warns_outside_step
     def get_lr(self):
         if self.last_epoch not in self.milestones:
             return _lrs(self.optimizer)
@@ -133,6 +136,7 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         if self._is_initial:
             return _lrs(self.optimizer)
@@ -159,6 +163,7 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         groups = self.optimizer.param_groups
         e, T, lo = self.last_epoch, self.T_max, self.eta_min
@@ -203,6 +208,7 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         if self.last_epoch == 0:
             return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
@@ -250,6 +256,7 @@ class MultiplicativeLR(LRScheduler):
     state_dict = LambdaLR.state_dict
     load_state_dict = LambdaLR.load_state_dict
 
+    @warns_outside_step
     def get_lr(self):
         if self._is_initial:
             return _lrs(self.optimizer)
@@ -275,6 +282,7 @@ class ConstantLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         if self.last_epoch == 0:
             return [g["lr"] * self.factor for g in self.optimizer.param_groups]
@@ -303,6 +311,7 @@ class PolynomialLR(LRScheduler):
         self.power = power
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         if self._is_initial or self.last_epoch > self.total_iters:
             return _lrs(self.optimizer)
@@ -346,6 +355,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
+    @warns_outside_step
     def get_lr(self):
         return [self.eta_min + (base - self.eta_min)
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
