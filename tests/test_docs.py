@@ -254,6 +254,9 @@ DIFFERENCES = {
     "forward-ad": lambda: not hasattr(tc.autograd, "forward_ad") and not hasattr(tc, "func"),
     "bfloat16": lambda: tc.ones(2).to(tc.bfloat16).dtype == tc.float32,
     "save-module": _save_module,
+    "float16": lambda: _raises(lambda: F.conv2d(tc.zeros(1, 1, 3, 3, dtype=tc.float16),
+                                                 tc.zeros(1, 1, 1, 1, dtype=tc.float16)),
+                               TypeError),
     "missing-names": _missing_names,
     "out-of-scope": lambda: not any(hasattr(tc, n) for n in ("compile", "jit", "autocast")),
 }
