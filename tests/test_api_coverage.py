@@ -22,6 +22,7 @@ import sys
 
 import pytest
 import torch  # noqa: F401  (the reference must be importable)
+from tests.utils import resolve
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 THRESHOLD = 0.95
@@ -48,22 +49,12 @@ PAIRS = sorted({pair for mod in MODULES for pair in mod.NAMES})
 TORCHVISION = set().union(*(getattr(mod, "TORCHVISION", set()) for mod in MODULES))
 
 
-def _resolve(path):
-    """The object a user reaches as ``path`` (attributes first, submodules where needed)."""
-    parts = path.split(".")
-    obj = importlib.import_module(parts[0])
-    for i in range(1, len(parts)):
-        if not hasattr(obj, parts[i]):
-            importlib.import_module(".".join(parts[:i + 1]))
-        obj = getattr(obj, parts[i])
-    return obj
-
 
 def _exists(path):
     if path.startswith("torchvision."):  # torchvision cannot be installed beside this torch
         return path in TORCHVISION
     try:
-        _resolve(path)
+        resolve(path)
     except (ImportError, AttributeError):
         return False
     return True
@@ -95,10 +86,10 @@ def _parameters(obj):
 def signature_problems(ref, ours):
     """What differs between torch's and tinyconv's parameters: None when torch exposes no
     signature, else ``(problems, torch_has_out)``."""
-    theirs = _parameters(_resolve(ref))
+    theirs = _parameters(resolve(ref))
     if theirs is None:
         return None
-    mine_obj = _resolve(ours)
+    mine_obj = resolve(ours)
     try:
         mine = [p for p in inspect.signature(mine_obj).parameters.values()
                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]

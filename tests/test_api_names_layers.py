@@ -4,13 +4,13 @@ path and in torch under its own.  Behaviour against torch is tested through the 
 (tinyconv.testing.opinfo: matrix, linalg, vision, activation, nonlinear, loss, loss_more ...;
 run by test_ops.py) and in the per-area files (test_layers_more.py, test_loss.py,
 test_random_creation.py, test_nn_utils.py, test_init.py, test_grid_sample.py)."""
-import importlib
 import inspect
 
 import pytest
 import torch
 
 import tinyconv
+from tests.utils import resolve
 
 # 6. matrix functions (top level; methods where torch has them) and tc.linalg's basics
 MATRIX = ["bmm", "baddbmm", "addmm", "einsum", "dot", "vdot", "outer", "cdist", "tensordot",
@@ -83,21 +83,10 @@ NAMES += [(f"torch.nn.functional.{n}", f"tinyconv.nn.functional.{n}")
 NAMES += [(f"torch.{n}", f"tinyconv.{n}") for n in UTILS]
 
 
-def _resolve(path):
-    """The object a user reaches as ``path``: attributes first (``nn.functional.embedding`` is
-    the function, not the module of that name), submodules imported where needed."""
-    parts = path.split(".")
-    obj = importlib.import_module(parts[0])
-    for i in range(1, len(parts)):
-        if not hasattr(obj, parts[i]):
-            importlib.import_module(".".join(parts[:i + 1]))
-        obj = getattr(obj, parts[i])
-    return obj
-
 
 @pytest.mark.parametrize("ref,ours", NAMES, ids=[n for _, n in NAMES])
 def test_name_exists(ref, ours):
-    mine, theirs = _resolve(ours), _resolve(ref)
+    mine, theirs = resolve(ours), resolve(ref)
     if inspect.ismodule(theirs):
         assert inspect.ismodule(mine)
     elif isinstance(theirs, torch.dtype):

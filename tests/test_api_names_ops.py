@@ -4,12 +4,12 @@ exist in tinyconv under the listed path (functions at the top level, methods on 
 in-place methods, operators), and each torch name must exist in torch.  Behaviour against
 torch is tested through the op registry (tinyconv.testing.opinfo: compare, sorting, indexing,
 math, reduction), which test_ops.py runs."""
-import importlib
 
 import pytest
 import torch
 
 import tinyconv  # noqa: F401
+from tests.utils import resolve
 
 COMPARISON = ["eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "less",
               "less_equal", "not_equal", "isclose", "allclose", "equal", "isnan", "isinf",
@@ -67,23 +67,11 @@ NAMES += [(f"torch.linalg.{n}", f"tinyconv.linalg.{n}")
           for n in ("norm", "vector_norm", "matrix_norm")]
 
 
-def _resolve(path):
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(path)
-
 
 @pytest.mark.parametrize("ref,ours", NAMES, ids=[n for _, n in NAMES])
 def test_name_exists(ref, ours):
-    assert callable(_resolve(ours))
-    assert callable(_resolve(ref))
+    assert callable(resolve(ours))
+    assert callable(resolve(ref))
 
 
 def test_the_list_has_no_duplicates():

@@ -5,12 +5,12 @@ checked against torchvision's public list below, since torchvision cannot be ins
 this torch).  Behaviour is tested against torch in the per-area files (test_optim_more.py,
 test_lr_scheduler.py, test_data*.py, test_transforms_vision.py, test_serialization_torch.py,
 test_init.py, test_nn_utils.py, test_utils_image.py)."""
-import importlib
 
 import pytest
 import torch
 
 import tinyconv  # noqa: F401
+from tests.utils import resolve
 
 # (reference name, tinyconv name)
 NAMES = [(f"torch.optim.{n}", f"tinyconv.optim.{n}") for n in (
@@ -82,24 +82,12 @@ TORCHVISION = ({f"torchvision.transforms.{n}" for n in _TV_TRANSFORMS}
                | {"torchvision.utils.make_grid", "torchvision.utils.save_image"})
 
 
-def _resolve(path):
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(path)
-
 
 @pytest.mark.parametrize("ref,ours", NAMES, ids=[n for _, n in NAMES])
 def test_name_exists(ref, ours):
-    assert callable(_resolve(ours)) or isinstance(_resolve(ours), type)
+    assert callable(resolve(ours)) or isinstance(resolve(ours), type)
     if ref.startswith("torch."):
-        _resolve(ref)
+        resolve(ref)
     else:
         assert ref in TORCHVISION
 

@@ -1,5 +1,7 @@
 """Helpers shared by the tests: paired tinyconv/torch tensors, and the tolerance-aware
 comparison (whose one home is tinyconv.testing.compare)."""
+import importlib
+
 import numpy as np
 import torch
 
@@ -13,3 +15,16 @@ def pair(arr, requires_grad=True):
     a = tc.tensor(arr.copy(), requires_grad=requires_grad and arr.dtype.kind == "f")
     b = torch.tensor(arr.copy(), requires_grad=requires_grad and arr.dtype.kind == "f")
     return a, b
+
+
+def resolve(path):
+    """The object a user reaches as the dotted ``path``: attributes first
+    (``nn.functional.embedding`` is the function, not the module of that name), submodules
+    imported where needed."""
+    parts = path.split(".")
+    obj = importlib.import_module(parts[0])
+    for i in range(1, len(parts)):
+        if not hasattr(obj, parts[i]):
+            importlib.import_module(".".join(parts[:i + 1]))
+        obj = getattr(obj, parts[i])
+    return obj
