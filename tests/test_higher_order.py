@@ -114,6 +114,27 @@ def test_maml_inner_step_matches_torch():
     close(grads[1], grads[0])
 
 
+def _wgan_gp_steps(models, real, fake, eps):
+    """Two Adam steps of each critic (torch's, then tinyconv's) with the gradient penalty on
+    interpolates; per library, per step: [loss, penalty, every parameter after the step]."""
+    trace = []
+    for lib, m in zip(LIBS, models):
+        opt = lib.optim.Adam(m.parameters(), lr=1e-2, betas=(0.5, 0.9))
+        steps = []
+        for _ in range(2):
+            r, f, e = on(lib, real, fake, eps)
+            xhat = (e * r + (1 - e) * f).requires_grad_(True)
+            (g,) = lib.autograd.grad(m(xhat).sum(), xhat, create_graph=True)
+            gp = (((g * g).flatten(1).sum(1).sqrt() - 1) ** 2).mean()
+            loss = m(f).mean() - m(r).mean() + 10 * gp
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            steps.append([loss, gp] + [p.detach().clone() for p in m.parameters()])
+        trace.append(steps)
+    return trace
+
+
 def test_wgan_gp_step_matches_torch():
     """Two critic steps with a gradient penalty on interpolates (the second step shows the
     penalty trained the weights, which a first-order-only engine would miss)."""
@@ -121,21 +142,7 @@ def test_wgan_gp_step_matches_torch():
     real, _ = data(8, seed=4)
     fake, _ = data(8, seed=5)
     eps = np.random.default_rng(6).uniform(size=(8, 1))
-    trace = []
-    for lib, m in zip(LIBS, (tm, cm)):
-        opt = lib.optim.Adam(m.parameters(), lr=1e-2, betas=(0.5, 0.9))
-        out = []
-        for _ in range(2):
-            r, f, e = on(lib, real, fake, eps)
-            xhat = (e * r + (1 - e) * f).requires_grad_(True)
-            (g,) = lib.autograd.grad(m(xhat).sum(), xhat, create_graph=True)
-            gp = ((((g * g).sum(1)) ** 0.5 - 1) ** 2).mean()
-            loss = m(f).mean() - m(r).mean() + 10 * gp
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            out.append(loss)
-        trace.append(out + [p.detach() for p in m.parameters()])
+    trace = _wgan_gp_steps((tm, cm), real, fake, eps)
     close(trace[1], trace[0])
 
 
@@ -207,21 +214,7 @@ def test_wgan_gp_step_of_a_conv_critic_matches_torch():
     real = rng.standard_normal((6, 3, 8, 8))
     fake = 0.5 * rng.standard_normal((6, 3, 8, 8)) + 0.3
     eps = rng.uniform(size=(6, 1, 1, 1))
-    trace = []
-    for lib, m in zip(LIBS, (tm, cm)):
-        opt = lib.optim.Adam(m.parameters(), lr=1e-2, betas=(0.5, 0.9))
-        steps = []
-        for _ in range(2):
-            r, f, e = on(lib, real, fake, eps)
-            xhat = (e * r + (1 - e) * f).requires_grad_(True)
-            (g,) = lib.autograd.grad(m(xhat).sum(), xhat, create_graph=True)
-            gp = (((g * g).flatten(1).sum(1).sqrt() - 1) ** 2).mean()
-            loss = m(f).mean() - m(r).mean() + 10 * gp
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            steps.append([loss, gp] + [p.detach().clone() for p in m.parameters()])
-        trace.append(steps)
+    trace = _wgan_gp_steps((tm, cm), real, fake, eps)
     assert float(trace[0][0][1].detach()) > 1e-3  # the penalty takes part
     close(trace[1], trace[0])
 
