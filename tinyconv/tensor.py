@@ -20,7 +20,7 @@ from ._functions import compare as C
 from ._functions import pointwise as P
 from ._functions import shape as Sh
 from ._functions import check_methods, tensor_methods
-from ._functions.inplace import inplace
+from ._functions.inplace import check_not_leaf, inplace
 from ._functions.random import check_probability
 from ._hooks import RemovableHandle
 from ._tensor_attrs import TensorAttrs
@@ -208,18 +208,12 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
         ``view(self, *args)`` (same object and storage, new shape, version bumped); in grad
         mode its history continues from the view."""
         if is_grad_enabled():
-            if self.requires_grad and self.grad_fn is None:
-                raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used "
-                                   f"in an in-place operation.")
-            if self._base is not None and self._base.requires_grad and \
-                    self._base.grad_fn is None:
-                raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is "
-                                   f"being used in an in-place operation.")
+            check_not_leaf(self, op)
         res = view(self, *args)
         self._data = res._data
         if res.requires_grad:
             self.grad_fn, self._output_nr = res.grad_fn, res._output_nr
-        self._vc.value += 1
+        self._bump()
         return self
 
     def unsqueeze_(self, dim):

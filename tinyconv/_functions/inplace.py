@@ -21,7 +21,7 @@ from .._engine import TensorBase, is_grad_enabled, no_grad, recording_nodes
 from ..ops import shape as S
 from .arith import cast
 
-__all__ = ["inplace", "positions", "rebase_history"]
+__all__ = ["check_not_leaf", "inplace", "positions", "rebase_history"]
 
 
 def positions(view, base):
@@ -120,6 +120,23 @@ def rebase_history(t, res):
     _rebase(t, view)
 
 
+def check_not_leaf(t, op):
+    """Raise torch's error for an in-place change (in grad mode) of a leaf that requires grad
+    (also one made from a view) or of a view of such a leaf.
+
+    Args:
+        t: the tensor about to change in place.
+        op: the method's name, for messages.
+    """
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
+                           f"in-place operation.")
+    base = t._base
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
+                           f"used in an in-place operation.")
+
+
 def inplace(t, fn, op, others=()):
     """Write ``fn(t)`` (a Tensor of t's shape) into ``t``; returns ``t``.
 
@@ -133,12 +150,7 @@ def inplace(t, fn, op, others=()):
     grad_on = is_grad_enabled()
     base = t._base
     if grad_on:
-        if t.requires_grad and t.grad_fn is None:  # a leaf (also one made from a view)
-            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
-                               f"in-place operation.")
-        if base is not None and base.requires_grad and base.grad_fn is None:
-            raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being "
-                               f"used in an in-place operation.")
+        check_not_leaf(t, op)
         if base is not None and t.grad_fn is not None and \
                 getattr(t.grad_fn.fn, "custom_function", False):
             raise RuntimeError(
