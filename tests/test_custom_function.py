@@ -365,10 +365,13 @@ def test_in_place_forward_with_mark_dirty():
         F["MulInPlace"].apply(view, 3.0)
         base.sum().backward()
         err = _raises(lambda: F["MulInPlace"].apply(_x(M, [1.0]), 2.0))
+        viewed_leaf = M.arange(6.0).reshape(2, 3).requires_grad_()  # a leaf made from a view
+        err_view_leaf = _raises(lambda: F["MulInPlace"].apply(viewed_leaf, 2.0))
         with M.no_grad():
             z = _x(M, [1.0, 2.0])
             zz = F["MulInPlace"].apply(z, 2.0)
-        return same, name, y, g1, base, leaf.grad, err, z, zz is z, zz.requires_grad
+        return (same, name, y, g1, base, leaf.grad, err, err_view_leaf, viewed_leaf, z,
+                zz is z, zz.requires_grad)
 
     _same(program)
 

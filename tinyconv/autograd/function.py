@@ -295,7 +295,7 @@ def _rebase_dirty(t, node, k, is_input, n_tensors):
     """An input ``forward`` modified in place (``mark_dirty``): its history continues from
     the node (a view's base too, as for the engine's in-place ops)."""
     base = t._base
-    if t.requires_grad and t.grad_fn is None and base is None:
+    if t.requires_grad and t.grad_fn is None:  # a leaf, also one made from a view
         raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
                            "operation.")
     if base is not None and base.requires_grad and base.grad_fn is None:
