@@ -101,8 +101,9 @@ def _blas():
     import tinyconv
     from .ops._kernels import blas
 
-    lines = ["BLAS: " + "; ".join(desc) if desc else "BLAS: unknown"] + blas.status()
-    if not blas.status()[0].startswith("BLAS threads: OpenBLAS jobs on the kernels'"):
+    status = blas.status()
+    lines = ["BLAS: " + "; ".join(desc) if desc else "BLAS: unknown"] + status
+    if not status[0].startswith("BLAS threads: OpenBLAS jobs on the kernels'"):
         timeout = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
         lines.append("BLAS worker spin: " + (
             f"OPENBLAS_THREAD_TIMEOUT={timeout} "
