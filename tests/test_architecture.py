@@ -18,8 +18,9 @@ PKG = os.path.join(ROOT, "tinyconv")
 LAYERS = [
     ("base", ["tinyconv._environment", "tinyconv._dtypes", "tinyconv._geometry",
               "tinyconv._hooks", "tinyconv._random", "tinyconv._build_hash",
-              "tinyconv._device", "tinyconv._size", "tinyconv._tensor_str", "tinyconv.backends",
-              "tinyconv.cuda", "tinyconv.accelerator"]),
+              "tinyconv._device", "tinyconv._size", "tinyconv._tensor_str",
+              "tinyconv._docstrings", "tinyconv.backends", "tinyconv.cuda",
+              "tinyconv.accelerator"]),
     ("kernels", ["tinyconv.ops._kernels", "tinyconv.ops._im2col", "tinyconv.ops._reference"]),
     ("engine", ["tinyconv._engine"]),
     ("ops", ["tinyconv.ops"]),

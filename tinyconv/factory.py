@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from ._device import check_device as _check_device
+from ._docstrings import shared_docs
 from ._dtypes import as_array as _as_array
 from ._dtypes import bfloat16 as _bfloat16
 from ._dtypes import round_bfloat16 as _round_bfloat16
@@ -16,6 +17,21 @@ from ._random import _gen
 from ._tensor_attrs import check_pin_memory as _check_pin_memory
 from ._size import Size as _Size
 from .tensor import Tensor
+
+
+# Argument descriptions the factories' docstrings share (a docstring line ``{name}``).
+_ARGS = {
+    "size": "*size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).",
+    "dtype": "dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).",
+    "requires_grad": "requires_grad: record operations on the result for autograd.",
+    "device": ("device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the "
+               "default\n    device); another raises torch's error for a build without it."),
+    "pin_memory": "pin_memory: False (True raises torch's error: there is no accelerator).",
+    "like_input": "input: the Tensor whose shape (and, by default, dtype) to copy.",
+    "like_dtype": "dtype: the dtype (default: ``input``'s).",
+}
+_ARGS["placement"] = "\n".join([_ARGS["requires_grad"], _ARGS["device"], _ARGS["pin_memory"]])
+_ARGS["like"] = "\n".join([_ARGS["like_input"], _ARGS["like_dtype"], _ARGS["requires_grad"]])
 
 
 def _new_shape(size, op):
@@ -48,6 +64,7 @@ def _float_dtype(dtype):
     return get_default_dtype() if dt is None else dt
 
 
+@shared_docs(_ARGS)
 def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A new tensor holding a copy of ``data``.
 
@@ -55,10 +72,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None, pin_memory=False)
         data: a number, a (nested) list, a NumPy array or a Tensor.
         dtype: the dtype; by default Python floats give the default float dtype, Python ints
             int64, bools bool, and NumPy arrays keep their dtype (as torch).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {placement}
 
     Returns:
         Tensor: a new tensor that shares no memory with ``data``.
@@ -99,16 +113,14 @@ def from_numpy(ndarray):
     return Tensor._make(ndarray, False, None)
 
 
+@shared_docs(_ARGS)
 def zeros(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A tensor filled with zeros.
 
     Args:
-        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
-        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {size}
+        {dtype}
+        {placement}
 
     Returns:
         Tensor: a new tensor.
@@ -124,16 +136,14 @@ def zeros(*size, dtype=None, requires_grad=False, device=None, pin_memory=False)
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def ones(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A tensor filled with ones.
 
     Args:
-        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
-        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {size}
+        {dtype}
+        {placement}
 
     Returns:
         Tensor: a new tensor.
@@ -143,16 +153,14 @@ def ones(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def empty(*size, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """An uninitialised tensor (its values are whatever the memory held).
 
     Args:
-        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
-        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {size}
+        {dtype}
+        {placement}
 
     Returns:
         Tensor: a new tensor.
@@ -162,6 +170,7 @@ def empty(*size, dtype=None, requires_grad=False, device=None, pin_memory=False)
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def full(size, fill_value, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """A tensor filled with ``fill_value``.
 
@@ -169,11 +178,8 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None, pin_mem
         size: the shape, a sequence of ints.
         fill_value: the value; without ``dtype``, a bool gives bool, an int int64, a float
             the default float dtype (as torch).
-        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {dtype}
+        {placement}
 
     Returns:
         Tensor: a new tensor.
@@ -188,15 +194,13 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None, pin_mem
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def zeros_like(input, dtype=None, requires_grad=False, device=None):
     """A tensor of zeros with ``input``'s shape.
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {like}
+        {device}
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
@@ -206,15 +210,13 @@ def zeros_like(input, dtype=None, requires_grad=False, device=None):
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def ones_like(input, dtype=None, requires_grad=False, device=None):
     """A tensor of ones with ``input``'s shape.
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {like}
+        {device}
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
@@ -224,16 +226,16 @@ def ones_like(input, dtype=None, requires_grad=False, device=None):
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
     """A tensor of ``input``'s shape filled with ``fill_value``.
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
+        {like_input}
         fill_value: the value.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {like_dtype}
+        {requires_grad}
+        {device}
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
@@ -243,15 +245,13 @@ def full_like(input, fill_value, dtype=None, requires_grad=False, device=None):
                    requires_grad)
 
 
+@shared_docs(_ARGS)
 def empty_like(input, dtype=None, requires_grad=False, device=None):
     """An uninitialised tensor of ``input``'s shape.
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {like}
+        {device}
 
     Returns:
         Tensor: a new tensor of ``input``'s shape.
@@ -284,19 +284,17 @@ def _draw(fill, shape, dt):
     return out
 
 
+@shared_docs(_ARGS)
 def randn(*size, dtype=None, requires_grad=False, generator=None, device=None,
           pin_memory=False):
     """Samples of the standard normal distribution.
 
     Args:
-        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        {size}
         generator: a ``tc.Generator`` to draw from (default: the package generator,
             seeded by ``tc.manual_seed``).
-        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {dtype}
+        {placement}
 
     Returns:
         Tensor: a new tensor (NumPy's generator: the same seed gives other
@@ -308,18 +306,16 @@ def randn(*size, dtype=None, requires_grad=False, generator=None, device=None,
     return _finish(arr, requires_grad)
 
 
+@shared_docs(_ARGS)
 def rand(*size, dtype=None, requires_grad=False, generator=None, device=None,
          pin_memory=False):
     """Samples of the uniform distribution on [0, 1).
 
     Args:
-        *size: the shape, as ints or one sequence (``zeros(2, 3)`` or ``zeros((2, 3))``).
+        {size}
         generator: a ``tc.Generator`` to draw from (default: the package generator).
-        dtype: the dtype (default: the default float dtype, ``tc.get_default_dtype()``).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {dtype}
+        {placement}
 
     Returns:
         Tensor: a new tensor.
@@ -330,6 +326,7 @@ def rand(*size, dtype=None, requires_grad=False, generator=None, device=None,
     return _finish(arr, requires_grad)
 
 
+@shared_docs(_ARGS)
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires_grad=False,
             device=None, pin_memory=False):
     """Random integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high,
@@ -343,9 +340,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires
             ``tc.manual_seed``).
         dtype: the integer dtype (default int64).
         requires_grad: must be False (integers have no gradient).
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {device}
+        {pin_memory}
 
     Returns:
         Tensor: a new integer tensor.
@@ -375,16 +371,14 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, requires
     return _finish(arr.astype(_canonical_dtype(dtype) or np.int64), requires_grad)
 
 
+@shared_docs(_ARGS)
 def rand_like(input, *, dtype=None, requires_grad=False, generator=None, device=None):
     """Uniform samples on [0, 1) with ``input``'s shape.
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
+        {like}
         generator: a ``tc.Generator`` to draw from.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {device}
 
     Returns:
         Tensor: a new tensor.
@@ -394,16 +388,14 @@ def rand_like(input, *, dtype=None, requires_grad=False, generator=None, device=
                 requires_grad=requires_grad, generator=generator)
 
 
+@shared_docs(_ARGS)
 def randn_like(input, *, dtype=None, requires_grad=False, generator=None, device=None):
     """Standard normal samples with ``input``'s shape.
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
+        {like}
         generator: a ``tc.Generator`` to draw from.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {device}
 
     Returns:
         Tensor: a new tensor.
@@ -413,20 +405,20 @@ def randn_like(input, *, dtype=None, requires_grad=False, generator=None, device
                  requires_grad=requires_grad, generator=generator)
 
 
+@shared_docs(_ARGS)
 def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, generator=None,
                  device=None):
     """Random integers from ``[low, high)`` with ``input``'s shape (``randint_like(input,
     high)`` or ``randint_like(input, low, high)``).
 
     Args:
-        input: the Tensor whose shape (and, by default, dtype) to copy.
+        {like_input}
         low: the lowest value (or, alone, the exclusive upper bound with low 0).
         high: one above the highest value.
-        dtype: the dtype (default: ``input``'s).
-        requires_grad: record operations on the result for autograd.
+        {like_dtype}
+        {requires_grad}
         generator: a ``tc.Generator`` to draw from.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
+        {device}
 
     Returns:
         Tensor: a new tensor (integer values, in ``input``'s dtype by default).
@@ -439,6 +431,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, requires_grad=False, ge
     return _finish(t._data.astype(dt), requires_grad)
 
 
+@shared_docs(_ARGS)
 def randperm(n, dtype=None, generator=None, device=None, pin_memory=False):
     """A random permutation of ``0 .. n - 1``.
 
@@ -447,9 +440,8 @@ def randperm(n, dtype=None, generator=None, device=None, pin_memory=False):
         dtype: the integer dtype (default int64).
         generator: a ``tc.Generator`` to draw from (default: the package generator, seeded by
             ``tc.manual_seed``).
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {device}
+        {pin_memory}
 
     Returns:
         Tensor: a new integer tensor of shape (n,).
@@ -459,6 +451,7 @@ def randperm(n, dtype=None, generator=None, device=None, pin_memory=False):
                         False, None)
 
 
+@shared_docs(_ARGS)
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False,
            device=None, pin_memory=False):
     """Normal samples with the given means and standard deviations.
@@ -474,9 +467,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
         generator: a ``tc.Generator`` to draw from.
         dtype: the dtype of the number form (default: the default float dtype).
         requires_grad: record operations on the result (number form only).
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {device}
+        {pin_memory}
 
     Returns:
         Tensor: samples of the broadcast shape of ``mean`` and ``std`` (or ``size``); like
@@ -495,6 +487,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
     return _finish((arr * std + mean).astype(arr.dtype, copy=False), requires_grad)
 
 
+@shared_docs(_ARGS)
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None,
            pin_memory=False):
     """Values from ``start`` to ``end`` (exclusive) in steps of ``step``.
@@ -505,10 +498,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
         step: the difference between neighbours.
         dtype: the dtype; by default int64 when every argument is an int, else the default
             float dtype.
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {placement}
 
     Returns:
         Tensor: a new 1-D tensor.
@@ -529,6 +519,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
+@shared_docs(_ARGS)
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None,
              pin_memory=False):
     """``steps`` values evenly spaced from ``start`` to ``end`` (both included).
@@ -538,10 +529,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None,
         end: the last value.
         steps: how many values.
         dtype: the dtype (default: the default float dtype).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {placement}
 
     Returns:
         Tensor: a new 1-D tensor of ``steps`` values.
@@ -550,6 +538,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device=None,
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
+@shared_docs(_ARGS)
 def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, device=None,
              pin_memory=False):
     """``steps`` values ``base ** x`` for x evenly spaced from ``start`` to ``end``.
@@ -560,10 +549,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, devi
         steps: how many values.
         base: the base of the powers.
         dtype: the dtype (default: the default float dtype).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {placement}
 
     Returns:
         Tensor: a new 1-D tensor of ``steps`` values.
@@ -575,6 +561,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False, devi
     return _finish((float(base) ** exps).astype(_float_dtype(dtype)), requires_grad)
 
 
+@shared_docs(_ARGS)
 def eye(n, m=None, dtype=None, requires_grad=False, device=None, pin_memory=False):
     """The identity matrix (ones on the diagonal).
 
@@ -582,10 +569,7 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None, pin_memory=Fals
         n: the number of rows.
         m: the number of columns (default ``n``).
         dtype: the dtype (default: the default float dtype).
-        requires_grad: record operations on the result for autograd.
-        device: the device: the CPU (``'cpu'``, ``tc.device('cpu')``; None means the default
-            device); another raises torch's error for a build without it.
-        pin_memory: False (True raises torch's error: there is no accelerator).
+        {placement}
 
     Returns:
         Tensor: a new (n, m) tensor.

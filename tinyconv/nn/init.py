@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from .._docstrings import shared_docs
 from .._random import _gen
 
 __all__ = [
@@ -20,6 +21,21 @@ __all__ = [
     "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse",
 ]
+
+
+# Argument descriptions the init functions' docstrings share (a docstring line ``{name}``).
+_ARGS = {
+    "tensor": "tensor: the tensor to fill in place (under no_grad, so a Parameter works).",
+    "generator": ("generator: a ``tc.Generator`` to draw from (default: the package generator, "
+                  "seeded\n    by ``tc.manual_seed``)."),
+    "filled": "Returns:\n    Tensor: ``tensor``, filled.",
+    "fans": ("``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``\n"
+             "alike."),
+    "kaiming": ("a: negative slope of the following leaky_relu.\n"
+                "mode: 'fan_in' (preserve the forward variance) or 'fan_out' (backward).\n"
+                "nonlinearity: name passed to ``calculate_gain``."),
+    "xavier": "gain: a factor (``calculate_gain``).",
+}
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -87,34 +103,45 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _xavier_std(tensor, gain):
+    """``gain * sqrt(2 / (fan_in + fan_out))``, the spread both Glorot initialisations aim at."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    """``gain / sqrt(fan)``, the spread both He initialisations aim at (torch's order of
+    operations, so a bound ``sqrt(3) * std`` rounds as torch's)."""
+    fan = _calculate_correct_fan(tensor, mode)
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+@shared_docs(_ARGS)
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b).
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
         a: the lower bound.
         b: the upper bound.
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     return _write(tensor, _gen(generator).uniform(a, b, size=tensor._data.shape))
 
 
+@shared_docs(_ARGS)
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std**2).
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
         mean: the mean.
         std: the standard deviation.
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
 
     Examples:
         >>> import tinyconv as tc
@@ -126,20 +153,19 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     return _write(tensor, _gen(generator).normal(mean, std, size=tensor._data.shape))
 
 
+@shared_docs(_ARGS)
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with N(mean, std**2) truncated to [a, b] (values outside are redrawn).
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
         mean: the mean.
         std: the standard deviation.
         a: the lower bound of the truncation (absolute, not in standard deviations).
         b: the upper bound of the truncation.
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
@@ -176,51 +202,51 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     return _write(tensor, np.clip(out, a, b).reshape(tensor._data.shape))
 
 
+@shared_docs(_ARGS)
 def constant_(tensor, val):
     """Fill with ``val``.
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
         val: the value.
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     return _write(tensor, val)
 
 
+@shared_docs(_ARGS)
 def ones_(tensor):
     """Fill with 1.
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     return _write(tensor, 1)
 
 
+@shared_docs(_ARGS)
 def zeros_(tensor):
     """Fill with 0.
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     return _write(tensor, 0)
 
 
+@shared_docs(_ARGS)
 def eye_(tensor):
     """Fill a 2-D tensor with the identity matrix (ones on the diagonal).
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     if tensor._data.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
@@ -270,110 +296,88 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     return _write(tensor, values)
 
 
+@shared_docs(_ARGS)
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
-    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
-    alike.
+    {fans}
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
-        gain: a factor (``calculate_gain``).
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {tensor}
+        {xavier}
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    a = math.sqrt(3.0) * std
+    a = math.sqrt(3.0) * _xavier_std(tensor, gain)
     return uniform_(tensor, -a, a, generator)
 
 
+@shared_docs(_ARGS)
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
 
-    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
-    alike.
+    {fans}
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
-        gain: a factor (``calculate_gain``).
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {tensor}
+        {xavier}
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std, generator)
+    return normal_(tensor, 0.0, _xavier_std(tensor, gain), generator)
 
 
+@shared_docs(_ARGS)
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
 
     torch's default initialisation of Conv2d and Linear weights is this with
     ``a=sqrt(5)``.
-    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
-    alike.
+    {fans}
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
-        a: negative slope of the following leaky_relu.
-        mode: 'fan_in' (preserve the forward variance) or 'fan_out' (backward).
-        nonlinearity: name passed to ``calculate_gain``.
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {tensor}
+        {kaiming}
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     if _no_op_if_empty(tensor, "kaiming_uniform_"):
         return tensor
-    fan = _calculate_correct_fan(tensor, mode)
-    gain = calculate_gain(nonlinearity, a)
-    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
+@shared_docs(_ARGS)
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He normal: N(0, std**2) with ``std = gain / sqrt(fan)``.
 
-    ``fan_in`` is in_features (Linear) or in_channels * KH * KW (Conv2d); ``fan_out``
-    alike.
+    {fans}
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
-        a: negative slope of the following leaky_relu.
-        mode: 'fan_in' (preserve the forward variance) or 'fan_out' (backward).
-        nonlinearity: name passed to ``calculate_gain``.
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {tensor}
+        {kaiming}
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     if _no_op_if_empty(tensor, "kaiming_normal_"):
         return tensor
-    fan = _calculate_correct_fan(tensor, mode)
-    gain = calculate_gain(nonlinearity, a)
-    std = gain / math.sqrt(fan)
-    return normal_(tensor, 0.0, std, generator)
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
+@shared_docs(_ARGS)
 def orthogonal_(tensor, gain=1, generator=None):
     """Fill with a (semi-)orthogonal matrix (trailing dimensions flattened), times ``gain``.
 
     Args:
-        tensor: the tensor to fill in place (under no_grad, so a Parameter works).
+        {tensor}
         gain: a factor.
-        generator: a ``tc.Generator`` to draw from (default: the package generator, seeded
-            by ``tc.manual_seed``).
+        {generator}
 
-    Returns:
-        Tensor: ``tensor``, filled.
+    {filled}
     """
     if tensor._data.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from ..._checks import check_tensor
+from ..._docstrings import shared_docs
 from ..._engine import is_grad_enabled, same_version
 from ...ops import elementwise as E
 from ...ops import loss as L
@@ -14,14 +15,30 @@ __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
            "binary_cross_entropy_with_logits"]
 
 
+# Argument descriptions the losses' docstrings share, functions and modules alike (a docstring
+# line ``{name}``).
+REDUCTION_DOCS = {
+    "legacy": "size_average: deprecated, as in torch.\nreduce: deprecated, as in torch.",
+    "reduction": "reduction: 'none' | 'mean' | 'sum'.",
+}
+REDUCTION_DOCS["reductions"] = REDUCTION_DOCS["legacy"] + "\n" + REDUCTION_DOCS["reduction"]
+
+
+def legacy_reduction(size_average, reduce, stacklevel):
+    """The reduction that torch's deprecated ``size_average``/``reduce`` pair stands for (None
+    counts as True), with torch's deprecation warning ``stacklevel`` frames up."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", UserWarning, stacklevel=stacklevel + 1)
+    return reduction
+
+
 def _reduction_arg(op, size_average, reduce, reduction):
     """torch's reduction argument, including the deprecated size_average/reduce pair."""
     if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = ("mean" if size_average else "sum") if reduce else "none"
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+        reduction = legacy_reduction(size_average, reduce, stacklevel=3)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction (expected "
                          f"'none', 'mean' or 'sum')")
@@ -81,6 +98,7 @@ def _class_weight(op, weight, input):
     return same_version(weight, weight._data.astype(input.dtype, copy=False))
 
 
+@shared_docs(REDUCTION_DOCS)
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Cross entropy between logits and class indices (or class probabilities).
@@ -93,8 +111,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         target: int64 class indices (N,), (N, d1, ...) or () -- or float class probabilities
             of input's shape.
         weight: optional (C,) class weights (not differentiable).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
+        {legacy}
         ignore_index: class-index targets equal to it add nothing (and are not counted by
             'mean').
         reduction: 'none' | 'mean' | 'sum'.  'mean' divides by the summed weights of the
@@ -132,6 +149,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                                 reduction=reduction, label_smoothing=float(label_smoothing))[0]
 
 
+@shared_docs(REDUCTION_DOCS)
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     """Negative log-likelihood of class indices given log-probabilities.
@@ -140,8 +158,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         input: log-probabilities (N, C), (N, C, d1, ...) or (C,).
         target: int64 class indices (N,), (N, d1, ...) or ().
         weight: optional (C,) class weights (not differentiable).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
+        {legacy}
         ignore_index: targets equal to it add nothing and are not counted by 'mean'.
         reduction: 'none' | 'mean' (divides by the summed weights of counted targets) | 'sum'.
 
@@ -208,15 +225,14 @@ def _l1(input, target, reduction, weight=None):
     return _weighted(PL.L1Loss.apply(d, reduction="none") * weight, reduction, weight)
 
 
+@shared_docs(REDUCTION_DOCS)
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error (input - target)^2, optionally weighted per element.
 
     Args:
         input: float tensor.
         target: tensor broadcastable to input (a warning is raised when shapes differ).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
         weight: optional per-element weights of input's shape ('mean' divides by their sum).
 
     Returns:
@@ -232,15 +248,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _weighted((input - target).pow(2) * weight, reduction, weight)
 
 
+@shared_docs(REDUCTION_DOCS)
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error |input - target|, optionally weighted per element.
 
     Args:
         input: float tensor.
         target: tensor broadcastable to input (a warning is raised when shapes differ).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
         weight: optional per-element weights of input's shape ('mean' divides by their sum).
 
     Returns:
@@ -253,15 +268,14 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _l1(input, target, reduction, weight)
 
 
+@shared_docs(REDUCTION_DOCS)
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Huber-style loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target).
 
     Args:
         input: float tensor.
         target: tensor broadcastable to input.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
         beta: the threshold (>= 0; 0 gives the L1 loss, computed as ``l1_loss``, as torch's).
 
     Returns:
@@ -276,6 +290,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return PL.SmoothL1Loss.apply(input, target, reduction=reduction, beta=float(beta))
 
 
+@shared_docs(REDUCTION_DOCS)
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """Binary cross entropy of sigmoid(input) against target, computed from logits stably.
@@ -284,9 +299,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         input: logits, float tensor.
         target: probabilities of input's shape.
         weight: optional weights broadcastable to input (not differentiable).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
         pos_weight: optional weight of positive examples, broadcastable to input (usually
             (C,) for input (N, C); not differentiable).
 

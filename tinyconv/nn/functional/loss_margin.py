@@ -8,10 +8,11 @@ gradient passes at the hinge itself, as torch's ``clamp_min`` does.
 import numpy as np
 
 from ..._checks import check_tensor, is_real
+from ..._docstrings import shared_docs
 from ...ops import elementwise as E
 from ...ops import shape as S
 from .distance import pairwise_distance
-from .loss import _reduction_arg
+from .loss import REDUCTION_DOCS, _reduction_arg
 from .loss_prob import loss_pair, reduce_loss
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
@@ -35,6 +36,7 @@ def _where(cond, a, b):
                                                                               b.shape)))
 
 
+@shared_docs(REDUCTION_DOCS)
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """``max(0, -target * (input1 - input2) + margin)``: ranks input1 above input2 where
@@ -45,9 +47,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         input2: scores of input1's shape.
         target: +1 / -1 of input1's shape.
         margin: the required gap.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or (N,) with reduction='none'.
@@ -63,6 +63,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return reduce_loss(_hinge(-target * (input1 - input2) + float(margin)), reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """``input`` where target is 1, ``max(0, margin - input)`` where target is -1 (input is
@@ -72,9 +73,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
         input: a float Tensor.
         target: +1 / -1 of input's shape.
         margin: the margin for dissimilar pairs.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or input's shape with reduction='none'.
@@ -105,6 +104,7 @@ def _class_targets(op, input, target):
     return t, N, C
 
 
+@shared_docs(REDUCTION_DOCS)
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """Multi-class hinge (SVM) loss: ``sum_{j != y} max(0, margin - x[y] + x[j])^p / C``.
@@ -115,9 +115,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         p: 1 or 2.
         margin: the required gap between the true class's score and the others'.
         weight: optional (C,) class weights, multiplying each term by the true class's weight.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or (N,) (() for a 1-D input) with reduction='none'.
@@ -147,15 +145,14 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss: ``sum_{j in y, k not in y} max(0, 1 - (x[j] - x[k])) / C``.
 
     Args:
         input: scores (N, C) or (C,).
         target: int64 of input's shape: each row's labels, then -1 (the rest is ignored).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or (N,) with reduction='none'.
@@ -189,6 +186,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """``1 - cos(x1, x2)`` where target is 1, ``max(0, cos(x1, x2) - margin)`` where -1.
@@ -198,9 +196,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
         input2: of input1's shape.
         target: +1 / -1, (N,) or ().
         margin: in [-1, 1].
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or (N,) with reduction='none'.
@@ -223,6 +219,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the p-norm distance.
@@ -235,9 +232,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         p: the norm's exponent.
         eps: added to the differences (as ``pairwise_distance``).
         swap: use ``min(d(a, n), d(p, n))`` as the negative distance.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or (N,) with reduction='none'.

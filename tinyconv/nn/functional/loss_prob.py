@@ -12,10 +12,11 @@ import warnings
 import numpy as np
 
 from ..._checks import check_tensor, is_real
+from ..._docstrings import shared_docs
 from ...ops import elementwise as E
 from ...ops import loss_terms as LT
 from ...ops import nonlinear as N
-from .loss import _reduction_arg
+from .loss import REDUCTION_DOCS, _reduction_arg
 from .nonlinear import logsigmoid
 
 __all__ = ["binary_cross_entropy", "kl_div", "huber_loss", "poisson_nll_loss",
@@ -51,6 +52,7 @@ def _constant(t, delta):
     return E.Add.apply(t, E.const(t, delta))
 
 
+@shared_docs(REDUCTION_DOCS)
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """Binary cross entropy of probabilities: ``-(t log x + (1 - t) log(1 - x))``.
@@ -59,9 +61,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         input: probabilities in [0, 1].
         target: targets of input's shape (in [0, 1]).
         weight: optional weights broadcastable to input.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or input's shape with reduction='none'.  The log terms are clamped at
@@ -85,14 +85,14 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence ``target * (log target - input)``, input in log space.
 
     Args:
         input: log-probabilities.
         target: probabilities (or log-probabilities with ``log_target``), broadcastable.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
+        {legacy}
         reduction: 'none' | 'batchmean' (sum / batch size, the mathematical KL) | 'sum' |
             'mean' (over every element; torch warns that it is not the KL divergence).
         log_target: ``target`` holds log-probabilities.
@@ -125,13 +125,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Huber loss: ``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
 
     Args:
         input: a float Tensor.
         target: of input's shape.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
         delta: where the loss turns from quadratic to linear (> 0).
         weight: optional per-element weights ('mean' still divides by the number of
             elements, as torch's).
@@ -155,15 +156,14 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Two-class logistic loss ``log(1 + exp(-target * input))`` (targets +-1).
 
     Args:
         input: a float Tensor.
         target: +1 / -1 of input's shape.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or input's shape with reduction='none'.
@@ -176,6 +176,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
                                 reduction="mean"):
     """One-vs-all logistic loss over C independent labels, averaged over the labels.
@@ -184,9 +185,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
         input: (N, C) or (C,) logits.
         target: 0/1 labels of input's shape.
         weight: optional (C,) class weights.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Returns:
         Tensor: 0-d, or (N,) with reduction='none'.
@@ -203,6 +202,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """Negative log-likelihood of a Poisson target: ``exp(input) - target * input`` (or
@@ -216,7 +216,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         size_average: deprecated, as in torch.
         eps: added to the rate before its log (``log_input=False``).
         reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
 
     Returns:
         Tensor: 0-d, or the broadcast shape with reduction='none'.
@@ -237,6 +237,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return reduce_loss(loss, reduction)
 
 
+@shared_docs(REDUCTION_DOCS)
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Negative log-likelihood of a Gaussian: ``0.5 (log var + (input - target)^2 / var)``.
 
@@ -247,7 +248,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
             dimension of 1 (one variance for several outputs), or a float.
         full: add the constant ``0.5 log(2 pi)``.
         eps: variances are clamped to at least ``eps`` (the value; the gradient passes).
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
 
     Returns:
         Tensor: 0-d, or input's shape with reduction='none'.

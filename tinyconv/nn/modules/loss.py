@@ -1,32 +1,21 @@
 """Loss modules: CrossEntropyLoss, NLLLoss, MSELoss (a class weight is a buffer, as in torch)."""
-import warnings
-
+from ..._docstrings import fill_docstring
 from .. import functional as F
+from ..functional.loss import REDUCTION_DOCS, legacy_reduction
 from ..module import Module
 
 __all__ = ["CrossEntropyLoss", "NLLLoss", "MSELoss"]
 
 
-def _legacy_reduction(size_average, reduce):
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        ret = "mean"
-    elif reduce:
-        ret = "sum"
-    else:
-        ret = "none"
-    warnings.warn(
-        f"size_average and reduce args will be deprecated, please use reduction='{ret}' "
-        f"instead.", UserWarning, stacklevel=3)
-    return ret
-
-
 class _Loss(Module):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = fill_docstring(cls.__doc__, REDUCTION_DOCS)
+
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = _legacy_reduction(size_average, reduce)
+            reduction = legacy_reduction(size_average, reduce, stacklevel=2)
         self.reduction = reduction
 
 
@@ -42,7 +31,7 @@ class CrossEntropyLoss(_WeightedLoss):
     Args:
         weight: per-class rescaling weight (C,).
         ignore_index: target value that contributes no loss or gradient.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
         label_smoothing: amount of smoothing in [0, 1].
     """
 
@@ -66,7 +55,7 @@ class NLLLoss(_WeightedLoss):
         size_average: deprecated, as in torch.
         ignore_index: targets equal to it add nothing (and are not counted by 'mean').
         reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
 
     Shape:
         input (N, C) or (N, C, d1, ...) log-probabilities; target (N,) or (N, d1, ...) int64;
@@ -87,9 +76,7 @@ class MSELoss(_Loss):
     """Mean squared error ``(input - target) ** 2``, reduced.
 
     Args:
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
 
     Shape:
         input and target of one shape; output () or, with 'none', that shape.

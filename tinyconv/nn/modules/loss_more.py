@@ -19,9 +19,7 @@ class BCELoss(_WeightedLoss):
 
     Args:
         weight: optional weights broadcastable to the input (a buffer).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def forward(self, input, target):
@@ -35,9 +33,7 @@ class BCEWithLogitsLoss(_Loss):
 
     Args:
         weight: optional weights broadcastable to the input (a buffer).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
         pos_weight: optional weight of positive examples, usually (C,) (a buffer).
     """
 
@@ -57,9 +53,7 @@ class L1Loss(_Loss):
     """Mean absolute error ``|input - target|``.
 
     Args:
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def forward(self, input, target):
@@ -70,9 +64,7 @@ class SmoothL1Loss(_Loss):
     """Smooth L1: quadratic below ``beta``, linear above.
 
     Args:
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
         beta: the threshold (>= 0).
     """
 
@@ -88,7 +80,7 @@ class HuberLoss(_Loss):
     """Huber loss: quadratic below ``delta``, linear (slope ``delta``) above.
 
     Args:
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
         delta: the threshold (> 0).
     """
 
@@ -104,8 +96,7 @@ class KLDivLoss(_Loss):
     """Kullback-Leibler divergence of log-probabilities ``input`` from ``target``.
 
     Args:
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
+        {legacy}
         reduction: 'none' | 'batchmean' | 'sum' | 'mean'.
         log_target: the target holds log-probabilities.
     """
@@ -129,9 +120,7 @@ class MarginRankingLoss(_MarginLoss):
 
     Args:
         margin: the required gap.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
@@ -147,9 +136,7 @@ class HingeEmbeddingLoss(_MarginLoss):
 
     Args:
         margin: the margin for dissimilar pairs.
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -165,9 +152,7 @@ class CosineEmbeddingLoss(_MarginLoss):
 
     Args:
         margin: in [-1, 1].
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
@@ -185,9 +170,7 @@ class MultiMarginLoss(_WeightedLoss):
         p: 1 or 2.
         margin: the required gap.
         weight: optional (C,) class weights (a buffer).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
@@ -210,9 +193,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
     Args:
         weight: optional (C,) class weights (a buffer).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def forward(self, input, target):
@@ -224,9 +205,7 @@ class MultiLabelMarginLoss(_Loss):
     """Multi-label hinge loss (targets: label indices padded with -1).
 
     Args:
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def forward(self, input, target):
@@ -237,9 +216,7 @@ class SoftMarginLoss(_Loss):
     """Two-class logistic loss ``log(1 + exp(-y x))``.
 
     Args:
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def forward(self, input, target):
@@ -254,9 +231,7 @@ class TripletMarginLoss(_MarginLoss):
         p: the norm's exponent.
         eps: added to the differences.
         swap: use the smaller of d(a, n) and d(p, n).
-        size_average: deprecated, as in torch.
-        reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reductions}
     """
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None,
@@ -281,7 +256,7 @@ class PoissonNLLLoss(_Loss):
         size_average: deprecated, as in torch.
         eps: added to the rate before its log (``log_input=False``).
         reduce: deprecated, as in torch.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
     """
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
@@ -300,7 +275,7 @@ class GaussianNLLLoss(_Loss):
     Args:
         full: add the constant term.
         eps: the smallest variance.
-        reduction: 'none' | 'mean' | 'sum'.
+        {reduction}
     """
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
