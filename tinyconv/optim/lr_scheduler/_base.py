@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import warnings
 
+from ..._docstrings import fill_docstring, shared_docs
 from ..optimizer import Optimizer
 
 __all__ = ["LRScheduler"]
@@ -27,20 +28,34 @@ def warns_outside_step(get_lr):
     return wrapped
 
 
+# Argument descriptions the schedulers' docstrings share (a docstring line ``{name}``); every
+# subclass's docstring is filled from it.
+SCHEDULER_DOCS = {
+    "optimizer": "optimizer (Optimizer): the wrapped optimizer.",
+    "last_epoch": ("last_epoch (int): index of the last step taken, to resume a schedule "
+                   "(default -1:\n    start, from each group's ``lr``; otherwise the groups "
+                   "need ``initial_lr``)."),
+}
+
+
 def _lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
 
+@shared_docs(SCHEDULER_DOCS)
 class LRScheduler:
     """Base class: subclasses implement ``get_lr()`` (the lrs for the new ``last_epoch``).
 
     The constructor records each group's ``initial_lr`` and takes the first step.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {optimizer}
+        {last_epoch}
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__doc__ = fill_docstring(cls.__doc__, SCHEDULER_DOCS)
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):

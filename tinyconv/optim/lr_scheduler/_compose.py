@@ -16,7 +16,7 @@ class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after another, switching at each milestone.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         schedulers (list): the schedulers of ``optimizer``, in the order they run.
         milestones (list of int): epochs at which the next scheduler takes over (one fewer
             than ``schedulers``).
@@ -146,7 +146,7 @@ class ReduceLROnPlateau(LRScheduler):
     Call ``step(metric)`` after each validation.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         mode (str): 'min' (the metric should decrease, e.g. a loss) or 'max' (increase, e.g.
             an accuracy).
         factor (float): multiplies the lr at each reduction (< 1).

@@ -18,7 +18,7 @@ class OneCycleLR(LRScheduler):
     Also cycles momentum (or Adam's beta1) between max_momentum and base_momentum.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         max_lr (float or list): the peak lr (one value, or one per group).
         total_steps (int, optional): number of steps in the cycle; else ``epochs *
             steps_per_epoch``.
@@ -33,8 +33,7 @@ class OneCycleLR(LRScheduler):
         final_div_factor (float): the last lr is ``initial_lr / final_div_factor``.
         three_phase (bool): a third phase: rise, fall back symmetrically to the initial lr,
             then anneal to the last lr (else rise, then anneal to the last lr).
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,

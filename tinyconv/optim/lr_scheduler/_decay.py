@@ -13,16 +13,11 @@ __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR"
            "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts"]
 
 
-class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch) (one function, or one per group).
+class _LambdaScheduler(LRScheduler):
+    """A scheduler driven by ``lr_lambda``: one function, or a list with one per param group.
+    Its state_dict saves functions as None and callable objects as their ``__dict__``."""
 
-    Args:
-        optimizer (Optimizer): the wrapped optimizer.
-        lr_lambda (callable or list): ``lr_lambda(epoch)`` gives the factor of the initial lr;
-            a list holds one function per param group.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
-    """
+    _CHECKS_CALLABLE = False  # torch checks MultiplicativeLR's functions, not LambdaLR's
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
@@ -34,6 +29,11 @@ class LambdaLR(LRScheduler):
                     f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
                     f"{len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
+        if self._CHECKS_CALLABLE:
+            for fn in self.lr_lambdas:
+                if not callable(fn):
+                    raise TypeError(
+                        f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self):
@@ -52,6 +52,17 @@ class LambdaLR(LRScheduler):
             if saved is not None:
                 fn.__dict__.update(saved)
 
+
+class LambdaLR(_LambdaScheduler):
+    """lr = base_lr * lr_lambda(epoch) (one function, or one per group).
+
+    Args:
+        {optimizer}
+        lr_lambda (callable or list): ``lr_lambda(epoch)`` gives the factor of the initial lr;
+            a list holds one function per param group.
+        {last_epoch}
+    """
+
     @warns_outside_step
     def get_lr(self):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
@@ -61,11 +72,10 @@ class StepLR(LRScheduler):
     """Multiply the lr by gamma every ``step_size`` epochs.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         step_size (int): period of the decay, in epochs.
         gamma (float): multiplicative factor of the decay.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
@@ -88,11 +98,10 @@ class MultiStepLR(LRScheduler):
     """Multiply the lr by gamma at each milestone epoch.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         milestones (list of int): epochs at which to decay (a repeated epoch decays again).
         gamma (float): multiplicative factor of the decay.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
@@ -126,10 +135,9 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by gamma every epoch.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         gamma (float): multiplicative factor of the decay.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
@@ -150,12 +158,11 @@ class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from base_lr to eta_min over T_max epochs (torch's recursive form).
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         T_max (int): number of epochs of the half cosine (from base_lr down to eta_min; the
             lr then rises again).
         eta_min (float): the lowest lr.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -188,12 +195,11 @@ class LinearLR(LRScheduler):
     """Scale the lr linearly from start_factor to end_factor over total_iters epochs.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         start_factor (float): factor of the lr at the first epoch, in (0, 1].
         end_factor (float): factor reached after ``total_iters`` epochs, in [0, 1].
         total_iters (int): number of epochs of the linear change.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
@@ -227,34 +233,17 @@ class LinearLR(LRScheduler):
 
 
 
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """Multiply the lr by ``lr_lambda(epoch)`` at every step (one function, or one per group).
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         lr_lambda (callable or list): ``lr_lambda(epoch)`` gives the factor applied to the
             current lr; a list holds one function per param group.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.optimizer = optimizer
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(
-                    f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                    f"{len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
-
-    state_dict = LambdaLR.state_dict
-    load_state_dict = LambdaLR.load_state_dict
+    _CHECKS_CALLABLE = True
 
     @warns_outside_step
     def get_lr(self):
@@ -268,11 +257,10 @@ class ConstantLR(LRScheduler):
     """Multiply the lr by ``factor`` until epoch ``total_iters``, then restore it.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         factor (float): the factor, in [0, 1].
         total_iters (int): number of epochs the factor applies for.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
@@ -299,11 +287,10 @@ class PolynomialLR(LRScheduler):
     """Decay the lr as ``(1 - epoch / total_iters) ** power`` until ``total_iters``.
 
     Args:
-        optimizer (Optimizer): the wrapped optimizer.
+        {optimizer}
         total_iters (int): number of epochs of the decay (the lr is 0 from then on).
         power (float): power of the polynomial.
-        last_epoch (int): index of the last step taken, to resume a schedule (default -1:
-            start, from each group's ``lr``; otherwise the groups need ``initial_lr``).
+        {last_epoch}
     """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
