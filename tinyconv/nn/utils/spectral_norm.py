@@ -13,7 +13,7 @@ from ...ops import elementwise as E
 from ...ops import linalg as L
 from ...ops import shape as S
 from ...tensor import Tensor
-from ..parameter import Parameter
+from ._reparam_hook import ReparamHook
 
 __all__ = ["spectral_norm", "remove_spectral_norm", "weight_matrix", "normalize_"]
 
@@ -41,7 +41,10 @@ def _sigma_weight(weight, mat, u, v):
     return E.Div.apply(weight, sigma)
 
 
-class _SpectralNormHook:
+class _SpectralNormHook(ReparamHook):
+    KIND = "spectral_norm"
+    OWNED = (("_parameters", "_orig"), ("_buffers", "_u"), ("_buffers", "_v"))
+
     def __init__(self, name, n_power_iterations, dim, eps):
         if n_power_iterations <= 0:
             raise ValueError(f"Expected n_power_iterations to be positive, but got "
@@ -65,6 +68,9 @@ class _SpectralNormHook:
     def __call__(self, module, inputs):
         object.__setattr__(module, self.name,
                            self.compute_weight(module, do_power_iteration=module.training))
+
+    def removed_weight(self, module):
+        return self.compute_weight(module, do_power_iteration=False)
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
@@ -119,15 +125,4 @@ def remove_spectral_norm(module, name="weight"):
     Returns:
         Module: ``module``.
     """
-    for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _SpectralNormHook) and hook.name == name:
-            with no_grad():
-                weight = hook.compute_weight(module, do_power_iteration=False)
-            del module._forward_pre_hooks[k]
-            del module._parameters[name + "_orig"]
-            del module._buffers[name + "_u"]
-            del module._buffers[name + "_v"]
-            module.__dict__.pop(name, None)
-            module.register_parameter(name, Parameter(weight.detach()))
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return _SpectralNormHook.remove(module, name)

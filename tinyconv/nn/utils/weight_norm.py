@@ -8,6 +8,7 @@ import warnings
 from ...ops import distance as Dst
 from ...ops import elementwise as E
 from ..parameter import Parameter
+from ._reparam_hook import ReparamHook
 
 __all__ = ["weight_norm", "remove_weight_norm", "norm_except_dim", "weight_norm_from"]
 
@@ -26,7 +27,10 @@ def weight_norm_from(v, g, dim):
     return E.Mul.apply(v, E.Div.apply(g, norm_except_dim(v, dim)))
 
 
-class _WeightNormHook:
+class _WeightNormHook(ReparamHook):
+    KIND = "weight_norm"
+    OWNED = (("_parameters", "_g"), ("_parameters", "_v"))
+
     def __init__(self, name, dim):
         self.name, self.dim = name, dim
 
@@ -35,8 +39,7 @@ class _WeightNormHook:
         v = getattr(module, self.name + "_v")
         return weight_norm_from(v, g, self.dim)
 
-    def __call__(self, module, inputs):
-        object.__setattr__(module, self.name, self.compute_weight(module))
+    removed_weight = compute_weight
 
 
 def weight_norm(module, name="weight", dim=0):
@@ -84,13 +87,4 @@ def remove_weight_norm(module, name="weight"):
     Returns:
         Module: ``module``.
     """
-    for k, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _WeightNormHook) and hook.name == name:
-            weight = hook.compute_weight(module)
-            del module._forward_pre_hooks[k]
-            del module._parameters[name + "_g"]
-            del module._parameters[name + "_v"]
-            module.__dict__.pop(name, None)
-            module.register_parameter(name, Parameter(weight.detach()))
-            return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    return _WeightNormHook.remove(module, name)
