@@ -7,7 +7,7 @@ algorithms wrap their compiled calls and GEMMs in ``record(category)``; a profil
 import itertools
 import time
 
-__all__ = ["RemovableHandle", "record", "add_kernel_hook"]
+__all__ = ["RemovableHandle", "add_hook", "record", "add_kernel_hook"]
 
 _ids = itertools.count()
 
@@ -42,6 +42,30 @@ class RemovableHandle:
         self.remove()
 
 
+def add_hook(hooks, hook, *, prepend=False, marks=()):
+    """Register ``hook`` in the dict ``hooks`` under a new handle's id: the one way every hook
+    list (tensor, node, module, optimizer, global) is added to.
+
+    Args:
+        hooks: the dict of hooks, run in order (an OrderedDict when ``prepend`` is used).
+        hook: the callable.
+        prepend: put it before the hooks already registered.
+        marks: ``(dict_or_set, flag)`` pairs: the id goes into each one whose flag is true
+            (e.g. "called with kwargs"), and the handle removes it from all of them.
+
+    Returns:
+        RemovableHandle: its ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(hooks, extra_dict=[d for d, _ in marks] or None)
+    hooks[handle.id] = hook
+    for d, flag in marks:
+        if flag:
+            d[handle.id] = True
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 # ------------------------------------------------------------------------------ kernel records
 _kernel_hooks = {}
 
@@ -52,9 +76,7 @@ def add_kernel_hook(hook):
     Returns:
         a RemovableHandle.
     """
-    handle = RemovableHandle(_kernel_hooks)
-    _kernel_hooks[handle.id] = hook
-    return handle
+    return add_hook(_kernel_hooks, hook)
 
 
 class _Nothing:

@@ -22,7 +22,7 @@ from ._functions import shape as Sh
 from ._functions import check_methods, tensor_methods
 from ._functions.inplace import check_not_leaf, inplace
 from ._functions.random import check_probability
-from ._hooks import RemovableHandle
+from ._hooks import add_hook
 from ._tensor_attrs import TensorAttrs
 from ._tensor_str import format_values
 from ._random import _gen
@@ -273,9 +273,7 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
             if node.tensor_hooks is None:
                 node.tensor_hooks = {}
             hooks = node.tensor_hooks.setdefault(self._output_nr, {})
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return add_hook(hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` after a gradient is accumulated into this leaf's ``.grad``."""
@@ -284,9 +282,7 @@ class Tensor(TensorAttrs, TensorBase, tensor_methods()):
                 "post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._hooks is None:
             self._hooks = {}
-        handle = RemovableHandle(self._hooks)
-        self._hooks[handle.id] = hook
-        return handle
+        return add_hook(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute gradients of this tensor w.r.t. the graph leaves.

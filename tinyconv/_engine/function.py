@@ -34,7 +34,7 @@ import weakref
 import numpy as np
 
 from .._dtypes import type_name
-from .._hooks import RemovableHandle
+from .._hooks import add_hook
 from .state import _state
 
 __all__ = ["Context", "Node", "Op", "TensorBase", "VersionCounter", "custom_node",
@@ -288,7 +288,7 @@ class Node:
         """
         if self.post_hooks is None:
             self.post_hooks = {}
-        return _add_hook(self.post_hooks, fn)
+        return add_hook(self.post_hooks, fn)
 
     def register_prehook(self, fn):
         """Call ``fn(grad_outputs)`` before this node's backward runs (torch's
@@ -303,16 +303,10 @@ class Node:
         """
         if self.pre_hooks is None:
             self.pre_hooks = {}
-        return _add_hook(self.pre_hooks, fn)
+        return add_hook(self.pre_hooks, fn)
 
     def __repr__(self):
         return f"<{self.name()}>"
-
-
-def _add_hook(hooks, fn):
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = fn
-    return handle
 
 
 class AccumulateGrad:

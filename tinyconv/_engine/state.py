@@ -8,7 +8,7 @@ op was recorded (``Module.__call__`` pushes the module while hooks are active); 
 import functools
 import threading
 
-from .._hooks import RemovableHandle
+from .._hooks import add_hook
 
 __all__ = ["FunctionHook", "active_hooks", "add_function_hook", "current_scope", "in_backward",
            "enable_grad", "is_grad_enabled", "no_grad", "recording_nodes", "scope",
@@ -117,9 +117,7 @@ def add_function_hook(hook):
     Returns:
         RemovableHandle: ``handle.remove()`` deactivates the hook.
     """
-    handle = RemovableHandle(_state.hooks)
-    _state.hooks[handle.id] = hook
-    return handle
+    return add_hook(_state.hooks, hook)
 
 
 def active_hooks():

@@ -15,7 +15,7 @@ import warnings
 from collections import OrderedDict
 
 from .._engine import TensorBase, is_grad_enabled
-from .._hooks import RemovableHandle
+from .._hooks import add_hook
 from ..autograd.function import Function
 
 __all__ = ["BackwardHook", "BackwardHookFunction", "call_with_hooks", "has_hooks",
@@ -41,9 +41,7 @@ def register_module_forward_pre_hook(hook):
     Returns:
         a RemovableHandle.
     """
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
@@ -59,15 +57,9 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     Returns:
         a RemovableHandle.
     """
-    handle = RemovableHandle(_global_forward_hooks,
-                             extra_dict=[_global_forward_hooks_with_kwargs,
-                                         _global_forward_hooks_always_called])
-    _global_forward_hooks[handle.id] = hook
-    if with_kwargs:
-        _global_forward_hooks_with_kwargs[handle.id] = True
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
+    return add_hook(_global_forward_hooks, hook,
+                    marks=[(_global_forward_hooks_with_kwargs, with_kwargs),
+                           (_global_forward_hooks_always_called, always_call)])
 
 
 def register_module_full_backward_pre_hook(hook):
@@ -81,9 +73,7 @@ def register_module_full_backward_pre_hook(hook):
     Returns:
         a RemovableHandle.
     """
-    handle = RemovableHandle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_backward_pre_hooks, hook)
 
 
 def register_module_full_backward_hook(hook):
@@ -97,9 +87,7 @@ def register_module_full_backward_hook(hook):
     Returns:
         a RemovableHandle.
     """
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_backward_hooks, hook)
 
 
 def has_hooks(module):

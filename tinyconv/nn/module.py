@@ -13,7 +13,7 @@ import numpy as np
 
 from .._device import check_device, cuda_error
 from .._engine import active_hooks, no_grad, scope
-from .._hooks import RemovableHandle
+from .._hooks import add_hook
 from .._tensor_attrs import parse_to
 from ..tensor import Tensor
 from ._module_hooks import (_global_forward_hooks, _global_forward_pre_hooks,  # noqa: F401
@@ -130,14 +130,8 @@ class Module:
         Returns:
             a RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._forward_pre_hooks,
-                                 extra_dict=self._forward_pre_hooks_with_kwargs)
-        self._forward_pre_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._forward_pre_hooks, hook, prepend=prepend,
+                        marks=[(self._forward_pre_hooks_with_kwargs, with_kwargs)])
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
@@ -153,17 +147,9 @@ class Module:
         Returns:
             a RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._forward_hooks,
-                                 extra_dict=[self._forward_hooks_with_kwargs,
-                                             self._forward_hooks_always_called])
-        self._forward_hooks[handle.id] = hook
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._forward_hooks, hook, prepend=prepend,
+                        marks=[(self._forward_hooks_with_kwargs, with_kwargs),
+                               (self._forward_hooks_always_called, always_call)])
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """Call ``hook(module, grad_output)`` when the gradients w.r.t. this module's outputs
@@ -180,11 +166,7 @@ class Module:
         Returns:
             a RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._backward_pre_hooks)
-        self._backward_pre_hooks[handle.id] = hook
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._backward_pre_hooks, hook, prepend=prepend)
 
     def register_full_backward_hook(self, hook, prepend=False):
         """Call ``hook(module, grad_input, grad_output)`` when the gradients w.r.t. this
@@ -203,11 +185,7 @@ class Module:
         Returns:
             a RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
+        return add_hook(self._backward_hooks, hook, prepend=prepend)
 
     # ------------------------------------------------------------------------- registration
     def register_parameter(self, name, param):

@@ -31,7 +31,7 @@ import numpy as np
 from ..autograd import enable_grad, no_grad
 from ..nn.module import _is_torch_tensor, _torch_tensor_array
 from ..tensor import Tensor
-from ..utils.hooks import RemovableHandle
+from .._hooks import add_hook
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
@@ -78,9 +78,7 @@ def register_optimizer_step_pre_hook(hook):
     Returns:
         A RemovableHandle whose ``remove()`` unregisters the hook.
     """
-    handle = RemovableHandle(_global_optimizer_pre_hooks)
-    _global_optimizer_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_optimizer_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
@@ -92,9 +90,7 @@ def register_optimizer_step_post_hook(hook):
     Returns:
         A RemovableHandle whose ``remove()`` unregisters the hook.
     """
-    handle = RemovableHandle(_global_optimizer_post_hooks)
-    _global_optimizer_post_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_optimizer_post_hooks, hook)
 
 
 def _run_pre_hooks(opt, args, kwargs):
@@ -387,9 +383,7 @@ class Optimizer:
         Returns:
             A RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._optimizer_step_pre_hooks)
-        self._optimizer_step_pre_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook):
         """Register a hook run after each ``step()`` of this optimizer.
@@ -400,9 +394,7 @@ class Optimizer:
         Returns:
             A RemovableHandle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._optimizer_step_post_hooks)
-        self._optimizer_step_post_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._optimizer_step_post_hooks, hook)
 
     # ------------------------------------------------------------------------- state dict
     def state_dict(self):
