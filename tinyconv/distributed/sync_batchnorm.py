@@ -208,7 +208,7 @@ class SyncBatchNorm(_BatchNorm):
                 f"SyncBatchNorm: process_group={process_group!r} is not supported by "
                 f"tinyconv (statistics are always over every rank)")
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias)
+                         dtype, bias=bias)
         self.process_group = None
 
     def _check_input_dim(self, input):

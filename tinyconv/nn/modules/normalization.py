@@ -72,6 +72,20 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
+    """Batch norm of any rank: a subclass names the input ranks it takes in ``_INPUT_DIMS``."""
+
+    _INPUT_DIMS = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias)
+
+    def _check_input_dim(self, input):
+        if input.ndim not in self._INPUT_DIMS:
+            expected = " or ".join(f"{d}D" for d in self._INPUT_DIMS)
+            raise ValueError(f"expected {expected} input (got {input.ndim}D input)")
+
     def forward(self, input):
         self._check_input_dim(input)
         rm, rv, use_batch_stats, factor = self._count_batch()
@@ -110,14 +124,7 @@ class BatchNorm1d(_BatchNorm):
         bias: learn a bias (with affine).
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias)
-
-    def _check_input_dim(self, input):
-        if input.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+    _INPUT_DIMS = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
@@ -141,14 +148,7 @@ class BatchNorm2d(_BatchNorm):
         input (N, C, H, W); output the same. weight, bias, running_mean, running_var (C,).
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias)
-
-    def _check_input_dim(self, input):
-        if input.ndim != 4:
-            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
+    _INPUT_DIMS = (4,)
 
 
 class InstanceNorm2d(_NormBase):

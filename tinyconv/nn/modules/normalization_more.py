@@ -30,14 +30,7 @@ class BatchNorm3d(_BatchNorm):
         bias: learn the shift (with ``affine``).
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias)
-
-    def _check_input_dim(self, input):
-        if input.ndim != 5:
-            raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+    _INPUT_DIMS = (5,)
 
 
 class _InstanceNormNd(InstanceNorm2d):
