@@ -86,6 +86,16 @@ def int_tuple(op, name, value, n=2, *, allow_one=True, error=TypeError, length_e
     raise error(f"{op}: {name} must be an int or a tuple of {n} ints, but got {name}={value!r}")
 
 
+def int_list(value, op, name):
+    """An int or a sequence of ints (dims, shifts) as a list of ints; TypeError naming ``name``
+    otherwise."""
+    if is_int(value):
+        return [int(value)]
+    if isinstance(value, (list, tuple)) and all(is_int(v) for v in value):
+        return [int(v) for v in value]
+    raise TypeError(f"{op}(): {name} must be an int or a tuple of ints, got {value!r}")
+
+
 def normalize_dims(dim, ndim, op):
     """Turn ``dim`` (None, int or sequence) into a sorted tuple of non-negative axes."""
     if dim is None:

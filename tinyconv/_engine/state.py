@@ -37,6 +37,18 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
+def decorate_with(context, fn):
+    """``fn`` run inside a fresh copy of the context manager ``context`` (``context.clone()``)
+    at every call: what ``@tc.no_grad()``, ``@tc.enable_grad()`` and ``@tc.inference_mode()``
+    do as decorators."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with context.clone():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class set_grad_enabled:
     """Context manager (and decorator) that sets grad mode on or off.
 
@@ -58,14 +70,11 @@ class set_grad_enabled:
         return False
 
     def __call__(self, fn):
-        mode = self.mode
+        return decorate_with(self, fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def clone(self):
+        """A new context manager with the same mode (torch's API)."""
+        return set_grad_enabled(self.mode)
 
 
 class no_grad(set_grad_enabled):

@@ -3,7 +3,7 @@ diag, diagonal (a view), diag_embed, diff.  Each checks its arguments with torch
 runs one op of ``tinyconv.ops.index`` (rot90: a flip and a transpose; diff: slices subtracted).
 """
 from .. import _dtypes as D
-from .._checks import check_dim, check_tensor, is_int, normalize_dims
+from .._checks import check_dim, check_tensor, int_list, is_int, normalize_dims
 from .._engine import TensorBase
 from ..ops import index as I
 from ..ops import shape as S
@@ -15,14 +15,6 @@ from .slicing import narrow
 
 __all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu", "diag", "diagonal",
            "diag_embed", "diff"]
-
-
-def _int_list(value, op, name):
-    if is_int(value):
-        return [int(value)]
-    if isinstance(value, (list, tuple)) and all(is_int(v) for v in value):
-        return [int(v) for v in value]
-    raise TypeError(f"{op}(): {name} must be an int or a tuple of ints, got {value!r}")
 
 
 @method
@@ -43,7 +35,7 @@ def flip(input, dims):
                 [3, 2]])
     """
     check_tensor("flip", "input", input)
-    dims = normalize_dims(_int_list(dims, "flip", "dims"), input.ndim, "flip")
+    dims = normalize_dims(int_list(dims, "flip", "dims"), input.ndim, "flip")
     if input.ndim == 0:
         dims = ()
     return I.Flip.apply(input, dims=dims)
@@ -94,13 +86,13 @@ def roll(input, shifts, dims=None):
         Tensor: of ``input``'s shape.
     """
     check_tensor("roll", "input", input)
-    shifts = _int_list(shifts, "roll", "shifts")
+    shifts = int_list(shifts, "roll", "shifts")
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)},"
                                f" dims: 0")
         return I.Roll.apply(input, shifts=shifts[0], dims=None)
-    dims = _int_list(dims, "roll", "dims")
+    dims = int_list(dims, "roll", "dims")
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims: {len(dims)}")
@@ -122,7 +114,7 @@ def rot90(input, k=1, dims=(0, 1)):
         Tensor: the rotated tensor.
     """
     check_tensor("rot90", "input", input)
-    dims = _int_list(dims, "rot90", "dims")
+    dims = int_list(dims, "rot90", "dims")
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = "
                            f"{len(dims)}")

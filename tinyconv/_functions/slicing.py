@@ -10,7 +10,8 @@ import numbers
 
 import numpy as np
 
-from .._checks import check_dim, check_tensor, index_array, is_int, normalize_dims
+from .._checks import (check_dim, check_tensor, index_array, int_list, is_int,
+                       normalize_dims)
 from .._engine import TensorBase
 from ..ops import index as I
 from ..ops import shape as S
@@ -233,14 +234,6 @@ def unbind(input, dim=0):
                  for i in range(input.shape[d]))
 
 
-def _dims(value, op, name):
-    if is_int(value):
-        return [int(value)]
-    if isinstance(value, (list, tuple)) and all(is_int(v) for v in value):
-        return [int(v) for v in value]
-    raise TypeError(f"{op}(): {name} must be an int or a tuple of ints, got {value!r}")
-
-
 @method
 def movedim(input, source, destination):
     """Move dimensions ``source`` to positions ``destination`` (the others keep their order).
@@ -254,7 +247,8 @@ def movedim(input, source, destination):
         Tensor: a view with permuted dimensions.
     """
     check_tensor("movedim", "input", input)
-    src, dst = _dims(source, "movedim", "source"), _dims(destination, "movedim", "destination")
+    src = int_list(source, "movedim", "source")
+    dst = int_list(destination, "movedim", "destination")
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
                            f"should contain the same number of dims as destination ({dst} dims)")
@@ -333,7 +327,7 @@ def unflatten(input, dim, sizes):
     """
     check_tensor("unflatten", "input", input)
     d = check_dim(dim, input.ndim, "unflatten")
-    sizes = _dims(sizes, "unflatten", "sizes")
+    sizes = int_list(sizes, "unflatten", "sizes")
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
     n = input.shape[d]
@@ -569,7 +563,7 @@ def tile(input, dims):
         Tensor: a new tensor.
     """
     check_tensor("tile", "input", input)
-    dims = _dims(dims, "tile", "dims")
+    dims = int_list(dims, "tile", "dims")
     if any(d < 0 for d in dims):
         raise RuntimeError(f"tile: Trying to create tensor with negative dimension: {dims}")
     dims = [1] * (input.ndim - len(dims)) + dims

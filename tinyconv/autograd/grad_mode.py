@@ -3,10 +3,9 @@
 tinyconv's tensors have no separate inference flavour, so inference mode is ``no_grad`` under
 torch's name: nothing inside it is recorded for backward.
 """
-import functools
 
 from .._engine import set_grad_enabled
-from .._engine.state import _state
+from .._engine.state import _state, decorate_with
 
 __all__ = ["inference_mode", "is_inference_mode_enabled"]
 
@@ -47,14 +46,7 @@ class inference_mode:
         return False
 
     def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return decorate_with(self, fn)
 
     def clone(self):
         """A new ``inference_mode`` with the same mode (torch's API).

@@ -325,23 +325,23 @@ class Module:
             return self
         mod = self
         for item in target.split("."):
-            if not hasattr(mod, item):
-                raise AttributeError(f"{mod._get_name()} has no attribute `{item}`")
-            mod = getattr(mod, item)
-            if not isinstance(mod, Module):
-                raise AttributeError(f"`{item}` is not an nn.Module")
+            mod = mod._typed_attribute(item, Module, "nn.Module")
         return mod
+
+    def _typed_attribute(self, name, kind, label):
+        """``getattr(self, name)``, with torch's AttributeError when it is missing or is not
+        a ``kind`` (called ``label`` in the message)."""
+        if not hasattr(self, name):
+            raise AttributeError(f"{self._get_name()} has no attribute `{name}`")
+        value = getattr(self, name)
+        if not isinstance(value, kind):
+            raise AttributeError(f"`{name}` is not an {label}")
+        return value
 
     def get_parameter(self, target):
         """The parameter at dotted path ``target``."""
         mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if not hasattr(mod, name):
-            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
-        p = getattr(mod, name)
-        if not isinstance(p, Parameter):
-            raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return p
+        return self.get_submodule(mod_path)._typed_attribute(name, Parameter, "nn.Parameter")
 
     def get_buffer(self, target):
         """The buffer at dotted path ``target``."""

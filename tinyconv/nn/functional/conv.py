@@ -83,15 +83,22 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return convolution2d("conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
+def is_padding_string(op, padding):
+    """Whether ``padding`` is given as a string: 'same' or 'valid' (ArgumentError otherwise)."""
+    if not isinstance(padding, str):
+        return False
+    if padding not in ("same", "valid"):
+        raise ArgumentError(f"{op}: invalid padding string {padding!r} (expected 'same' or "
+                            f"'valid')")
+    return True
+
+
 def convolution2d(op, input, weight, bias, stride, padding, dilation, groups):
     """conv2d, with errors naming ``op`` (conv1d and conv3d are built on it)."""
     _tensors(op, input, weight, bias)
     s, d, G = _common(op, stride, dilation, groups)
     F, Cg, KH, KW = weight.shape
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ArgumentError(f"{op}: invalid padding string {padding!r} (expected 'same' "
-                                f"or 'valid')")
+    if is_padding_string(op, padding):
         pads = _same_pads(op, s, d, KH, KW) if padding == "same" else (0, 0, 0, 0)
     else:
         p = _pair(op, "padding", padding)

@@ -15,7 +15,7 @@ from ..._checks import ArgumentError, DtypeError, check_tensor, int_tuple
 from ..._geometry import conv_output_size, conv_transpose_output_size
 from ...ops import elementwise as E
 from ...ops import shape as S
-from .conv import convolution2d, convolution_transpose2d
+from .conv import convolution2d, convolution_transpose2d, is_padding_string
 
 __all__ = ["conv1d", "conv3d", "conv_transpose1d", "conv_transpose3d"]
 
@@ -133,10 +133,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _ranks(op, input, weight, 3)
     s, d = _ints(op, "stride", stride, 3), _ints(op, "dilation", dilation, 3)
     KD = weight.shape[2]
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ArgumentError(f"{op}: invalid padding string {padding!r} (expected 'same' "
-                                f"or 'valid')")
+    if is_padding_string(op, padding):
         if padding == "same" and s != (1, 1, 1):
             raise ArgumentError(f"{op}: padding='same' is not supported for strided "
                                 f"convolutions (stride={s})")

@@ -49,6 +49,20 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return E.Div.apply(x, denom)
 
 
+def _float_pair(op, x1, x2):
+    """x1 and x2 checked, promoted to one floating dtype, with their broadcast shape."""
+    check_tensor(op, "x1", x1)
+    check_tensor(op, "x2", x2)
+    a, b = operands(x1, x2, op)
+    a, b = float_input(op, a), float_input(op, b)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(f"{op}: x1 of shape {tuple(x1.shape)} and x2 of shape "
+                           f"{tuple(x2.shape)} do not broadcast") from None
+    return a, b, shape
+
+
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (torch's formula: each
     normalised by its norm clamped to ``eps`` first, then the dot product).
@@ -63,15 +77,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         Tensor: the broadcast shape without ``dim``.
     """
     op = "cosine_similarity"
-    check_tensor(op, "x1", x1)
-    check_tensor(op, "x2", x2)
-    a, b = operands(x1, x2, op)
-    a, b = float_input(op, a), float_input(op, b)
-    try:
-        shape = np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise RuntimeError(f"{op}: x1 of shape {tuple(x1.shape)} and x2 of shape "
-                           f"{tuple(x2.shape)} do not broadcast") from None
+    a, b, shape = _float_pair(op, x1, x2)
     if a.shape != shape:
         a = S.Expand.apply(a, shape=shape)
     if b.shape != shape:
@@ -102,15 +108,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
         Tensor: (N,) (or (N, 1) with keepdim; 0-d for 1-D inputs).
     """
     op = "pairwise_distance"
-    check_tensor(op, "x1", x1)
-    check_tensor(op, "x2", x2)
-    a, b = operands(x1, x2, op)
-    a, b = float_input(op, a), float_input(op, b)
-    try:
-        nd = len(np.broadcast_shapes(a.shape, b.shape))
-    except ValueError:
-        raise RuntimeError(f"{op}: x1 of shape {tuple(x1.shape)} and x2 of shape "
-                           f"{tuple(x2.shape)} do not broadcast") from None
+    a, b, shape = _float_pair(op, x1, x2)
+    nd = len(shape)
     d = _plus_const(E.Sub.apply(a, b), np.asarray(eps, dtype=a.dtype))
     if nd == 0:
         return E.Abs.apply(d)

@@ -17,7 +17,24 @@ def _index(idx, n, what):
     return i % n
 
 
-class Sequential(Module):
+class _Numbered(Module):
+    """Sequential's and ModuleList's shared part: submodules named '0', '1', ... in order."""
+
+    def _renumber(self):
+        """Keep the numbering contiguous after a deletion, as torch does."""
+        items = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self._modules[str(i)] = m
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_Numbered):
     """Modules run one after another: ``Sequential(m1, m2)(x) == m2(m1(x))``.
 
     Args:
@@ -50,17 +67,7 @@ class Sequential(Module):
                 delattr(self, k)
         else:
             delattr(self, keys[_index(idx, len(keys), "Sequential")])
-        # keep the numbering contiguous, as torch does
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self._renumber()
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -100,7 +107,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_Numbered):
     """A list of modules whose parameters are registered (keys '0', '1', ...).
 
     Args:
@@ -126,16 +133,7 @@ class ModuleList(Module):
                 delattr(self, str(k))
         else:
             delattr(self, str(_index(idx, len(self), "ModuleList")))
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        self._renumber()
 
     def __iadd__(self, modules):
         return self.extend(modules)
