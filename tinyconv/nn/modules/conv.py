@@ -1,11 +1,9 @@
 """Conv2d and ConvTranspose2d (attributes, init and repr as torch's)."""
-import math
 
 from ..._geometry import pair as _pair
 from .. import functional as F
-from .. import init
 from ..module import Module
-from ._utils import _check_device, empty_parameter
+from ._utils import _check_device, add_weight_and_bias, reset_like_linear
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
@@ -67,21 +65,11 @@ class _ConvNd(Module):
                 f"{name}: Trying to create tensor with negative dimension {neg[0]}: "
                 f"{list(shape)} (in_channels={in_channels}, out_channels={out_channels}, "
                 f"kernel_size={kernel_size})")
-        self.weight = empty_parameter(shape, dtype)
-        if bias:
-            self.bias = empty_parameter((out_channels,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, shape, bias, out_channels, dtype)
 
     def reset_parameters(self):
         """torch's default: kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_like_linear(self.weight, self.bias, draw_for_empty_fan=False)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -4,7 +4,7 @@ import math
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._utils import _check_device, empty_parameter
+from ._utils import _check_device, add_weight_and_bias, reset_like_linear
 
 __all__ = ["Linear", "Identity", "Bilinear"]
 
@@ -43,20 +43,11 @@ class Linear(Module):
         _check_device(device)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = empty_parameter((out_features, in_features), dtype)
-        if bias:
-            self.bias = empty_parameter((out_features,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_features, in_features), bias, out_features, dtype)
 
     def reset_parameters(self):
         """torch's default: kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_like_linear(self.weight, self.bias, draw_for_empty_fan=True)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -88,12 +79,8 @@ class Bilinear(Module):
         _check_device(device)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        self.weight = empty_parameter((out_features, in1_features, in2_features), dtype)
-        if bias:
-            self.bias = empty_parameter((out_features,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        add_weight_and_bias(self, (out_features, in1_features, in2_features), bias,
+                            out_features, dtype)
 
     def reset_parameters(self):
         """torch's: U(+-1/sqrt(in1_features)) for weight and bias."""
