@@ -23,8 +23,8 @@ import numpy as np
 
 from .._engine import Op, is_grad_enabled
 from .activation import log_softmax
-from .elementwise import Add, Exp, Mul, Neg, Sub, const
-from .pointwise_loss import grad_factor, grad_factor_t, reduce_loss, reduce_t
+from .elementwise import Exp, Mul, Neg, Sub, const
+from .pointwise_loss import add_grads, grad_factor, grad_factor_t, reduce_loss, reduce_t
 from .reduce import Sum
 from .shape import GetItem, Permute, Reshape
 
@@ -89,6 +89,18 @@ def _mean_denominator(wr, R):
     return float(wr.sum()) if wr is not None else float(R)
 
 
+def _reduce_rows(l, shape, wr, reduction, dtype):
+    """(y, denom): the per-row losses ``l`` (R,) reduced as a class-index loss is -- 'none'
+    gives them in the target's ``shape``, 'sum' their sum, 'mean' their sum over the counted
+    weight (nan when that is 0, as torch) -- and the denominator the backward divides by."""
+    if reduction == "none":
+        return l.reshape(shape), 1.0
+    if reduction == "sum":
+        return l.sum(), 1.0
+    denom = _mean_denominator(wr, l.shape[0])
+    return (l.sum() / denom if denom != 0.0 else np.array(np.nan, dtype=dtype)), denom
+
+
 # ----------------------------------------------------------------- rows and softmax, as ops
 def _to_rows_t(x):
     """``_to_rows`` of a Tensor, with differentiable ops."""
@@ -121,13 +133,6 @@ def _log_softmax_vjp(logp, g, shape):
 def _arrays(*ts):
     """The arrays of saved Tensors (None stays None)."""
     return tuple(None if t is None else t._data for t in ts)
-
-
-def _add(a, b):
-    """a + b where either may be None (an absent gradient)."""
-    if a is None or b is None:
-        return b if a is None else a
-    return Add.apply(a, b)
 
 
 def _row_factor_t(gy, reduction, n, R):
@@ -177,14 +182,7 @@ class CrossEntropy(Op):
                 sm *= valid
             l *= 1.0 - eps
             l += sm * (eps / C)
-        denom = 1.0
-        if reduction == "none":
-            y = l.reshape(target.shape)
-        elif reduction == "sum":
-            y = l.sum()
-        else:
-            denom = _mean_denominator(wr, R)
-            y = l.sum() / denom if denom != 0.0 else np.array(np.nan, dtype=x.dtype)
+        y, denom = _reduce_rows(l, target.shape, wr, reduction, x.dtype)
         ctx.params = dict(shape=x.shape, reduction=reduction, eps=eps, denom=denom)
         ctx.set_materialize_grads(False)
         ctx.save_for_backward(logp, tt, wr, valid, weight)
@@ -197,7 +195,7 @@ class CrossEntropy(Op):
         if gy is not None:
             gx = CrossEntropyBackward.apply(gy, logp, tt=tt, wr=wr, valid=valid, weight=weight,
                                             **ctx.params)
-        return _add(gx, _log_softmax_vjp(logp, glogp, ctx.params["shape"]))
+        return add_grads(gx, _log_softmax_vjp(logp, glogp, ctx.params["shape"]))
 
 
 class CrossEntropyBackward(Op):
@@ -301,7 +299,7 @@ class CrossEntropyProbs(Op):
             it = iter(outs if type(outs) is tuple else (outs,))
             gx, gt = (next(it) if n else None for n in needs)
         if needs[0]:
-            gx = _add(gx, _log_softmax_vjp(logp, glogp, ctx.params["shape"]))
+            gx = add_grads(gx, _log_softmax_vjp(logp, glogp, ctx.params["shape"]))
         return gx, gt
 
 
@@ -367,7 +365,7 @@ class CrossEntropyProbsBackward(Op):
             if gg is not None:
                 ggl = Mul.apply(gg, Sub.apply(Mul.apply(p, S), wt))
             if wgt is not None:
-                ggl = _add(ggl, Neg.apply(Mul.apply(wgt, logp)))
+                ggl = add_grads(ggl, Neg.apply(Mul.apply(wgt, logp)))
             if ggl is not None:
                 ggl = Sum.apply(ggl, axes=(1,), keepdim=True)
                 ggy = _reduce_rows_t(ggl, ctx.reduction, R, gy.shape)
@@ -375,7 +373,7 @@ class CrossEntropyProbsBackward(Op):
             if gg is not None:
                 g_logp = Mul.apply(Mul.apply(Mul.apply(gg, S), gl), p)
             if wgt is not None:
-                g_logp = _add(g_logp, Neg.apply(Mul.apply(wgt, gl)))
+                g_logp = add_grads(g_logp, Neg.apply(Mul.apply(wgt, gl)))
         if nt and gg is not None:
             spg = Sum.apply(Mul.apply(gg, p), axes=(1,), keepdim=True)
             g_t = Mul.apply(Sub.apply(spg, gg), gl)
@@ -401,14 +399,7 @@ class NLLLoss(Op):
         l = -x2[_rows(R), tt]
         if wr is not None:
             l *= wr
-        denom = 1.0
-        if reduction == "none":
-            y = l.reshape(target.shape)
-        elif reduction == "sum":
-            y = l.sum()
-        else:
-            denom = _mean_denominator(wr, R)
-            y = l.sum() / denom if denom != 0.0 else np.array(np.nan, dtype=x.dtype)
+        y, denom = _reduce_rows(l, target.shape, wr, reduction, x.dtype)
         ctx.params = dict(shape=x.shape, reduction=reduction, denom=denom)
         ctx.save_for_backward(tt, wr)
         return np.asarray(y, dtype=x.dtype)

@@ -60,7 +60,7 @@ def reduce_t(l, reduction, n):
     return Mul.apply(total, const(l, 1.0 / n if n else float("nan")))
 
 
-def _add(a, b):
+def add_grads(a, b):
     """a + b where either may be None (an absent gradient)."""
     if a is None or b is None:
         return b if a is None else a
@@ -135,7 +135,7 @@ class MSELossBackward(Op):
     def backward(ctx, *grads):
         gy, x, t = ctx.saved_tensors
         ggx, ggt = _spread2(ctx, grads)
-        c = _add(ggx, None if ggt is None else Neg.apply(ggt))
+        c = add_grads(ggx, None if ggt is None else Neg.apply(ggt))
         if c is None:
             return None, None, None
         c2 = Mul.apply(c, const(c, 2.0))
@@ -236,7 +236,7 @@ class SmoothL1LossBackward(Op):
     def backward(ctx, *grads):
         gy, x, t = ctx.saved_tensors
         ggx, ggt = _spread2(ctx, grads)
-        c = _add(ggx, None if ggt is None else Neg.apply(ggt))
+        c = add_grads(ggx, None if ggt is None else Neg.apply(ggt))
         if c is None:
             return None, None, None
         quad = ctx.quad
@@ -351,7 +351,7 @@ class BCEWithLogitsBackward(Op):
                 terms = Mul.apply(ggx, Sub.apply(Sub.apply(one, t), Mul.apply(lw, s)))
             if ggt is not None:
                 core_t = Neg.apply(x) if pw is None else Sub.apply(Mul.apply(pm1, sp), x)
-                terms = _add(terms, Mul.apply(ggt, core_t))
+                terms = add_grads(terms, Mul.apply(ggt, core_t))
             if terms is not None:
                 if w is not None:
                     terms = Mul.apply(terms, const(terms, w))
@@ -365,7 +365,7 @@ class BCEWithLogitsBackward(Op):
                     curv = Mul.apply(Mul.apply(lw, s), Sub.apply(one, s))  # lw s (1 - s)
                     g_x = Mul.apply(ggx, curv)
                 if ggt is not None:
-                    g_x = _add(g_x, Neg.apply(Mul.apply(ggt, cross)))
+                    g_x = add_grads(g_x, Neg.apply(Mul.apply(ggt, cross)))
                 g_x = None if g_x is None else Mul.apply(g_x, fw)
             if nt and ggx is not None:
                 g_t = Neg.apply(Mul.apply(Mul.apply(ggx, cross), fw))

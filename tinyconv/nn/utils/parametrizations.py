@@ -2,13 +2,12 @@
 (``state_dict`` keys ``parametrizations.weight.original0/1`` and
 ``parametrizations.weight.original`` with ``parametrizations.weight.0._u/_v``, as torch's)."""
 from ..._engine import no_grad
-from ..._random import default_rng
 from ...ops import elementwise as E
 from ...ops import linalg as L
 from ...tensor import Tensor
 from ..module import Module
 from .parametrize import register_parametrization
-from .spectral_norm import normalize_, weight_matrix
+from .spectral_norm import normalize_, random_singular_vectors, weight_matrix
 from .weight_norm import norm_except_dim, weight_norm_from
 
 __all__ = ["weight_norm", "spectral_norm"]
@@ -79,12 +78,7 @@ class _SpectralNorm(Module):
         self.eps, self.n_power_iterations = eps, n_power_iterations
         if ndim > 1:
             mat = weight_matrix(weight.detach(), self.dim)._data
-            h, w = mat.shape
-            rng = default_rng()
-            u = Tensor._make(rng.standard_normal(h).astype(mat.dtype), False, None)
-            v = Tensor._make(rng.standard_normal(w).astype(mat.dtype), False, None)
-            normalize_(u, u._data.copy(), eps)
-            normalize_(v, v._data.copy(), eps)
+            u, v = random_singular_vectors(mat, eps)
             self.register_buffer("_u", u)
             self.register_buffer("_v", v)
             self._power_method(mat, 15)

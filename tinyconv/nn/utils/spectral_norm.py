@@ -15,7 +15,8 @@ from ...ops import shape as S
 from ...tensor import Tensor
 from ._reparam_hook import ReparamHook
 
-__all__ = ["spectral_norm", "remove_spectral_norm", "weight_matrix", "normalize_"]
+__all__ = ["spectral_norm", "remove_spectral_norm", "weight_matrix", "normalize_",
+           "random_singular_vectors"]
 
 
 def weight_matrix(weight, dim):
@@ -31,6 +32,18 @@ def normalize_(target, vec, eps):
     norm = max(float(np.linalg.norm(vec)), eps)
     target._data[...] = vec / norm
     target._bump()
+
+
+def random_singular_vectors(mat, eps):
+    """Unit-norm starting vectors (u, v) of the power iteration for the (h, w) array ``mat``,
+    drawn from the package generator: u first, then v, as torch draws them."""
+    h, w = mat.shape
+    rng = default_rng()
+    u = Tensor._make(rng.standard_normal(h).astype(mat.dtype), False, None)
+    v = Tensor._make(rng.standard_normal(w).astype(mat.dtype), False, None)
+    normalize_(u, u._data.copy(), eps)
+    normalize_(v, v._data.copy(), eps)
+    return u, v
 
 
 def _sigma_weight(weight, mat, u, v):
@@ -100,12 +113,7 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     weight = module._parameters[name]
     with no_grad():
         mat = weight_matrix(weight.detach(), dim)._data
-        h, w = mat.shape
-        rng = default_rng()
-        u = Tensor._make(rng.standard_normal(h).astype(mat.dtype), False, None)
-        v = Tensor._make(rng.standard_normal(w).astype(mat.dtype), False, None)
-        normalize_(u, u._data.copy(), eps)
-        normalize_(v, v._data.copy(), eps)
+        u, v = random_singular_vectors(mat, eps)
     del module._parameters[name]
     module.register_parameter(name + "_orig", weight)
     object.__setattr__(module, name, Tensor._make(weight._data, False, None))
