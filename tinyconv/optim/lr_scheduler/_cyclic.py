@@ -12,6 +12,38 @@ from ._base import LRScheduler, warns_outside_step, _per_group
 __all__ = ["OneCycleLR", "CyclicLR"]
 
 
+def _set_momentum(group, value, use_beta1):
+    """Set a param group's momentum: Adam-style optimizers keep it as ``betas[0]``."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+def _momentum_setup(sched, optimizer, base_momentum, max_momentum, last_epoch, max_first=False):
+    """Check that ``optimizer`` has a momentum to cycle, note whether it is ``betas[0]``, and
+    (starting afresh) put each group at its max momentum, recording both bounds in the group.
+
+    Returns:
+        (base_momentums, max_momentums): one value per param group.
+    """
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                         "option enabled")
+    sched.use_beta1 = "betas" in optimizer.defaults
+    if max_first:  # the order torch checks them in (OneCycleLR), for the same first error
+        maxs = _per_group("max_momentum", optimizer, max_momentum)
+    bases = _per_group("base_momentum", optimizer, base_momentum)
+    if not max_first:
+        maxs = _per_group("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for mm, bm, group in zip(maxs, bases, optimizer.param_groups):
+            _set_momentum(group, mm, sched.use_beta1)
+            group["max_momentum"] = mm
+            group["base_momentum"] = bm
+    return bases, maxs
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to max_lr, then anneal to max_lr/div/final_div (per batch).
 
@@ -90,20 +122,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            maxs = _per_group("max_momentum", optimizer, max_momentum)
-            bases = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for mm, bm, group in zip(maxs, bases, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (mm, *group["betas"][1:])
-                    else:
-                        group["momentum"] = mm
-                    group["max_momentum"] = mm
-                    group["base_momentum"] = bm
+            _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch,
+                            max_first=True)
         super().__init__(optimizer, last_epoch)
 
     @staticmethod
@@ -141,10 +161,7 @@ class OneCycleLR(LRScheduler):
                 start = ph["end_step"]
             lrs.append(lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (mom, *group["betas"][1:])
-                else:
-                    group["momentum"] = mom
+                _set_momentum(group, mom, self.use_beta1)
         return lrs
 
 
@@ -197,21 +214,8 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for mm, bm, group in zip(self.max_momentums, self.base_momentums,
-                                         optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (mm, *group["betas"][1:])
-                    else:
-                        group["momentum"] = mm
-                    group["max_momentum"] = mm
-                    group["base_momentum"] = bm
+            self.base_momentums, self.max_momentums = _momentum_setup(
+                self, optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -248,11 +252,8 @@ class CyclicLR(LRScheduler):
         if self.cycle_momentum:
             for bm, mm, group in zip(self.base_momentums, self.max_momentums,
                                      self.optimizer.param_groups):
-                momentum = mm - (mm - bm) * scale_factor * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, mm - (mm - bm) * scale_factor * self.scale_fn(at),
+                              self.use_beta1)
         return lrs
 
     def state_dict(self):
