@@ -214,12 +214,9 @@ def assert_against_torch(sample, dtype, seed=0, tol=None):
     return rep
 
 
-def gradcheck(sample, seed=0):
-    """``tinyconv.gradcheck`` of ``sample``'s first output w.r.t. its differentiable inputs.
-
-    float64; the non-differentiable inputs are held fixed.  Raises ``RuntimeError`` naming
-    the worst element on failure (``tinyconv.gradcheck``'s report).
-    """
+def _as_function(sample, seed):
+    """(fn, inputs): ``sample``'s first output as a function of its differentiable inputs
+    (float64; the other inputs held fixed), for the finite-difference checks."""
     import tinyconv
     import tinyconv.nn.functional as F
 
@@ -233,7 +230,18 @@ def gradcheck(sample, seed=0):
             full[i] = t
         return _flatten(sample.call(tinyconv, F, *full))[0]
 
-    return tinyconv.gradcheck(fn, tuple(ts[i] for i in idx))
+    return fn, tuple(ts[i] for i in idx)
+
+
+def gradcheck(sample, seed=0):
+    """``tinyconv.gradcheck`` of ``sample``'s first output w.r.t. its differentiable inputs.
+
+    float64; the non-differentiable inputs are held fixed.  Raises ``RuntimeError`` naming
+    the worst element on failure (``tinyconv.gradcheck``'s report).
+    """
+    import tinyconv
+
+    return tinyconv.gradcheck(*_as_function(sample, seed))
 
 
 def check_double_backward(sample, seed=0, dtype=np.float64):
@@ -309,19 +317,8 @@ def check_double_backward(sample, seed=0, dtype=np.float64):
 def gradgradcheck(sample, seed=0):
     """``tinyconv.autograd.gradgradcheck`` of ``sample``'s first output, float64."""
     import tinyconv
-    import tinyconv.nn.functional as F
 
-    arrays = sample.arrays(np.float64, seed)
-    ts = _tensors(tinyconv, arrays, sample)
-    idx = [i for i, t in enumerate(ts) if t.requires_grad]
-
-    def fn(*diff):
-        full = list(ts)
-        for i, t in zip(idx, diff):
-            full[i] = t
-        return _flatten(sample.call(tinyconv, F, *full))[0]
-
-    return tinyconv.autograd.gradgradcheck(fn, tuple(ts[i] for i in idx))
+    return tinyconv.autograd.gradgradcheck(*_as_function(sample, seed))
 
 
 def _changed(a):
