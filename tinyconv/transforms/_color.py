@@ -1,6 +1,5 @@
 """Colour and occlusion transforms (torchvision's names, arguments, checks and parameter
 draws): ColorJitter, Grayscale, RandomGrayscale, GaussianBlur, RandomErasing."""
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -11,7 +10,7 @@ from .._random import stream
 from ..tensor import Tensor
 from . import _fcolor as F
 from ._fgeometry import get_dimensions
-from ._geometry import _setup_size
+from ._geometry import _setup_size, random_box_sides
 from ._image import to_chw
 
 __all__ = ["ColorJitter", "Grayscale", "RandomGrayscale", "GaussianBlur", "RandomErasing"]
@@ -203,12 +202,7 @@ class RandomErasing:
         c, h_img, w_img = x.shape[-3], x.shape[-2], x.shape[-1]
         area = h_img * w_img
         rng = stream()
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-        for _ in range(10):
-            erase_area = area * float(rng.uniform(scale[0], scale[1]))
-            aspect = math.exp(float(rng.uniform(log_ratio[0], log_ratio[1])))
-            h = int(round(math.sqrt(erase_area * aspect)))
-            w = int(round(math.sqrt(erase_area / aspect)))
+        for h, w in random_box_sides(rng, area, scale, ratio):
             if not (h < h_img and w < w_img):
                 continue
             if value is None:

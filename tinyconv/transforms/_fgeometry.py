@@ -418,6 +418,18 @@ def _apply_affine(x, matrix, mode, fill, out_size=None):
     return _cast_back(y, x.dtype)
 
 
+def _image_and_center(img, center):
+    """(x, back, h, w, center_f): the image as CHW (and the way back), its size, and
+    ``center`` (x, y in pixels; None: the middle) relative to the middle, as torchvision's
+    rotate and affine take it."""
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    x, back = to_chw(img)
+    h, w = x.shape[-2:]
+    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, (w, h))]
+    return x, back, h, w, center_f
+
+
 def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None,
            fill=None):
     """Rotate by ``angle`` degrees counter-clockwise about ``center`` (default: the image's).
@@ -429,11 +441,7 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     """
     if not isinstance(angle, (int, float)):
         raise TypeError("Argument angle should be int or float")
-    if center is not None and not isinstance(center, (list, tuple)):
-        raise TypeError("Argument center should be a sequence")
-    x, back = to_chw(img)
-    h, w = x.shape[-2:]
-    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, (w, h))]
+    x, back, h, w, center_f = _image_and_center(img, center)
     matrix = _inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
     size = _affine_output_size(matrix, w, h) if expand else (w, h)
     return back(_apply_affine(x, matrix, _mode(interpolation).value, fill, size))
@@ -460,11 +468,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
         shear = [shear[0], shear[0]]
     if len(shear) != 2:
         raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
-    if center is not None and not isinstance(center, (list, tuple)):
-        raise TypeError("Argument center should be a sequence")
-    x, back = to_chw(img)
-    h, w = x.shape[-2:]
-    center_f = [0.0, 0.0] if center is None else [c - s * 0.5 for c, s in zip(center, (w, h))]
+    x, back, h, w, center_f = _image_and_center(img, center)
     matrix = _inverse_affine_matrix(center_f, float(angle), [float(t) for t in translate],
                                     float(scale), [float(s) for s in shear])
     return back(_apply_affine(x, matrix, _mode(interpolation).value, fill))

@@ -50,6 +50,28 @@ def _fill_list(fill, channels):
     return [float(f) for f in fill]
 
 
+
+def _fill_arg(fill):
+    """A transform's ``fill``: None means 0; else a number or a sequence (TypeError)."""
+    if fill is None:
+        return 0
+    if not isinstance(fill, (Sequence, numbers.Number)):
+        raise TypeError("Fill should be either a sequence or a number.")
+    return fill
+
+
+def random_box_sides(rng, area, scale, ratio, tries=10):
+    """Up to ``tries`` random boxes for RandomResizedCrop and RandomErasing, torchvision's
+    draws: a box area uniform in ``scale`` times ``area``, an aspect ratio log-uniform in
+    ``ratio``.  Yields ``(round(sqrt(a * r)), round(sqrt(a / r)))``; the caller says which
+    side is the width, and may draw more from ``rng`` between boxes."""
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    for _ in range(tries):
+        box_area = area * float(rng.uniform(scale[0], scale[1]))
+        aspect = math.exp(float(rng.uniform(log_ratio[0], log_ratio[1])))
+        yield (int(round(math.sqrt(box_area * aspect))),
+               int(round(math.sqrt(box_area / aspect))))
+
 class Resize:
     """Resize to ``size`` ((h, w), or an int: the smaller edge, keeping the aspect ratio).
 
@@ -178,12 +200,7 @@ class RandomResizedCrop:
         _, height, width = F.get_dimensions(img)
         area = height * width
         rng = stream()
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-        for _ in range(10):
-            target_area = area * float(rng.uniform(scale[0], scale[1]))
-            aspect = math.exp(float(rng.uniform(log_ratio[0], log_ratio[1])))
-            w = int(round(math.sqrt(target_area * aspect)))
-            h = int(round(math.sqrt(target_area / aspect)))
+        for w, h in random_box_sides(rng, area, scale, ratio):
             if 0 < w <= width and 0 < h <= height:
                 i = int(rng.integers(0, height - h + 1))
                 j = int(rng.integers(0, width - w + 1))
@@ -251,10 +268,7 @@ class RandomRotation:
         self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
         if center is not None and not (isinstance(center, Sequence) and len(center) == 2):
             raise ValueError("If center is a sequence, it must be of len 2.")
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
+        fill = _fill_arg(fill)
         self.interpolation = _mode(interpolation)
         self.expand, self.center, self.fill = expand, center, fill
 
@@ -305,10 +319,7 @@ class RandomAffine:
                     raise ValueError("scale values should be positive")
         self.shear = _setup_angle(shear, name="shear", req_sizes=(2, 4)) \
             if shear is not None else None
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
+        fill = _fill_arg(fill)
         if center is not None and not (isinstance(center, Sequence) and len(center) == 2):
             raise ValueError("If center is a sequence, it must be of len 2.")
         self.translate, self.scale = translate, scale
