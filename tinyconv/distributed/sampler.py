@@ -6,13 +6,13 @@ import numbers
 
 import numpy as np
 
-from ..utils.data import Sampler
+from ..utils.data.sampler import IndexArraySampler
 from . import process_group as pg
 
 __all__ = ["DistributedSampler"]
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(IndexArraySampler):
     """Restrict a DataLoader to this rank's shard of the dataset (torch's semantics).
 
     Every epoch the indices are permuted with a generator seeded by ``seed + epoch`` (the
@@ -71,12 +71,6 @@ class DistributedSampler(Sampler):
         else:
             order = order[:self.total_size]
         return order[self.rank:self.total_size:self.num_replicas]
-
-    def __iter__(self):
-        return iter(self._indices().tolist())
-
-    def __len__(self):
-        return self.num_samples
 
     def set_epoch(self, epoch):
         """Choose the epoch whose permutation the next iteration uses (same on every rank)."""

@@ -37,6 +37,17 @@ class Sampler:
         return np.fromiter(iter(self), dtype=np.int64)
 
 
+class IndexArraySampler(Sampler):
+    """A sampler whose pass is one index array, drawn by the subclass's ``_indices()``, of
+    ``num_samples`` indices."""
+
+    def __iter__(self):
+        return iter(self._indices().tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+
 class SequentialSampler(Sampler):
     """0, 1, ..., len(data_source) - 1.
 
@@ -61,7 +72,7 @@ def _is_int(x):
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(IndexArraySampler):
     """Random indices on each pass: a permutation (repeated whole, then cut, when
     ``num_samples`` exceeds the length), or independent draws with ``replacement``.
 
@@ -100,12 +111,6 @@ class RandomSampler(Sampler):
         parts.append(rng.permutation(n)[:rest])
         return np.concatenate(parts).astype(np.int64, copy=False)
 
-    def __iter__(self):
-        return iter(self._indices().tolist())
-
-    def __len__(self):
-        return self.num_samples
-
 
 class SubsetRandomSampler(Sampler):
     """The given ``indices`` in a random order on each pass.
@@ -131,7 +136,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(IndexArraySampler):
     """Indices ``0..len(weights)-1`` drawn with probabilities proportional to ``weights``.
 
     Args:
@@ -180,12 +185,6 @@ class WeightedRandomSampler(Sampler):
         # come last, once the others are used up)
         keys = w / rng.exponential(size=w.size)
         return np.argsort(-keys, kind="stable")[:self.num_samples].astype(np.int64)
-
-    def __iter__(self):
-        return iter(self._indices().tolist())
-
-    def __len__(self):
-        return self.num_samples
 
 
 class BatchSampler(Sampler):
