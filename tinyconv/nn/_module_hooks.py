@@ -238,6 +238,31 @@ class BackwardHook:
         return None
 
 
+def _run_always_called(module, args, kwargs, result, called):
+    """After forward (or a hook) raised: run the ``always_call`` forward hooks that have not
+    run, global ones first; an error inside one is turned into a warning, as torch does.
+    (torch calls the global ones without kwargs here, whatever they were registered with.)"""
+    for hooks, always, with_kwargs, what in (
+            (_global_forward_hooks, _global_forward_hooks_always_called, (),
+             "global module forward hook"),
+            (module._forward_hooks, module._forward_hooks_always_called,
+             module._forward_hooks_with_kwargs, "module forward hook")):
+        for hid, hook in list(hooks.items()):
+            if hid not in always or hid in called:
+                continue
+            try:
+                if hid in with_kwargs:
+                    res = hook(module, args, kwargs, result)
+                else:
+                    res = hook(module, args, result)
+                if res is not None:
+                    result = res
+            except Exception as e:  # noqa: BLE001 - torch silences it with a warning
+                warnings.warn(f"{what} with ``always_call=True`` raised an exception that was "
+                              f"silenced as another error was raised in forward: {e}",
+                              stacklevel=4)
+
+
 def call_with_hooks(module, args, kwargs):
     """Call ``module.forward`` with every hook, in torch's order (see the module docstring).
 
@@ -291,27 +316,5 @@ def call_with_hooks(module, args, kwargs):
             result = bw_hook.setup_output_hook(result)
         return result
     except Exception:
-        for hid, hook in list(_global_forward_hooks.items()):
-            if hid in _global_forward_hooks_always_called and hid not in called:
-                try:
-                    res = hook(module, args, result)
-                    if res is not None:
-                        result = res
-                except Exception as e:  # noqa: BLE001 - torch silences it with a warning
-                    warnings.warn(f"global module forward hook with ``always_call=True`` "
-                                  f"raised an exception that was silenced as another error "
-                                  f"was raised in forward: {e}", stacklevel=3)
-        for hid, hook in list(module._forward_hooks.items()):
-            if hid in module._forward_hooks_always_called and hid not in called:
-                try:
-                    if hid in module._forward_hooks_with_kwargs:
-                        res = hook(module, args, kwargs, result)
-                    else:
-                        res = hook(module, args, result)
-                    if res is not None:
-                        result = res
-                except Exception as e:  # noqa: BLE001 - torch silences it with a warning
-                    warnings.warn(f"module forward hook with ``always_call=True`` raised an "
-                                  f"exception that was silenced as another error was raised "
-                                  f"in forward: {e}", stacklevel=3)
+        _run_always_called(module, args, kwargs, result, called)
         raise
