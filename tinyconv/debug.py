@@ -325,25 +325,24 @@ def compare_with_torch(model, torch_model, x, target, loss_fn=None, atol=None, r
     handles = []
     failed = None
 
-    def tc_hook(name):
-        def hook(mod, args, out):
-            t = _first_tensor(out, "tc")
-            if t is not None:
+    def recorder(store, lib, order=None):
+        """A forward-hook factory keeping each module's first output (its gradient retained)
+        in ``store``, and the call order in ``order``."""
+        def make(name):
+            def hook(mod, args, out):
+                t = _first_tensor(out, lib)
+                if t is None:
+                    return
                 if t.requires_grad:
                     t.retain_grad()
-                tc_out.setdefault(name, t)
-        return hook
+                if name not in store:
+                    if order is not None:
+                        order.append(name)
+                    store[name] = t
+            return hook
+        return make
 
-    def th_hook(name):
-        def hook(mod, args, out):
-            t = _first_tensor(out, "torch")
-            if t is not None:
-                if t.requires_grad:
-                    t.retain_grad()
-                if name not in th_out:
-                    order.append(name)
-                    th_out[name] = t
-        return hook
+    tc_hook, th_hook = recorder(tc_out, "tc"), recorder(th_out, "torch", order)
 
     for name, m in tc_mods.items():
         if name:

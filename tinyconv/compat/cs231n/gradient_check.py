@@ -7,6 +7,22 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------- gradient checks
+def _centred_pairs(f, x, h, copy):
+    """For each index ix of x: ``(ix, f(x + h e_ix), f(x - h e_ix))``, x restored after each
+    (outputs copied when ``copy``, for functions that return a buffer they reuse)."""
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = np.array(f(x), copy=True) if copy else f(x)
+        x[ix] = old - h
+        neg = np.array(f(x), copy=True) if copy else f(x)
+        x[ix] = old
+        yield ix, pos, neg
+        it.iternext()
+
+
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     """Centred-difference gradient of the scalar function f at x (x is perturbed in place
     and restored).
@@ -21,19 +37,10 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
         An array of x's shape.
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fp = f(x)
-        x[ix] = old - h
-        fm = f(x)
-        x[ix] = old
+    for ix, fp, fm in _centred_pairs(f, x, h, copy=False):
         grad[ix] = (fp - fm) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -50,17 +57,8 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
         ndarray: of x's shape.
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), copy=True)
-        x[ix] = old - h
-        neg = np.array(f(x), copy=True)
-        x[ix] = old
+    for ix, pos, neg in _centred_pairs(f, x, h, copy=True):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
     return grad
 
 
