@@ -38,6 +38,7 @@ from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumex
                          nansum, norm, prod, std_mean, var_mean)
 from ._functions import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
                          mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
+from ._functions import corrcoef, cov, nanmedian, nanquantile, quantile
 from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)
