@@ -19,7 +19,7 @@ LAYERS = [
     ("base", ["tinyconv._environment", "tinyconv._dtypes", "tinyconv._geometry",
               "tinyconv._hooks", "tinyconv._random", "tinyconv._build_hash",
               "tinyconv._device", "tinyconv._size", "tinyconv._tensor_str", "tinyconv.backends",
-              "tinyconv.cuda", "tinyconv.accelerator"]),
+              "tinyconv.cuda", "tinyconv.accelerator", "tinyconv.random"]),
     ("kernels", ["tinyconv.ops._kernels", "tinyconv.ops._im2col", "tinyconv.ops._reference"]),
     ("engine", ["tinyconv._engine"]),
     ("ops", ["tinyconv.ops"]),

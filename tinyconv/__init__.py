@@ -7,7 +7,7 @@ This module is the public namespace only: it imports the layers bottom-up (see
 ARCHITECTURE.md) and re-exports torch's top-level names.
 """
 from . import _environment  # first: sets what thread pools read when they load
-from . import accelerator, backends, cuda
+from . import accelerator, backends, cuda, random
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int8,
                       int16, int32, int64, set_default_dtype, uint8)

@@ -133,6 +133,9 @@ PAGES = [
     ("nn.utils.md", "tinyconv.nn.utils", "tinyconv.nn.utils",
      "Gradient clipping, the flat view of parameters, weight and spectral normalisation "
      "(torch's `torch.nn.utils`).", {}, []),
+    ("random.md", "tinyconv.random", "tinyconv.random",
+     "The package's random stream: seed, state and `fork_rng` (torch's `torch.random`).", {},
+     []),
     ("nn.utils.rnn.md", "tinyconv.nn.utils.rnn", "tinyconv.nn.utils.rnn",
      "Padding variable-length sequences into one batch tensor (torch's "
      "`torch.nn.utils.rnn`).", {}, []),
