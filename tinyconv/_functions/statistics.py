@@ -18,6 +18,7 @@ from ..ops import sort as O
 from ._methods import method
 from ._results import ValuesIndices
 from .arith import clamp, div, matmul, mul, sqrt, sub
+from .compare import where
 from .indexing import gather
 from .pointwise import lerp
 from .reduction import sum
@@ -80,13 +81,14 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     s = sort(rows, -1).values  # (..., n), NaNs last
     n = s.shape[-1]
     nan = np.isnan(s._data)
+    # rank = q * scale, except where it is the constant ``fixed_rank`` (torch's masks)
     if ignore_nan:  # ranks among the non-NaN values; a row of NaNs picks its first NaN
-        count = (n - nan.sum(axis=-1, keepdims=True)).astype(dt)
-        ranks = qa * (count - dt.type(1))  # (..., nq)
-        ranks = np.where(ranks < 0, dt.type(0), ranks)
+        scale = (n - 1 - nan.sum(axis=-1, keepdims=True)).astype(dt)  # (..., 1)
+        fixed, fixed_rank = qa * scale < 0, dt.type(0)
     else:  # a row with a NaN picks its last value, a NaN
-        ranks = np.broadcast_to(qa * dt.type(n - 1), s.shape[:-1] + qa.shape)
-        ranks = np.where(nan.any(axis=-1, keepdims=True), dt.type(n - 1), ranks)
+        scale = np.full(s.shape[:-1] + (1,), n - 1, dtype=dt)
+        fixed, fixed_rank = nan.any(axis=-1, keepdims=True), dt.type(n - 1)
+    ranks = np.where(fixed, fixed_rank, qa * scale)  # (..., nq)
     if interpolation == "lower":
         ranks = np.floor(ranks)
     elif interpolation == "higher":
@@ -97,9 +99,17 @@ def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
     y = gather(s, -1, input._make(below, False, None))  # (..., nq)
     if interpolation in ("linear", "midpoint"):
         above = gather(s, -1, input._make(np.ceil(ranks).astype(np.int64), False, None))
-        w = np.full(ranks.shape, 0.5, dtype=dt) if interpolation == "midpoint" \
-            else (ranks - below).astype(dt)
-        y = lerp(y, above, input._make(w, False, None))
+        if interpolation == "midpoint":
+            w = input._make(np.full(ranks.shape, 0.5, dtype=dt), False, None)
+        elif isinstance(q, TensorBase):  # the weight q * scale - below: q gets its gradient
+            make = input._make
+            rank = where(make(np.broadcast_to(fixed, ranks.shape), False, None),
+                         make(np.asarray(fixed_rank), False, None),
+                         mul(S.Reshape.apply(q, shape=(-1,)), make(scale, False, None)))
+            w = sub(rank, make(below.astype(dt), False, None))
+        else:
+            w = input._make((ranks - below).astype(dt), False, None)
+        y = lerp(y, above, w)
     y = movedim(y, -1, 0)  # (nq, ...)
     return S.Reshape.apply(y, shape=(() if scalar_q else (len(qa),)) + out_shape)
 
@@ -119,7 +129,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 
     Returns:
         Tensor: one value per ``q`` (a leading dimension of ``len(q)`` for a 1-d ``q``) over
-        the reduced shape; NaN where a reduced slice holds a NaN.  Differentiable.
+        the reduced shape; NaN where a reduced slice holds a NaN.  Differentiable in
+        ``input``, and with ``'linear'`` in a Tensor ``q``.
 
     Examples:
         >>> import tinyconv as tc

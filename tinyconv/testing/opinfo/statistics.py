@@ -48,6 +48,14 @@ def _quantile_samples(name):
         yield Sample([("input", _NAN_ROWS, False)], label="NaN rows",
                      fn=lambda M, F, t: tuple(getattr(M, name)(t, q, dim=1, interpolation=m)
                                               for q in (0.0, 0.5, 1.0) for m in MODES))
+        yield Sample([d(4, 6), ("q", positive(3, lo=0.05, hi=0.95), True)],
+                     label="q (3,) requires grad dim=1", gradcheck=True,
+                     fn=lambda M, F, t, q: getattr(M, name)(t, q, dim=1))
+        yield Sample([d(5), ("q", positive(lo=0.05, hi=0.95), True)],
+                     label="q 0-d requires grad", fn=lambda M, F, t, q: getattr(t, name)(q))
+        yield Sample([("input", _NAN_ROWS, False), ("q", const([0.0, 0.3, 1.0]), True)],
+                     label="q requires grad, NaN rows", gradcheck=False,
+                     fn=lambda M, F, t, q: getattr(M, name)(t, q, 1))
         yield Sample([("input", _NAN_ROWS, False)], label="NaN all elements q (3,)",
                      fn=lambda M, F, t: getattr(M, name)(t, _q(M, t, [0.1, 0.5, 1.0])))
     return samples
