@@ -68,3 +68,16 @@ def test_double_backward_with_overlapping_windows_matches_torch():
         grads.append((g.detach().numpy(), gg.numpy()))
     for w, g in zip(*grads):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_memory_layouts_from_numpy():
+    # a Fortran-ordered array: still a writable view of it
+    a = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    v = tc.from_numpy(a).unfold(1, 2, 2)
+    np.testing.assert_array_equal(v.numpy(), torch.from_numpy(a).unfold(1, 2, 2).numpy())
+    v.mul_(-1.0)
+    np.testing.assert_array_equal(a, -np.arange(12.0).reshape(3, 4))
+    # memory owned by a strided NumPy array (a sliding window): right values, read-only
+    w = np.lib.stride_tricks.sliding_window_view(np.arange(8.0), 3)
+    got = tc.from_numpy(w).unfold(1, 2, 1)
+    np.testing.assert_array_equal(got.numpy(), torch.from_numpy(w.copy()).unfold(1, 2, 1).numpy())

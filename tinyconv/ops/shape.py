@@ -230,6 +230,10 @@ def _windows(x, dim, size, step):
     shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)  # (..., n, ..., size)
     st = x.strides
     strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        # memory owned by a strided array (a NumPy sliding window given to from_numpy): a
+        # read-only window array over x, not recognised as a view of x's storage
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
     offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     y = np.ndarray(shape, x.dtype, buffer=root, offset=offset, strides=strides)
     if not x.flags.writeable or step < size:
