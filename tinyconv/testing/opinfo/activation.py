@@ -99,21 +99,26 @@ def _dominant(*shape, dim=-1):
                            + shape[dim % len(shape) + 1:])
         np.put_along_axis(a, win, 200.0, axis=dim)
         return a.astype(dt)
-    return ("logits", custom(make, shape), True)
+    return ("logits", custom(make, shape), False)
 
 
 def _gumbel_softmax_samples():
-    # random draws differ from torch's: the samples compare what every draw has in common
-    yield Sample([("logits", normal(5, 4), True)], label="hard: one-hot rows (sum 1, "
-                 "straight-through gradient of the sum 0)",
+    # random draws differ from torch's: the samples compare what every draw has in common.
+    # Their gradients are zero up to round-off (rows summing to 1, saturated softmax), so
+    # they are compared as values; tests/test_gumbel_softmax.py compares the gradients (the
+    # straight-through one too) with torch's on the same noise
+    yield Sample([("logits", normal(5, 4), False)], label="hard: one-hot rows",
                  fn=lambda M, F, t: (F.gumbel_softmax(t, hard=True).sum(-1),
                                      (F.gumbel_softmax(t, hard=True) == 1).sum(-1)))
-    yield Sample([("logits", normal(3, 6), True)], label="soft tau=0.5 dim=0: columns sum to 1",
+    yield Sample([("logits", normal(3, 6), False)], label="soft tau=0.5 dim=0: columns sum to 1",
                  fn=lambda M, F, t: F.gumbel_softmax(t, tau=0.5, dim=0).sum(0))
     yield Sample([_dominant(4, 5)], label="dominant logits: soft and hard one-hot",
                  fn=lambda M, F, t: (F.gumbel_softmax(t), F.gumbel_softmax(t, 2.0, True)))
     yield Sample([_dominant(3, 4, 2, dim=1)], label="dominant logits dim=1 hard",
                  fn=lambda M, F, t: F.gumbel_softmax(t, 0.7, hard=True, dim=1))
+    yield Sample([("logits", normal(4, 5, scale=3.0), True)],
+                 label="tau=1e12: the noise vanishes, softmax(logits / tau) and its gradient",
+                 fn=lambda M, F, t: F.gumbel_softmax(t, tau=1e12) * 1e12)
 
 
 def _linear_samples():
