@@ -52,7 +52,7 @@ FUNCTIONAL = ["one_hot", "normalize", "cosine_similarity", "pairwise_distance", 
               "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool3d", "lp_pool2d",
               "dropout1d", "dropout3d", "alpha_dropout", "embedding_bag", "bilinear",
               "local_response_norm", "rms_norm", "layer_norm", "instance_norm",
-              "channel_shuffle"]
+              "channel_shuffle", "gumbel_softmax"]
 # 9. losses, as modules and as functions
 LOSSES = ["BCELoss", "BCEWithLogitsLoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
           "MarginRankingLoss", "HingeEmbeddingLoss", "MultiMarginLoss",
@@ -71,7 +71,9 @@ UTILS = ["nn.utils.parameters_to_vector", "nn.utils.vector_to_parameters",
          "nn.utils.parametrize.register_parametrization",
          "nn.utils.parametrize.remove_parametrizations", "nn.utils.parametrize.is_parametrized",
          "nn.init.dirac_", "nn.init.orthogonal_", "nn.init.sparse_", "nn.init.eye_",
-         "autograd.gradcheck", "autograd.gradgradcheck"]
+         "autograd.gradcheck", "autograd.gradgradcheck", "nn.utils.rnn.pad_sequence",
+         "random.fork_rng", "random.manual_seed", "random.initial_seed",
+         "random.get_rng_state", "random.set_rng_state"]
 
 # (reference name, tinyconv name)
 NAMES = [(f"torch.{n}", f"tinyconv.{n}") for n in MATRIX + CREATION]

@@ -15,8 +15,8 @@ COMPARISON = ["eq", "ne", "gt", "ge", "lt", "le", "greater", "greater_equal", "l
               "less_equal", "not_equal", "isclose", "allclose", "equal", "isnan", "isinf",
               "isfinite", "isneginf", "isposinf", "isreal", "all", "any", "maximum", "minimum",
               "where", "nonzero", "argwhere"]
-SORTING = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "unique",
-           "unique_consecutive", "cummax", "cummin"]
+SORTING = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode",
+           "unique", "unique_consecutive", "cummax", "cummin"]
 INDEXING = ["gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add",
             "index_fill", "index_copy", "masked_fill", "masked_select", "masked_scatter", "take",
             "take_along_dim", "chunk", "split", "tensor_split", "unbind", "narrow", "select",
@@ -35,7 +35,8 @@ MATH = ["sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "t
         "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "logical_and",
         "logical_or", "logical_xor", "logical_not"]
 REDUCTION = ["norm", "prod", "cumsum", "cumprod", "amin", "amax", "aminmax", "logsumexp",
-             "std_mean", "var_mean", "count_nonzero", "nansum", "nanmean", "sum", "mean"]
+             "std_mean", "var_mean", "count_nonzero", "nansum", "nanmean", "sum", "mean",
+             "quantile", "nanquantile", "cov", "corrcoef"]
 # top-level functions that torch does not have as Tensor methods
 NOT_METHODS = {"broadcast_tensors", "broadcast_shapes", "meshgrid", "atleast_1d", "atleast_2d",
                "atleast_3d", "hstack", "vstack", "dstack", "column_stack", "std_mean",
@@ -63,6 +64,7 @@ NAMES = [(f"torch.{n}", f"tinyconv.{n}") for n in COMPARISON + SORTING + INDEXIN
 NAMES += [(f"torch.Tensor.{n}", f"tinyconv.Tensor.{n}")
           for n in COMPARISON + SORTING + INDEXING + MATH + REDUCTION if n not in NOT_METHODS]
 NAMES += [(f"torch.Tensor.{n}", f"tinyconv.Tensor.{n}") for n in INPLACE + OPERATORS]
+NAMES += [("torch.Tensor.unfold", "tinyconv.Tensor.unfold")]  # a method only
 NAMES += [(f"torch.linalg.{n}", f"tinyconv.linalg.{n}")
           for n in ("norm", "vector_norm", "matrix_norm")]
 

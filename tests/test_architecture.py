@@ -20,7 +20,7 @@ LAYERS = [
               "tinyconv._hooks", "tinyconv._random", "tinyconv._build_hash",
               "tinyconv._device", "tinyconv._size", "tinyconv._tensor_str",
               "tinyconv._docstrings", "tinyconv.backends", "tinyconv.cuda",
-              "tinyconv.accelerator"]),
+              "tinyconv.accelerator", "tinyconv.random"]),
     ("kernels", ["tinyconv.ops._kernels", "tinyconv.ops._im2col", "tinyconv.ops._reference"]),
     ("engine", ["tinyconv._engine"]),
     ("ops", ["tinyconv.ops"]),

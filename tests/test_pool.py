@@ -219,3 +219,22 @@ def test_kernel_wrappers_reject_bad_arrays():
     with pytest.raises(ValueError, match="indices must be int32 of shape"):
         K.max_pool2d_backward(np.zeros((1, 1, 2, 2), np.float32), idx[..., :1], x.shape,
                               x.dtype)
+
+
+@pytest.mark.parametrize("name,size", [("adaptive_max_pool1d", 100003),
+                                       ("adaptive_max_pool2d", (5, 3001)),
+                                       ("adaptive_avg_pool3d", (2, 3, 1001))])
+def test_adaptive_pools_with_long_outputs_match_torch(name, size):
+    # the bins are gathered at once (a per-bin loop made output_size=10**9 run for hours)
+    shape = {1: (2, 3, 7), 2: (2, 2, 4, 9), 3: (1, 2, 3, 4, 5)}[1 if isinstance(size, int)
+                                                              else len(size)]
+    a = np.random.default_rng(0).standard_normal(shape)
+    w = np.random.default_rng(1).standard_normal
+    got_x, want_x = tc.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    got, want = getattr(F, name)(got_x, size), getattr(TF, name)(want_x, size)
+    g = w(tuple(want.shape))
+    (got * tc.tensor(g)).sum().backward()
+    (want * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(got_x.grad.numpy(), want_x.grad.numpy(), rtol=1e-10,
+                               atol=1e-12)

@@ -99,6 +99,10 @@ KEEPS_SOMETHING_ELSE = {
                           "input and both results",
     ("median", "input"): "all elements: tinyconv keeps the mask of the median's positions (ties "
                          "share), torch the input and the result",
+    ("nanmedian", "input"): "all elements: tinyconv keeps the mask of the median's positions "
+                            "(ties share), torch the input and the result",
+    ("cov", "fweights"): "tinyconv multiplies by the integer fweights converted to float (a "
+                         "copy, kept); torch keeps fweights",
     ("cummax", "input"): "tinyconv keeps the positions of the running maximum, computed in "
                          "forward; torch keeps the input too",
     ("cummin", "input"): "tinyconv keeps the positions of the running minimum, computed in "

@@ -22,6 +22,8 @@ VIEWS = {
     "diagonal": lambda t: t.diagonal(),
     "broadcast_to": lambda t: t[:1].broadcast_to((5, 3, 4)),
     "meshgrid": lambda t: tc.meshgrid(t[0, 0], t[1, 1])[0],
+    "unfold": lambda t: t.unfold(1, 2, 2),
+    "unfold (overlapping, read-only)": lambda t: t.unfold(1, 3, 1),
 }
 COPIES = {
     "flip": lambda t: t.flip(0), "roll": lambda t: t.roll(1, 0), "rot90": lambda t: t.rot90(),

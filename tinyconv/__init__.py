@@ -7,7 +7,7 @@ This module is the public namespace only: it imports the layers bottom-up (see
 ARCHITECTURE.md) and re-exports torch's top-level names.
 """
 from . import _environment  # first: sets what thread pools read when they load
-from . import accelerator, backends, cuda
+from . import accelerator, backends, cuda, random
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (bfloat16, bool_, float16, float32, float64, get_default_dtype, int8,
                       int16, int32, int64, set_default_dtype, uint8)
@@ -38,6 +38,7 @@ from ._functions import (amin, aminmax, count_nonzero, cumprod, cumsum, logsumex
                          nansum, norm, prod, std_mean, var_mean)
 from ._functions import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
                          mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
+from ._functions import corrcoef, cov, nanmedian, nanquantile, quantile
 from ._functions.linalg import det, inverse, logdet, slogdet
 from ._functions.matrix import (addmm, addmv, baddbmm, bmm, cdist, dot, einsum, ger, kron, mm,
                                 mv, outer, tensordot, trace, vdot)

@@ -56,6 +56,8 @@ PAGES = [
       "tinyconv._functions.compare": "Comparison ops",
       "tinyconv._functions.bitwise": "Pointwise ops",
       "tinyconv._functions.sorting": "Comparison ops",
+      "tinyconv._functions.statistics": "Reduction ops", "cov": "Other operations",
+      "corrcoef": "Other operations",
       "tinyconv._functions.math": "Pointwise ops",
       "tinyconv._functions.pointwise": "Pointwise ops",
       "tinyconv._functions.norms": "Reduction ops",
@@ -131,6 +133,12 @@ PAGES = [
     ("nn.utils.md", "tinyconv.nn.utils", "tinyconv.nn.utils",
      "Gradient clipping, the flat view of parameters, weight and spectral normalisation "
      "(torch's `torch.nn.utils`).", {}, []),
+    ("random.md", "tinyconv.random", "tinyconv.random",
+     "The package's random stream: seed, state and `fork_rng` (torch's `torch.random`).", {},
+     []),
+    ("nn.utils.rnn.md", "tinyconv.nn.utils.rnn", "tinyconv.nn.utils.rnn",
+     "Padding variable-length sequences into one batch tensor (torch's "
+     "`torch.nn.utils.rnn`).", {}, []),
     ("nn.utils.parametrize.md", "tinyconv.nn.utils.parametrize",
      "tinyconv.nn.utils.parametrize",
      "Tensors of a module computed from others (torch's `torch.nn.utils.parametrize`).", {},

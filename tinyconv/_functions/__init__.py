@@ -67,6 +67,7 @@ from .shape import (
 )
 from .sorting import (argsort, bincount, bucketize, cummax, cummin, histc, kthvalue, median,
                       mode, msort, searchsorted, sort, topk, unique, unique_consecutive)
+from .statistics import corrcoef, cov, nanmedian, nanquantile, quantile
 from .slicing import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes, broadcast_tensors,
                       broadcast_to, chunk, column_stack, dstack, hstack, meshgrid, moveaxis,
                       movedim, narrow, repeat_interleave, select, split, swapaxes, swapdims,
@@ -96,6 +97,8 @@ __all__ = ["abs", "add", "amax", "argmax", "argmin", "bernoulli", "cat", "clamp"
            # sorting and selection
            "sort", "argsort", "msort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
            "unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize",
+           # statistics
+           "quantile", "nanquantile", "nanmedian", "cov", "corrcoef",
            # pointwise math
            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
            "atanh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "log1p",

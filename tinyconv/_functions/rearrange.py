@@ -1,6 +1,7 @@
 """Rearranging elements with torch's signatures: flip/fliplr/flipud, roll, rot90, tril/triu,
-diag, diagonal (a view), diag_embed, diff.  Each checks its arguments with torch's messages and
-runs one op of ``tinyconv.ops.index`` (rot90: a flip and a transpose; diff: slices subtracted).
+diag, diagonal (a view), diag_embed, diff, Tensor.unfold (a view).  Each checks its arguments
+with torch's messages and runs one op of ``tinyconv.ops.index`` or ``ops.shape`` (rot90: a flip
+and a transpose; diff: slices subtracted).
 """
 from .. import _dtypes as D
 from .._checks import check_dim, check_tensor, int_list, is_int, normalize_dims
@@ -14,7 +15,7 @@ from .shape import cat, transpose
 from .slicing import narrow
 
 __all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "tril", "triu", "diag", "diagonal",
-           "diag_embed", "diff"]
+           "diag_embed", "diff", "unfold"]
 
 
 @method
@@ -311,3 +312,48 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         later, earlier = narrow(y, d, 1, m - 1), narrow(y, d, 0, m - 1)
         y = logical_xor(later, earlier) if y.dtype == D.bool_ else sub(later, earlier)
     return y
+
+
+@method
+def unfold(input, dimension, size, step):
+    """The slices of ``size`` elements every ``step`` along ``dimension``, as a new last
+    dimension (Tensor.unfold; ``nn.functional.unfold`` is the im2col of images).
+
+    Args:
+        input: a Tensor.
+        dimension: the dimension to take the windows along.
+        size: the length of each window (an int, 0 to ``input.shape[dimension]``).
+        step: the distance between the starts of neighbouring windows (an int > 0).
+
+    Returns:
+        Tensor: ``input``'s shape with ``dimension`` replaced by the number of windows
+        ``(input.shape[dimension] - size) // step + 1``, and a last dimension of ``size``.  A
+        view of ``input`` (writes through it reach ``input``, except into overlapping windows,
+        ``step < size``, which tinyconv refuses); differentiable (overlapping windows add
+        their gradients).
+
+    Examples:
+        >>> import tinyconv as tc
+        >>> tc.arange(7.0).unfold(0, 3, 2)
+        tensor([[0., 1., 2.],
+                [2., 3., 4.],
+                [4., 5., 6.]])
+    """
+    check_tensor("unfold", "input", input)
+    for name, v in (("dimension", dimension), ("size", size), ("step", step)):
+        if not is_int(v):
+            raise TypeError(f"unfold(): argument '{name}' must be int, not {type(v).__name__}")
+    d = check_dim(dimension, input.ndim, "unfold")
+    length = input.shape[d] if input.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if input.ndim == 0:  # one element: (size,) windows of it
+        return S.Reshape.apply(S.UnfoldDim.apply(S.Reshape.apply(input, shape=(1,)), dim=0,
+                                                 size=int(size), step=int(step)),
+                               shape=(int(size),))
+    return S.UnfoldDim.apply(input, dim=d, size=int(size), step=int(step))

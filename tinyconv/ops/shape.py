@@ -7,7 +7,7 @@ torch's ``reshape`` does); the engine then shares x's storage version with the r
 """
 import numpy as np
 
-from .._engine import Op
+from .._engine import Op, storage_root
 from .elementwise import Mul
 
 
@@ -219,3 +219,65 @@ class PutFlat(Op):
 def _mul_const(t, arr):
     """t * arr for a constant array (the gradient of a masked copy)."""
     return Mul.apply(t, t._make(arr, False, None))
+
+
+def _windows(x, dim, size, step):
+    """The windows of ``size`` every ``step`` along ``dim`` of x, as a new last dim: an array
+    over x's memory (its owner as the buffer, so the result is a view of that storage);
+    written to only when the windows do not overlap."""
+    root = storage_root(x)
+    n = (x.shape[dim] - size) // step + 1
+    shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)  # (..., n, ..., size)
+    st = x.strides
+    strides = st[:dim] + (st[dim] * step,) + st[dim + 1:] + (st[dim],)
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        # memory owned by a strided array (a NumPy sliding window given to from_numpy): a
+        # read-only window array over x, not recognised as a view of x's storage
+        return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=False)
+    offset = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    y = np.ndarray(shape, x.dtype, buffer=root, offset=offset, strides=strides)
+    if not x.flags.writeable or step < size:
+        y.flags.writeable = False  # overlapping windows: one element, several places
+    return y
+
+
+class UnfoldDim(Op):
+    """y[..., i, ..., k] = x[..., i * step + k, ...]: the windows of ``size`` every ``step``
+    along ``dim`` as a new last dim (Tensor.unfold), a view of x."""
+
+    category = "layout"
+    view = True
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        ctx.shape, ctx.args = x.shape, (dim, size, step)
+        return _windows(x, dim, size, step)
+
+    @staticmethod
+    def backward(ctx, gy):
+        dim, size, step = ctx.args
+        return UnfoldDimBackward.apply(gy, shape=ctx.shape, dim=dim, size=size, step=step)
+
+
+class UnfoldDimBackward(Op):
+    """gx = the windows gy (..., n, ..., size) summed back into x's ``shape``: UnfoldDim's
+    adjoint (overlapping windows add up)."""
+
+    category = "layout"
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, gy, shape, dim, size, step):
+        ctx.args = (dim, size, step)
+        gx = np.zeros(shape, dtype=gy.dtype)
+        n = gy.shape[dim]
+        lead = (slice(None),) * dim
+        for k in range(size):  # window offset k: positions k, k + step, ... (distinct)
+            gx[lead + (slice(k, k + step * (n - 1) + 1, step),)] += gy[..., k]
+        return gx
+
+    @staticmethod
+    def backward(ctx, ggx):
+        dim, size, step = ctx.args
+        return UnfoldDim.apply(ggx, dim=dim, size=size, step=step)

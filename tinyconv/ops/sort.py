@@ -1,5 +1,5 @@
-"""Selection along a dimension: sort, topk, kthvalue, median, mode, cummax/cummin, and the
-median of all elements.
+"""Selection along a dimension: sort, topk, kthvalue, median, nanmedian, mode, cummax/cummin,
+and the median (or NaN-ignoring median) of all elements.
 
 Legend: x input, y the selected values, idx their int64 positions along ``dim`` (a non-negative
 axis); gy/gx gradients.  Each op computes ``idx`` with NumPy, returns ``(y, idx)`` and sends the
@@ -14,8 +14,8 @@ from .elementwise import Mul, const
 from .index import ScatterAdd
 from .shape import Expand, Reshape
 
-__all__ = ["Sort", "TopK", "KthValue", "MedianDim", "Mode", "CumExtremum", "MedianAll",
-           "sort_indices", "topk_indices"]
+__all__ = ["Sort", "TopK", "KthValue", "MedianDim", "NanMedianDim", "Mode", "CumExtremum",
+           "MedianAll", "NanMedianAll", "sort_indices", "topk_indices"]
 
 
 def sort_indices(x, dim, descending=False):
@@ -108,6 +108,23 @@ class MedianDim(_Pick):
         return _pick(ctx, x, idx, dim, keepdim)
 
 
+class NanMedianDim(_Pick):
+    """The lower median of the non-NaN values along dim (torch's nanmedian); a slice of NaNs
+    only gives its first NaN."""
+
+    node_name = "NanmedianBackward1"  # torch's name for this node
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        order = sort_indices(x, dim)  # NaNs last, in input order
+        if x.dtype.kind == "f":
+            k = x.shape[dim] - np.isnan(x).sum(axis=dim, keepdims=True)  # non-NaN counts
+        else:
+            k = np.full(x.shape[:dim] + (1,) + x.shape[dim + 1:], x.shape[dim])
+        idx = np.take_along_axis(order, np.maximum((k - 1) // 2, 0), axis=dim)
+        return _pick(ctx, x, idx, dim, keepdim)
+
+
 class Mode(_Pick):
     """The most frequent value along dim (the smallest among equally frequent ones) and the
     last position where it occurs, as torch."""
@@ -170,6 +187,34 @@ class MedianAll(Op):
             mask = np.isnan(x)
         else:
             y = np.asarray(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2])
+            mask = x == y
+        ctx.share = mask / float(max(np.count_nonzero(mask), 1))
+        ctx.shape = x.shape
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        return Mul.apply(Expand.apply(gy, shape=ctx.shape), const(gy, ctx.share))
+
+
+class NanMedianAll(Op):
+    """The lower median of the non-NaN elements (NaN when there are none); ties share the
+    gradient evenly, and a NaN result shares it among the NaNs, as torch's nanmedian()."""
+
+    category = "reduction"
+    node_name = "NanmedianBackward0"  # torch's name for this node
+    tensor_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        flat = x.reshape(-1)
+        nan = np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, dtype=bool)
+        vals = flat[~nan.reshape(-1)]
+        if vals.size == 0:
+            y = np.asarray(np.nan, dtype=x.dtype)
+            mask = nan
+        else:
+            y = np.asarray(np.partition(vals, (vals.size - 1) // 2)[(vals.size - 1) // 2])
             mask = x == y
         ctx.share = mask / float(max(np.count_nonzero(mask), 1))
         ctx.shape = x.shape

@@ -5,7 +5,8 @@ Each function validates its arguments (naming the argument and the shapes, with 
 torch's reference groups them; this package re-exports them all.
 """
 from ..._functions.shape import flatten
-from .activation import dropout, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation import (dropout, gelu, gumbel_softmax, leaky_relu, log_softmax, relu, sigmoid,
+                         softmax, tanh)
 from .attention import scaled_dot_product_attention
 from .conv import ConvArgumentError, ConvDtypeError, conv2d, conv_transpose2d
 from .conv_nd import conv1d, conv3d, conv_transpose1d, conv_transpose3d
@@ -34,7 +35,8 @@ __all__ = [
     "ConvArgumentError", "ConvDtypeError", "adaptive_avg_pool2d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
     "conv_transpose3d", "conv_transpose2d", "cross_entropy",
-    "dropout", "flatten", "fold", "gelu", "group_norm", "instance_norm", "interpolate",
+    "dropout", "flatten", "fold", "gelu", "group_norm", "gumbel_softmax", "instance_norm",
+    "interpolate",
     "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
     "max_unpool2d", "mse_loss", "nll_loss", "pad", "pixel_shuffle", "pixel_unshuffle", "relu",
     "sigmoid", "smooth_l1_loss", "softmax", "tanh", "unfold", "upsample", *_nonlinear_all,

@@ -246,16 +246,23 @@ def _bins(n, out):
 
 
 def _adaptive_axis(x, axis, out, mode):
-    """Adaptive max/avg over one axis, bin by bin (each bin one reduction)."""
-    parts = []
-    lead = (slice(None),) * axis
-    for lo, hi in _bins(x.shape[axis], out):
-        win = S.GetItem.apply(x, index=lead + (slice(lo, hi),))
-        if mode == "max":
-            parts.append(R.MaxDim.apply(win, dim=axis, keepdim=True, mode="max")[0])
-        else:
-            parts.append(R.Mean.apply(win, axes=(axis,), keepdim=True))
-    return S.Cat.apply(*parts, dim=axis)
+    """Adaptive max/avg over one axis: every bin's elements gathered along a new axis after
+    ``axis`` (a short bin repeats its last element, left out of the average), then one
+    reduction; no per-bin Python loop, so a long output costs array work only."""
+    n = x.shape[axis]
+    i = np.arange(out, dtype=np.int64)
+    lo, hi = i * n // out, -(-(i + 1) * n // out)  # torch's bins [lo, hi)
+    k = np.arange(int((hi - lo).max()), dtype=np.int64)
+    pos = lo[:, None] + k  # (out, K)
+    idx = np.minimum(pos, hi[:, None] - 1)
+    win = S.GetItem.apply(x, index=(slice(None),) * axis + (idx,))  # (..., out, K, ...)
+    if mode == "max":  # the repeats come last: the first maximum is the bin's own
+        return R.MaxDim.apply(win, dim=axis + 1, keepdim=False, mode="max")[0]
+    trail = (1,) * (x.ndim - axis - 1)
+    keep = (pos < hi[:, None]).astype(x.dtype).reshape(idx.shape + trail)
+    total = R.Sum.apply(E.Mul.apply(win, E.const(win, keep)), axes=(axis + 1,), keepdim=False)
+    count = (hi - lo).astype(x.dtype).reshape((out,) + trail)
+    return E.Div.apply(total, E.const(total, count))
 
 
 def _adaptive_size(op, output_size, n, shape):

@@ -8,15 +8,16 @@ family's ``OPS`` list (see ``core.OpInfo``).
 import inspect
 
 from . import (activation, attention, compare, conv, conv_nd, indexing, linalg, loss, loss_more,
-               math, matrix, nonlinear, normalization, pooling, pooling_nd, reduction, sampling,
-               sorting, tensor, vision)
+               math, matrix, nn_utils, nonlinear, normalization, pooling, pooling_nd, reduction,
+               sampling, sorting, statistics, tensor, vision)
 from .core import (FLOAT_DTYPES, BadArg, Maker, OpInfo, Sample, bools, const, custom, distinct,
                    ints, normal, positive, probs, uniform, x)
 
 OPS = (conv.OPS + conv_nd.OPS + pooling.OPS + normalization.OPS + activation.OPS
        + nonlinear.OPS + attention.OPS + loss.OPS + loss_more.OPS + sampling.OPS
        + tensor.OPS + indexing.OPS + compare.OPS + sorting.OPS + math.OPS + reduction.OPS
-       + matrix.OPS + pooling_nd.OPS + linalg.OPS + vision.OPS)
+       + matrix.OPS + pooling_nd.OPS + linalg.OPS + vision.OPS + statistics.OPS
+       + nn_utils.OPS)
 
 __all__ = ["OPS", "OpInfo", "Sample", "BadArg", "Maker", "FLOAT_DTYPES", "op", "samples",
            "bad_args", "public_ops", "missing_entries", "normal", "distinct", "positive",

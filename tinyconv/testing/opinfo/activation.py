@@ -1,6 +1,8 @@
 """Registry entries: activations (functional and method forms), softmax family, dropout,
-linear."""
-from .core import BadArg, OpInfo, Sample, const, normal, x
+gumbel_softmax, linear."""
+import numpy as np
+
+from .core import BadArg, OpInfo, Sample, const, custom, normal, x
 
 NAN = float("nan")
 SHAPES = [(7,), (3, 5), (2, 3, 4, 5)]
@@ -88,6 +90,37 @@ def _dropout_samples():
     yield Sample([x(3, 4, 5)], p=1.0, training=True)
 
 
+def _dominant(*shape, dim=-1):
+    """Logits with one category 200 above the others per slice: the Gumbel noise cannot move
+    the winner, so the sample is one-hot (soft up to exp(-200)) in every draw."""
+    def make(rng, dt):
+        a = rng.standard_normal(shape)
+        win = rng.integers(0, shape[dim], shape[:dim % len(shape)] + (1,)
+                           + shape[dim % len(shape) + 1:])
+        np.put_along_axis(a, win, 200.0, axis=dim)
+        return a.astype(dt)
+    return ("logits", custom(make, shape), False)
+
+
+def _gumbel_softmax_samples():
+    # random draws differ from torch's: the samples compare what every draw has in common.
+    # Their gradients are zero up to round-off (rows summing to 1, saturated softmax), so
+    # they are compared as values; tests/test_gumbel_softmax.py compares the gradients (the
+    # straight-through one too) with torch's on the same noise
+    yield Sample([("logits", normal(5, 4), False)], label="hard: one-hot rows",
+                 fn=lambda M, F, t: (F.gumbel_softmax(t, hard=True).sum(-1),
+                                     (F.gumbel_softmax(t, hard=True) == 1).sum(-1)))
+    yield Sample([("logits", normal(3, 6), False)], label="soft tau=0.5 dim=0: columns sum to 1",
+                 fn=lambda M, F, t: F.gumbel_softmax(t, tau=0.5, dim=0).sum(0))
+    yield Sample([_dominant(4, 5)], label="dominant logits: soft and hard one-hot",
+                 fn=lambda M, F, t: (F.gumbel_softmax(t), F.gumbel_softmax(t, 2.0, True)))
+    yield Sample([_dominant(3, 4, 2, dim=1)], label="dominant logits dim=1 hard",
+                 fn=lambda M, F, t: F.gumbel_softmax(t, 0.7, hard=True, dim=1))
+    yield Sample([("logits", normal(4, 5, scale=3.0), True)],
+                 label="tau=1e12: the noise vanishes, softmax(logits / tau) and its gradient",
+                 fn=lambda M, F, t: F.gumbel_softmax(t, tau=1e12) * 1e12)
+
+
 def _linear_samples():
     for shape in [(5, 4), (2, 3, 4), (4,)]:
         for bias in (True, False):
@@ -146,6 +179,13 @@ OPS = [
         BadArg("p < 0", lambda M, F: F.dropout(M.ones(3), -0.1), ValueError, "between 0 and 1"),
         BadArg("p nan", lambda M, F: F.dropout(_x4(M), NAN), ValueError, "probability",
                torch="raises")]),
+    OpInfo("gumbel_softmax", _gumbel_softmax_samples, "activation", gradcheck=False, bad_args=[
+        BadArg("int64 logits", lambda M, F: F.gumbel_softmax(M.tensor([1, 2])), RuntimeError,
+               "floating point", names_op=False),
+        BadArg("dim 2", lambda M, F: F.gumbel_softmax(M.ones(2, 3), dim=2), IndexError,
+               "range", names_op=False),
+        BadArg("a list", lambda M, F: F.gumbel_softmax([1.0, 2.0]), TypeError, "",
+               names_op=False)]),
     OpInfo("linear", _linear_samples, "activation", bad_args=[
         BadArg("in_features", lambda M, F: F.linear(_x2(M), M.randn(3, 4)), RuntimeError,
                "weight"),

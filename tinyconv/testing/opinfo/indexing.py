@@ -265,6 +265,14 @@ VIEWS = {
              ("matrix offset 2", lambda M, F, t: t[:, :, 0].diag(2)),
              ("vector", lambda M, F, t: M.diag(t[0, :, 0])),
              ("vector offset -1", lambda M, F, t: M.diag(t[:, 0, 1], -1))],
+    "Tensor.unfold": [("(1, 3, 2)", lambda M, F, t: t.unfold(1, 3, 2)),
+                      ("(0, 2, 1) overlapping", lambda M, F, t: t.unfold(0, 2, 1)),
+                      ("(-1, 3, 3) whole dim", lambda M, F, t: t.unfold(-1, 3, 3)),
+                      ("(1, 2, 4) gaps", lambda M, F, t: t.unfold(1, 2, 4)),
+                      ("size 0", lambda M, F, t: t.unfold(2, 0, 1)),
+                      ("of a transpose, twice", lambda M, F, t: t.transpose(0, 2).unfold(
+                          1, 2, 3).unfold(0, 2, 1)),
+                      ("write through the view", lambda M, F, t: _write_windows(t))],
     "diag_embed": [("()", lambda M, F, t: t.diag_embed()),
                    ("offset 1 dims (0, 2)", lambda M, F, t: M.diag_embed(t, 1, 0, 2)),
                    ("offset -1 dims (-1, 1)", lambda M, F, t: M.diag_embed(t, -1, -1, 1))],
@@ -287,6 +295,12 @@ def _diff_samples():
                  fn=lambda M, F, t: t.diff(2))
     yield Sample([("input", bools(7), False)], label="bool: logical_xor",
                  fn=lambda M, F, t: M.diff(t))
+
+
+def _write_windows(t):
+    y = t * 1.0
+    y.unfold(1, 2, 3).mul_(2.0)  # a view: the write reaches y
+    return y
 
 
 def _fill_diagonal(t):
@@ -455,6 +469,17 @@ BAD = {
              RuntimeError, "same dimension"),
         _bad("diff", "prepend a float", lambda M, F: M.diff(_z(M), prepend=1.0), TypeError,
              "'prepend' must be Tensor")],
+    "Tensor.unfold": [
+        _bad("Tensor.unfold", "size 7 > 6", lambda M, F: M.zeros(6).unfold(0, 7, 1),
+             RuntimeError, "maximum size", names_op=False),
+        _bad("Tensor.unfold", "size -1", lambda M, F: M.zeros(6).unfold(0, -1, 1),
+             RuntimeError, "size is -1", names_op=False),
+        _bad("Tensor.unfold", "step 0", lambda M, F: M.zeros(6).unfold(0, 2, 0),
+             RuntimeError, "step is 0", names_op=False),
+        _bad("Tensor.unfold", "dimension 1 of 1-d", lambda M, F: M.zeros(6).unfold(1, 2, 1),
+             IndexError, "range", names_op=False),
+        _bad("Tensor.unfold", "size 2.0", lambda M, F: M.zeros(6).unfold(0, 2.0, 1),
+             TypeError, "'size'")],
     "broadcast_to": [_bad("broadcast_to", "(2, 4)", lambda M, F: _z(M).broadcast_to((2, 4)),
                           RuntimeError, "size", names_op=False)],
 }
