@@ -16,7 +16,9 @@ non-contiguous or a read-only broadcast view.
 """
 from collections import namedtuple
 
-__all__ = ["ConvGeometry", "ConvAlgorithm", "add_bias"]
+import numpy as np
+
+__all__ = ["ConvGeometry", "ConvAlgorithm", "JointBackward", "add_bias"]
 
 
 class ConvGeometry(namedtuple("ConvGeometry", "stride pads dilation groups out_size")):
@@ -65,6 +67,20 @@ class ConvAlgorithm:
         gx = cls.backward_input(gy, w, x_shape, geom) if need_x else None
         gw = cls.backward_weight(gy, x, w.shape, geom) if need_w else None
         return gx, gw
+
+
+class JointBackward(ConvAlgorithm):
+    """An algorithm whose ``backward`` computes both gradients in one pass (sharing a
+    transform of gy); the two parts call it for one gradient each."""
+
+    @classmethod
+    def backward_input(cls, gy, w, x_shape, geom):
+        return cls.backward(gy, None, w, x_shape, geom, True, False)[0]
+
+    @classmethod
+    def backward_weight(cls, gy, x, w_shape, geom):
+        w = np.empty(w_shape, dtype=gy.dtype)  # only its shape is used
+        return cls.backward(gy, x, w, x.shape, geom, False, True)[1]
 
 
 def add_bias(y, b):

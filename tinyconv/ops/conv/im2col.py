@@ -11,13 +11,13 @@ import numpy as np
 from ... import backends
 from ..._hooks import record
 from .._kernels import conv as K
-from .algorithm import ConvAlgorithm
+from .algorithm import JointBackward
 from .workspace import chunk_size, scratch
 
 __all__ = ["Im2colGemm"]
 
 
-class Im2colGemm(ConvAlgorithm):
+class Im2colGemm(JointBackward):
     """im2col into a (CK, n*P) buffer per chunk of n samples, then one (batched over groups)
     GEMM; col2im for the input gradient.  Works for every geometry."""
 
@@ -119,12 +119,3 @@ class Im2colGemm(ConvAlgorithm):
                 K.col2im(cols.reshape(CK, m * P), (m, C, H, W), KH, KW, geom.stride,
                                 pads, geom.dilation, geom.out_size, out=gx[n0:n0 + m])
         return gx, (gw.reshape(w.shape) if need_w else None)
-
-    @classmethod
-    def backward_input(cls, gy, w, x_shape, geom):
-        return cls.backward(gy, None, w, x_shape, geom, True, False)[0]
-
-    @classmethod
-    def backward_weight(cls, gy, x, w_shape, geom):
-        w = np.empty(w_shape, dtype=gy.dtype)  # only its shape is used
-        return cls.backward(gy, x, w, x.shape, geom, False, True)[1]

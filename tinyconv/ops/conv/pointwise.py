@@ -3,12 +3,12 @@ the input as it is, with no im2col."""
 import numpy as np
 
 from ..._hooks import record
-from .algorithm import ConvAlgorithm, add_bias
+from .algorithm import JointBackward, add_bias
 
 __all__ = ["Pointwise"]
 
 
-class Pointwise(ConvAlgorithm):
+class Pointwise(JointBackward):
     """1x1 kernel, stride 1, no padding: y[n] = w @ x[n] as batched GEMMs, no im2col."""
 
     name = "gemm1x1"
@@ -51,12 +51,3 @@ class Pointwise(ConvAlgorithm):
                     gw = np.matmul(gy4, x4.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, Fg, Cg)
             gw = gw.reshape(w.shape)
         return gx, gw
-
-    @classmethod
-    def backward_input(cls, gy, w, x_shape, geom):
-        return cls.backward(gy, None, w, x_shape, geom, True, False)[0]
-
-    @classmethod
-    def backward_weight(cls, gy, x, w_shape, geom):
-        w = np.empty(w_shape, dtype=gy.dtype)
-        return cls.backward(gy, x, w, x.shape, geom, False, True)[1]

@@ -38,7 +38,7 @@ import numpy as np
 from ... import backends
 from ..._hooks import record
 from .._kernels import winograd as KW
-from .algorithm import ConvAlgorithm
+from .algorithm import JointBackward
 from .workspace import scratch
 
 __all__ = ["Winograd", "winograd_conv2d_3x3", "winograd_conv2d_3x3_backward",
@@ -214,7 +214,7 @@ MIN_TILE_COLS = 4  # 4x4 tiles per output row (OW >= 13)
 MIN_TILE_USE = 0.5  # useful outputs / computed outputs of the 4x4 tile grid
 
 
-class Winograd(ConvAlgorithm):
+class Winograd(JointBackward):
     """The Winograd F(4x4, 3x3) path as a conv algorithm."""
 
     name = "winograd"
@@ -243,12 +243,3 @@ class Winograd(ConvAlgorithm):
     @staticmethod
     def backward(gy, x, w, x_shape, geom, need_x, need_w):
         return winograd_conv2d_3x3_backward(gy, x, w, x_shape, geom.pads, need_x, need_w)
-
-    @staticmethod
-    def backward_input(gy, w, x_shape, geom):
-        return winograd_conv2d_3x3_backward(gy, None, w, x_shape, geom.pads, True, False)[0]
-
-    @staticmethod
-    def backward_weight(gy, x, w_shape, geom):
-        w = np.empty(w_shape, dtype=gy.dtype)  # only its shape is used
-        return winograd_conv2d_3x3_backward(gy, x, w, x.shape, geom.pads, False, True)[1]
