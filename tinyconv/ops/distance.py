@@ -12,7 +12,7 @@ import numpy as np
 
 from .._engine import Op
 from .elementwise import Abs, Div, Mul, Pow, Where, const
-from .reduce import _expand_back
+from .reduce import _expand_back, vector_norm_values
 
 
 class PNorm(Op):
@@ -23,19 +23,7 @@ class PNorm(Op):
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
         ctx.p, ctx.axes, ctx.keepdim, ctx.shape = p, axes, keepdim, x.shape
-        a = np.abs(x)
-        if p == math.inf:
-            y = np.max(a, axis=axes, keepdims=keepdim, initial=0.0)
-        elif p == 0:
-            y = np.sum(a != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
-        elif p == 1:
-            y = np.sum(a, axis=axes, keepdims=keepdim)
-        elif p == 2:
-            y = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
-        else:
-            with np.errstate(divide="ignore", over="ignore"):
-                y = np.sum(a ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
-        y = np.asarray(y, dtype=x.dtype)
+        y = vector_norm_values(x, p, axes, keepdim)
         ctx.save_for_backward(x, y)
         return y
 

@@ -263,6 +263,26 @@ class LogSumExp(Op):
         return Mul.apply(g, Exp.apply(Sub.apply(x, yk)))
 
 
+def vector_norm_values(x, ord, axes, keepdim):
+    """The ``ord``-norm of x's elements over ``axes``, in x's dtype (inf: max |x|, 0 for no
+    elements; -inf: min |x|; 0: the number of nonzeros): the forward of every vector norm."""
+    a = np.abs(x)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        if ord == float("inf"):
+            y = np.max(a, axis=axes, keepdims=keepdim, initial=0.0)
+        elif ord == float("-inf"):
+            y = np.min(a, axis=axes, keepdims=keepdim)
+        elif ord == 0:
+            y = np.sum(a != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
+        elif ord == 1:
+            y = np.sum(a, axis=axes, keepdims=keepdim)
+        elif ord == 2:
+            y = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        else:
+            y = np.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
+    return np.asarray(y, dtype=x.dtype)
+
+
 class VectorNorm(Op):
     """The ``ord``-norm of the elements over ``axes`` (inf: max |x|, -inf: min |x|, 0: the
     number of nonzeros); torch's gradients, with zero where the norm is zero."""
@@ -272,22 +292,7 @@ class VectorNorm(Op):
 
     @staticmethod
     def forward(ctx, x, ord, axes, keepdim):
-        a = np.abs(x)
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            if ord == float("inf"):
-                y = np.max(a, axis=axes, keepdims=keepdim) if a.size else np.zeros(
-                    np.sum(a, axis=axes, keepdims=keepdim).shape, x.dtype)
-            elif ord == float("-inf"):
-                y = np.min(a, axis=axes, keepdims=keepdim)
-            elif ord == 0:
-                y = np.sum(a != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
-            elif ord == 1:
-                y = np.sum(a, axis=axes, keepdims=keepdim)
-            elif ord == 2:
-                y = np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
-            else:
-                y = np.sum(a ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
-        y = np.asarray(y, dtype=x.dtype)
+        y = vector_norm_values(x, ord, axes, keepdim)
         ctx.ord, ctx.shape, ctx.axes, ctx.keepdim = ord, x.shape, axes, keepdim
         ctx.save_for_backward(x, y)
         return y
