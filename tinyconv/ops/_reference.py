@@ -20,6 +20,23 @@ def _padded(x, pads):
     return xp
 
 
+def _taps(C, H, W, KH, KW, stride, pads, dilation, out_size):
+    """Every (c, i, j, oh, ow, h, w): kernel tap (i, j) of channel c at output position
+    (oh, ow) reads input position (h, w), for the taps that fall inside the unpadded input."""
+    (sh, sw), (dh, dw), (OH, OW) = stride, dilation, out_size
+    for c in range(C):
+        for i in range(KH):
+            for j in range(KW):
+                for oh in range(OH):
+                    h = oh * sh - pads[0] + i * dh
+                    if not 0 <= h < H:
+                        continue
+                    for ow in range(OW):
+                        w = ow * sw - pads[2] + j * dw
+                        if 0 <= w < W:
+                            yield c, i, j, oh, ow, h, w
+
+
 def im2col(x, KH, KW, stride, pads, dilation, out_size=None):
     """cols (C*KH*KW, N*OH*OW): row (c, i, j), column (n, oh, ow) = padded x[n, c, h, w]."""
     (sh, sw), (dh, dw) = stride, dilation
@@ -29,38 +46,19 @@ def im2col(x, KH, KW, stride, pads, dilation, out_size=None):
                     conv_output_size(W, KW, sw, pads[2] + pads[3], dw))
     OH, OW = out_size
     cols = np.zeros((C, KH, KW, N, OH, OW), dtype=x.dtype)
-    for c in range(C):
-        for i in range(KH):
-            for j in range(KW):
-                for oh in range(OH):
-                    h = oh * sh - pads[0] + i * dh
-                    if not 0 <= h < H:
-                        continue
-                    for ow in range(OW):
-                        w = ow * sw - pads[2] + j * dw
-                        if 0 <= w < W:
-                            cols[c, i, j, :, oh, ow] = x[:, c, h, w]
+    for c, i, j, oh, ow, h, w in _taps(C, H, W, KH, KW, stride, pads, dilation, out_size):
+        cols[c, i, j, :, oh, ow] = x[:, c, h, w]
     return cols.reshape(C * KH * KW, N * OH * OW)
 
 
 def col2im(cols, x_shape, KH, KW, stride, pads, dilation, out_size):
     """Adjoint of im2col: add every column entry back onto the input position it came from."""
-    (sh, sw), (dh, dw) = stride, dilation
     N, C, H, W = x_shape
     OH, OW = out_size
     c6 = cols.reshape(C, KH, KW, N, OH, OW)
     x = np.zeros(x_shape, dtype=cols.dtype)
-    for c in range(C):
-        for i in range(KH):
-            for j in range(KW):
-                for oh in range(OH):
-                    h = oh * sh - pads[0] + i * dh
-                    if not 0 <= h < H:
-                        continue
-                    for ow in range(OW):
-                        w = ow * sw - pads[2] + j * dw
-                        if 0 <= w < W:
-                            x[:, c, h, w] += c6[c, i, j, :, oh, ow]
+    for c, i, j, oh, ow, h, w in _taps(C, H, W, KH, KW, stride, pads, dilation, out_size):
+        x[:, c, h, w] += c6[c, i, j, :, oh, ow]
     return x
 
 
