@@ -17,6 +17,17 @@ def _check_conv_geometry(op, KH, KW, stride, pads, dilation, out_size):
             f"dilation {tuple(dilation)}, output size {tuple(out_size)}")
 
 
+def _out_array(op, out, shape, dtype):
+    """A new (shape, dtype) array, or the caller's ``out`` once checked to be one
+    (C-contiguous)."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if out.shape != shape or out.dtype != dtype or not out.flags.c_contiguous:
+        raise ValueError(f"{op}: out must be C-contiguous {dtype} of shape {shape}, got "
+                         f"{out.dtype} {out.shape}")
+    return out
+
+
 def im2col(x, KH, KW, stride, pads, dilation, out_size, out=None):
     """cols (C*KH*KW, N*OH*OW) from x (N, C, H, W); see _im2col.im2col.
 
@@ -32,11 +43,7 @@ def im2col(x, KH, KW, stride, pads, dilation, out_size, out=None):
     N, C = x.shape[:2]
     OH, OW = out_size
     shape = (C * KH * KW, N * OH * OW)
-    if out is None:
-        out = np.empty(shape, dtype=x.dtype)
-    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
-        raise ValueError(f"im2col: out must be C-contiguous {x.dtype} of shape {shape}, got "
-                         f"{out.dtype} {out.shape}")
+    out = _out_array("im2col", out, shape, x.dtype)
     with record("im2col"):
         ext.im2col(x, out, KH, KW, stride[0], stride[1], pads[0], pads[1], dilation[0],
                    dilation[1], OH, OW, num_threads())
@@ -58,11 +65,7 @@ def col2im(cols, x_shape, KH, KW, stride, pads, dilation, out_size, out=None):
         raise ValueError(f"col2im: cols has shape {cols.shape}, expected {shape} for input "
                          f"shape {tuple(x_shape)} and output size {tuple(out_size)}")
     cols = np.ascontiguousarray(cols)
-    if out is None:
-        out = np.empty(tuple(x_shape), dtype=cols.dtype)
-    elif out.shape != tuple(x_shape) or out.dtype != cols.dtype or not out.flags.c_contiguous:
-        raise ValueError(f"col2im: out must be C-contiguous {cols.dtype} of shape "
-                         f"{tuple(x_shape)}, got {out.dtype} {out.shape}")
+    out = _out_array("col2im", out, tuple(x_shape), cols.dtype)
     with record("col2im"):
         ext.col2im(cols, out, KH, KW, stride[0], stride[1], pads[0], pads[1], dilation[0],
                    dilation[1], OH, OW, num_threads())

@@ -68,6 +68,18 @@ def max_pool2d_forward(x, kernel_size, stride, padding, dilation, out_hw, with_i
     return y.reshape(shape), (idx.reshape(shape) if with_indices else None)
 
 
+def _planes_gradient(gy, x_shape, dtype, kernel):
+    """gx (x_shape): ``kernel(gx_planes)`` writes every element of the (planes, H, W) view
+    from gy; all zeros when gy is empty (no window), nothing to run when gx is."""
+    gx = np.empty(x_shape, dtype=dtype)
+    if gx.size:
+        if gy.size == 0:
+            gx.fill(0)
+        else:
+            kernel(gx.reshape(-1, x_shape[-2], x_shape[-1]))
+    return gx
+
+
 def max_pool2d_backward(gy, indices, x_shape, dtype):
     """gx (x_shape) with each gy routed to its window's argmax (overlaps accumulate).
 
@@ -78,14 +90,8 @@ def max_pool2d_backward(gy, indices, x_shape, dtype):
         raise ValueError(f"max_pool2d_backward: indices must be int32 of shape {gy.shape}, got "
                          f"{indices.dtype} {indices.shape}")
     ip = np.ascontiguousarray(indices).reshape(gyp.shape)
-    gx = np.empty(x_shape, dtype=dtype)
-    if gx.size:
-        if gy.size == 0:
-            gx.fill(0)
-        else:
-            ext.max_pool2d_backward(gyp, ip, gx.reshape(-1, x_shape[-2], x_shape[-1]),
-                                     threads_for(gx.size))
-    return gx
+    return _planes_gradient(gy, x_shape, dtype, lambda gxp: ext.max_pool2d_backward(
+        gyp, ip, gxp, threads_for(gxp.size)))
 
 
 def avg_pool2d_forward(x, kernel_size, stride, padding, out_hw, count_include_pad,
@@ -108,16 +114,9 @@ def avg_pool2d_backward(gy, x_shape, dtype, kernel_size, stride, padding, count_
     _check_pool_geometry("avg_pool2d_backward", kernel_size, stride, padding, (1, 1),
                          gy.shape[-2:])
     gyp = _grad_planes("avg_pool2d_backward", gy, x_shape, dtype)
-    gx = np.empty(x_shape, dtype=dtype)
-    if gx.size:
-        if gy.size == 0:
-            gx.fill(0)
-        else:
-            ext.avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]),
-                                     kernel_size[0], kernel_size[1], stride[0], stride[1],
-                                     padding[0], padding[1], bool(count_include_pad),
-                                     divisor_override or 0, threads_for(gx.size))
-    return gx
+    return _planes_gradient(gy, x_shape, dtype, lambda gxp: ext.avg_pool2d_backward(
+        gyp, gxp, kernel_size[0], kernel_size[1], stride[0], stride[1], padding[0], padding[1],
+        bool(count_include_pad), divisor_override or 0, threads_for(gxp.size)))
 
 
 def adaptive_avg_pool2d_forward(x, out_hw):
