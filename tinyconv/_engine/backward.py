@@ -15,7 +15,7 @@ import numpy as np
 from .function import Node, Op
 from .state import _state, set_grad_enabled
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "graph_counts"]
 
 
 def _reduce(g, shape, dtype, create_graph):
@@ -117,8 +117,9 @@ def _run_node_hooks(hooks, grads, what, n, extra):
     return list(grads)
 
 
-def _graph(roots):
-    """Consumer counts of every output of the nodes reachable from ``roots``, and of leaves."""
+def graph_counts(roots):
+    """(deps, leaf_deps): how many consumers each node reachable from ``roots`` has, and
+    each leaf (keyed by ``id``) they reach."""
     deps = {}
     leaf_deps = {}
     stack = []
@@ -278,7 +279,7 @@ def run_backward(roots, seeds, retain_graph=False, create_graph=False, inputs=No
         else:
             node_grads.add((r.grad_fn, r._output_nr), s, False)
             root_nodes.append(r.grad_fn)
-    deps, leaf_deps = _graph(root_nodes)
+    deps, leaf_deps = graph_counts(root_nodes)
     needed = None if inputs is None else _needed(deps, targets_node, targets_leaf)
 
     def finish_leaf(t, k):

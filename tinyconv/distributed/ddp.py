@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 
-from ..autograd import Node, is_grad_enabled
+from .._engine.backward import graph_counts
+from ..autograd import is_grad_enabled
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import process_group as pg
@@ -134,28 +135,16 @@ class _Reducer:
         """Per parameter, 1 when ``outputs``' graph reaches it (one hook call to expect)."""
         counts = [0] * len(self.params)
         index = self._index
-        seen = set()
-        stack = []
+        roots = []
         for t in _tensors_in(outputs, []):
-            fn = t.grad_fn
-            if fn is not None and fn not in seen:
-                seen.add(fn)
-                stack.append(fn)
-            elif fn is None and t.requires_grad and id(t) in index:
+            if t.grad_fn is not None:
+                roots.append(t.grad_fn)
+            elif t.requires_grad and id(t) in index:
                 counts[index[id(t)]] = 1  # a parameter returned as an output
-        while stack:
-            node = stack.pop()
-            for nxt in node.next:
-                if nxt is None:
-                    continue
-                if type(nxt) is Node:
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
-                else:
-                    i = index.get(id(nxt))
-                    if i is not None:
-                        counts[i] = 1
+        for leaf in graph_counts(roots)[1]:
+            i = index.get(leaf)
+            if i is not None:
+                counts[i] = 1
         return counts
 
     def _unfinished_message(self):
