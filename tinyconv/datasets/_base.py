@@ -14,6 +14,12 @@ class _ImageArrayDataset(Dataset):
     targets: np.ndarray
     classes: list = []
 
+    def _set_split(self, train, transform, target_transform):
+        """Record the split and the transforms (every image dataset's first step)."""
+        self.train = bool(train)
+        self.transform = transform
+        self.target_transform = target_transform
+
     def __getitem__(self, index):
         img = self.data[index]
         target = int(self.targets[index])

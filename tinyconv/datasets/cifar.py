@@ -126,9 +126,7 @@ class CIFAR10(_ImageArrayDataset):
 
     def __init__(self, root=None, train=True, transform=None, target_transform=None,
                  download=False):
-        self.train = bool(train)
-        self.transform = transform
-        self.target_transform = target_transform
+        self._set_split(train, transform, target_transform)
         files = [f for f, _ in (self.train_list if self.train else self.test_list)]
         base = self._find(root, files)
         if base is None and download:

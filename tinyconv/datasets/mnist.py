@@ -5,6 +5,7 @@ import zlib
 
 import numpy as np
 
+from .._docstrings import shared_docs
 from ._base import _ImageArrayDataset
 from ._files import (DEBIAN_FASHION_MNIST, _bases, _default_base, _describe_missing,
                      _download_any, md5sum)
@@ -34,18 +35,24 @@ def _read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
 
 
+# The constructor arguments and attributes MNIST and FashionMNIST share (their docstrings'
+# ``{interface}``).
+_DOCS = {"interface": """Args:
+    root (str, optional): base directory (see the module docstring for the search order).
+    train (bool): training split (else test).
+    transform (callable, optional): applied to the uint8 ``(28, 28)`` image (batched in the
+        DataLoader when it supports it), e.g. ``transforms.ToTensor()``.
+    target_transform (callable, optional): applied to the int label.
+    download (bool): fetch the files if they are not found.
+Attributes:
+    data (ndarray uint8 (N, 28, 28)), targets (ndarray int64 (N,)), classes (list of str)."""}
+
+
+@shared_docs(_DOCS)
 class MNIST(_ImageArrayDataset):
     """MNIST handwritten digits, 28x28 grey, 60,000 train / 10,000 test images.
 
-    Args:
-        root (str, optional): base directory (see the module docstring for the search order).
-        train (bool): training split (else test).
-        transform (callable, optional): applied to the uint8 ``(28, 28)`` image (batched in the
-            DataLoader when it supports it), e.g. ``transforms.ToTensor()``.
-        target_transform (callable, optional): applied to the int label.
-        download (bool): fetch the files if they are not found.
-    Attributes:
-        data (ndarray uint8 (N, 28, 28)), targets (ndarray int64 (N,)), classes (list of str).
+    {interface}
     """
 
     folder = "MNIST"
@@ -64,9 +71,7 @@ class MNIST(_ImageArrayDataset):
 
     def __init__(self, root=None, train=True, transform=None, target_transform=None,
                  download=False):
-        self.train = bool(train)
-        self.transform = transform
-        self.target_transform = target_transform
+        self._set_split(train, transform, target_transform)
         prefix = "train" if self.train else "t10k"
         stems = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
         found = self._find(root, stems)
@@ -125,6 +130,7 @@ class MNIST(_ImageArrayDataset):
             _download_any(self.mirrors, fname, dest, md5, size)
 
 
+@shared_docs(_DOCS)
 class FashionMNIST(MNIST):
     """Zalando's Fashion-MNIST: 28x28 grey clothing images, 60,000 train / 10,000 test.
 
@@ -134,15 +140,7 @@ class FashionMNIST(MNIST):
     re-compressed, so their md5 differs from the published one; checksums are verified on
     download only, the IDX headers and sizes always.)
 
-    Args:
-        root (str, optional): base directory (see the module docstring for the search order).
-        train (bool): training split (else test).
-        transform (callable, optional): applied to the uint8 ``(28, 28)`` image (batched in the
-            DataLoader when it supports it), e.g. ``transforms.ToTensor()``.
-        target_transform (callable, optional): applied to the int label.
-        download (bool): fetch the files if they are not found.
-    Attributes:
-        data (ndarray uint8 (N, 28, 28)), targets (ndarray int64 (N,)), classes (list of str).
+    {interface}
     """
 
     folder = "FashionMNIST"
