@@ -149,6 +149,16 @@ def _reduce_rows_t(ggl, reduction, n, shape):
 
 
 # ----------------------------------------------------------------------------- cross entropy
+def _row_grads(gy, R, reduction, denom):
+    """The gradient reaching each of the R rows' losses from gy, by ``_reduce_rows``'s
+    reduction (a scalar for 'sum' and 'mean')."""
+    if reduction == "none":
+        return gy.reshape(R)
+    if reduction == "sum":
+        return gy
+    return gy * (1.0 / denom) if denom != 0.0 else gy * 0.0
+
+
 class CrossEntropy(Op):
     """Cross entropy with class-index targets, class weights, ignore_index, label smoothing.
 
@@ -214,12 +224,7 @@ class CrossEntropyBackward(Op):
     @staticmethod
     def forward(ctx, gy, logp, tt, wr, valid, weight, shape, reduction, eps, denom):
         R, C = logp.shape
-        if reduction == "none":
-            gl = gy.reshape(R)
-        elif reduction == "sum":
-            gl = gy
-        else:
-            gl = gy * (1.0 / denom) if denom != 0.0 else gy * 0.0
+        gl = _row_grads(gy, R, reduction, denom)
         onehot = gl * (1.0 - eps) if wr is None else gl * (1.0 - eps) * wr  # scalar or (R,)
         a = onehot
         if eps > 0.0:
@@ -422,12 +427,7 @@ class NLLLossBackward(Op):
     @staticmethod
     def forward(ctx, gy, tt, wr, shape, reduction, denom):
         R = tt.shape[0]
-        if reduction == "none":
-            gl = gy.reshape(R)
-        elif reduction == "sum":
-            gl = gy
-        else:
-            gl = gy * (1.0 / denom) if denom != 0.0 else gy * 0.0
+        gl = _row_grads(gy, R, reduction, denom)
         g = -gl if wr is None else -gl * wr
         C = shape[1] if len(shape) > 1 else shape[0]
         gx = np.zeros((R, C), dtype=gy.dtype)

@@ -1,7 +1,6 @@
 """Colour and occlusion transforms (torchvision's names, arguments, checks and parameter
 draws): ColorJitter, Grayscale, RandomGrayscale, GaussianBlur, RandomErasing."""
 import numbers
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,7 +9,7 @@ from .._random import stream
 from ..tensor import Tensor
 from . import _fcolor as F
 from ._fgeometry import get_dimensions
-from ._geometry import _setup_size, random_box_sides
+from ._geometry import _setup_size, check_scale_ratio, random_box_sides
 from ._image import to_chw
 
 __all__ = ["ColorJitter", "Grayscale", "RandomGrayscale", "GaussianBlur", "RandomErasing"]
@@ -181,13 +180,7 @@ class RandomErasing:
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if scale[0] > scale[1] or ratio[0] > ratio[1]:
-            warnings.warn("Scale and ratio should be of kind (min, max)", UserWarning,
-                          stacklevel=2)
+        check_scale_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         if p < 0 or p > 1:

@@ -60,6 +60,17 @@ def _fill_arg(fill):
     return fill
 
 
+def check_scale_ratio(scale, ratio):
+    """RandomResizedCrop's and RandomErasing's ``scale`` and ``ratio``: sequences (TypeError),
+    ideally (min, max) (a warning, as torchvision's)."""
+    if not isinstance(scale, Sequence):
+        raise TypeError("Scale should be a sequence")
+    if not isinstance(ratio, Sequence):
+        raise TypeError("Ratio should be a sequence")
+    if scale[0] > scale[1] or ratio[0] > ratio[1]:
+        warnings.warn("Scale and ratio should be of kind (min, max)", UserWarning, stacklevel=3)
+
+
 def random_box_sides(rng, area, scale, ratio, tries=10):
     """Up to ``tries`` random boxes for RandomResizedCrop and RandomErasing, torchvision's
     draws: a box area uniform in ``scale`` times ``area``, an aspect ratio log-uniform in
@@ -183,13 +194,7 @@ class RandomResizedCrop:
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0),
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if scale[0] > scale[1] or ratio[0] > ratio[1]:
-            warnings.warn("Scale and ratio should be of kind (min, max)", UserWarning,
-                          stacklevel=2)
+        check_scale_ratio(scale, ratio)
         self.interpolation = _mode(interpolation)
         self.antialias = antialias
         self.scale, self.ratio = scale, ratio

@@ -33,6 +33,11 @@ class _Numbered(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def append(self, module):
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
 
 class Sequential(_Numbered):
     """Modules run one after another: ``Sequential(m1, m2)(x) == m2(m1(x))``.
@@ -75,11 +80,6 @@ class Sequential(_Numbered):
                 "add operator supports only objects of Sequential class, but "
                 f"{type(other)} is given.")
         return Sequential().extend(self).extend(other)
-
-    def append(self, module):
-        """Add ``module`` at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, sequential):
         for m in sequential:
@@ -145,11 +145,6 @@ class ModuleList(_Numbered):
         for m in other:
             out.append(m)
         return out
-
-    def append(self, module):
-        """Add ``module`` at the end; returns self."""
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         """Append every module of an iterable; returns self."""

@@ -134,16 +134,13 @@ def adaptive_avg_pool2d_forward(x, out_hw):
 def adaptive_avg_pool2d_backward(gy, x_shape, dtype):
     """gx (x_shape): each gy spread evenly over its adaptive bin."""
     gyp = _grad_planes("adaptive_avg_pool2d_backward", gy, x_shape, dtype)
-    gx = np.empty(x_shape, dtype=dtype)
-    if gx.size:
-        if gy.size == 0:
-            gx.fill(0)
-        elif gyp.shape[1:] == (1, 1):
-            np.divide(gyp, float(x_shape[-2] * x_shape[-1]),
-                        out=gx.reshape(-1, x_shape[-2], x_shape[-1]))
+
+    def spread(gxp):
+        if gyp.shape[1:] == (1, 1):  # global pooling: a broadcast divide
+            np.divide(gyp, float(x_shape[-2] * x_shape[-1]), out=gxp)
         else:
-            ext.adaptive_avg_pool2d_backward(gyp, gx.reshape(-1, x_shape[-2], x_shape[-1]),
-                                              threads_for(gx.size))
-    return gx
+            ext.adaptive_avg_pool2d_backward(gyp, gxp, threads_for(gxp.size))
+
+    return _planes_gradient(gy, x_shape, dtype, spread)
 
 
