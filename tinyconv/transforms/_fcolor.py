@@ -34,21 +34,25 @@ def rgb_to_grayscale(img, num_output_channels=1):
     return back(np.ascontiguousarray(g))
 
 
+def _rgb_or_gray(op, img, name, factor):
+    """(x, back) of a 1- or 3-channel image for an adjustment by a non-negative ``factor``
+    (torchvision's checks, in its order)."""
+    if factor < 0:
+        raise ValueError(f"{name} ({factor}) is not non-negative.")
+    x, back = to_chw(img)
+    _channels(x, (1, 3), op)
+    return x, back
+
+
 def adjust_brightness(img, brightness_factor):
     """Scale the intensities by ``brightness_factor`` (>= 0), clamped."""
-    if brightness_factor < 0:
-        raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
-    x, back = to_chw(img)
-    _channels(x, (1, 3), "adjust_brightness")
+    x, back = _rgb_or_gray("adjust_brightness", img, "brightness_factor", brightness_factor)
     return back(_blend(x, np.zeros((), dtype=x.dtype), brightness_factor))
 
 
 def adjust_contrast(img, contrast_factor):
     """Blend with the mean luma: 0 gives a gray image, 1 the original."""
-    if contrast_factor < 0:
-        raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
-    x, back = to_chw(img)
-    _channels(x, (1, 3), "adjust_contrast")
+    x, back = _rgb_or_gray("adjust_contrast", img, "contrast_factor", contrast_factor)
     ft = _float_dtype(x.dtype)
     src = _gray(x) if x.shape[-3] == 3 else x
     mean = src.astype(ft).mean(axis=(-3, -2, -1), keepdims=True, dtype=np.float64).astype(ft)
@@ -57,10 +61,7 @@ def adjust_contrast(img, contrast_factor):
 
 def adjust_saturation(img, saturation_factor):
     """Blend with the grayscale image: 0 gives gray, 1 the original, 2 doubles saturation."""
-    if saturation_factor < 0:
-        raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
-    x, back = to_chw(img)
-    _channels(x, (1, 3), "adjust_saturation")
+    x, back = _rgb_or_gray("adjust_saturation", img, "saturation_factor", saturation_factor)
     if x.shape[-3] == 1:
         return img
     return back(_blend(x, _gray(x), saturation_factor))
@@ -131,10 +132,7 @@ def _blurred_degenerate(x):
 
 def adjust_sharpness(img, sharpness_factor):
     """Blend with a smoothed image: 0 blurs, 1 keeps, 2 sharpens (PIL's ImageEnhance)."""
-    if sharpness_factor < 0:
-        raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
-    x, back = to_chw(img)
-    _channels(x, (1, 3), "adjust_sharpness")
+    x, back = _rgb_or_gray("adjust_sharpness", img, "sharpness_factor", sharpness_factor)
     if x.shape[-1] <= 2 or x.shape[-2] <= 2:
         return img
     return back(_blend(x, _blurred_degenerate(x), sharpness_factor))
