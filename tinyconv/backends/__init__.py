@@ -81,6 +81,12 @@ class _Backend:
         body = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._defaults)
         return f"{self._name}({body})"
 
+    def _choice(self, name, value, allowed):
+        """``value`` when it is one of ``allowed``, else ValueError naming the switch."""
+        if value not in allowed:
+            raise ValueError(f"{self._name}.{name} must be one of {allowed}, got {value!r}")
+        return value
+
 
 class _ConvBackend(_Backend):
     """Convolution algorithms (``tinyconv.ops.conv``) and their memory limits.
@@ -113,10 +119,7 @@ class _ConvBackend(_Backend):
 
     def _check(self, name, value):
         if name == "winograd_precision":
-            if value not in self.WINOGRAD_PRECISIONS:
-                raise ValueError(f"{self._name}.winograd_precision must be one of "
-                                 f"{self.WINOGRAD_PRECISIONS}, got {value!r}")
-            return value
+            return self._choice(name, value, self.WINOGRAD_PRECISIONS)
         if name == "algorithm":
             if value is not None and value not in self.ALGORITHM_NAMES:
                 raise ValueError(f"{self._name}.algorithm must be None or one of "
@@ -160,10 +163,7 @@ class _KernelsBackend(_Backend):
 
     def _check(self, name, value):
         if name == "blas_threads":
-            if value not in self.BLAS_THREADS:
-                raise ValueError(f"{self._name}.blas_threads must be one of "
-                                 f"{self.BLAS_THREADS}, got {value!r}")
-            return value
+            return self._choice(name, value, self.BLAS_THREADS)
         if value is None and name == "num_threads":
             return None
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < (
