@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtypes as D
 from .._checks import check_dim, check_keepdim, check_tensor, is_int
+from .._docstrings import shared_docs
 from .._engine import TensorBase, is_grad_enabled
 from ..ops import index as I
 from ..ops import shape as S
@@ -152,19 +153,25 @@ def kthvalue(input, k, dim=-1, keepdim=False):
                                          keepdim=keepdim or not input.ndim), input)
 
 
+# median's and nanmedian's shared arguments and result (a docstring line ``{median}``)
+MEDIAN_DOCS = {"median": """Args:
+    input: a Tensor.
+    dim: None (all elements) or the dimension to reduce.
+    keepdim: keep the reduced dimension with size 1.
+
+Returns:
+    Tensor (0-d, for dim None; equal middle values share the gradient), or
+    ValuesIndices ``(values, indices)`` along ``dim``."""}
+
+
 @method
+@shared_docs(MEDIAN_DOCS)
 def median(input, dim=None, keepdim=False):
     """The lower median (of an even count, the smaller middle value, as torch): of all
     elements, or along ``dim`` with its position.
 
-    Args:
-        input: a Tensor.
-        dim: None (all elements) or the dimension to reduce.
-        keepdim: keep the reduced dimension with size 1.
-
-    Returns:
-        Tensor (0-d, for dim None; equal middle values share the gradient), or
-        ValuesIndices ``(values, indices)`` along ``dim``.  A NaN makes the median NaN.
+    {median}
+        A NaN makes the median NaN.
     """
     check_tensor("median", "input", input)
     keepdim = check_keepdim(keepdim, "median")

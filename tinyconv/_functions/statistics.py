@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtypes as D
 from .._checks import check_dim, check_keepdim, check_tensor, is_int, is_real
+from .._docstrings import shared_docs
 from .._engine import TensorBase
 from ..ops import shape as S
 from ..ops import sort as O
@@ -24,7 +25,7 @@ from .pointwise import lerp
 from .reduction import sum
 from .shape import unsqueeze
 from .slicing import movedim
-from .sorting import sort
+from .sorting import MEDIAN_DOCS, sort
 
 __all__ = ["quantile", "nanquantile", "nanmedian", "cov", "corrcoef"]
 
@@ -168,20 +169,14 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 
 @method
+@shared_docs(MEDIAN_DOCS)
 def nanmedian(input, dim=None, keepdim=False):
     """The lower median ignoring NaN values: of all elements, or along ``dim`` with its
     position.
 
-    Args:
-        input: a Tensor.
-        dim: None (all elements) or the dimension to reduce.
-        keepdim: keep the reduced dimension with size 1.
-
-    Returns:
-        Tensor (0-d, for dim None; equal middle values share the gradient), or
-        ValuesIndices ``(values, indices)`` along ``dim``.  NaN only where there is nothing
-        but NaN (then the index of the first NaN; torch's is another NaN's, chosen by its
-        selection algorithm).
+    {median}
+        NaN only where there is nothing but NaN (then the index of the first NaN; torch's
+        is another NaN's, chosen by its selection algorithm).
 
     Examples:
         >>> import tinyconv as tc

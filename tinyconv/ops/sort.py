@@ -168,6 +168,14 @@ class CumExtremum(_Pick):
         return _pick(ctx, x, np.moveaxis(idx, -1, dim), dim)
 
 
+def _share_ties(ctx, y, mask):
+    """Keep for backward an even share of the gradient for each element ``mask`` picks (the
+    elements equal to a median y); y."""
+    ctx.share = mask / float(max(np.count_nonzero(mask), 1))
+    ctx.shape = mask.shape
+    return y
+
+
 class MedianAll(Op):
     """The lower median of all elements (NaN if there is one); ties share the gradient
     evenly, as torch's median()."""
@@ -188,22 +196,18 @@ class MedianAll(Op):
         else:
             y = np.asarray(np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2])
             mask = x == y
-        ctx.share = mask / float(max(np.count_nonzero(mask), 1))
-        ctx.shape = x.shape
-        return y
+        return _share_ties(ctx, y, mask)
 
     @staticmethod
     def backward(ctx, gy):
         return Mul.apply(Expand.apply(gy, shape=ctx.shape), const(gy, ctx.share))
 
 
-class NanMedianAll(Op):
+class NanMedianAll(MedianAll):
     """The lower median of the non-NaN elements (NaN when there are none); ties share the
     gradient evenly, and a NaN result shares it among the NaNs, as torch's nanmedian()."""
 
-    category = "reduction"
     node_name = "NanmedianBackward0"  # torch's name for this node
-    tensor_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -216,10 +220,4 @@ class NanMedianAll(Op):
         else:
             y = np.asarray(np.partition(vals, (vals.size - 1) // 2)[(vals.size - 1) // 2])
             mask = x == y
-        ctx.share = mask / float(max(np.count_nonzero(mask), 1))
-        ctx.shape = x.shape
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        return Mul.apply(Expand.apply(gy, shape=ctx.shape), const(gy, ctx.share))
+        return _share_ties(ctx, y, mask)
