@@ -63,15 +63,22 @@ def _kthvalue_samples():
     yield Sample([d(2, 3, 4)], label="function k=4", fn=lambda M, F, t: M.kthvalue(t, 4))
 
 
-def _median_samples():
-    yield Sample([d(3, 5)], label="all odd", fn=lambda M, F, t: t.median())
-    yield Sample([d(4, 4)], label="all even (the lower)", fn=lambda M, F, t: M.median(t))
+def median_like_samples(name):
+    """The samples median and nanmedian (``name``) share: all elements (odd, even, ties),
+    and along a dim with and without keepdim."""
+    yield Sample([d(3, 5)], label="all odd", fn=lambda M, F, t: getattr(t, name)())
+    yield Sample([d(4, 4)], label="all even (the lower)",
+                 fn=lambda M, F, t: getattr(M, name)(t))
     yield Sample([("input", const([[1.0, 2.0, 2.0], [0.0, 3.0, 2.0]]), True)],
                  label="all with ties (split evenly)", gradcheck=False,
-                 fn=lambda M, F, t: t.median())
+                 fn=lambda M, F, t: getattr(t, name)())
     for dim, kd in [(1, False), (0, True), (-1, False)]:
         yield Sample([d(4, 6)], label=f"dim={dim} keepdim={kd}",
-                     fn=lambda M, F, t, dim=dim, kd=kd: t.median(dim, kd))
+                     fn=lambda M, F, t, dim=dim, kd=kd: getattr(t, name)(dim, kd))
+
+
+def _median_samples():
+    yield from median_like_samples("median")
     yield Sample([("input", const([[1.0, NAN, 3.0], [2.0, 1.0, 0.0]]), False)],
                  label="NaN", fn=lambda M, F, t: (t.median(), t.median(1)))
 

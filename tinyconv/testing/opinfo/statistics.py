@@ -4,6 +4,7 @@ Differentiable samples use distinct values (a gradient at a tie is not a derivat
 samples with NaN are compared without gradients.  ``q`` tensors are made in the sample's
 dtype, as both libraries require."""
 from .core import BadArg, OpInfo, Sample, const, distinct, ints, normal, positive
+from .sorting import median_like_samples
 
 NAN = float("nan")
 MODES = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -89,14 +90,7 @@ def _bad_quantile(name):
 
 
 def _nanmedian_samples():
-    yield Sample([d(3, 5)], label="all odd", fn=lambda M, F, t: t.nanmedian())
-    yield Sample([d(4, 4)], label="all even (the lower)", fn=lambda M, F, t: M.nanmedian(t))
-    yield Sample([("input", const([[1.0, 2.0, 2.0], [0.0, 3.0, 2.0]]), True)],
-                 label="all with ties (split evenly)", gradcheck=False,
-                 fn=lambda M, F, t: t.nanmedian())
-    for dim, kd in [(1, False), (0, True), (-1, False)]:
-        yield Sample([d(4, 6)], label=f"dim={dim} keepdim={kd}",
-                     fn=lambda M, F, t, dim=dim, kd=kd: t.nanmedian(dim, kd))
+    yield from median_like_samples("nanmedian")
     # (the index torch gives for a row of NaNs comes from its selection algorithm: values only)
     yield Sample([("input", _NAN_ROWS, False)], label="NaN rows",
                  fn=lambda M, F, t: (t.nanmedian(), t.nanmedian(1).values,
