@@ -173,15 +173,21 @@ def median(input, dim=None, keepdim=False):
     {median}
         A NaN makes the median NaN.
     """
-    check_tensor("median", "input", input)
-    keepdim = check_keepdim(keepdim, "median")
+    return median_with("median", O.MedianAll, O.MedianDim, input, dim, keepdim)
+
+
+def median_with(op, all_op, dim_op, input, dim, keepdim):
+    """A median (``op``: median or nanmedian) of all elements with ``all_op``, or along
+    ``dim`` with ``dim_op`` as (values, indices); 0-d input as torch treats it."""
+    check_tensor(op, "input", input)
+    keepdim = check_keepdim(keepdim, op)
     if dim is None:
-        return O.MedianAll.apply(input)
-    d = check_dim(dim, input.ndim, "median")
+        return all_op.apply(input)
+    d = check_dim(dim, input.ndim, op)
     if input.ndim and input.shape[d] == 0:
-        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
-    return _scalar_pair(O.MedianDim.apply(_vector(input), dim=d,
-                                          keepdim=keepdim or not input.ndim), input)
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    return _scalar_pair(dim_op.apply(_vector(input), dim=d, keepdim=keepdim or not input.ndim),
+                        input)
 
 
 @method

@@ -17,7 +17,6 @@ from .._engine import TensorBase
 from ..ops import shape as S
 from ..ops import sort as O
 from ._methods import method
-from ._results import ValuesIndices
 from .arith import clamp, div, matmul, mul, sqrt, sub
 from .compare import where
 from .indexing import gather
@@ -25,7 +24,7 @@ from .pointwise import lerp
 from .reduction import sum
 from .shape import unsqueeze
 from .slicing import movedim
-from .sorting import MEDIAN_DOCS, sort
+from .sorting import MEDIAN_DOCS, median_with, sort
 
 __all__ = ["quantile", "nanquantile", "nanmedian", "cov", "corrcoef"]
 
@@ -184,18 +183,7 @@ def nanmedian(input, dim=None, keepdim=False):
         >>> tc.tensor([[2.0, nan, 1.0], [nan, 0.0, 5.0]]).nanmedian(1)
         ValuesIndices(values=tensor([1., 0.]), indices=tensor([2, 1]))
     """
-    check_tensor("nanmedian", "input", input)
-    keepdim = check_keepdim(keepdim, "nanmedian")
-    if dim is None:
-        return O.NanMedianAll.apply(input)
-    d = check_dim(dim, input.ndim, "nanmedian")
-    if input.ndim and input.shape[d] == 0:
-        raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
-    x = input if input.ndim else S.Reshape.apply(input, shape=(1,))
-    pair = O.NanMedianDim.apply(x, dim=d, keepdim=keepdim or not input.ndim)
-    if input.ndim == 0:
-        pair = tuple(S.Reshape.apply(t, shape=()) for t in pair)
-    return ValuesIndices(*pair)
+    return median_with("nanmedian", O.NanMedianAll, O.NanMedianDim, input, dim, keepdim)
 
 
 def _weights(input, name, w, n, integral):
