@@ -27,6 +27,7 @@ from .._engine import Op
 from ..nn import functional as F
 from ..nn.modules.normalization import _BatchNorm
 from ..ops import norm, norm_double
+from ..ops._needed import return_needed, spread
 from ..tensor import Tensor
 from . import process_group as pg
 
@@ -73,8 +74,7 @@ class _SyncBatchNormFn(Op):
         needs = ctx.needs_input_grad
         outs = _SyncBatchNormBackward.apply(gy, x, w, mean=mean._data, invstd=invstd._data,
                                             needs=needs, **ctx.params)
-        it = iter(outs if type(outs) is tuple else (outs,))
-        return tuple(next(it) if k else None for k in needs)
+        return spread(outs, needs)
 
 
 class _SyncBatchNormBackward(Op):
@@ -102,17 +102,14 @@ class _SyncBatchNormBackward(Op):
             outs.append(dot * invstd)
         if needs[2]:
             outs.append(sgy)
-        ctx.n_differentiable = len(outs)
         ctx.out_needs, ctx.comm, ctx.n, ctx.eps = needs, comm, n, eps
-        ctx.set_materialize_grads(False)
         ctx.save_for_backward(gy, x, w)
-        return tuple(outs)
+        return return_needed(ctx, outs)
 
     @staticmethod
     def backward(ctx, *grads):
         gy, x, w = ctx.saved_tensors
-        it = iter(grads)
-        ggx, ggw, ggb = (next(it) if k else None for k in ctx.out_needs)
+        ggx, ggw, ggb = spread(grads, ctx.out_needs)
         C = x.shape[1]
         view = (x.shape[0], C, math.prod(x.shape[2:]))
         comm = ctx.comm

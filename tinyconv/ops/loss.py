@@ -22,6 +22,7 @@ and the reductions are in ``pointwise_loss``.
 import numpy as np
 
 from .._engine import Op, is_grad_enabled
+from ._needed import return_needed
 from .activation import log_softmax
 from .elementwise import Exp, Mul, Neg, Sub, const
 from .pointwise_loss import add_grads, grad_factor, grad_factor_t, reduce_loss, reduce_t
@@ -342,11 +343,9 @@ class CrossEntropyProbsBackward(Op):
                 gt *= weight
             gt *= gl
             outs.append(_from_rows(gt, shape))
-        ctx.n_differentiable = len(outs)
         ctx.out_needs, ctx.reduction = needs, reduction
-        ctx.set_materialize_grads(False)
         ctx.save_for_backward(gy, logp, t, weight)
-        return tuple(outs)
+        return return_needed(ctx, outs)
 
     @staticmethod
     def backward(ctx, *grads):

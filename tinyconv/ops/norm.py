@@ -30,6 +30,7 @@ import numpy as np
 
 from .._engine import Op
 from ._kernels import norm as K
+from ._needed import return_needed, spread
 from .norm_double import norm_double_backward
 
 _ONES = {}
@@ -228,13 +229,6 @@ def batch_norm_grad_input(gy3, x3, mean, invstd, w, sgy, dot, n):
     return K.norm_grad_affine(gy3, x3, k.reshape(1, C), d.reshape(1, C), c.reshape(1, C))
 
 
-def _spread(outs, needs):
-    """The gradients a backward op returned (one per needed input, in order) placed at their
-    inputs' positions, None elsewhere."""
-    it = iter(outs if type(outs) is tuple else (outs,))
-    return tuple(next(it) if n else None for n in needs)
-
-
 # ------------------------------------------------------------------------------ batch norm
 class BatchNorm(Op):
     """Batch normalization over (N, C, *); training uses batch stats, eval the running ones.
@@ -273,7 +267,7 @@ class BatchNorm(Op):
         needs = ctx.needs_input_grad
         # mean and invstd go as the saved Tensors: what the backward op saves of them stays
         # version-checked (in eval mode the mean is the running_mean's memory)
-        return _spread(BatchNormBackward.apply(gy, x, w, mean=mean, invstd=invstd,
+        return spread(BatchNormBackward.apply(gy, x, w, mean=mean, invstd=invstd,
                                                training=ctx.training, eps=ctx.eps,
                                                needs=needs), needs)
 
@@ -313,17 +307,15 @@ class BatchNormBackward(Op):
             outs.append(dot * invstd)
         if nb:
             outs.append(sgy)
-        ctx.n_differentiable = len(outs)
         ctx.needs, ctx.training, ctx.eps = needs, training, eps
-        ctx.set_materialize_grads(False)
         ctx.save_for_backward(gy, x, w, None if training else mean,
                               None if training else invstd)
-        return tuple(outs)
+        return return_needed(ctx, outs)
 
     @staticmethod
     def backward(ctx, *grads):
         gy, x, w, mean, invstd = ctx.saved_tensors
-        ggx, ggw, ggb = _spread(grads, ctx.needs)
+        ggx, ggw, ggb = spread(grads, ctx.needs)
         N, C = x.shape[0], x.shape[1]
         view = (N, C, _spatial(x.shape))
         stats = None if ctx.training else (mean._data.reshape(1, C, 1),
@@ -373,7 +365,7 @@ class GroupNorm(Op):
     def backward(ctx, gy):
         x, w, mean_nc, invstd = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return _spread(GroupNormBackward.apply(gy, x, w, mean_nc=mean_nc._data,
+        return spread(GroupNormBackward.apply(gy, x, w, mean_nc=mean_nc._data,
                                                invstd=invstd._data, G=ctx.G, eps=ctx.eps,
                                                needs=needs), needs)
 
@@ -395,11 +387,9 @@ class GroupNormBackward(Op):
         L = x3.shape[2]
         gy3 = gy.reshape(x3.shape)  # (N, C, L)
         ctx.needs, ctx.G, ctx.eps = needs, G, eps
-        ctx.set_materialize_grads(False)
         ctx.save_for_backward(gy, x, w)
         if not (nx or nw):
-            ctx.n_differentiable = 1
-            return (_as_sums(gy3).sum(axis=0),)
+            return return_needed(ctx, [_as_sums(gy3).sum(axis=0)])
         sgy, dgy = K.norm_grad_sums(gy3, x3, mean_nc)  # sums of gy, gy * xc: (N, C)
         invstd_nc = np.repeat(invstd, C // G, axis=1)  # (N, C)
         outs = []
@@ -417,13 +407,12 @@ class GroupNormBackward(Op):
             c = mean_nc * d - np.repeat(invstd * mg, C // G, axis=1)
             outs.append(K.norm_grad_affine(gy3, x3, k, d, c).reshape(x.shape))
         outs += [g for g in (gw, gb) if g is not None]
-        ctx.n_differentiable = len(outs)
-        return tuple(outs)
+        return return_needed(ctx, outs)
 
     @staticmethod
     def backward(ctx, *grads):
         gy, x, w = ctx.saved_tensors
-        ggx, ggw, ggb = _spread(grads, ctx.needs)
+        ggx, ggw, ggb = spread(grads, ctx.needs)
         N, C, G = x.shape[0], x.shape[1], ctx.G
         view = (N, G, C // G, _spatial(x.shape))
         return norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, view,
@@ -492,7 +481,7 @@ class LayerNorm(Op):
     def backward(ctx, gy):
         x, w, xhat, invstd = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        return _spread(LayerNormBackward.apply(gy, x, w, xhat=xhat._data, invstd=invstd._data,
+        return spread(LayerNormBackward.apply(gy, x, w, xhat=xhat._data, invstd=invstd._data,
                                                nd=ctx.nd, eps=ctx.eps, needs=needs), needs)
 
 
@@ -521,16 +510,14 @@ class LayerNormBackward(Op):
             outs.append(np.einsum("rm,rm->m", gy2, xhat).reshape(w.shape))
         if nb:
             outs.append((_ones(R, gy2.dtype) @ gy2).reshape(x.shape[x.ndim - nd:]))
-        ctx.n_differentiable = len(outs)
         ctx.needs, ctx.eps, ctx.rows = needs, eps, (R, M)
-        ctx.set_materialize_grads(False)
         ctx.save_for_backward(gy, x, w)
-        return tuple(outs)
+        return return_needed(ctx, outs)
 
     @staticmethod
     def backward(ctx, *grads):
         gy, x, w = ctx.saved_tensors
-        ggx, ggw, ggb = _spread(grads, ctx.needs)
+        ggx, ggw, ggb = spread(grads, ctx.needs)
         R, M = ctx.rows
         return norm_double_backward(ctx.needs_input_grad, gy, x, w, ggx, ggw, ggb, (R, M),
                                     (1,), (1, M), ctx.eps)

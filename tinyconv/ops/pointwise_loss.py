@@ -13,6 +13,7 @@ for 'mean'), so the gradient with respect to gy is ``reduce(core * ggx)``.
 import numpy as np
 
 from .._engine import Op
+from ._needed import return_needed
 from .activation import sigmoid
 from .elementwise import Abs, Add, Clamp, Div, Exp, Log, Mul, Neg, Sub, Where, const
 from .reduce import Sum
@@ -75,10 +76,8 @@ def _pair(gx, gt, needs):
 def _outputs(ctx, g, gt, needs):
     """A backward op's outputs: gx and/or gt (``needs`` of the loss's (x, t))."""
     outs = [a for a, n in zip((g, gt), needs) if n]
-    ctx.n_differentiable = len(outs)
     ctx.out_needs = needs
-    ctx.set_materialize_grads(False)
-    return tuple(outs)
+    return return_needed(ctx, outs)
 
 
 def _spread2(ctx, grads):
