@@ -50,12 +50,16 @@ __all__ = ["Winograd", "winograd_conv2d_3x3", "winograd_conv2d_3x3_backward",
 # forward time, one 151 MB chunk 2.7x), so chunks are as large as the limit allows rather
 # than cache-sized.
 _MAX_CHUNK_BYTES = 1 << 40
-# ... except for few channels (C + F <= SMALL_CHANNELS), where the 36 GEMMs are so shallow
-# that they and the transforms stream V and M through memory: there a chunk whose V and M
-# stay in the cache (CACHE_CHUNK_BYTES) pays for its extra calls.  Measured (2026-12-07, AMD
-# EPYC, N=32, forward + backward, float32 tensors, float64 domain, medians in one process on
-# a loaded machine): 16->16 32x32 one chunk 13.3 ms, 2 MB chunks 7.3, 4 MB 8.4, 8 MB 10.8;
-# one thread 37.8 / 22.6 / 21.0 / 34.3 ms; 32->32 16x16 one thread 13.4 / 11.2 / 12.1 / 13.7.
+# ... except on one thread for few channels (C + F <= SMALL_CHANNELS), where the 36 GEMMs are
+# so shallow that they and the transforms stream V and M through memory: there a chunk whose V
+# and M stay in the cache (CACHE_CHUNK_BYTES) pays for its extra calls.  Measured (2026-12-07,
+# AMD EPYC, N=32, float32 tensors, float64 domain, medians in one process on a loaded
+# machine), one thread: 16->16 32x32 forward + backward 37.8 ms in one chunk, 22.6 in 2 MB
+# chunks, 21.0 in 4 MB, 34.3 in 8 MB; 32->32 16x16 13.4 / 11.2 / 12.1 / 13.7 ms; ResNet20's
+# train step 314 -> 227 ms (torch 148).  On two threads the step gained nothing (2.47x torch's
+# time in one chunk, 3.34x in 4 MB chunks, 2.65x in 16 MB ones), probably because a
+# cache-sized chunk's GEMMs are too small for OpenBLAS to split (they run on one core while
+# the team waits) and each chunk adds joins.
 SMALL_CHANNELS = 64
 CACHE_CHUNK_BYTES = 4 << 20
 
@@ -67,10 +71,10 @@ def _grid(OH, OW):
 
 def _rows_per_chunk(rows, TW, C, F, itemsize):
     """Tile rows per chunk: 36 * (C + F) values per tile (V and M), under the workspace
-    limit (as few chunks as it allows; cache-sized for few channels); at least one tile
-    row."""
+    limit (as few chunks as it allows; cache-sized for few channels on one thread); at least
+    one tile row."""
     budget = min(backends.conv.workspace_limit, _MAX_CHUNK_BYTES)
-    if C + F <= SMALL_CHANNELS:
+    if C + F <= SMALL_CHANNELS and backends.get_num_threads() == 1:
         budget = min(budget, CACHE_CHUNK_BYTES)
     per_row = 36 * (C + F) * TW * itemsize
     return int(max(1, min(rows, budget // max(per_row, 1))))
