@@ -119,6 +119,29 @@ def test_relu_backward_kernel_threads_layouts_and_nan_gradients_match_torch(act,
         np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())   # nan where torch's
 
 
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("n", [0, 1, 7, 40001])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_relu_forward_kernel_threads_layouts_and_specials_match_torch(layout, n, dtype):
+    # the select kernel (C-contiguous float input) keeps nan and inf as torch's relu; other
+    # layouts go through NumPy
+    with tc.backends.kernels.flags(num_threads=2, parallel_min_size=0):  # a forced team
+        rng = np.random.default_rng(n)
+        x = rng.standard_normal((3, n)).astype(dtype)
+        x.reshape(-1)[::7] = np.nan
+        x.reshape(-1)[3::11] = np.inf
+        x.reshape(-1)[5::11] = -np.inf
+        x.reshape(-1)[6::13] = -0.0
+        a = tc.tensor(x, requires_grad=True)
+        b = torch.tensor(x, requires_grad=True)
+        if layout == "transposed":
+            a, b = a.t(), b.t()
+        y, yt = F.relu(a), TF.relu(b)
+        assert y.dtype == a.dtype and y.shape == a.shape
+        np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+        assert not np.shares_memory(y.detach().numpy(), a.detach().numpy())
+
+
 # ----------------------------------------------------------------------------- dropout
 def test_dropout_scaling_statistics_and_gradient():
     tc.manual_seed(0)

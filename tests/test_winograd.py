@@ -339,6 +339,53 @@ def test_chunked_equals_unchunked(dtype, workspace, monkeypatch, force, precisio
                          what=what)
 
 
+def test_few_channels_run_in_cache_sized_chunks():
+    """On one thread, C + F <= SMALL_CHANNELS: chunks under CACHE_CHUNK_BYTES, whatever the
+    workspace limit; more channels, or a team of threads: one chunk as large as the limit
+    allows."""
+    limit = tc.get_conv_workspace_limit()
+    with tc.backends.kernels.flags(num_threads=1):
+        for C_, F_, itemsize in ((16, 16, 8), (32, 32, 8), (8, 3, 4)):
+            rows = W._rows_per_chunk(10 ** 6, 8, C_, F_, itemsize)
+            assert C_ + F_ <= W.SMALL_CHANNELS
+            assert rows == W.CACHE_CHUNK_BYTES // (36 * (C_ + F_) * 8 * itemsize)
+        assert W._rows_per_chunk(10 ** 6, 8, 64, 64, 8) == limit // (36 * 128 * 8 * 8)
+        assert W._rows_per_chunk(3, 8, 16, 16, 8) == 3
+    with tc.backends.kernels.flags(num_threads=2):
+        assert W._rows_per_chunk(10 ** 6, 8, 16, 16, 8) == limit // (36 * 32 * 8 * 8)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cache_sized_chunks_match_torch(dtype, monkeypatch, force, precision):
+    """A 16 -> 16 layer whose tile rows span two cache-sized chunks (forward and gw),
+    on one thread."""
+    with tc.backends.kernels.flags(num_threads=1):
+        force(W.Winograd)
+        rng = np.random.default_rng(21)
+        TW = 8  # 32 / 4 tiles per row
+        rows_per_chunk = W._rows_per_chunk(10 ** 6, TW, 16, 16, W.work_dtype(dtype).itemsize)
+        N = rows_per_chunk // TW + 1  # TH = 8 tile rows per image: one image more than a chunk
+        x = rng.standard_normal((N, 16, 32, 32))
+        w = rng.standard_normal((16, 16, 3, 3)) / 12.0
+        b = rng.standard_normal(16)
+        seen = []
+        real = ext.winograd_input_transform
+
+        def spy(xx, V, *args):
+            seen.append(V.shape[2])
+            return real(xx, V, *args)
+
+        monkeypatch.setattr(ext, "winograd_input_transform", spy)
+        ours, gy = _grads(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, 3, dtype)
+        ts = [torch.tensor(v.astype(dtype), requires_grad=True) for v in (x, w, b)]
+        yt = TF.conv2d(*ts, padding=1)
+        yt.backward(torch.tensor(gy))
+        theirs = [yt.detach()] + [t.grad for t in ts]
+        assert len(seen) == 4 and seen[0] == rows_per_chunk * TW  # two chunks, forward and gw
+        for a, e, what in zip(ours, theirs, ("y", "gx", "gw", "gb")):
+            assert_close(a, e, dtype=dtype, tol=1e-10 if dtype == np.float64 else TOL32, what=what)
+
+
 def test_ndarray_level_functions_with_negative_padding():
     """pads < 0 crop the input: the kernels take any offset (used by the adjoint form)."""
     rng = np.random.default_rng(12)

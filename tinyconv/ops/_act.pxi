@@ -1,4 +1,4 @@
-# Elementwise kernels for the exact GELU (included by _im2col.pyx).
+# Elementwise kernels for the exact GELU and ReLU (included by _im2col.pyx).
 #
 # GELU needs Phi(x) = (1 + erf(x / sqrt 2)) / 2, and NumPy has no erf.  float64 calls the C
 # library's erf / exp (about an ulp).  float32 runs a
@@ -97,6 +97,14 @@ cdef extern from *:
     }
     GA_THRESHOLD_BWD(ga_threshold_bwd_f32, float)
     GA_THRESHOLD_BWD(ga_threshold_bwd_f64, double)
+    /* y = max(x, 0), nan kept (as torch's relu): a select; np.maximum's nan-aware loop runs
+       at a quarter of np.add's speed */
+    #define GA_RELU(NAME, T)                                                                 \
+    GA_CLONES static void NAME(const T* x, T* y, Py_ssize_t n) {                            \
+        for (Py_ssize_t i = 0; i < n; i++) y[i] = x[i] <= 0 ? (T)0 : x[i];                  \
+    }
+    GA_RELU(ga_relu_f32, float)
+    GA_RELU(ga_relu_f64, double)
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC pop_options
     #endif
@@ -111,6 +119,8 @@ cdef extern from *:
                               float slope) noexcept nogil
     void ga_threshold_bwd_f64(const double* y, const double* gy, double* gx, Py_ssize_t n,
                               double slope) noexcept nogil
+    void ga_relu_f32(const float* x, float* y, Py_ssize_t n) noexcept nogil
+    void ga_relu_f64(const double* x, double* y, Py_ssize_t n) noexcept nogil
 
 cdef double _SQRT1_2 = 0.70710678118654752440
 cdef double _INV_SQRT_2PI = 0.39894228040143267794
@@ -168,3 +178,15 @@ def threshold_backward(const floating[::1] y, const floating[::1] gy, floating[:
                                      <float>slope)
             else:
                 ga_threshold_bwd_f64(&y[lo], &gy[lo], &gx[lo], min(_GA_CHUNK, n - lo), slope)
+
+
+def relu_forward(const floating[::1] x, floating[::1] y, int nthreads):
+    """y = max(x, 0), nan where x is nan."""
+    cdef Py_ssize_t i, n = x.shape[0], nch = (n + _GA_CHUNK - 1) // _GA_CHUNK, lo
+    with nogil:
+        for i in prange(nch, schedule="static", num_threads=nthreads):
+            lo = i * _GA_CHUNK
+            if floating is float:
+                ga_relu_f32(&x[lo], &y[lo], min(_GA_CHUNK, n - lo))
+            else:
+                ga_relu_f64(&x[lo], &y[lo], min(_GA_CHUNK, n - lo))

@@ -96,6 +96,73 @@ cdef extern from *:
                 o3[4 * tw + a] = a1 - a2 + 8 * (a3 - a4) + a5;                               \\
             }                                                                                \\
         }                                                                                    \\
+    }                                                                                    \\
+    /* ct[i][u] = (A g)[i][u] for the 4 rows g[i] of length Wb (gy_transform) */            \\
+    static void wg_gy_cols_##S(const T* restrict g, T* restrict c0, T* restrict c1,          \\
+                               T* restrict c2, T* restrict c3, T* restrict c4,               \\
+                               T* restrict c5, Py_ssize_t Wb) {                              \\
+        const T* g0 = g; const T* g1 = g + Wb; const T* g2 = g + 2 * Wb;                     \\
+        const T* g3 = g + 3 * Wb;                                                            \\
+        for (Py_ssize_t u = 0; u < Wb; u++) {                                                \\
+            T a = g0[u] + g2[u], b = g1[u] + g3[u];                                          \\
+            T c = g0[u] + 4 * g2[u], d = 2 * (g1[u] + 4 * g3[u]);                            \\
+            c0[u] = g0[u];                                                                   \\
+            c1[u] = a + b;                                                                   \\
+            c2[u] = a - b;                                                                   \\
+            c3[u] = c + d;                                                                   \\
+            c4[u] = c - d;                                                                   \\
+            c5[u] = g3[u];                                                                   \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* o_l[tw] = (e A^T)[l] for the 4-wide windows e = r[4tw : 4tw+4] */                     \\
+    static void wg_gy_row_##S(const T* restrict r, T* restrict o0, T* restrict o1,           \\
+                              T* restrict o2, T* restrict o3, T* restrict o4,                \\
+                              T* restrict o5, Py_ssize_t TW) {                               \\
+        for (Py_ssize_t tw = 0; tw < TW; tw++) {                                             \\
+            const T* e = r + 4 * tw;                                                         \\
+            T a = e[0] + e[2], b = e[1] + e[3];                                              \\
+            T c = e[0] + 4 * e[2], d = 2 * (e[1] + 4 * e[3]);                                \\
+            o0[tw] = e[0];                                                                   \\
+            o1[tw] = a + b;                                                                  \\
+            o2[tw] = a - b;                                                                  \\
+            o3[tw] = c + d;                                                                  \\
+            o4[tw] = c - d;                                                                  \\
+            o5[tw] = e[3];                                                                   \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* row[4tw + m] = (v B^T)[m] for the 6 streams v_l[tw], overlapping tiles summed         \\
+       (input_transform_adjoint; row has 4 TW + 2 entries) */                                \\
+    static void wg_adj_row_##S(const T* restrict v0, const T* restrict v1,                   \\
+                               const T* restrict v2, const T* restrict v3,                   \\
+                               const T* restrict v4, const T* restrict v5,                   \\
+                               T* restrict row, Py_ssize_t TW) {                             \\
+        T c4 = 0, c5 = 0; /* the 2 columns shared with the previous tile */                  \\
+        for (Py_ssize_t tw = 0; tw < TW; tw++) {                                             \\
+            T a0 = v0[tw], a1 = v1[tw], a2 = v2[tw], a3 = v3[tw], a4 = v4[tw], a5 = v5[tw];  \\
+            row[4 * tw] = 4 * a0 + c4;                                                       \\
+            row[4 * tw + 1] = 4 * (a2 - a1) + 2 * (a4 - a3) + 4 * a5 + c5;                   \\
+            row[4 * tw + 2] = -5 * a0 - 4 * (a1 + a2) - (a3 + a4);                           \\
+            row[4 * tw + 3] = (a1 - a2) + 2 * (a3 - a4) - 5 * a5;                            \\
+            c4 = a0 + a1 + a2 + a3 + a4;                                                     \\
+            c5 = a5;                                                                         \\
+        }                                                                                    \\
+        row[4 * TW] = c4;                                                                    \\
+        row[4 * TW + 1] = c5;                                                                \\
+    }                                                                                        \\
+    /* o_i[u] = (B q)[i][u] for the 6 rows q[j] of length Wb (input_transform_adjoint) */   \\
+    static void wg_adj_cols_##S(const T* restrict q, T* restrict o0, T* restrict o1,         \\
+                                T* restrict o2, T* restrict o3, T* restrict o4,              \\
+                                T* restrict o5, Py_ssize_t Wb) {                             \\
+        const T* q0 = q; const T* q1 = q + Wb; const T* q2 = q + 2 * Wb;                     \\
+        const T* q3 = q + 3 * Wb; const T* q4 = q + 4 * Wb; const T* q5 = q + 5 * Wb;        \\
+        for (Py_ssize_t u = 0; u < Wb; u++) {                                                \\
+            o0[u] = 4 * q0[u];                                                               \\
+            o1[u] = 4 * (q2[u] - q1[u]) + 2 * (q4[u] - q3[u]) + 4 * q5[u];                   \\
+            o2[u] = -5 * q0[u] - 4 * (q1[u] + q2[u]) - (q3[u] + q4[u]);                      \\
+            o3[u] = (q1[u] - q2[u]) + 2 * (q3[u] - q4[u]) - 5 * q5[u];                       \\
+            o4[u] = q0[u] + q1[u] + q2[u] + q3[u] + q4[u];                                   \\
+            o5[u] = q5[u];                                                                   \\
+        }                                                                                    \\
     }
     WG_DEFINE(float, f)
     WG_DEFINE(double, d)
@@ -118,6 +185,22 @@ cdef extern from *:
                        Py_ssize_t TW) noexcept nogil
     void wg_out_cols_d(const double* s, double* o0, double* o1, double* o2, double* o3,
                        Py_ssize_t TW) noexcept nogil
+    void wg_gy_cols_f(const float* g, float* c0, float* c1, float* c2, float* c3, float* c4,
+                     float* c5, Py_ssize_t Wb) noexcept nogil
+    void wg_gy_row_f(const float* r, float* o0, float* o1, float* o2, float* o3, float* o4,
+                    float* o5, Py_ssize_t TW) noexcept nogil
+    void wg_adj_row_f(const float* v0, const float* v1, const float* v2, const float* v3,
+                     const float* v4, const float* v5, float* row, Py_ssize_t TW) noexcept nogil
+    void wg_adj_cols_f(const float* q, float* o0, float* o1, float* o2, float* o3, float* o4,
+                      float* o5, Py_ssize_t Wb) noexcept nogil
+    void wg_gy_cols_d(const double* g, double* c0, double* c1, double* c2, double* c3, double* c4,
+                     double* c5, Py_ssize_t Wb) noexcept nogil
+    void wg_gy_row_d(const double* r, double* o0, double* o1, double* o2, double* o3, double* o4,
+                    double* o5, Py_ssize_t TW) noexcept nogil
+    void wg_adj_row_d(const double* v0, const double* v1, const double* v2, const double* v3,
+                     const double* v4, const double* v5, double* row, Py_ssize_t TW) noexcept nogil
+    void wg_adj_cols_d(const double* q, double* o0, double* o1, double* o2, double* o3, double* o4,
+                      double* o5, Py_ssize_t Wb) noexcept nogil
 
 
 cdef inline void _wg_load_rows(const io_float* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
@@ -262,12 +345,11 @@ def winograd_gy_transform(const io_float[:, :, :, ::1] gy, floating[:, :, ::1] M
     cdef Py_ssize_t F = gy.shape[1], OH = gy.shape[2], OW = gy.shape[3]
     cdef Py_ssize_t T = Mg.shape[2], R = T // TW, Wb = 4 * TW
     cdef Py_ssize_t KS = F * T
-    cdef Py_ssize_t fr, f, rr, r, n, th, u, tw, j
+    cdef Py_ssize_t fr, f, rr, r, n, th, j
     cdef floating* buf
     cdef floating* ct
     cdef floating* e
     cdef floating* out
-    cdef floating g0, g1, g2, g3
     if F == 0 or T == 0:
         return
     buf = ct = NULL
@@ -281,33 +363,22 @@ def winograd_gy_transform(const io_float[:, :, :, ::1] gy, floating[:, :, ::1] M
             n = r // TH
             th = r % TH
             _wg_load_rows(&gy[n, f, 0, 0], OH, OW, 4 * th, 0, 4, buf, Wb)
-            # columns: ct[i, u] = (A g)[i, u], A = (A^T)^T rows (1,0,0,0), (1,1,1,1),
-            # (1,-1,1,-1), (1,2,4,8), (1,-2,4,-8), (0,0,0,1)
-            for u in range(Wb):
-                g0 = buf[u]
-                g1 = buf[Wb + u]
-                g2 = buf[2 * Wb + u]
-                g3 = buf[3 * Wb + u]
-                ct[u] = g0
-                ct[Wb + u] = (g0 + g2) + (g1 + g3)
-                ct[2 * Wb + u] = (g0 + g2) - (g1 + g3)
-                ct[3 * Wb + u] = (g0 + 4 * g2) + 2 * (g1 + 4 * g3)
-                ct[4 * Wb + u] = (g0 + 4 * g2) - 2 * (g1 + 4 * g3)
-                ct[5 * Wb + u] = g3
+            # columns: ct[i, u] = (A g)[i, u]; rows: Mg[6i + j] = (ct A^T)[i, j] per tile
+            if floating is float:
+                wg_gy_cols_f(buf, ct, ct + Wb, ct + 2 * Wb, ct + 3 * Wb, ct + 4 * Wb,
+                             ct + 5 * Wb, Wb)
+            else:
+                wg_gy_cols_d(buf, ct, ct + Wb, ct + 2 * Wb, ct + 3 * Wb, ct + 4 * Wb,
+                             ct + 5 * Wb, Wb)
             for j in range(6):
                 e = ct + j * Wb
                 out = &Mg[6 * j, f, rr * TW]
-                for tw in range(TW):
-                    g0 = e[4 * tw]
-                    g1 = e[4 * tw + 1]
-                    g2 = e[4 * tw + 2]
-                    g3 = e[4 * tw + 3]
-                    out[tw] = g0
-                    out[KS + tw] = (g0 + g2) + (g1 + g3)
-                    out[2 * KS + tw] = (g0 + g2) - (g1 + g3)
-                    out[3 * KS + tw] = (g0 + 4 * g2) + 2 * (g1 + 4 * g3)
-                    out[4 * KS + tw] = (g0 + 4 * g2) - 2 * (g1 + 4 * g3)
-                    out[5 * KS + tw] = g3
+                if floating is float:
+                    wg_gy_row_f(e, out, out + KS, out + 2 * KS, out + 3 * KS, out + 4 * KS,
+                                out + 5 * KS, TW)
+                else:
+                    wg_gy_row_d(e, out, out + KS, out + 2 * KS, out + 3 * KS, out + 4 * KS,
+                                out + 5 * KS, TW)
         free(buf)
 
 
@@ -324,19 +395,19 @@ def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, io_float[:, :
     cdef Py_ssize_t T = dV.shape[2], R = T // TW, Wb = 4 * TW + 2
     cdef Py_ssize_t KS = C * T
     cdef Py_ssize_t nfirst = r0 // TH, nlast = (r0 + R - 1) // TH, nimg = nlast - nfirst + 1
-    cdef Py_ssize_t cn, c, n, r, rlo, rhi, rr, th, j, tw, u, i, h, lo, hi
+    cdef Py_ssize_t cn, c, n, r, rlo, rhi, rr, th, j, u, i, h, lo, hi
     cdef floating* q
-    cdef floating* row
+    cdef floating* o
     cdef io_float* grow
     cdef const floating* vp
-    cdef floating v0, v1, v2, v3, v4, v5
     if C == 0 or T == 0:
         return
     lo = pl if pl > 0 else 0
     hi = W + pl if W + pl < Wb else Wb
-    q = NULL
+    q = o = NULL
     with nogil, parallel(num_threads=nthreads):
-        q = <floating*>malloc(6 * Wb * sizeof(floating))
+        q = <floating*>malloc(12 * Wb * sizeof(floating))  # q, then the 6 rows of B q
+        o = q + 6 * Wb
         for cn in prange(C * nimg, schedule="static"):
             c = cn // nimg
             n = nfirst + cn % nimg
@@ -348,57 +419,26 @@ def winograd_input_transform_adjoint(const floating[:, :, ::1] dV, io_float[:, :
                 # rows of the tile: q[j, 4tw + m] = sum_l dV[6j + l] B^T[l, m]
                 for j in range(6):
                     vp = &dV[6 * j, c, rr * TW]
-                    row = q + j * Wb
-                    for tw in range(TW):
-                        v0 = vp[tw]
-                        v1 = vp[KS + tw]
-                        v2 = vp[2 * KS + tw]
-                        v3 = vp[3 * KS + tw]
-                        v4 = vp[4 * KS + tw]
-                        v5 = vp[5 * KS + tw]
-                        row[4 * tw] = 4 * v0
-                        row[4 * tw + 1] = 4 * (v2 - v1) + 2 * (v4 - v3) + 4 * v5
-                        row[4 * tw + 2] = -5 * v0 - 4 * (v1 + v2) - (v3 + v4)
-                        row[4 * tw + 3] = (v1 - v2) + 2 * (v3 - v4) - 5 * v5
-                    row[4 * TW] = 0
-                    row[4 * TW + 1] = 0
-                    for tw in range(TW):  # the 2 columns shared with the next tile
-                        v0 = vp[tw]
-                        v1 = vp[KS + tw]
-                        v2 = vp[2 * KS + tw]
-                        v3 = vp[3 * KS + tw]
-                        v4 = vp[4 * KS + tw]
-                        v5 = vp[5 * KS + tw]
-                        row[4 * tw + 4] += v0 + v1 + v2 + v3 + v4
-                        row[4 * tw + 5] += v5
+                    if floating is float:
+                        wg_adj_row_f(vp, vp + KS, vp + 2 * KS, vp + 3 * KS, vp + 4 * KS,
+                                     vp + 5 * KS, q + j * Wb, TW)
+                    else:
+                        wg_adj_row_d(vp, vp + KS, vp + 2 * KS, vp + 3 * KS, vp + 4 * KS,
+                                     vp + 5 * KS, q + j * Wb, TW)
                 # columns: gx[4th - pt + i, u - pl] += sum_j B^T[j, i] q[j, u]
+                if floating is float:
+                    wg_adj_cols_f(q, o, o + Wb, o + 2 * Wb, o + 3 * Wb, o + 4 * Wb, o + 5 * Wb,
+                                  Wb)
+                else:
+                    wg_adj_cols_d(q, o, o + Wb, o + 2 * Wb, o + 3 * Wb, o + 4 * Wb, o + 5 * Wb,
+                                  Wb)
                 for i in range(6):
                     h = 4 * th - pt + i
                     if h < 0 or h >= H:
                         continue
                     grow = &gx[n, c, h, 0] - pl
-                    if i == 0:
-                        for u in range(lo, hi):
-                            grow[u] += 4 * q[u]
-                    elif i == 1:
-                        for u in range(lo, hi):
-                            grow[u] += (4 * (q[2 * Wb + u] - q[Wb + u])
-                                        + 2 * (q[4 * Wb + u] - q[3 * Wb + u]) + 4 * q[5 * Wb + u])
-                    elif i == 2:
-                        for u in range(lo, hi):
-                            grow[u] += (-5 * q[u] - 4 * (q[Wb + u] + q[2 * Wb + u])
-                                        - (q[3 * Wb + u] + q[4 * Wb + u]))
-                    elif i == 3:
-                        for u in range(lo, hi):
-                            grow[u] += ((q[Wb + u] - q[2 * Wb + u])
-                                        + 2 * (q[3 * Wb + u] - q[4 * Wb + u]) - 5 * q[5 * Wb + u])
-                    elif i == 4:
-                        for u in range(lo, hi):
-                            grow[u] += (q[u] + q[Wb + u] + q[2 * Wb + u] + q[3 * Wb + u]
-                                        + q[4 * Wb + u])
-                    else:
-                        for u in range(lo, hi):
-                            grow[u] += q[5 * Wb + u]
+                    for u in range(lo, hi):
+                        grow[u] += o[i * Wb + u]
         free(q)
 
 

@@ -1,5 +1,5 @@
 """Wrappers of the activation kernels (``_act.pxi``): the exact GELU forward and backward,
-ReLU/LeakyReLU's backward select."""
+ReLU's forward, ReLU/LeakyReLU's backward select."""
 import functools
 import math
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from . import FLOATS, ext, threads_for
 
-__all__ = ["gelu_forward", "gelu_backward", "threshold_backward"]
+__all__ = ["gelu_forward", "gelu_backward", "relu_forward", "threshold_backward"]
 
 
 def _flat_float(op, x, dtype):
@@ -67,3 +67,16 @@ def threshold_backward(y, gy, slope):
     if gx.size:
         ext.threshold_backward(yf, gf, gx, float(slope), threads_for(gx.size))
     return gx.reshape(y.shape)
+
+
+def relu_forward(x):
+    """y = max(x, 0) (nan kept), shaped like x; None when the kernel does not apply (not
+    float32/float64, or not C-contiguous: NumPy keeps such a layout): the caller then computes
+    it with NumPy."""
+    if x.dtype not in FLOATS or not x.flags.c_contiguous:
+        return None
+    xf = x.reshape(-1)
+    y = np.empty_like(xf)
+    if y.size:
+        ext.relu_forward(xf, y, threads_for(y.size))
+    return y.reshape(x.shape)

@@ -50,6 +50,18 @@ __all__ = ["Winograd", "winograd_conv2d_3x3", "winograd_conv2d_3x3_backward",
 # forward time, one 151 MB chunk 2.7x), so chunks are as large as the limit allows rather
 # than cache-sized.
 _MAX_CHUNK_BYTES = 1 << 40
+# ... except on one thread for few channels (C + F <= SMALL_CHANNELS), where the 36 GEMMs are
+# so shallow that they and the transforms stream V and M through memory: there a chunk whose V
+# and M stay in the cache (CACHE_CHUNK_BYTES) pays for its extra calls.  Measured (2026-12-07,
+# AMD EPYC, N=32, float32 tensors, float64 domain, medians in one process on a loaded
+# machine), one thread: 16->16 32x32 forward + backward 37.8 ms in one chunk, 22.6 in 2 MB
+# chunks, 21.0 in 4 MB, 34.3 in 8 MB; 32->32 16x16 13.4 / 11.2 / 12.1 / 13.7 ms; ResNet20's
+# train step 314 -> 227 ms (torch 148).  On two threads the step gained nothing (2.47x torch's
+# time in one chunk, 3.34x in 4 MB chunks, 2.65x in 16 MB ones), probably because a
+# cache-sized chunk's GEMMs are too small for OpenBLAS to split (they run on one core while
+# the team waits) and each chunk adds joins.
+SMALL_CHANNELS = 64
+CACHE_CHUNK_BYTES = 4 << 20
 
 
 def _grid(OH, OW):
@@ -57,11 +69,14 @@ def _grid(OH, OW):
     return -(-OH // 4), -(-OW // 4)
 
 
-def _rows_per_chunk(rows, TW, per_tile, itemsize):
-    """Tile rows per chunk: ``per_tile`` values per tile (all buffers), under the workspace
-    limit (as few chunks as it allows); at least one tile row."""
+def _rows_per_chunk(rows, TW, C, F, itemsize):
+    """Tile rows per chunk: 36 * (C + F) values per tile (V and M), under the workspace
+    limit (as few chunks as it allows; cache-sized for few channels on one thread); at least
+    one tile row."""
     budget = min(backends.conv.workspace_limit, _MAX_CHUNK_BYTES)
-    per_row = per_tile * TW * itemsize
+    if C + F <= SMALL_CHANNELS and backends.get_num_threads() == 1:
+        budget = min(budget, CACHE_CHUNK_BYTES)
+    per_row = 36 * (C + F) * TW * itemsize
     return int(max(1, min(rows, budget // max(per_row, 1))))
 
 
@@ -112,7 +127,7 @@ def winograd_conv2d_3x3(x, w, pads, b=None, chunk_rows=None):
     TH, TW = _grid(OH, OW)
     rows = N * TH
     wd = work_dtype(x.dtype)
-    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), wd.itemsize)
+    R = chunk_rows or _rows_per_chunk(rows, TW, C, F, wd.itemsize)
     U = filter_transform(w, wd)
     vbuf = scratch("a", 36 * C * R * TW, wd)
     mbuf = scratch("b", 36 * F * R * TW, wd)
@@ -159,7 +174,7 @@ def winograd_conv2d_3x3_backward(gy, x, w, x_shape, pads, need_x=True, need_w=Tr
     TH, TW = _grid(OH, OW)
     rows = N * TH
     wd = work_dtype(dt)
-    R = chunk_rows or _rows_per_chunk(rows, TW, 36 * (C + F), wd.itemsize)
+    R = chunk_rows or _rows_per_chunk(rows, TW, C, F, wd.itemsize)
     Ut = filter_transform(w, wd).transpose(0, 2, 1) if need_x else None  # (36, C, F)
     gbuf = scratch("b", 36 * F * R * TW, wd)
     vbuf = scratch("a", 36 * C * R * TW, wd)  # V for gw, then dV for gx
