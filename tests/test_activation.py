@@ -142,6 +142,21 @@ def test_relu_forward_kernel_threads_layouts_and_specials_match_torch(layout, n,
         assert not np.shares_memory(y.detach().numpy(), a.detach().numpy())
 
 
+def test_relu_on_new_pages_sized_tensors_matches_torch():
+    # 36 MB: the forward goes to NumPy (above the kernel's 8 MB) and the backward kernel runs
+    # on one thread (new pages above 32 MB); both must still be torch's relu
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((9, 1 << 20)).astype(F32)
+    x[0, ::5] = np.nan
+    gy = rng.standard_normal(x.shape).astype(F32)
+    a, b = tc.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = F.relu(a), TF.relu(b)
+    np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+    y.backward(tc.tensor(gy))
+    yt.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
 # ----------------------------------------------------------------------------- dropout
 def test_dropout_scaling_statistics_and_gradient():
     tc.manual_seed(0)

@@ -62,6 +62,13 @@ def gelu_backward(x, cdf, gy):
 _FRESH_PAGES_BYTES = 32 << 20
 
 
+# ReLU forward runs on the kernel below this size only.  It wins on small tensors
+# ((32, 16, 32, 32) float32: 0.03 ms against NumPy's 0.19, torch 0.03), but on MiniVGG's
+# (128, 64, 28, 28) activations, new pages on each call, the step was 989 ms with it and
+# 899 ms with NumPy's maximum (torch 644; same process, alternating)
+_RELU_KERNEL_BYTES = 8 << 20
+
+
 def _threads_for_new(out):
     """Threads for a kernel writing the just-allocated ``out``: one when it is new pages."""
     return 1 if out.nbytes >= _FRESH_PAGES_BYTES else threads_for(out.size)
@@ -83,9 +90,9 @@ def threshold_backward(y, gy, slope):
 
 def relu_forward(x):
     """y = max(x, 0) (nan kept), shaped like x; None when the kernel does not apply (not
-    float32/float64, or not C-contiguous: NumPy keeps such a layout): the caller then computes
-    it with NumPy."""
-    if x.dtype not in FLOATS or not x.flags.c_contiguous:
+    float32/float64, not C-contiguous: NumPy keeps such a layout, or 8 MB and more, see
+    ``_RELU_KERNEL_BYTES``): the caller then computes it with NumPy."""
+    if x.dtype not in FLOATS or not x.flags.c_contiguous or x.nbytes >= _RELU_KERNEL_BYTES:
         return None
     xf = x.reshape(-1)
     y = np.empty_like(xf)
