@@ -142,6 +142,29 @@ def test_relu_forward_kernel_threads_layouts_and_specials_match_torch(layout, n,
         assert not np.shares_memory(y.detach().numpy(), a.detach().numpy())
 
 
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("slope", [None, 0.1])
+def test_relu_gradient_at_nan_inputs_matches_torch(slope, layout, dtype):
+    # torch: ReLU lets the gradient through where x is nan, LeakyReLU scales it by the slope
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 50)).astype(dtype)
+    x.reshape(-1)[::4] = np.nan
+    gy = rng.standard_normal((6, 50)).astype(dtype)
+    a, b = tc.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ga, gb = tc.tensor(gy), torch.tensor(gy)
+    ua, ub = (a.t(), b.t()) if layout == "transposed" else (a, b)
+    if layout == "transposed":
+        ga, gb = ga.t(), gb.t()
+    if slope is None:
+        F.relu(ua).backward(ga)
+        TF.relu(ub).backward(gb)
+    else:
+        F.leaky_relu(ua, slope).backward(ga)
+        TF.leaky_relu(ub, slope).backward(gb)
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
 def test_relu_on_new_pages_sized_tensors_matches_torch():
     # 36 MB: the forward goes to NumPy (above the kernel's 8 MB) and the backward kernel runs
     # on one thread (new pages above 32 MB); both must still be torch's relu

@@ -85,12 +85,14 @@ cdef extern from *:
             gx[i] = gy[i] * (cdf[i] + v * pdf);
         }
     }
-    /* gx = gy where y > 0, else slope * gy (exactly 0 for slope 0, even for a nan gy):
-       selects, which the compiler vectorises (np.where is ~10x slower on a random mask) */
+    /* ReLU (slope 0): gx = 0 where y <= 0 (even for a nan gy), else gy, so a nan y passes
+       gy, as torch's threshold_backward; LeakyReLU: gx = gy where y > 0, else slope * gy (a
+       nan y takes slope * gy, as torch's).  Selects, which the compiler vectorises
+       (np.where is ~10x slower on a random mask) */
     #define GA_THRESHOLD_BWD(NAME, T)                                                        \
     GA_CLONES static void NAME(const T* y, const T* gy, T* gx, Py_ssize_t n, T slope) {     \
         if (slope == 0) {                                                                   \
-            for (Py_ssize_t i = 0; i < n; i++) gx[i] = y[i] > 0 ? gy[i] : (T)0;             \
+            for (Py_ssize_t i = 0; i < n; i++) gx[i] = y[i] <= 0 ? (T)0 : gy[i];            \
         } else {                                                                            \
             for (Py_ssize_t i = 0; i < n; i++) gx[i] = y[i] > 0 ? gy[i] : gy[i] * slope;    \
         }                                                                                   \
@@ -168,7 +170,8 @@ def gelu_backward(const floating[::1] x, const floating[::1] cdf, const floating
 
 def threshold_backward(const floating[::1] y, const floating[::1] gy, floating[::1] gx,
                        double slope, int nthreads):
-    """gx = gy where y > 0, else slope * gy (0 for slope 0, whatever gy holds)."""
+    """ReLU (slope 0): gx = 0 where y <= 0 (whatever gy holds), else gy; LeakyReLU:
+    gx = gy where y > 0, else slope * gy (torch's treatment of a nan y in each)."""
     cdef Py_ssize_t i, n = y.shape[0], nch = (n + _GA_CHUNK - 1) // _GA_CHUNK, lo
     with nogil:
         for i in prange(nch, schedule="static", num_threads=nthreads):

@@ -39,7 +39,8 @@ class ThresholdBackward(Op):
     """gx = gy where x > 0 else slope * gy (ReLU: slope 0; LeakyReLU), from gy and the
     forward's output y (y > 0 exactly where x > 0, for any slope >= 0).
 
-    A gradient where x <= 0 is dropped even when it is nan, as torch's.  Its backward, as
+    A gradient where x <= 0 is dropped even when it is nan, as torch's; where x is nan,
+    ReLU passes gy and LeakyReLU gives slope * gy, as torch's.  Its backward, as
     torch defines it: this op again for gy, and zeros (not "unused") for y, so a
     second derivative through ReLU is zero rather than missing.
     """
@@ -55,10 +56,9 @@ class ThresholdBackward(Op):
         gx = K.threshold_backward(y, gy, slope)
         if gx is not None:
             return gx
-        pos = y > 0
-        if slope == 0:
-            return np.where(pos, gy, np.zeros((), dtype=gy.dtype))
-        return np.where(pos, gy, gy * slope)
+        if slope == 0:  # a nan y lets gy through, as torch's threshold_backward
+            return np.where(y <= 0, np.zeros((), dtype=gy.dtype), gy)
+        return np.where(y > 0, gy, gy * slope)
 
     @staticmethod
     def backward(ctx, gg):

@@ -75,9 +75,10 @@ def _threads_for_new(out):
 
 
 def threshold_backward(y, gy, slope):
-    """gx = gy where y > 0, else slope * gy (exactly 0 for slope 0, as torch's, even where gy
-    is nan), shaped like y; None when the kernel does not apply (dtypes or shapes differ, not
-    float32/float64): the caller then computes it with NumPy."""
+    """ReLU's (slope 0: 0 where y <= 0, even where gy is nan, else gy) or LeakyReLU's (gy
+    where y > 0, else slope * gy) gradient, shaped like y: torch's, a nan y included; None
+    when the kernel does not apply (dtypes or shapes differ, not float32/float64): the
+    caller then computes it with NumPy."""
     if y.dtype != gy.dtype or y.dtype not in FLOATS or y.shape != gy.shape:
         return None
     yf = np.ascontiguousarray(y).reshape(-1)
