@@ -25,10 +25,11 @@ masks are replayed into tinyconv's own dropout). How many draws were replayed is
 Tolerances: float32 numbers that depend only on the data, weights and draws agree to 1e-4
 relative (tensors: 1e-4 of the tensor's largest magnitude). Strings are compared exactly
 after removing object addresses (``<AddmmBackward0 object at 0x...>`` -> ``<AddmmBackward0>``).
-Per-program exceptions are in ``COMPARE``: the CS231n notebook prints ``str(w.dtype)``, which
-is ``float32`` for torch's ``torch.float32`` (docs/differences.md#dtypes), and how far its
-manual SGD and optim.SGD end apart, which is float32 rounding (~1e-7) and is checked to be
-rounding in each library rather than compared.
+Per-program exceptions are in ``COMPARE``: the classifier tutorial's outputs of its trained and
+reloaded network are compared at ``FILES_RTOL`` as its saved weights are; the CS231n notebook
+prints ``str(w.dtype)``, which is ``float32`` for torch's ``torch.float32``
+(docs/differences.md#dtypes), and how far its manual SGD and optim.SGD end apart, which is
+float32 rounding (~1e-7) and is checked to be rounding in each library rather than compared.
 
 The MNIST example also runs under tinyconv as a user runs it, tinyconv drawing its own dropout
 masks (``test_mnist_with_tinyconvs_own_dropout_masks``): there the records of the model
@@ -454,7 +455,22 @@ def compare_cs231n(expected, actual):
     compare_all(_edit_records(expected, edit), _edit_records(actual, edit))
 
 
-COMPARE = {"cs231n_pytorch": compare_cs231n}
+def compare_classifier(expected, actual):
+    """The CIFAR-10 classifier tutorial. Everything at RTOL but ``test_outputs``, the outputs
+    of the trained network saved and loaded back: they carry the trained weights' spread,
+    compared at FILES_RTOL for the reason given there (a CI run measured them 1.12e-4 of their
+    largest magnitude from torch's, the same code 0 of 3 times over 1e-4 on a quiet machine).
+    The predictions made from them are still compared exactly."""
+    assert_same(_record(expected, "test_outputs")["test_outputs"],
+                _record(actual, "test_outputs")["test_outputs"], FILES_RTOL, "test_outputs")
+
+    def edit(rec):
+        rec.pop("test_outputs", None)
+
+    compare_all(_edit_records(expected, edit), _edit_records(actual, edit))
+
+
+COMPARE = {"cs231n_pytorch": compare_cs231n, "classifier_tutorial": compare_classifier}
 
 
 # ------------------------------------------------------------------------- MNIST, own masks
