@@ -116,11 +116,16 @@ def normalize_dims(dim, ndim, op):
     return tuple(sorted(out))
 
 
+def check_bool(op, name, value):
+    """torch takes only a bool for a flag argument (1 or 'yes' are TypeErrors); the bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
+    return bool(value)
+
+
 def check_keepdim(keepdim, op):
     """torch takes only a bool for ``keepdim`` (1 or 'yes' are TypeErrors)."""
-    if not isinstance(keepdim, (bool, np.bool_)):
-        raise TypeError(f"{op}(): argument 'keepdim' must be bool, not {type(keepdim).__name__}")
-    return bool(keepdim)
+    return check_bool(op, "keepdim", keepdim)
 
 
 def check_dim(dim, ndim, op, name="dim"):

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from . import _dtypes as D
+from ._checks import check_bool
 from ._device import check_device, cpu, cuda_error, no_accelerator
 from ._engine import TensorBase, storage_root
 from ._functions import arith as A
@@ -72,9 +73,7 @@ def parse_to(op, args, kwargs):
         raise TypeError(f"{op}(): argument 'dtype' must be a dtype, not "
                         f"{type(dtype).__name__}")
     for flag in ("non_blocking", "copy"):
-        if not isinstance(given.get(flag, False), (bool, np.bool_)):
-            raise TypeError(f"{op}(): argument '{flag}' must be bool, not "
-                            f"{type(given[flag]).__name__}")
+        check_bool(op, flag, given.get(flag, False))
     if dtype is not D.bfloat16:  # bfloat16 stays itself: to() rounds to it
         dtype = D.canonical_dtype(dtype)
     return given.get("device"), dtype, bool(given.get("non_blocking")), bool(given.get("copy"))

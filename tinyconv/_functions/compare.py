@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .._checks import (DtypeError, check_keepdim, check_tensor, normalize_dims)
+from .._checks import DtypeError, check_bool, check_keepdim, check_tensor, normalize_dims
 from .._engine import TensorBase
 from ..ops import elementwise as E
 from ._methods import method
@@ -301,9 +301,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         if not isinstance(v, (TensorBase, numbers.Number)) or isinstance(v, complex):
             raise TypeError(f"isin(): argument '{name}' must be a Tensor or a number, not "
                             f"{type(v).__name__}")
-    for name, v in (("assume_unique", assume_unique), ("invert", invert)):
-        if not isinstance(v, (bool, np.bool_)):
-            raise TypeError(f"isin(): argument '{name}' must be bool, not {type(v).__name__}")
+    check_bool("isin", "assume_unique", assume_unique)
+    check_bool("isin", "invert", invert)
     for v in (elements, test_elements):
         if isinstance(v, bool) or (isinstance(v, TensorBase) and v._data.dtype == np.bool_):
             raise RuntimeError("Unsupported input type encountered for isin(): Bool")

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from .. import _dtypes as D
-from .._checks import check_dim, check_keepdim, check_tensor, is_int
+from .._checks import check_bool, check_dim, check_keepdim, check_tensor, is_int
 from .._docstrings import shared_docs
 from .._engine import TensorBase, is_grad_enabled
 from ..ops import index as I
@@ -366,12 +366,6 @@ def bincount(input, weights=None, minlength=0):
     return input._make(out, False, None)
 
 
-def _flag(op, name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}(): argument '{name}' must be bool, not {type(value).__name__}")
-    return bool(value)
-
-
 def _search(op, seq, values, right, out_int32):
     """Insertion positions of ``values`` (a Tensor or a number) in the last dimension of the
     Tensor ``seq`` (1-d, or with ``values``' leading dimensions), as torch's int64/int32."""
@@ -382,7 +376,7 @@ def _search(op, seq, values, right, out_int32):
     else:
         raise TypeError(f"{op}(): argument 'input' must be a Tensor or a number, not "
                         f"{type(values).__name__}")
-    right, out_int32 = _flag(op, "right", right), _flag(op, "out_int32", out_int32)
+    right, out_int32 = check_bool(op, "right", right), check_bool(op, "out_int32", out_int32)
     a = seq._data
     if a.dtype == np.bool_ or v.dtype == np.bool_:
         raise NotImplementedError(f'"{op}_out_cpu" not implemented for \'Bool\'')

@@ -186,7 +186,7 @@ def nanmedian(input, dim=None, keepdim=False):
     return median_with("nanmedian", O.NanMedianAll, O.NanMedianDim, input, dim, keepdim)
 
 
-def _weights(input, name, w, n, integral):
+def _weights(name, w, n, integral):
     """Check a 1-d weight Tensor of ``n`` observations, as torch's cov."""
     if not isinstance(w, TensorBase):
         raise TypeError(f"cov(): argument '{name}' must be Tensor, not {type(w).__name__}")
@@ -251,9 +251,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     n = x.shape[1]
     w = None
     if fweights is not None:
-        w = _weights(input, "fweights", fweights, n, integral=True)
+        w = _weights("fweights", fweights, n, integral=True)
     if aweights is not None:
-        a = _weights(input, "aweights", aweights, n, integral=False)
+        a = _weights("aweights", aweights, n, integral=False)
         w = a if w is None else mul(w, a)
     if w is None:
         avg = div(sum(x, 1, keepdim=True), float(n))  # (V, 1); NaN without observations
