@@ -355,12 +355,7 @@ def _one_bound(op, name, input, bound):
         raise TypeError(f"{op}(): argument '{name}' must be a Tensor or a number, not "
                         f"{type(bound).__name__}")
     if isinstance(bound, TensorBase):
-        try:
-            np.broadcast_shapes(input.shape, bound.shape)
-        except ValueError:
-            raise RuntimeError(f"{op}: The size of tensor a {tuple(input.shape)} must match the "
-                               f"size of tensor b {tuple(bound.shape)} (shapes do not "
-                               "broadcast)") from None
+        _check_broadcast(input, bound, op)
 
 
 @method(inplace="clamp_min_")
